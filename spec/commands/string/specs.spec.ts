@@ -1,0 +1,44 @@
+import { expect } from 'chai'
+import { stringCommands } from './harness.js'
+
+// name → [arity, flags, first, last, step], as COMMAND INFO reports them on redis-server 7.0.15.
+const redis: Record<string, [number, string[], number, number, number]> = {
+  set: [-3, ['write', 'denyoom'], 1, 1, 1],
+  get: [2, ['readonly', 'fast'], 1, 1, 1],
+  getset: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  getdel: [2, ['write', 'fast'], 1, 1, 1],
+  getex: [-2, ['write', 'fast'], 1, 1, 1],
+  setnx: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  setex: [4, ['write', 'denyoom'], 1, 1, 1],
+  psetex: [4, ['write', 'denyoom'], 1, 1, 1],
+  mget: [-2, ['readonly', 'fast'], 1, -1, 1],
+  mset: [-3, ['write', 'denyoom'], 1, -1, 2],
+  msetnx: [-3, ['write', 'denyoom'], 1, -1, 2],
+  incr: [2, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  decr: [2, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  incrby: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  decrby: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  incrbyfloat: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  append: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+  strlen: [2, ['readonly', 'fast'], 1, 1, 1],
+  getrange: [4, ['readonly'], 1, 1, 1],
+  setrange: [4, ['write', 'denyoom'], 1, 1, 1],
+  substr: [4, ['readonly'], 1, 1, 1],
+}
+
+describe('string command specs', () => {
+  it('cover exactly the string commands', () => {
+    expect(stringCommands.map((s) => s.name).sort()).to.deep.equal(Object.keys(redis).sort())
+  })
+
+  for (const spec of stringCommands) {
+    it(`${spec.name}: arity, flags and key positions match Redis`, () => {
+      const [arity, flags, first, last, step] = redis[spec.name]!
+      expect(spec.arity).to.equal(arity)
+      expect([...spec.flags].sort()).to.deep.equal([...flags].sort())
+      expect(spec.keys).to.deep.equal({ first, last, step })
+      expect(spec.group).to.equal('string')
+      expect(spec.execute).to.be.a('function')
+    })
+  }
+})

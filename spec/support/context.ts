@@ -1,0 +1,200 @@
+// A whole ServerContext without sockets, for command specs: real MemoryKeyspaces, the real
+// RuntimeConfig and dispatch, a settable clock, and connections registered in a client registry.
+// `run` goes through dispatch, so arity, subcommand selection, auth and INFO counters behave as
+// on the server. Any helper may use it: `const c = makeContext(); c.run('SET', 'k', 'v')`.
+
+import { makeDispatch, type Dispatch } from '../../src/commands/dispatch.js'
+import { commandSpecs } from '../../src/commands/registry.js'
+import type {
+  ClientHandle,
+  ClientRegistry,
+  CommandContext,
+  CommandSpec,
+  ServerContext,
+  ServerStats,
+  Session,
+} from '../../src/commands/spec.js'
+import { RuntimeConfig } from '../../src/config/store.js'
+import { ReplyWriter, encodeReply } from '../../src/protocol/encoder.js'
+import type { Reply } from '../../src/protocol/reply.js'
+import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
+
+/** The clock's start: 2023-11-14T22:13:20Z. */
+export const START = 1_700_000_000_000
+
+export interface TestClient extends ClientHandle {
+  readonly session: Session
+  pendingOutputBytes: number
+  /** Set by kill(). */
+  killed: boolean
+}
+
+export interface TestServer extends ServerContext {
+  readonly config: RuntimeConfig
+  readonly databases: readonly MemoryKeyspace[]
+  readonly clients: ClientRegistry & { readonly byIdMap: Map<number, TestClient> }
+  readonly dispatch: Dispatch
+  /** The clock now() reads, in ms; tests move it. */
+  time: number
+  shutdownRequests: number
+}
+
+export interface TestContext extends CommandContext {
+  readonly server: TestServer
+  readonly session: Session
+  readonly client: TestClient
+  /** Runs one command line through dispatch, as this connection. */
+  run(...args: (string | Buffer)[]): Reply
+  /** Opens another connection to the same server. */
+  connect(): TestContext
+}
+
+export interface ContextOptions {
+  /** The command table; the whole registry by default. */
+  readonly commands?: readonly CommandSpec[]
+  /** Config values as on the command line, e.g. { requirepass: 'pw' }. */
+  readonly config?: Readonly<Record<string, string>>
+}
+
+const newStats = (startedAt: number): ServerStats => ({
+  startedAt,
+  hits: 0,
+  misses: 0,
+  expiredKeys: 0,
+  totalConnectionsReceived: 0,
+  totalCommandsProcessed: 0,
+  rejectedConnections: 0,
+  totalNetInputBytes: 0,
+  totalNetOutputBytes: 0,
+  totalErrorReplies: 0,
+  commands: new Map(),
+  errors: new Map(),
+})
+
+export const makeContext = (options: ContextOptions = {}): TestContext => {
+  const specs = options.commands ?? commandSpecs
+  const config = new RuntimeConfig(new Map())
+  for (const [name, value] of Object.entries(options.config ?? {})) {
+    const problem = config.set(name, value)
+    if (problem !== undefined) throw new Error(problem)
+  }
+  const stats = newStats(START)
+  const byIdMap = new Map<number, TestClient>()
+  const clients = {
+    byIdMap,
+    get size() {
+      return byIdMap.size
+    },
+    all: () => byIdMap.values(),
+    byId: (id: number) => byIdMap.get(id),
+  }
+  const server = {
+    config,
+    stats,
+    clients,
+    runId: 'a'.repeat(40),
+    version: '7.0.15',
+    port: 6379,
+    executablePath: 'bin/we-trust-redis.js',
+    configFile: '',
+    commands: new Map(specs.map((s) => [s.name, s])),
+    time: START,
+    shutdownRequests: 0,
+    now: () => server.time,
+    requestShutdown: () => void server.shutdownRequests++,
+  } as unknown as TestServer & { databases: MemoryKeyspace[]; dispatch: Dispatch }
+  server.databases = Array.from(
+    { length: config.number('databases') },
+    () => new MemoryKeyspace({ clock: () => server.time, stats }),
+  )
+  server.dispatch = makeDispatch(specs, {
+    stats,
+    authRequired: () => config.string('requirepass') !== '',
+    writesRefused: () => undefined,
+  })
+
+  let nextId = 1
+  const connect = (): TestContext => {
+    const id = nextId++
+    const session: Session = {
+      id,
+      addr: `127.0.0.1:${50000 + id}`,
+      laddr: '127.0.0.1:6379',
+      createdAt: server.time,
+      name: '',
+      libName: '',
+      libVer: '',
+      resp: 2,
+      dbIndex: 0,
+      db: server.databases[0]!,
+      authenticated: config.string('requirepass') === '',
+      user: 'default',
+      lastCommand: 'NULL',
+      lastInteraction: server.time,
+      closeAfterReply: false,
+    }
+    const client: TestClient = {
+      session,
+      pendingOutputBytes: 0,
+      killed: false,
+      kill() {
+        client.killed = true
+        byIdMap.delete(id)
+      },
+    }
+    byIdMap.set(id, client)
+    stats.totalConnectionsReceived++
+    const ctx: TestContext = {
+      server,
+      session,
+      client,
+      run: (...args) => {
+        session.lastInteraction = server.time
+        return server.dispatch(ctx, args.map((a) => (typeof a === 'string' ? Buffer.from(a) : a)))
+      },
+      connect,
+    }
+    return ctx
+  }
+  return connect()
+}
+
+/** The reply's bytes as the encoder writes them for a protocol version, as a latin1 string. */
+export const encode = (reply: Reply, resp: 2 | 3 = 2): string => {
+  const out = new ReplyWriter()
+  encodeReply(out, reply, resp)
+  return Buffer.concat(out.take()).toString('latin1')
+}
+
+/**
+ * The reply as plain data for deep equality: integers as numbers, bulk and verbatim strings as
+ * strings, maps as objects, status and error replies as { simple } and { error }.
+ */
+export const plain = (reply: Reply): unknown => {
+  switch (reply.kind) {
+    case 'integer':
+      return Number(reply.value)
+    case 'bulk':
+    case 'verbatim':
+      return typeof reply.value === 'string' ? reply.value : reply.value.toString('latin1')
+    case 'simple':
+      return { simple: reply.value }
+    case 'error':
+      return { error: reply.value }
+    case 'null':
+    case 'nullArray':
+      return null
+    case 'array':
+    case 'set':
+    case 'push':
+      return reply.value.map(plain)
+    case 'map':
+      return Object.fromEntries(reply.value.map(([k, v]) => [String(plain(k)), plain(v)]))
+    case 'double':
+      return reply.value
+    case 'boolean':
+      return reply.value
+    case 'bignum':
+      return reply.value
+  }
+}

@@ -1,0 +1,155 @@
+// The connection actor: one per socket. Socket reads flow through the RxJS pipeline
+//   chunks → decodeFrames → executeCommands → encodeReplies → socket
+// one emission per read, and replies are written strictly in request order. The actor owns the
+// connection's session and its backpressure: while more than `client-output-pause-bytes` wait
+// to be written to a client that is not reading, the server stops reading from it.
+
+import type { Socket } from 'node:net'
+import { Subject, type Subscription } from 'rxjs'
+import type { Reply } from '../protocol/reply.js'
+import { RequestDecoder } from '../protocol/request-decoder.js'
+import { ReplyWriter } from '../protocol/encoder.js'
+import { decodeFrames } from '../pipeline/decodeFrames.js'
+import { executeCommands, type CommandRunner } from '../pipeline/executeCommands.js'
+import { encodeReplies } from '../pipeline/encodeReplies.js'
+import type { EncodedBatch } from '../pipeline/batches.js'
+import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
+import type { ServerRuntime } from './server.js'
+
+const peer = (address: string | undefined, port: number | undefined): string =>
+  `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
+
+export class Connection implements ClientHandle, CommandRunner, CommandContext {
+  readonly session: Session
+  private readonly decoder: RequestDecoder
+  private readonly chunks = new Subject<Buffer>()
+  private subscription: Subscription | undefined
+  private paused = false
+  private closed = false
+  /** Resolves once the socket is fully closed. */
+  readonly done: Promise<void>
+
+  constructor(
+    private readonly socket: Socket,
+    readonly server: ServerRuntime,
+    id: number,
+  ) {
+    const now = Date.now()
+    this.session = {
+      id,
+      addr: peer(socket.remoteAddress, socket.remotePort),
+      laddr: peer(socket.localAddress, socket.localPort),
+      createdAt: now,
+      name: '',
+      libName: '',
+      libVer: '',
+      resp: 2,
+      dbIndex: 0,
+      db: server.databases[0]!,
+      authenticated: !server.authRequired(),
+      user: 'default',
+      lastCommand: 'NULL',
+      lastInteraction: now,
+      closeAfterReply: false,
+    }
+    const config = server.config
+    this.decoder = new RequestDecoder({
+      maxBulkLength: config.number('proto-max-bulk-len'),
+      maxMultibulkLength: config.number('proto-max-multibulk-len'),
+      maxInlineLength: 64 * 1024,
+    })
+    this.decoder.unauthenticated = !this.session.authenticated
+    this.done = new Promise((resolve) => socket.once('close', () => resolve()))
+  }
+
+  get resp(): 2 | 3 {
+    return this.session.resp
+  }
+
+  get closeAfterReply(): boolean {
+    return this.session.closeAfterReply
+  }
+
+  get pendingOutputBytes(): number {
+    return this.socket.writableLength
+  }
+
+  get queryBufferBytes(): number {
+    return this.decoder.bufferedBytes
+  }
+
+  start(): void {
+    const socket = this.socket
+    socket.setNoDelay(true)
+    const keepalive = this.server.config.number('tcp-keepalive')
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000)
+    this.subscription = this.chunks
+      .pipe(decodeFrames(this.decoder), executeCommands(this), encodeReplies(new ReplyWriter()))
+      .subscribe({ next: (batch) => this.write(batch) })
+    socket.on('data', (chunk: Buffer) => {
+      this.server.stats.totalNetInputBytes += chunk.length
+      this.session.lastInteraction = this.server.tick()
+      this.chunks.next(chunk)
+    })
+    socket.on('drain', () => {
+      if (this.paused && !this.closed) {
+        this.paused = false
+        socket.resume()
+      }
+    })
+    socket.on('end', () => {
+      // The client half-closed: answer what it sent, then close our side.
+      this.chunks.complete()
+      if (!this.closed) socket.end()
+    })
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => this.teardown())
+  }
+
+  run(argv: Buffer[]): Reply {
+    const reply = this.server.dispatch(this, argv)
+    this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
+    return reply
+  }
+
+  /** Closes the connection once the replies already queued are written (CLIENT KILL, shutdown). */
+  kill(): void {
+    this.session.closeAfterReply = true
+    this.close()
+  }
+
+  private write(batch: EncodedBatch): void {
+    if (this.closed) return
+    const socket = this.socket
+    const pieces = batch.pieces
+    if (pieces.length === 1) {
+      socket.write(pieces[0]!)
+    } else if (pieces.length > 1) {
+      socket.cork()
+      for (const piece of pieces) socket.write(piece)
+      socket.uncork()
+    }
+    this.server.stats.totalNetOutputBytes += batch.bytes
+    if (batch.close) {
+      this.close()
+    } else if (!this.paused && socket.writableLength > this.server.config.number('client-output-pause-bytes')) {
+      this.paused = true
+      socket.pause()
+    }
+  }
+
+  private close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.socket.pause()
+    this.socket.end()
+    // A peer that never reads would keep the socket open forever after end().
+    setTimeout(() => this.socket.destroy(), 5000).unref()
+  }
+
+  private teardown(): void {
+    this.closed = true
+    this.subscription?.unsubscribe()
+    this.server.removeClient(this)
+  }
+}

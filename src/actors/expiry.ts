@@ -1,0 +1,32 @@
+// The active expiry actor: Redis's serverCron expiry cycle. Every 1000/hz ms it lets each
+// database reclaim keys whose TTL passed, within a CPU budget (25% of the period, times
+// active-expire-effort), so memory held by expired keys nobody reads is returned.
+
+import * as Effect from 'effect/Effect'
+import * as Scope from 'effect/Scope'
+import type { ServerRuntime } from './server.js'
+
+/** Share of each period the cycle may spend, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC. */
+const TIME_SHARE = 0.25
+
+export const expireOnce = (runtime: ServerRuntime): number => {
+  runtime.tick()
+  const period = 1000 / runtime.config.number('hz')
+  const effort = runtime.config.number('active-expire-effort')
+  const deadline = performance.now() + Math.min(period, period * TIME_SHARE * (1 + (effort - 1) / 4))
+  let removed = 0
+  for (const db of runtime.databases) {
+    if (db.volatileCount > 0) removed += db.expireCycle(deadline)
+    if (performance.now() >= deadline) break
+  }
+  return removed
+}
+
+/** Forks the cycle into the current scope; it stops when the scope closes. */
+export const runExpiryActor = (runtime: ServerRuntime): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.sync(() => expireOnce(runtime)).pipe(
+    Effect.zipRight(Effect.suspend(() => Effect.sleep(1000 / runtime.config.number('hz')))),
+    Effect.forever,
+    Effect.forkScoped,
+    Effect.asVoid,
+  )

@@ -1,0 +1,190 @@
+// The server actor: owns the listener, the databases, the client registry and the shared
+// counters, and is the ServerContext every command sees. Its lifetime is an Effect scope:
+// acquiring it listens; releasing it stops accepting, lets every connection write the replies
+// already produced, closes them, and stops the background actors.
+
+import { createServer, type Server as NetServer, type Socket } from 'node:net'
+import { mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import * as Deferred from 'effect/Deferred'
+import * as Effect from 'effect/Effect'
+import * as Scope from 'effect/Scope'
+import type { ClientRegistry, CommandSpec, ServerContext, ServerStats } from '../commands/spec.js'
+import { commandSpecs } from '../commands/registry.js'
+import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
+import { MemoryKeyspace } from '../storage/memory-keyspace.js'
+import type { Keyspace } from '../storage/keyspace.js'
+import { RuntimeConfig } from '../config/store.js'
+import type { LoadedConfig } from '../config/load.js'
+import { Logger, type LogLevel } from '../log.js'
+import { Connection } from './connection.js'
+import { runExpiryActor } from './expiry.js'
+
+export const VERSION = '7.0.15'
+
+const newStats = (): ServerStats => ({
+  startedAt: Date.now(),
+  hits: 0,
+  misses: 0,
+  expiredKeys: 0,
+  totalConnectionsReceived: 0,
+  totalCommandsProcessed: 0,
+  rejectedConnections: 0,
+  totalNetInputBytes: 0,
+  totalNetOutputBytes: 0,
+  totalErrorReplies: 0,
+  commands: new Map(),
+  errors: new Map(),
+})
+
+export class ServerRuntime implements ServerContext, ClientRegistry {
+  readonly config: RuntimeConfig
+  readonly databases: readonly Keyspace[]
+  readonly stats: ServerStats = newStats()
+  readonly runId = randomBytes(20).toString('hex')
+  readonly version = VERSION
+  readonly executablePath = process.argv[1] ?? ''
+  readonly configFile: string
+  readonly commands: ReadonlyMap<string, CommandSpec>
+  readonly dispatch: Dispatch
+  readonly log: Logger
+  port = 0
+  private readonly connections = new Map<number, Connection>()
+  private nextClientId = 1
+  /** Text that write commands are refused with, while storage cannot accept writes. */
+  writesRefusedReason: string | undefined
+  /**
+   * The wall clock as of the current batch. Like Redis's cached mstime, commands and expiry
+   * checks read this instead of the system clock; tick() refreshes it once per socket read.
+   */
+  private cachedNow = Date.now()
+  private readonly batchClock = { mark: performance.now() }
+
+  constructor(
+    loaded: LoadedConfig,
+    private readonly shutdown: Deferred.Deferred<void>,
+  ) {
+    this.config = new RuntimeConfig(loaded.values)
+    this.configFile = loaded.file
+    this.log = new Logger(this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
+    this.config.onChange('loglevel', (level) => this.log.setLevel(level as LogLevel))
+    const clock = () => this.cachedNow
+    this.databases = Array.from(
+      { length: this.config.number('databases') },
+      () => new MemoryKeyspace({ clock, stats: this.stats }),
+    )
+    this.commands = new Map(commandSpecs.map((s) => [s.name, s]))
+    this.dispatch = makeDispatch(commandSpecs, {
+      stats: this.stats,
+      authRequired: () => this.authRequired(),
+      writesRefused: () => this.writesRefusedReason,
+      batchClock: this.batchClock,
+    })
+  }
+
+  get clients(): ClientRegistry {
+    return this
+  }
+
+  get size(): number {
+    return this.connections.size
+  }
+
+  all(): Iterable<Connection> {
+    return this.connections.values()
+  }
+
+  byId(id: number): Connection | undefined {
+    return this.connections.get(id)
+  }
+
+  authRequired(): boolean {
+    return this.config.string('requirepass') !== ''
+  }
+
+  now(): number {
+    return this.cachedNow
+  }
+
+  /** Refreshes the cached clock; called when a batch of commands is about to run. */
+  tick(): number {
+    this.batchClock.mark = performance.now()
+    return (this.cachedNow = Date.now())
+  }
+
+  requestShutdown(): void {
+    Deferred.unsafeDone(this.shutdown, Effect.void)
+  }
+
+  accept(socket: Socket): void {
+    this.stats.totalConnectionsReceived++
+    if (this.connections.size >= this.config.number('maxclients')) {
+      this.stats.rejectedConnections++
+      socket.end('-ERR max number of clients reached\r\n')
+      return
+    }
+    const connection = new Connection(socket, this, this.nextClientId++)
+    this.connections.set(connection.session.id, connection)
+    connection.start()
+  }
+
+  removeClient(connection: Connection): void {
+    this.connections.delete(connection.session.id)
+  }
+
+  /** Closes every connection after the replies already produced, waiting up to `ms` for them. */
+  async drain(ms: number): Promise<void> {
+    const open = [...this.connections.values()]
+    for (const c of open) c.kill()
+    await Promise.race([Promise.all(open.map((c) => c.done)), new Promise((r) => setTimeout(r, ms).unref())])
+  }
+}
+
+const listen = (server: NetServer, port: number, host: string): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    server.once('error', reject)
+    server.listen({ port, host, backlog: 511 }, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolvePort(typeof address === 'object' && address !== null ? address.port : port)
+    })
+  })
+
+/**
+ * Starts the server in the current scope: data directory, listener, background actors. The
+ * scope's release is the graceful shutdown sequence.
+ */
+export const startServer = (
+  loaded: LoadedConfig,
+): Effect.Effect<ServerRuntime & { readonly shutdownRequested: Effect.Effect<void> }, Error, Scope.Scope> =>
+  Effect.gen(function* () {
+    const shutdown = yield* Deferred.make<void>()
+    const runtime = new ServerRuntime(loaded, shutdown)
+    const dir = resolve(runtime.config.string('dir'))
+    yield* Effect.try({
+      try: () => mkdirSync(dir, { recursive: true }),
+      catch: (e) => new Error(`cannot create data directory '${dir}': ${(e as Error).message}`),
+    })
+    runtime.log.notice(`we-trust-redis ${VERSION} (Redis-compatible) starting, pid=${process.pid}, dir=${dir}`)
+
+    const net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => runtime.accept(socket))
+    const host = runtime.config.string('bind').split(' ')[0]!
+    const port = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => listen(net, runtime.config.number('port'), host),
+        catch: (e) => new Error(`cannot listen on ${host}:${runtime.config.number('port')}: ${(e as Error).message}`),
+      }),
+      () =>
+        Effect.promise(async () => {
+          runtime.log.notice('Stopping the listener and closing client connections')
+          const closed = new Promise<void>((r) => net.close(() => r()))
+          await runtime.drain(5000)
+          await closed
+        }),
+    )
+    runtime.port = port
+    yield* runExpiryActor(runtime)
+    runtime.log.notice(`Ready to accept connections tcp on ${host}:${port}`)
+    return Object.assign(runtime, { shutdownRequested: Deferred.await(shutdown) })
+  })

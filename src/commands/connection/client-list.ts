@@ -1,0 +1,67 @@
+// CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
+import { Errors, error, verbatim, type Reply } from '../../protocol/reply.js'
+import { is, parseI64 } from '../args.js'
+import type { ClientHandle, CommandSpec } from '../spec.js'
+import { NO_KEYS } from '../spec.js'
+import { clientLine } from './session-info.js'
+
+const INVALID_ID = error('ERR Invalid client ID')
+
+/**
+ * Redis's client types by name. Every connection here is `normal` until pub/sub and replication
+ * exist, so a known type either selects all clients or none.
+ */
+export const clientTypeMatches = (typeName: Buffer): boolean | undefined => {
+  switch (typeName.toString('latin1').toLowerCase()) {
+    case 'normal':
+      return true
+    case 'master':
+    case 'replica':
+    case 'slave':
+    case 'pubsub':
+      return false
+    default:
+      return undefined
+  }
+}
+
+export const unknownType = (typeName: Buffer): Reply =>
+  error(`ERR Unknown client type '${typeName.toString('latin1')}'`)
+
+export const clientList: CommandSpec = {
+  name: 'client|list',
+  arity: -2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  keys: NO_KEYS,
+  group: 'connection',
+  summary: 'Get the list of client connections',
+  since: '2.4.0',
+  complexity: 'O(N) where N is the number of client connections',
+  syntax: '[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]',
+  /** As Redis 7: either one TYPE filter or one ID list (in the order given), not both. */
+  execute(ctx, argv): Reply {
+    const clients = ctx.server.clients
+    let selected: ClientHandle[]
+    if (argv.length === 4 && is(argv[2]!, 'type')) {
+      const matches = clientTypeMatches(argv[3]!)
+      if (matches === undefined) return unknownType(argv[3]!)
+      selected = matches ? [...clients.all()] : []
+    } else if (argv.length > 3 && is(argv[2]!, 'id')) {
+      selected = []
+      for (let i = 3; i < argv.length; i++) {
+        const id = parseI64(argv[i]!)
+        if (id === null) return INVALID_ID
+        const handle = clients.byId(Number(id))
+        if (handle !== undefined) selected.push(handle)
+      }
+    } else if (argv.length !== 2) {
+      return Errors.syntax
+    } else {
+      selected = [...clients.all()]
+    }
+    const now = ctx.server.now()
+    let text = ''
+    for (const handle of selected) text += clientLine(handle.session, now, handle) + '\n'
+    return verbatim(text)
+  },
+}

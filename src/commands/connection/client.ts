@@ -1,0 +1,28 @@
+// CLIENT subcommand [argument ...]
+import type { CommandSpec } from '../spec.js'
+import { NO_KEYS } from '../spec.js'
+import { clientGetname } from './client-getname.js'
+import { clientHelp } from './client-help.js'
+import { clientId } from './client-id.js'
+import { clientInfo } from './client-info.js'
+import { clientKill } from './client-kill.js'
+import { clientList } from './client-list.js'
+import { clientNoEvict } from './client-no-evict.js'
+import { clientNoTouch } from './client-no-touch.js'
+import { clientSetinfo } from './client-setinfo.js'
+import { clientSetname } from './client-setname.js'
+
+export const client: CommandSpec = {
+  name: 'client',
+  arity: -2,
+  flags: [],
+  keys: NO_KEYS,
+  group: 'connection',
+  summary: 'A container for client connection commands',
+  since: '2.4.0',
+  complexity: 'Depends on subcommand.',
+  subcommands: [
+    clientGetname, clientHelp, clientId, clientInfo, clientKill, clientList, clientNoEvict, clientNoTouch,
+    clientSetinfo, clientSetname,
+  ],
+}

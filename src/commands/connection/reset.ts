@@ -1,0 +1,33 @@
+// RESET
+import { simple, type Reply } from '../../protocol/reply.js'
+import type { CommandSpec } from '../spec.js'
+import { NO_KEYS } from '../spec.js'
+import { passwordRequired } from './session-info.js'
+
+const RESET = simple('RESET')
+
+export const reset: CommandSpec = {
+  name: 'reset',
+  arity: 1,
+  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  keys: NO_KEYS,
+  group: 'connection',
+  summary: 'Reset the connection',
+  since: '6.2.0',
+  complexity: 'O(1)',
+  /**
+   * Returns the connection to its state right after connecting: RESP2, database 0, no name, and
+   * logged out when a password is required. Library name and version survive, as in Redis.
+   * (Transactions and subscriptions must be cleared here too once they exist.)
+   */
+  execute(ctx): Reply {
+    const session = ctx.session
+    session.resp = 2
+    session.dbIndex = 0
+    session.db = ctx.server.databases[0]!
+    session.name = ''
+    session.user = 'default'
+    session.authenticated = !passwordRequired(ctx)
+    return RESET
+  },
+}

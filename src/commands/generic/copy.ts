@@ -1,0 +1,58 @@
+// COPY source destination [DB destination-db] [REPLACE]
+import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
+import type { Value } from '../../storage/keyspace.js'
+import { is, parseInteger } from '../args.js'
+import type { CommandSpec } from '../spec.js'
+
+const SAME_OBJECT = error('ERR source and destination objects are the same')
+const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
+const I32_MAX = 2 ** 31 - 1
+const I32_RANGE = error('ERR value is out of range, value must between -2147483648 and 2147483647')
+
+/** A copy that shares no mutable state with the original (commands may mutate buffers in place). */
+export const copyValue = (value: Value): Value => {
+  switch (value.type) {
+    case 'string':
+      return { type: 'string', data: Buffer.from(value.data) }
+  }
+}
+
+export const copy: CommandSpec = {
+  name: 'copy',
+  arity: -3,
+  flags: ['write', 'denyoom'],
+  keys: { first: 1, last: 2, step: 1 },
+  group: 'generic',
+  summary: 'Copy a key',
+  since: '6.2.0',
+  complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+  syntax: 'source destination [DB destination-db] [REPLACE]',
+  execute(ctx, argv): Reply {
+    const source = ctx.session.db
+    let target = source
+    let replace = false
+    for (let i = 3; i < argv.length; i++) {
+      const arg = argv[i]!
+      if (is(arg, 'replace')) {
+        replace = true
+      } else if (is(arg, 'db') && i + 1 < argv.length) {
+        const index = parseInteger(argv[++i]!)
+        if (index === null) return Errors.notInteger
+        if (index < -I32_MAX - 1 || index > I32_MAX) return I32_RANGE
+        const db = ctx.server.databases[index]
+        if (index < 0 || db === undefined) return DB_OUT_OF_RANGE
+        target = db
+      } else {
+        return Errors.syntax
+      }
+    }
+    const sourceKey = argv[1]!
+    const targetKey = argv[2]!
+    if (target === source && sourceKey.equals(targetKey)) return SAME_OBJECT
+    const entry = source.get(sourceKey)
+    if (entry === undefined) return integer(0)
+    if (!replace && target.peek(targetKey) !== undefined) return integer(0)
+    target.set(targetKey, copyValue(entry.value), entry.expiresAt)
+    return integer(1)
+  },
+}

@@ -1,0 +1,38 @@
+// OBJECT ENCODING key
+import { NULL, simple, type Reply } from '../../protocol/reply.js'
+import type { Value } from '../../storage/keyspace.js'
+import { parseI64 } from '../args.js'
+import type { CommandSpec } from '../spec.js'
+import { readNoTouch } from './lookup.js'
+
+/** Redis keeps strings up to this many bytes in one allocation with the object header. */
+const EMBSTR_LIMIT = 44
+
+/**
+ * The encoding Redis would choose for a freshly stored value. Redis also remembers how a string
+ * was produced (APPEND and SETRANGE leave `raw` even for short values); we only see the bytes.
+ */
+export const encodingOf = (value: Value): 'int' | 'embstr' | 'raw' => {
+  const data = value.data
+  // parseI64 is Redis's string2ll: at most 20 characters, canonical form, 64-bit range.
+  if (data.length <= 20 && parseI64(data) !== null) return 'int'
+  return data.length <= EMBSTR_LIMIT ? 'embstr' : 'raw'
+}
+
+const REPLIES = { int: simple('int'), embstr: simple('embstr'), raw: simple('raw') }
+
+export const objectEncoding: CommandSpec = {
+  name: 'object|encoding',
+  arity: 3,
+  flags: ['readonly'],
+  keys: { first: 2, last: 2, step: 1 },
+  group: 'generic',
+  summary: 'Inspect the internal encoding of a Redis object',
+  since: '2.2.3',
+  complexity: 'O(1)',
+  syntax: 'key',
+  execute(ctx, argv): Reply {
+    const entry = readNoTouch(ctx, argv[2]!)
+    return entry === undefined ? NULL : REPLIES[encodingOf(entry.value)]
+  },
+}

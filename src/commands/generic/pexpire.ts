@@ -1,0 +1,19 @@
+// PEXPIRE key milliseconds [NX | XX | GT | LT]
+import type { Reply } from '../../protocol/reply.js'
+import type { CommandSpec } from '../spec.js'
+import { expireGeneric } from './expire-generic.js'
+
+export const pexpire: CommandSpec = {
+  name: 'pexpire',
+  arity: -3,
+  flags: ['write', 'fast'],
+  keys: { first: 1, last: 1, step: 1 },
+  group: 'generic',
+  summary: "Set a key's time to live in milliseconds",
+  since: '2.6.0',
+  complexity: 'O(1)',
+  syntax: 'key milliseconds [NX | XX | GT | LT]',
+  execute(ctx, argv): Reply {
+    return expireGeneric(ctx, argv, 'pexpire', ctx.server.now(), false)
+  },
+}

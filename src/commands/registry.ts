@@ -1,0 +1,148 @@
+// The command table: the only list of commands the server knows. Each entry is one module's
+// spec; dispatch, COMMAND, and docs/commands.md all read from here.
+
+import type { CommandSpec } from './spec.js'
+
+// connection
+import { auth } from './connection/auth.js'
+import { client } from './connection/client.js'
+import { echo } from './connection/echo.js'
+import { hello } from './connection/hello.js'
+import { ping } from './connection/ping.js'
+import { quit } from './connection/quit.js'
+import { reset } from './connection/reset.js'
+import { select } from './connection/select.js'
+// end connection
+
+// server
+import { command } from './server/command.js'
+import { config } from './server/config.js'
+import { dbsize } from './server/dbsize.js'
+import { flushall } from './server/flushall.js'
+import { flushdb } from './server/flushdb.js'
+import { info } from './server/info.js'
+import { lastsave } from './server/lastsave.js'
+import { shutdown } from './server/shutdown.js'
+import { time } from './server/time.js'
+// end server
+
+// string
+import { append } from './string/append.js'
+import { decr } from './string/decr.js'
+import { decrby } from './string/decrby.js'
+import { get } from './string/get.js'
+import { getdel } from './string/getdel.js'
+import { getex } from './string/getex.js'
+import { getrange } from './string/getrange.js'
+import { getset } from './string/getset.js'
+import { incr } from './string/incr.js'
+import { incrby } from './string/incrby.js'
+import { incrbyfloat } from './string/incrbyfloat.js'
+import { mget } from './string/mget.js'
+import { mset } from './string/mset.js'
+import { msetnx } from './string/msetnx.js'
+import { psetex } from './string/psetex.js'
+import { set } from './string/set.js'
+import { setex } from './string/setex.js'
+import { setnx } from './string/setnx.js'
+import { setrange } from './string/setrange.js'
+import { strlen } from './string/strlen.js'
+import { substr } from './string/substr.js'
+// end string
+
+// generic
+import { copy } from './generic/copy.js'
+import { del } from './generic/del.js'
+import { exists } from './generic/exists.js'
+import { expire } from './generic/expire.js'
+import { expireat } from './generic/expireat.js'
+import { expiretime } from './generic/expiretime.js'
+import { keys } from './generic/keys.js'
+import { object } from './generic/object.js'
+import { persist } from './generic/persist.js'
+import { pexpire } from './generic/pexpire.js'
+import { pexpireat } from './generic/pexpireat.js'
+import { pexpiretime } from './generic/pexpiretime.js'
+import { pttl } from './generic/pttl.js'
+import { randomkey } from './generic/randomkey.js'
+import { rename } from './generic/rename.js'
+import { renamenx } from './generic/renamenx.js'
+import { scan } from './generic/scan.js'
+import { touch } from './generic/touch.js'
+import { ttl } from './generic/ttl.js'
+import { typeCommand } from './generic/type.js'
+import { unlink } from './generic/unlink.js'
+// end generic
+
+export const commandSpecs: readonly CommandSpec[] = [
+  // connection
+  auth,
+  client,
+  echo,
+  hello,
+  ping,
+  quit,
+  reset,
+  select,
+  // end connection
+  // server
+  command,
+  config,
+  dbsize,
+  flushall,
+  flushdb,
+  info,
+  lastsave,
+  shutdown,
+  time,
+  // end server
+  // string
+  append,
+  decr,
+  decrby,
+  get,
+  getdel,
+  getex,
+  getrange,
+  getset,
+  incr,
+  incrby,
+  incrbyfloat,
+  mget,
+  mset,
+  msetnx,
+  psetex,
+  set,
+  setex,
+  setnx,
+  setrange,
+  strlen,
+  substr,
+  // end string
+  // generic
+  copy,
+  del,
+  exists,
+  expire,
+  expireat,
+  expiretime,
+  keys,
+  object,
+  persist,
+  pexpire,
+  pexpireat,
+  pexpiretime,
+  pttl,
+  randomkey,
+  rename,
+  renamenx,
+  scan,
+  touch,
+  ttl,
+  typeCommand,
+  unlink,
+  // end generic
+]
+
+/** Top-level commands by lowercase name. */
+export const commandTable: ReadonlyMap<string, CommandSpec> = new Map(commandSpecs.map((s) => [s.name, s]))

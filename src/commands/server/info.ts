@@ -1,0 +1,247 @@
+// INFO [section [section ...]]
+import { machine, release, totalmem, type as osType } from 'node:os'
+import { verbatim, type Reply } from '../../protocol/reply.js'
+import type { CommandContext, CommandSpec } from '../spec.js'
+import { NO_KEYS } from '../spec.js'
+
+type Section = (ctx: CommandContext) => string[]
+
+/** Redis's bytesToHuman: `512B`, `1.28M`, … */
+const human = (n: number): string => {
+  const units = ['K', 'M', 'G', 'T', 'P']
+  if (n < 1024) return `${n}B`
+  let value = n / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(2)}${units[unit]}`
+}
+
+const MULTIPLEXING: Readonly<Record<string, string>> = { linux: 'epoll', darwin: 'kqueue', freebsd: 'kqueue', win32: 'iocp' }
+
+let memoryPeak = 0
+
+const server: Section = (ctx) => {
+  const s = ctx.server
+  const now = s.now()
+  const uptime = Math.floor((now - s.stats.startedAt) / 1000)
+  const hz = s.config.get('hz') ?? '10'
+  return [
+    `redis_version:${s.version}`,
+    'redis_git_sha1:00000000',
+    'redis_git_dirty:0',
+    'redis_build_id:0',
+    'redis_mode:standalone',
+    `os:${osType()} ${release()} ${machine()}`,
+    `arch_bits:${process.arch.endsWith('64') ? 64 : 32}`,
+    'monotonic_clock:POSIX clock_gettime',
+    `multiplexing_api:${MULTIPLEXING[process.platform] ?? 'poll'}`,
+    'atomicvar_api:c11-builtin',
+    'gcc_version:0.0.0',
+    `process_id:${process.pid}`,
+    'process_supervised:no',
+    `run_id:${s.runId}`,
+    `tcp_port:${s.port}`,
+    `server_time_usec:${Math.floor(now * 1000)}`,
+    `uptime_in_seconds:${uptime}`,
+    `uptime_in_days:${Math.floor(uptime / 86400)}`,
+    `hz:${hz}`,
+    `configured_hz:${hz}`,
+    // Redis's LRU clock: seconds, 24 bits.
+    `lru_clock:${Math.floor(now / 1000) & 0xffffff}`,
+    `executable:${s.executablePath}`,
+    `config_file:${s.configFile}`,
+    'io_threads_active:0',
+  ]
+}
+
+const clients: Section = (ctx) => [
+  `connected_clients:${ctx.server.clients.size}`,
+  'cluster_connections:0',
+  `maxclients:${ctx.server.config.get('maxclients') ?? '10000'}`,
+  'client_recent_max_input_buffer:0',
+  'client_recent_max_output_buffer:0',
+  'blocked_clients:0',
+  'tracking_clients:0',
+  'clients_in_timeout_table:0',
+]
+
+/** Node's heap and off-heap buffers stand in for Redis's allocator statistics. */
+const memory: Section = (ctx) => {
+  const m = process.memoryUsage()
+  const used = m.heapUsed + m.external
+  memoryPeak = Math.max(memoryPeak, used)
+  const maxmemory = Number(ctx.server.config.get('maxmemory') ?? 0)
+  const total = totalmem()
+  return [
+    `used_memory:${used}`,
+    `used_memory_human:${human(used)}`,
+    `used_memory_rss:${m.rss}`,
+    `used_memory_rss_human:${human(m.rss)}`,
+    `used_memory_peak:${memoryPeak}`,
+    `used_memory_peak_human:${human(memoryPeak)}`,
+    `used_memory_peak_perc:${((used / memoryPeak) * 100).toFixed(2)}%`,
+    `used_memory_dataset:${m.heapUsed}`,
+    `total_system_memory:${total}`,
+    `total_system_memory_human:${human(total)}`,
+    `maxmemory:${maxmemory}`,
+    `maxmemory_human:${human(maxmemory)}`,
+    `maxmemory_policy:${ctx.server.config.get('maxmemory-policy') ?? 'noeviction'}`,
+    `mem_fragmentation_ratio:${(m.rss / used).toFixed(2)}`,
+    'mem_allocator:libc',
+    'lazyfree_pending_objects:0',
+    'lazyfreed_objects:0',
+  ]
+}
+
+const persistence: Section = (ctx) => [
+  'loading:0',
+  'async_loading:0',
+  'rdb_changes_since_last_save:0',
+  'rdb_bgsave_in_progress:0',
+  `rdb_last_save_time:${Math.floor(ctx.server.stats.startedAt / 1000)}`,
+  'rdb_last_bgsave_status:ok',
+  'rdb_last_bgsave_time_sec:-1',
+  'rdb_current_bgsave_time_sec:-1',
+  `aof_enabled:${ctx.server.config.get('appendonly') === 'yes' ? 1 : 0}`,
+  'aof_rewrite_in_progress:0',
+  'aof_rewrite_scheduled:0',
+  'aof_last_rewrite_time_sec:-1',
+  'aof_current_rewrite_time_sec:-1',
+  'aof_last_bgrewrite_status:ok',
+  'aof_last_write_status:ok',
+]
+
+const stats: Section = (ctx) => {
+  const st = ctx.server.stats
+  return [
+    `total_connections_received:${st.totalConnectionsReceived}`,
+    `total_commands_processed:${st.totalCommandsProcessed}`,
+    'instantaneous_ops_per_sec:0',
+    `total_net_input_bytes:${st.totalNetInputBytes}`,
+    `total_net_output_bytes:${st.totalNetOutputBytes}`,
+    'instantaneous_input_kbps:0.00',
+    'instantaneous_output_kbps:0.00',
+    `rejected_connections:${st.rejectedConnections}`,
+    'sync_full:0',
+    'sync_partial_ok:0',
+    'sync_partial_err:0',
+    `expired_keys:${st.expiredKeys}`,
+    'expired_stale_perc:0.00',
+    'expired_time_cap_reached_count:0',
+    'evicted_keys:0',
+    'evicted_clients:0',
+    `keyspace_hits:${st.hits}`,
+    `keyspace_misses:${st.misses}`,
+    'pubsub_channels:0',
+    'pubsub_patterns:0',
+    'latest_fork_usec:0',
+    'total_forks:0',
+    'migrate_cached_sockets:0',
+    'unexpected_error_replies:0',
+    `total_error_replies:${st.totalErrorReplies}`,
+  ]
+}
+
+const replication: Section = (ctx) => [
+  'role:master',
+  'connected_slaves:0',
+  'master_failover_state:no-failover',
+  // A replication id is 40 hex characters, like the run id.
+  `master_replid:${ctx.server.runId}`,
+  'master_replid2:0000000000000000000000000000000000000000',
+  'master_repl_offset:0',
+  'second_repl_offset:-1',
+  'repl_backlog_active:0',
+  'repl_backlog_size:1048576',
+  'repl_backlog_first_byte_offset:0',
+  'repl_backlog_histlen:0',
+]
+
+const cpu: Section = () => {
+  const u = process.cpuUsage()
+  const sys = (u.system / 1e6).toFixed(6)
+  const user = (u.user / 1e6).toFixed(6)
+  return [
+    `used_cpu_sys:${sys}`,
+    `used_cpu_user:${user}`,
+    'used_cpu_sys_children:0.000000',
+    'used_cpu_user_children:0.000000',
+    `used_cpu_sys_main_thread:${sys}`,
+    `used_cpu_user_main_thread:${user}`,
+  ]
+}
+
+const commandstats: Section = (ctx) => {
+  const lines: string[] = []
+  for (const [name, c] of ctx.server.stats.commands) {
+    if (c.calls === 0 && c.failedCalls === 0 && c.rejectedCalls === 0) continue
+    const usec = Math.floor(c.usec)
+    const perCall = c.calls === 0 ? 0 : usec / c.calls
+    lines.push(
+      `cmdstat_${name}:calls=${c.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${c.rejectedCalls},failed_calls=${c.failedCalls}`,
+    )
+  }
+  return lines
+}
+
+const errorstats: Section = (ctx) =>
+  [...ctx.server.stats.errors].map(([code, count]) => `errorstat_${code}:count=${count}`)
+
+const keyspace: Section = (ctx) => {
+  const lines: string[] = []
+  ctx.server.databases.forEach((db, i) => {
+    // avg_ttl would need a pass over the keys with a TTL; Redis only samples it, 0 is its default.
+    if (db.size > 0) lines.push(`db${i}:keys=${db.size},expires=${db.volatileCount},avg_ttl=0`)
+  })
+  return lines
+}
+
+/** Every section in Redis's output order, with its header. */
+const SECTIONS: readonly (readonly [name: string, header: string, lines: Section, inDefault: boolean])[] = [
+  ['server', 'Server', server, true],
+  ['clients', 'Clients', clients, true],
+  ['memory', 'Memory', memory, true],
+  ['persistence', 'Persistence', persistence, true],
+  ['stats', 'Stats', stats, true],
+  ['replication', 'Replication', replication, true],
+  ['cpu', 'CPU', cpu, true],
+  ['modules', 'Modules', () => [], true],
+  ['commandstats', 'Commandstats', commandstats, false],
+  ['errorstats', 'Errorstats', errorstats, true],
+  ['cluster', 'Cluster', () => ['cluster_enabled:0'], true],
+  ['keyspace', 'Keyspace', keyspace, true],
+]
+
+/** The INFO text for the requested section names (lowercase); unknown names are ignored. */
+export const infoText = (ctx: CommandContext, requested: readonly string[]): string => {
+  const all = requested.includes('all') || requested.includes('everything')
+  const defaults = requested.length === 0 || requested.includes('default')
+  const parts: string[] = []
+  for (const [name, header, lines, inDefault] of SECTIONS) {
+    if (!(all || (defaults && inDefault) || requested.includes(name))) continue
+    let text = `# ${header}\r\n`
+    for (const line of lines(ctx)) text += line + '\r\n'
+    parts.push(text)
+  }
+  return parts.join('\r\n')
+}
+
+export const info: CommandSpec = {
+  name: 'info',
+  arity: -1,
+  flags: ['loading', 'stale'],
+  keys: NO_KEYS,
+  group: 'server',
+  summary: 'Get information and statistics about the server',
+  since: '1.0.0',
+  complexity: 'O(1)',
+  syntax: '[section [section ...]]',
+  /** Text in `field:value` lines with CRLF endings: a bulk string in RESP2, verbatim in RESP3. */
+  execute(ctx, argv): Reply {
+    const requested = argv.slice(1).map((a) => a.toString('latin1').toLowerCase())
+    return verbatim(infoText(ctx, requested))
+  },
+}

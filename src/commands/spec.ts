@@ -1,0 +1,167 @@
+// The shape every command module exports, and the context its execute function receives.
+// Dispatch (dispatch.ts) performs all generic checks from these specs: unknown command, arity,
+// authentication and read-only. A command body only holds semantics.
+
+import type { Reply } from '../protocol/reply.js'
+import type { Keyspace, KeyspaceStats } from '../storage/keyspace.js'
+
+/** Redis's command flags, as COMMAND INFO reports them. */
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'no_mandatory_keys'
+  | 'allow_busy'
+  | 'no_multi'
+
+export type CommandGroup = 'connection' | 'server' | 'string' | 'generic' | 'keyspace'
+
+/**
+ * Key positions in argv (argv[0] is the command name), as Redis's legacy (first, last, step).
+ * `last` -1 means the last argument, -2 the one before it. The tenant layer prefixes keys from
+ * this declaration alone, so it must be exact.
+ */
+export interface KeyPositions {
+  readonly first: number
+  readonly last: number
+  readonly step: number
+}
+
+export const NO_KEYS: KeyPositions = { first: 0, last: 0, step: 0 }
+
+export interface CommandSpec {
+  /** Lowercase. A subcommand is named `container|sub`, e.g. `config|get`. */
+  readonly name: string
+  /** Redis convention: N means exactly N arguments including the name, -N means at least N. */
+  readonly arity: number
+  readonly flags: readonly CommandFlag[]
+  readonly keys: KeyPositions
+  readonly group: CommandGroup
+  readonly summary: string
+  /** The Redis version that introduced the command. */
+  readonly since: string
+  readonly complexity?: string
+  /** The argument grammar, e.g. `key value [NX | XX]`; COMMAND DOCS and docs/commands.md show it. */
+  readonly syntax?: string
+  /** Subcommands; dispatch selects one by argv[1]. */
+  readonly subcommands?: readonly CommandSpec[]
+  /**
+   * The command's semantics. Receives the whole argv (argv[0] is the command name as sent).
+   * Returns a semantic reply; never throws for user errors (return an error reply instead).
+   * Optional only for containers whose every form is a subcommand.
+   */
+  readonly execute?: (ctx: CommandContext, argv: Buffer[]) => Reply
+}
+
+/** Per-connection state that commands may read and change. */
+export interface Session {
+  readonly id: number
+  /** Peer address as `ip:port`. */
+  readonly addr: string
+  /** Local address as `ip:port`. */
+  readonly laddr: string
+  readonly createdAt: number
+  name: string
+  libName: string
+  libVer: string
+  /** Protocol version the encoder uses for this connection's replies. */
+  resp: 2 | 3
+  dbIndex: number
+  db: Keyspace
+  authenticated: boolean
+  user: string
+  /** Last command name, for CLIENT LIST `cmd=`. */
+  lastCommand: string
+  lastInteraction: number
+  /** Set by QUIT, CLIENT KILL and protocol errors: close the connection once replies are written. */
+  closeAfterReply: boolean
+}
+
+/** Per-command counters for INFO commandstats. */
+export interface CommandStat {
+  calls: number
+  usec: number
+  rejectedCalls: number
+  failedCalls: number
+}
+
+export interface ServerStats extends KeyspaceStats {
+  readonly startedAt: number
+  totalConnectionsReceived: number
+  totalCommandsProcessed: number
+  rejectedConnections: number
+  totalNetInputBytes: number
+  totalNetOutputBytes: number
+  totalErrorReplies: number
+  readonly commands: Map<string, CommandStat>
+  readonly errors: Map<string, number>
+}
+
+/** A view of a connected client that CLIENT LIST/KILL and INFO clients use. */
+export interface ClientHandle {
+  readonly session: Session
+  /** Bytes queued for the socket but not yet written. */
+  readonly pendingOutputBytes: number
+  /** Closes the connection after the replies already queued. */
+  kill(): void
+}
+
+export interface ClientRegistry {
+  readonly size: number
+  all(): Iterable<ClientHandle>
+  byId(id: number): ClientHandle | undefined
+}
+
+/** Runtime configuration (CONFIG GET/SET): every server option by its redis.conf name. */
+export interface ConfigStore {
+  /** The current value formatted as CONFIG GET prints it, or undefined for an unknown name. */
+  get(name: string): string | undefined
+  /** Names matching a CONFIG GET glob pattern, with values. */
+  match(pattern: string): [string, string][]
+  /**
+   * Checks a value without applying it (CONFIG SET is all-or-nothing). Returns Redis's error
+   * text without the `ERR ` prefix, e.g. `Unknown option or number of arguments for CONFIG SET -
+   * 'x'` or `CONFIG SET failed (possibly related to argument 'x') - <reason>`; undefined if valid.
+   */
+  validate(name: string, value: string): string | undefined
+  /** Validates and applies; returns the same error texts as validate, or undefined on success. */
+  set(name: string, value: string): string | undefined
+  /** Typed access for the server's own code. */
+  number(name: string): number
+  string(name: string): string
+}
+
+export interface ServerContext {
+  readonly config: ConfigStore
+  readonly databases: readonly Keyspace[]
+  readonly stats: ServerStats
+  readonly clients: ClientRegistry
+  readonly runId: string
+  readonly version: string
+  /** The port the listener actually bound (differs from config when `port 0`). */
+  readonly port: number
+  readonly executablePath: string
+  readonly configFile: string
+  /** Wall clock in ms. */
+  now(): number
+  /** Starts a graceful shutdown (SHUTDOWN): stop accepting, drain, release, exit 0. */
+  requestShutdown(): void
+  /** All command specs, for COMMAND and its subcommands. */
+  readonly commands: ReadonlyMap<string, CommandSpec>
+}
+
+export interface CommandContext {
+  readonly session: Session
+  readonly server: ServerContext
+}

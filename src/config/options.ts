@@ -1,0 +1,138 @@
+// Every server option, by its redis.conf name. This table is the single source for the config
+// file, command-line flags, CONFIG GET/SET, and the defaults. An option's `parse` is the only
+// validation: it returns the typed value or an error text naming what is wrong.
+
+export type OptionValue = number | string | boolean
+
+export interface OptionSpec {
+  readonly name: string
+  readonly default: OptionValue
+  /** Whether CONFIG SET may change it at runtime. */
+  readonly mutable: boolean
+  /** Accepted as a command-line flag / config line, possibly with several words (`save 900 1`). */
+  parse(words: readonly string[]): OptionValue | { readonly error: string }
+  /** How CONFIG GET shows the value. */
+  format(value: OptionValue): string
+}
+
+const one = (words: readonly string[]): string | { error: string } =>
+  words.length === 1 ? words[0]! : { error: 'wrong number of arguments' }
+
+const MEMORY_UNITS: Record<string, number> = {
+  '': 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3,
+}
+
+/** Redis's memtoll: `100mb`, `1gb`, `512k`, plain bytes. */
+export const parseMemory = (text: string): number | null => {
+  const m = /^(-?\d+)([a-z]*)$/i.exec(text)
+  if (!m) return null
+  const unit = MEMORY_UNITS[m[2]!.toLowerCase()]
+  return unit === undefined ? null : Number(m[1]) * unit
+}
+
+const integer = (name: string, def: number, min: number, max: number, mutable = true): OptionSpec => ({
+  name,
+  default: def,
+  mutable,
+  parse(words) {
+    const w = one(words)
+    if (typeof w !== 'string') return w
+    if (!/^-?\d+$/.test(w)) return { error: 'argument couldn\'t be parsed into an integer' }
+    const n = Number(w)
+    if (n < min || n > max) return { error: `argument must be between ${min} and ${max} inclusive` }
+    return n
+  },
+  format: String,
+})
+
+const memory = (name: string, def: number, min = 0, mutable = true): OptionSpec => ({
+  name,
+  default: def,
+  mutable,
+  parse(words) {
+    const w = one(words)
+    if (typeof w !== 'string') return w
+    const n = parseMemory(w)
+    if (n === null) return { error: 'argument must be a memory value' }
+    if (n < min) return { error: `argument must be a memory value of at least ${min}` }
+    return n
+  },
+  format: String,
+})
+
+const text = (name: string, def: string, mutable = true, check?: (v: string) => string | undefined): OptionSpec => ({
+  name,
+  default: def,
+  mutable,
+  parse(words) {
+    const w = words.join(' ')
+    const problem = check?.(w)
+    return problem === undefined ? w : { error: problem }
+  },
+  format: String,
+})
+
+const flag = (name: string, def: boolean, mutable = true): OptionSpec => ({
+  name,
+  default: def,
+  mutable,
+  parse(words) {
+    const w = one(words)
+    if (typeof w !== 'string') return w
+    const v = w.toLowerCase()
+    if (v === 'yes') return true
+    if (v === 'no') return false
+    return { error: 'argument must be \'yes\' or \'no\'' }
+  },
+  format: (v) => (v ? 'yes' : 'no'),
+})
+
+const choice = (name: string, def: string, choices: readonly string[], mutable = true): OptionSpec => ({
+  name,
+  default: def,
+  mutable,
+  parse(words) {
+    const w = one(words)
+    if (typeof w !== 'string') return w
+    const v = w.toLowerCase()
+    return choices.includes(v) ? v : { error: 'argument(s) must be one of the following: ' + choices.join(', ') }
+  },
+  format: String,
+})
+
+export const OPTIONS: readonly OptionSpec[] = [
+  integer('port', 6379, 0, 65535, false),
+  text('bind', '127.0.0.1', false, (v) => (v.trim() === '' ? 'bind needs an address' : undefined)),
+  text('dir', './data', false, (v) => (v.trim() === '' ? 'dir must not be empty' : undefined)),
+  text('requirepass', ''),
+  memory('maxmemory', 0),
+  choice('maxmemory-policy', 'noeviction', [
+    'noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
+  ]),
+  choice('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning', 'nothing']),
+  text('logfile', '', false),
+  integer('databases', 16, 1, 1_000_000, false),
+  integer('hz', 10, 1, 500),
+  integer('maxclients', 10000, 1, 1_000_000),
+  integer('timeout', 0, 0, 2 ** 31 - 1),
+  integer('tcp-keepalive', 300, 0, 2 ** 31 - 1),
+  integer('tcp-backlog', 511, 0, 2 ** 31 - 1, false),
+  memory('proto-max-bulk-len', 512 * 1024 * 1024, 1024 * 1024),
+  integer('proto-max-multibulk-len', 1024 * 1024, 1, 2 ** 31 - 1),
+  memory('client-query-buffer-limit', 1024 ** 3, 1024 * 1024),
+  /** Reading from a client pauses while this many reply bytes wait to be written to it. */
+  memory('client-output-pause-bytes', 8 * 1024 * 1024, 64 * 1024),
+  integer('active-expire-effort', 1, 1, 10),
+  // Accepted for compatibility with tools that read or set them (redis-benchmark reads `save`
+  // and `appendonly`); persistence arrives with the write-ahead log.
+  text('save', ''),
+  flag('appendonly', false),
+  choice('appendfsync', 'always', ['always', 'everysec', 'no']),
+  flag('protected-mode', true),
+  flag('daemonize', false, false),
+  text('pidfile', '', false),
+  integer('lfu-log-factor', 10, 0, 2 ** 31 - 1),
+  integer('lfu-decay-time', 1, 0, 2 ** 31 - 1),
+]
+
+export const OPTION_BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map((o) => [o.name, o]))

@@ -1,0 +1,89 @@
+// Semantic replies. Commands return these; only the encoder decides how each looks on the wire
+// in RESP2 or RESP3 (a map is a flat array in RESP2, a double a bulk string, and so on).
+
+export type Reply =
+  | SimpleReply
+  | ErrorReply
+  | IntegerReply
+  | BulkReply
+  | NullReply
+  | NullArrayReply
+  | ArrayReply
+  | MapReply
+  | SetReply
+  | DoubleReply
+  | BooleanReply
+  | BigNumberReply
+  | VerbatimReply
+  | PushReply
+
+export interface SimpleReply { readonly kind: 'simple'; readonly value: string }
+/** `value` is the whole error line without the leading '-', e.g. `ERR syntax error`. */
+export interface ErrorReply { readonly kind: 'error'; readonly value: string }
+export interface IntegerReply { readonly kind: 'integer'; readonly value: number | bigint }
+/** Strings are written as latin1 so that binary keys kept as latin1 strings round-trip. */
+export interface BulkReply { readonly kind: 'bulk'; readonly value: Buffer | string }
+/** RESP2 `$-1`, RESP3 `_`. */
+export interface NullReply { readonly kind: 'null' }
+/** RESP2 `*-1`, RESP3 `_`. */
+export interface NullArrayReply { readonly kind: 'nullArray' }
+export interface ArrayReply { readonly kind: 'array'; readonly value: readonly Reply[] }
+/** RESP2 writes a map as a flat array of alternating keys and values. */
+export interface MapReply { readonly kind: 'map'; readonly value: readonly (readonly [Reply, Reply])[] }
+export interface SetReply { readonly kind: 'set'; readonly value: readonly Reply[] }
+/** RESP2 writes a double as a bulk string. */
+export interface DoubleReply { readonly kind: 'double'; readonly value: number }
+/** RESP2 writes a boolean as the integer 1 or 0. */
+export interface BooleanReply { readonly kind: 'boolean'; readonly value: boolean }
+export interface BigNumberReply { readonly kind: 'bignum'; readonly value: bigint }
+/** `format` is three characters (`txt`, `mkd`); RESP2 writes only the text, as a bulk string. */
+export interface VerbatimReply { readonly kind: 'verbatim'; readonly format: string; readonly value: Buffer | string }
+/** Out-of-band data (RESP3 `>`); RESP2 writes it as an array. */
+export interface PushReply { readonly kind: 'push'; readonly value: readonly Reply[] }
+
+// Constructors. Shared immutable instances for the replies that recur on the hot path.
+
+export const OK: SimpleReply = { kind: 'simple', value: 'OK' }
+export const PONG: SimpleReply = { kind: 'simple', value: 'PONG' }
+export const QUEUED: SimpleReply = { kind: 'simple', value: 'QUEUED' }
+export const NULL: NullReply = { kind: 'null' }
+export const NULL_ARRAY: NullArrayReply = { kind: 'nullArray' }
+export const EMPTY_ARRAY: ArrayReply = { kind: 'array', value: [] }
+
+const SMALL_INTS: IntegerReply[] = Array.from({ length: 10_001 }, (_, i) => ({ kind: 'integer', value: i - 1 }))
+
+export const simple = (value: string): SimpleReply => ({ kind: 'simple', value })
+export const error = (value: string): ErrorReply => ({ kind: 'error', value })
+export const integer = (value: number | bigint): IntegerReply =>
+  typeof value === 'number' && value >= -1 && value < 10_000 && Number.isInteger(value)
+    ? SMALL_INTS[value + 1]!
+    : { kind: 'integer', value }
+export const bulk = (value: Buffer | string): BulkReply => ({ kind: 'bulk', value })
+export const array = (value: readonly Reply[]): ArrayReply => ({ kind: 'array', value })
+export const map = (value: readonly (readonly [Reply, Reply])[]): MapReply => ({ kind: 'map', value })
+export const set = (value: readonly Reply[]): SetReply => ({ kind: 'set', value })
+export const double = (value: number): DoubleReply => ({ kind: 'double', value })
+export const boolean = (value: boolean): BooleanReply => ({ kind: 'boolean', value })
+export const bignum = (value: bigint): BigNumberReply => ({ kind: 'bignum', value })
+export const verbatim = (value: Buffer | string, format = 'txt'): VerbatimReply => ({ kind: 'verbatim', format, value })
+export const push = (value: readonly Reply[]): PushReply => ({ kind: 'push', value })
+
+/** A map whose keys are simple strings, as Redis uses for HELLO, CLIENT INFO-like records. */
+export const record = (fields: Record<string, Reply>): MapReply =>
+  map(Object.entries(fields).map(([k, v]) => [bulk(k), v] as const))
+
+/** Redis's standard error texts, so every command words them the same way. */
+export const Errors = {
+  syntax: error('ERR syntax error'),
+  notInteger: error('ERR value is not an integer or out of range'),
+  notFloat: error('ERR value is not a valid float'),
+  wrongType: error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+  noSuchKey: error('ERR no such key'),
+  overflow: error('ERR increment or decrement would overflow'),
+  noAuth: error('NOAUTH Authentication required.'),
+  wrongPass: error('WRONGPASS invalid username-password pair or user is disabled.'),
+  invalidExpire: (command: string) => error(`ERR invalid expire time in '${command}' command`),
+  wrongArity: (command: string) => error(`ERR wrong number of arguments for '${command}' command`),
+  unknownSubcommand: (sub: string, container: string) =>
+    error(`ERR unknown subcommand '${sub}'. Try ${container.toUpperCase()} HELP.`),
+} as const

@@ -1,0 +1,92 @@
+// The storage interface every command goes through. One Keyspace is one logical database
+// (SELECT n). The in-memory implementation is memory-keyspace.ts; the LSM store will implement
+// the same interface, so no command may reach around it.
+//
+// Keys are bytes. Callers pass Buffers; implementations may hold keys in another form (the
+// memory keyspace keeps latin1 strings, which map bytes 1:1 and compare in byte order).
+
+/** A typed value. The type tag leaves room for hash, list, set and zset. */
+export type Value = StringValue
+
+export interface StringValue {
+  readonly type: 'string'
+  readonly data: Buffer
+}
+
+export type ValueType = Value['type']
+
+export interface Entry {
+  readonly value: Value
+  /**
+   * Absolute expiry in milliseconds since the Unix epoch; 0 means no expiry. The key is expired
+   * once the clock is past it (now > expiresAt), as Redis's keyIsExpired.
+   */
+  readonly expiresAt: number
+  /** Last access time in milliseconds (for OBJECT IDLETIME). */
+  readonly accessedAt: number
+}
+
+export interface ScanResult {
+  /** 0 when the iteration is complete. */
+  readonly cursor: number
+  readonly keys: Buffer[]
+}
+
+export interface Keyspace {
+  /** Number of keys, including keys that have expired but are not yet reclaimed. */
+  readonly size: number
+  /** Number of keys that carry an expiry. */
+  readonly volatileCount: number
+
+  /**
+   * The live entry, or undefined. An expired key found here is deleted (lazy expiry). Updates the
+   * access time and counts a keyspace hit or miss.
+   */
+  get(key: Buffer): Entry | undefined
+  /** Like get, but leaves the access time alone (TOUCH-free reads such as OBJECT IDLETIME). */
+  peek(key: Buffer): Entry | undefined
+  /** Stores a value; expiresAt 0 means persistent. Replaces any previous value and type. */
+  set(key: Buffer, value: Value, expiresAt: number): void
+  /** Changes the expiry of an existing live key; returns false if the key does not exist. */
+  setExpiry(key: Buffer, expiresAt: number): boolean
+  /** Returns true if a live key was removed. */
+  delete(key: Buffer): boolean
+  /** Marks a key accessed without reading its value (TOUCH). Returns true if it exists. */
+  touch(key: Buffer): boolean
+
+  /** Live keys in byte order, starting after `after` when given. */
+  keys(after?: Buffer): IterableIterator<Buffer>
+  /** Live keys that start with `prefix`, in byte order; only that key range is visited. */
+  keysWithPrefix(prefix: Buffer): IterableIterator<Buffer>
+  /**
+   * One SCAN step: visits about `count` keys from the cursor, returning those `accept` keeps.
+   * Guarantee (as Redis's): a key present for the whole iteration is returned at least once.
+   */
+  scan(cursor: number, count: number, accept?: (key: Buffer, entry: Entry) => boolean): ScanResult
+  /** A uniformly chosen live key, or undefined when empty. */
+  randomKey(): Buffer | undefined
+  /** Removes every key. */
+  flush(): void
+
+  /**
+   * Active expiry: examines keys that carry a TTL and deletes the expired ones, stopping once
+   * `deadline` (ms, performance.now() clock) passes or too few of the sampled keys were expired.
+   * Returns the number of keys deleted.
+   */
+  expireCycle(deadline: number): number
+}
+
+/** The wall clock in milliseconds; injected so specs can drive expiry deterministically. */
+export type Clock = () => number
+
+/** Counters a keyspace bumps; shared by all databases of a server (INFO stats). */
+export interface KeyspaceStats {
+  /** get() found a live key. */
+  hits: number
+  /** get() found nothing. */
+  misses: number
+  /** Keys removed because their TTL passed (lazily or by the active cycle). */
+  expiredKeys: number
+}
+
+export const newKeyspaceStats = (): KeyspaceStats => ({ hits: 0, misses: 0, expiredKeys: 0 })

@@ -1,0 +1,286 @@
+// The in-memory Keyspace: one database held in three structures.
+// - `map`: latin1 key string -> record. Every point operation (GET/SET) is one or two lookups here.
+// - `index`: the same key strings in byte order (OrderedIndex), for KEYS, SCAN and RANDOMKEY.
+//   Touched only when a key is created or removed.
+// - `volatile`: the keys that carry an expiry, walked round-robin by the active expire cycle. A
+//   Set iterator survives deletes and inserts, so one persistent iterator serves every cycle.
+//
+// Expiry follows Redis's keyIsExpired: a key is expired once the clock is past its expiresAt
+// (now > expiresAt), and an expired key is treated as absent everywhere.
+
+import type { Clock, Entry, Keyspace, KeyspaceStats, ScanResult, Value } from './keyspace.js'
+import { OrderedIndex } from './ordered-index.js'
+
+/**
+ * The stored record, handed out as the Entry. value and expiresAt never change (set and
+ * setExpiry store a new record), so an Entry a caller holds stays a snapshot across writes; only
+ * accessedAt is updated in place.
+ */
+class Rec implements Entry {
+  constructor(
+    readonly value: Value,
+    readonly expiresAt: number,
+    public accessedAt: number,
+  ) {}
+}
+
+/** SCAN cursors remembered (cursor id -> last key returned); the oldest is forgotten first. */
+const SCAN_CURSORS = 65_536
+/** Cursor ids are drawn from [2^32, 2^52): above any rank a client might pass, exact as doubles. */
+const CURSOR_MIN = 2 ** 32
+const CURSOR_SPAN = 2 ** 52 - 2 ** 32
+/** Keys sampled per active-expire batch, as Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP. */
+const EXPIRE_BATCH = 20
+/** RANDOMKEY draws that may land on expired keys before falling back to a walk. */
+const RANDOM_KEY_TRIES = 100
+
+const isExpired = (rec: Rec, now: number): boolean => rec.expiresAt !== 0 && now > rec.expiresAt
+
+export class MemoryKeyspace implements Keyspace {
+  private readonly map = new Map<string, Rec>()
+  private readonly index = new OrderedIndex()
+  private readonly volatile = new Set<string>()
+  /** Where the active expire cycle resumes; undefined when it has to start a new round. */
+  private volatileCursor: Iterator<string> | undefined
+  private readonly cursors = new Map<number, string>()
+  private readonly clock: Clock
+  private readonly stats: KeyspaceStats
+
+  constructor(options: { clock: Clock; stats: KeyspaceStats }) {
+    this.clock = options.clock
+    this.stats = options.stats
+  }
+
+  get size(): number {
+    return this.map.size
+  }
+
+  get volatileCount(): number {
+    return this.volatile.size
+  }
+
+  get(key: Buffer): Entry | undefined {
+    const k = key.toString('latin1')
+    const rec = this.map.get(k)
+    if (rec !== undefined) {
+      const now = this.clock()
+      if (!isExpired(rec, now)) {
+        rec.accessedAt = now
+        this.stats.hits++
+        return rec
+      }
+      this.expire(k, rec)
+    }
+    this.stats.misses++
+    return undefined
+  }
+
+  /** Like get without touching the access time or the hit/miss counters (write-path lookups). */
+  peek(key: Buffer): Entry | undefined {
+    const k = key.toString('latin1')
+    const rec = this.map.get(k)
+    if (rec === undefined) return undefined
+    if (!isExpired(rec, this.clock())) return rec
+    this.expire(k, rec)
+    return undefined
+  }
+
+  set(key: Buffer, value: Value, expiresAt: number): void {
+    const k = key.toString('latin1')
+    const map = this.map
+    const now = this.clock()
+    if (this.volatile.size === 0) {
+      // No key carries a TTL, so none can have expired: one lookup tells new from overwritten.
+      const before = map.size
+      map.set(k, new Rec(value, expiresAt, now))
+      if (map.size !== before) this.index.add(k)
+      if (expiresAt !== 0) this.volatile.add(k)
+      return
+    }
+    const old = map.get(k)
+    map.set(k, new Rec(value, expiresAt, now))
+    if (old === undefined) {
+      this.index.add(k)
+      if (expiresAt !== 0) this.volatile.add(k)
+      return
+    }
+    // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
+    if (isExpired(old, now)) this.stats.expiredKeys++
+    if (old.expiresAt === 0) {
+      if (expiresAt !== 0) this.volatile.add(k)
+    } else if (expiresAt === 0) this.volatile.delete(k)
+  }
+
+  setExpiry(key: Buffer, expiresAt: number): boolean {
+    const k = key.toString('latin1')
+    const rec = this.map.get(k)
+    if (rec === undefined) return false
+    const now = this.clock()
+    if (isExpired(rec, now)) {
+      this.expire(k, rec)
+      return false
+    }
+    // A write lookup refreshes the access time in Redis too.
+    this.map.set(k, new Rec(rec.value, expiresAt, now))
+    if (rec.expiresAt === 0) {
+      if (expiresAt !== 0) this.volatile.add(k)
+    } else if (expiresAt === 0) this.volatile.delete(k)
+    return true
+  }
+
+  delete(key: Buffer): boolean {
+    const k = key.toString('latin1')
+    const rec = this.map.get(k)
+    if (rec === undefined) return false
+    if (isExpired(rec, this.clock())) {
+      this.expire(k, rec)
+      return false
+    }
+    this.remove(k, rec)
+    return true
+  }
+
+  /** Counts a keyspace hit or miss, as Redis's TOUCH (a read lookup) does. */
+  touch(key: Buffer): boolean {
+    return this.get(key) !== undefined
+  }
+
+  *keys(after?: Buffer): IterableIterator<Buffer> {
+    const from = after === undefined ? this.index.from() : this.index.from(after.toString('latin1'), true)
+    const now = this.clock()
+    for (const k of from) if (this.isLive(k, now)) yield Buffer.from(k, 'latin1')
+  }
+
+  *keysWithPrefix(prefix: Buffer): IterableIterator<Buffer> {
+    const p = prefix.toString('latin1')
+    const now = this.clock()
+    for (const k of this.index.from(p)) {
+      if (!k.startsWith(p)) return
+      if (this.isLive(k, now)) yield Buffer.from(k, 'latin1')
+    }
+  }
+
+  /**
+   * Visits up to `count` keys (at least one) in byte order. A returned cursor remembers the last
+   * key visited, so the next call resumes right after it whatever was inserted or deleted
+   * meanwhile: every key present for the whole iteration is returned exactly once, unless the
+   * client reuses a cursor. A cursor this keyspace does not remember (forgotten after
+   * SCAN_CURSORS newer ones, or issued before a restart) is read as a rank position if below the
+   * size, else as the end. Expired keys met on the way are reclaimed and not returned.
+   */
+  scan(cursor: number, count: number, accept?: (key: Buffer, entry: Entry) => boolean): ScanResult {
+    const index = this.index
+    let from: Iterator<string>
+    if (cursor === 0) from = index.from()
+    else {
+      const last = this.cursors.get(cursor)
+      if (last !== undefined) from = index.from(last, true)
+      else if (cursor > 0 && cursor < index.size) from = index.from(index.at(cursor)!)
+      else return { cursor: 0, keys: [] }
+    }
+    const now = this.clock()
+    const budget = count >= 1 ? count : 1
+    const keys: Buffer[] = []
+    let last = ''
+    let visited = 0
+    let r = from.next()
+    while (!r.done && visited < budget) {
+      const k = r.value
+      last = k
+      visited++
+      const rec = this.map.get(k)!
+      if (isExpired(rec, now)) this.expire(k, rec)
+      else {
+        const b = Buffer.from(k, 'latin1')
+        if (accept === undefined || accept(b, rec)) keys.push(b)
+      }
+      r = from.next()
+    }
+    if (r.done) return { cursor: 0, keys }
+    return { cursor: this.rememberCursor(last), keys }
+  }
+
+  /**
+   * Uniform over live keys: draws a random rank, reclaiming expired keys it lands on. After
+   * RANDOM_KEY_TRIES expired draws it walks the keys in order instead (reclaiming as it goes), so
+   * the answer is undefined only when no live key remains.
+   */
+  randomKey(): Buffer | undefined {
+    const index = this.index
+    const now = this.clock()
+    for (let tries = 0; tries < RANDOM_KEY_TRIES && index.size > 0; tries++) {
+      const k = index.at(Math.floor(Math.random() * index.size))!
+      const rec = this.map.get(k)!
+      if (!isExpired(rec, now)) return Buffer.from(k, 'latin1')
+      this.expire(k, rec)
+    }
+    for (const k of index.from()) {
+      const rec = this.map.get(k)!
+      if (!isExpired(rec, now)) return Buffer.from(k, 'latin1')
+      this.expire(k, rec)
+    }
+    return undefined
+  }
+
+  flush(): void {
+    this.map.clear()
+    this.index.clear()
+    this.volatile.clear()
+    this.volatileCursor = undefined
+  }
+
+  /**
+   * Samples EXPIRE_BATCH volatile keys at a time, round-robin, deleting the expired ones; repeats
+   * while more than a quarter of a batch was expired and the deadline has not passed.
+   */
+  expireCycle(deadline: number): number {
+    let deleted = 0
+    for (;;) {
+      const batch = Math.min(EXPIRE_BATCH, this.volatile.size)
+      if (batch === 0) return deleted
+      const now = this.clock()
+      let expired = 0
+      for (let n = 0; n < batch; n++) {
+        let r = this.volatileCursor?.next()
+        if (r === undefined || r.done) {
+          this.volatileCursor = this.volatile.values()
+          r = this.volatileCursor.next()
+          if (r.done) break
+        }
+        const k = r.value
+        const rec = this.map.get(k)!
+        if (isExpired(rec, now)) {
+          this.expire(k, rec)
+          expired++
+        }
+      }
+      deleted += expired
+      if (expired * 4 <= batch || performance.now() >= deadline) return deleted
+    }
+  }
+
+  private isLive(k: string, now: number): boolean {
+    return this.volatile.size === 0 || !isExpired(this.map.get(k)!, now)
+  }
+
+  private expire(k: string, rec: Rec): void {
+    this.remove(k, rec)
+    this.stats.expiredKeys++
+  }
+
+  private remove(k: string, rec: Rec): void {
+    this.map.delete(k)
+    this.index.delete(k)
+    if (rec.expiresAt !== 0) this.volatile.delete(k)
+  }
+
+  private rememberCursor(last: string): number {
+    const cursors = this.cursors
+    let id: number
+    do id = CURSOR_MIN + Math.floor(Math.random() * CURSOR_SPAN)
+    while (cursors.has(id))
+    cursors.set(id, last)
+    if (cursors.size > SCAN_CURSORS) cursors.delete(cursors.keys().next().value!)
+    return id
+  }
+}
