@@ -61,8 +61,15 @@ export interface Keyspace {
   /**
    * One SCAN step: visits about `count` keys from the cursor, returning those `accept` keeps.
    * Guarantee (as Redis's): a key present for the whole iteration is returned at least once.
+   * With a prefix, the iteration ends (cursor 0) at the first key past the prefix's range.
    */
-  scan(cursor: number, count: number, accept?: (key: Buffer, entry: Entry) => boolean): ScanResult
+  scan(
+    cursor: number,
+    count: number,
+    accept?: (key: Buffer, entry: Entry) => boolean,
+    /** Only keys starting with these bytes can match: visit just that key range. */
+    prefix?: Buffer,
+  ): ScanResult
   /** A uniformly chosen live key, or undefined when empty. */
   randomKey(): Buffer | undefined
   /** Removes every key. */

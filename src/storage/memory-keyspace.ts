@@ -168,14 +168,18 @@ export class MemoryKeyspace implements Keyspace {
    * SCAN_CURSORS newer ones, or issued before a restart) is read as a rank position if below the
    * size, else as the end. Expired keys met on the way are reclaimed and not returned.
    */
-  scan(cursor: number, count: number, accept?: (key: Buffer, entry: Entry) => boolean): ScanResult {
+  scan(cursor: number, count: number, accept?: (key: Buffer, entry: Entry) => boolean, prefix?: Buffer): ScanResult {
     const index = this.index
+    const start = prefix === undefined || prefix.length === 0 ? undefined : prefix.toString('latin1')
     let from: Iterator<string>
-    if (cursor === 0) from = index.from()
+    if (cursor === 0) from = index.from(start)
     else {
       const last = this.cursors.get(cursor)
       if (last !== undefined) from = index.from(last, true)
-      else if (cursor > 0 && cursor < index.size) from = index.from(index.at(cursor)!)
+      else if (cursor > 0 && cursor < index.size) {
+        const at = index.at(cursor)!
+        from = index.from(start !== undefined && at < start ? start : at)
+      }
       else return { cursor: 0, keys: [] }
     }
     const now = this.clock()
@@ -186,6 +190,8 @@ export class MemoryKeyspace implements Keyspace {
     let r = from.next()
     while (!r.done && visited < budget) {
       const k = r.value
+      // Keys come in byte order from the range's start, so the first one outside it ends the scan.
+      if (start !== undefined && !k.startsWith(start)) return { cursor: 0, keys }
       last = k
       visited++
       const rec = this.map.get(k)!
@@ -196,7 +202,7 @@ export class MemoryKeyspace implements Keyspace {
       }
       r = from.next()
     }
-    if (r.done) return { cursor: 0, keys }
+    if (r.done || (start !== undefined && !r.value.startsWith(start))) return { cursor: 0, keys }
     return { cursor: this.rememberCursor(last), keys }
   }
 

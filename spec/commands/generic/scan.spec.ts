@@ -31,6 +31,17 @@ const scanAll = (h: Harness, options: (string | Buffer)[] = [], between?: (call:
 }
 
 describe('SCAN', () => {
+  it('with a literal-prefix MATCH visits only that key range', () => {
+    const h = harness()
+    for (let i = 0; i < 1000; i++) h.db.set(k(`a:${i}`), str('v'), 0)
+    for (let i = 0; i < 10; i++) h.db.set(k(`b:${i}`), str('v'), 0)
+    for (let i = 0; i < 1000; i++) h.db.set(k(`c:${i}`), str('v'), 0)
+    // COUNT 10 spends its whole budget inside b:*, so one call finds all ten and ends the scan.
+    const [next, keys] = step(h, '0', 'MATCH', 'b:*', 'COUNT', '10')
+    expect(keys.sort()).to.deep.equal(Array.from({ length: 10 }, (_, i) => `b:${i}`).sort())
+    expect(next).to.equal('0')
+  })
+
   it('returns cursor 0 and no keys on an empty database', () => {
     expect(step(harness(), '0')).to.deep.equal(['0', []])
   })

@@ -1,7 +1,7 @@
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 import { Errors, array, bulk, error, type Reply } from '../../protocol/reply.js'
 import type { Entry } from '../../storage/keyspace.js'
-import { compileGlob } from '../../storage/glob.js'
+import { compileGlob, literalPrefix } from '../../storage/glob.js'
 import { is, parseInteger, word } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
@@ -77,7 +77,7 @@ export const scan: CommandSpec = {
         return entry.value.type === type
       }
     } else accept = match
-    const result = ctx.session.db.scan(Number(cursor), count, accept)
+    const result = ctx.session.db.scan(Number(cursor), count, accept, pattern === undefined ? undefined : literalPrefix(pattern))
     return array([bulk(String(result.cursor)), array(result.keys.map(bulk))])
   },
 }
