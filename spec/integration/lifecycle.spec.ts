@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startServer, serverBin } from '../support/server.js'
+import { rawClient, endsWith } from '../support/raw.js'
 
 const runToExit = (args: string[]) =>
   spawnSync(process.execPath, [serverBin, ...args], { encoding: 'utf8', timeout: 15_000 })
@@ -49,6 +50,23 @@ describe('server lifecycle', function () {
     expect(await client.config('GET', 'port')).to.deep.equal(['port', '0'])
     client.disconnect()
     await s2.stop()
+  })
+
+  it('closes clients idle longer than `timeout` seconds, and keeps active ones', async function () {
+    this.timeout(15_000)
+    const server = await startServer({ args: ['--timeout', '1'] })
+    const idle = await rawClient(server.port)
+    const active = await rawClient(server.port)
+    for (let i = 0; i < 6; i++) {
+      active.send('PING\r\n')
+      await active.read(endsWith('+PONG\r\n'))
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    await idle.closed(1000)
+    active.send('PING\r\n')
+    expect((await active.read(endsWith('\r\n'))).toString()).to.equal('+PONG\r\n')
+    active.end()
+    await server.stop()
   })
 
   it('stops gracefully on SIGTERM with exit code 0', async () => {

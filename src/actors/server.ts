@@ -20,6 +20,7 @@ import type { LoadedConfig } from '../config/load.js'
 import { Logger, type LogLevel } from '../log.js'
 import { Connection } from './connection.js'
 import { runExpiryActor } from './expiry.js'
+import { runIdleClientsActor } from './idle-clients.js'
 
 export const VERSION = '7.0.15'
 
@@ -185,6 +186,7 @@ export const startServer = (
     )
     runtime.port = port
     yield* runExpiryActor(runtime)
+    yield* runIdleClientsActor(runtime)
     runtime.log.notice(`Ready to accept connections tcp on ${host}:${port}`)
     return Object.assign(runtime, { shutdownRequested: Deferred.await(shutdown) })
   })
