@@ -4,6 +4,7 @@
 // on the server. Any helper may use it: `const c = makeContext(); c.run('SET', 'k', 'v')`.
 
 import { makeDispatch, type Dispatch } from '../../src/commands/dispatch.js'
+import { newServerStats } from '../../src/actors/server.js'
 import { commandSpecs } from '../../src/commands/registry.js'
 import type {
   ClientHandle,
@@ -11,7 +12,6 @@ import type {
   CommandContext,
   CommandSpec,
   ServerContext,
-  ServerStats,
   Session,
 } from '../../src/commands/spec.js'
 import { RuntimeConfig } from '../../src/config/store.js'
@@ -56,20 +56,6 @@ export interface ContextOptions {
   readonly config?: Readonly<Record<string, string>>
 }
 
-const newStats = (startedAt: number): ServerStats => ({
-  startedAt,
-  hits: 0,
-  misses: 0,
-  expiredKeys: 0,
-  totalConnectionsReceived: 0,
-  totalCommandsProcessed: 0,
-  rejectedConnections: 0,
-  totalNetInputBytes: 0,
-  totalNetOutputBytes: 0,
-  totalErrorReplies: 0,
-  commands: new Map(),
-  errors: new Map(),
-})
 
 export const makeContext = (options: ContextOptions = {}): TestContext => {
   const specs = options.commands ?? commandSpecs
@@ -78,7 +64,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     const problem = config.set(name, value)
     if (problem !== undefined) throw new Error(problem)
   }
-  const stats = newStats(START)
+  const stats = newServerStats(START)
   const byIdMap = new Map<number, TestClient>()
   const clients = {
     byIdMap,

@@ -24,8 +24,9 @@ import { runIdleClientsActor } from './idle-clients.js'
 
 export const VERSION = '7.0.15'
 
-const newStats = (): ServerStats => ({
-  startedAt: Date.now(),
+/** Fresh counters for INFO stats and commandstats. */
+export const newServerStats = (startedAt = Date.now()): ServerStats => ({
+  startedAt,
   hits: 0,
   misses: 0,
   expiredKeys: 0,
@@ -42,7 +43,7 @@ const newStats = (): ServerStats => ({
 export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly config: RuntimeConfig
   readonly databases: readonly Keyspace[]
-  readonly stats: ServerStats = newStats()
+  readonly stats: ServerStats = newServerStats()
   readonly runId = randomBytes(20).toString('hex')
   readonly version = VERSION
   readonly executablePath = process.argv[1] ?? ''
