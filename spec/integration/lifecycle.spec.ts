@@ -69,6 +69,23 @@ describe('server lifecycle', function () {
     await server.stop()
   })
 
+  it('drops a client whose unfinished command passes client-query-buffer-limit, and serves others', async () => {
+    const server = await startServer({ args: ['--client-query-buffer-limit', '1mb'] })
+    const greedy = await rawClient(server.port)
+    const other = await rawClient(server.port)
+    greedy.send('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n')
+    for (let i = 0; i < 4 && !greedy.socket.destroyed; i++) {
+      greedy.socket.write(Buffer.alloc(512 * 1024, 0x61))
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await greedy.closed()
+    other.send('PING\r\n')
+    expect((await other.read(endsWith('\r\n'))).toString()).to.equal('+PONG\r\n')
+    other.end()
+    expect(server.output()).to.include('max query buffer length')
+    await server.stop()
+  })
+
   it('stops gracefully on SIGTERM with exit code 0', async () => {
     const server = await startServer()
     const client = new Redis({ port: server.port })

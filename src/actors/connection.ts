@@ -90,6 +90,13 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.server.stats.totalNetInputBytes += chunk.length
       this.session.lastInteraction = this.server.tick()
       this.chunks.next(chunk)
+      if (this.decoder.bufferedBytes > this.server.config.number('client-query-buffer-limit')) {
+        // As Redis: a client whose unfinished command outgrows the limit is dropped, and logged.
+        this.server.log.warning(
+          `Closing client that reached max query buffer length: id=${this.session.id} addr=${this.session.addr} qbuf=${this.decoder.bufferedBytes}`,
+        )
+        socket.destroy()
+      }
     })
     socket.on('drain', () => {
       if (this.paused && !this.closed) {
