@@ -6,6 +6,7 @@ import {
   EMPTY_ARRAY,
   NULL,
   NULL_ARRAY,
+  NO_REPLY,
   OK,
   array,
   bignum,
@@ -113,6 +114,16 @@ const table: [string, Reply, string, string][] = [
 ]
 
 describe('encodeReply', () => {
+  it('writes nothing at all for NO_REPLY, in either protocol, between other replies', () => {
+    for (const resp of [2, 3] as const) {
+      const writer = new ReplyWriter()
+      encodeReply(writer, OK, resp)
+      encodeReply(writer, NO_REPLY, resp)
+      encodeReply(writer, OK, resp)
+      expect(Buffer.concat(writer.take()).toString()).to.equal('+OK\r\n+OK\r\n')
+    }
+  })
+
   for (const [name, reply, resp2, resp3] of table) {
     it(`${name}: RESP2`, () => expect(text(encode(reply, 2))).to.equal(resp2))
     it(`${name}: RESP3`, () => expect(text(encode(reply, 3))).to.equal(resp3))

@@ -65,6 +65,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 export const decodedForm = (reply: Reply, resp: 2 | 3): Reply => {
   const r = (x: Reply): Reply => decodedForm(x, resp)
   switch (reply.kind) {
+    case 'none':
+      throw new Error('a NoReply has no wire form, so nothing decodes to it')
     case 'simple':
       return { kind: 'simple', value: lineSafe(reply.value) }
     case 'error':

@@ -175,6 +175,8 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
       out.latin1(resp === 3 ? '(' + text + CRLF : '$' + text.length + CRLF + text + CRLF)
       return
     }
+    case 'none':
+      return
     case 'verbatim': {
       const v = reply.value
       const length = typeof v === 'string' ? v.length : v.length

@@ -16,6 +16,7 @@ export type Reply =
   | BigNumberReply
   | VerbatimReply
   | PushReply
+  | NoReply
 
 export interface SimpleReply { readonly kind: 'simple'; readonly value: string }
 /** `value` is the whole error line without the leading '-', e.g. `ERR syntax error`. */
@@ -40,6 +41,8 @@ export interface BigNumberReply { readonly kind: 'bignum'; readonly value: bigin
 export interface VerbatimReply { readonly kind: 'verbatim'; readonly format: string; readonly value: Buffer | string }
 /** Out-of-band data (RESP3 `>`); RESP2 writes it as an array. */
 export interface PushReply { readonly kind: 'push'; readonly value: readonly Reply[] }
+/** Nothing on the wire: a successful SHUTDOWN closes the connection without answering, as Redis. */
+export interface NoReply { readonly kind: 'none' }
 
 // Constructors. Shared immutable instances for the replies that recur on the hot path.
 
@@ -48,6 +51,7 @@ export const PONG: SimpleReply = { kind: 'simple', value: 'PONG' }
 export const QUEUED: SimpleReply = { kind: 'simple', value: 'QUEUED' }
 export const NULL: NullReply = { kind: 'null' }
 export const NULL_ARRAY: NullArrayReply = { kind: 'nullArray' }
+export const NO_REPLY: NoReply = { kind: 'none' }
 export const EMPTY_ARRAY: ArrayReply = { kind: 'array', value: [] }
 
 const SMALL_INTS: IntegerReply[] = Array.from({ length: 10_001 }, (_, i) => ({ kind: 'integer', value: i - 1 }))

@@ -1,5 +1,5 @@
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
-import { OK, Errors, error, type Reply } from '../../protocol/reply.js'
+import { NO_REPLY, Errors, error, type Reply } from '../../protocol/reply.js'
 import { is } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
@@ -20,8 +20,7 @@ export const shutdown: CommandSpec = {
   /**
    * Options are validated as Redis does, then ignored: there is one graceful shutdown sequence
    * (ServerContext.requestShutdown), and no replicas to wait for.
-   * Redis closes the connection without replying; here the caller gets OK just before its
-   * connection closes, which clients treat the same way.
+   * As in Redis, a successful SHUTDOWN sends no reply: the caller's connection just closes.
    */
   execute(ctx, argv): Reply {
     let save = false
@@ -41,6 +40,6 @@ export const shutdown: CommandSpec = {
     if (abort) return NOT_IN_PROGRESS
     ctx.session.closeAfterReply = true
     ctx.server.requestShutdown()
-    return OK
+    return NO_REPLY
   },
 }
