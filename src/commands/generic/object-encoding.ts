@@ -1,5 +1,5 @@
 // OBJECT ENCODING key
-import { NULL, simple, type Reply } from '../../protocol/reply.js'
+import { NULL, bulk, type Reply } from '../../protocol/reply.js'
 import type { Value } from '../../storage/keyspace.js'
 import { parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
@@ -19,7 +19,7 @@ export const encodingOf = (value: Value): 'int' | 'embstr' | 'raw' => {
   return data.length <= EMBSTR_LIMIT ? 'embstr' : 'raw'
 }
 
-const REPLIES = { int: simple('int'), embstr: simple('embstr'), raw: simple('raw') }
+const REPLIES = { int: bulk('int'), embstr: bulk('embstr'), raw: bulk('raw') }
 
 export const objectEncoding: CommandSpec = {
   name: 'object|encoding',

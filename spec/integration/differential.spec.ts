@@ -1,0 +1,134 @@
+// Differential spec: the same command scripts go to a private redis-server and to this server,
+// over raw sockets in RESP2 and RESP3, and the reply bytes must be identical. Redis's behaviour
+// is the specification. Skipped only where redis-server is not installed (CI installs it).
+
+import { expect } from 'chai'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { connect, createServer } from 'node:net'
+import { ReplyDecoder } from '../../src/protocol/reply-decoder.js'
+import { startServer, type RunningServer } from '../support/server.js'
+
+const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+
+const encode = (argv: string[]): string =>
+  `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')
+
+/** Sends the commands on a fresh connection and returns the raw bytes of their replies. */
+const run = (port: number, commands: string[][]): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    const decoder = new ReplyDecoder()
+    const chunks: Buffer[] = []
+    let replies = 0
+    const timer = setTimeout(() => reject(new Error(`timed out after ${replies} replies`)), 5000)
+    socket.on('data', (d) => {
+      chunks.push(d)
+      replies += decoder.push(d).length
+      if (replies >= commands.length) {
+        clearTimeout(timer)
+        socket.destroy()
+        resolve(Buffer.concat(chunks))
+      }
+    })
+    socket.on('error', reject)
+    socket.write(commands.map(encode).join(''))
+  })
+
+const words = (line: string) => line.split(' ')
+
+/** Scripts whose replies are deterministic; each starts from an empty database. */
+const scripts: Record<string, string[]> = {
+  'strings and options': [
+    'SET k v', 'GET k', 'SET k v2 NX', 'SET k v3 XX GET', 'SET k v EX 100 PX 100', 'SET k v KEEPTTL EX 5',
+    'SET k v GET NX', 'SETNX k x', 'SETNX n x', 'GETSET k w', 'GETDEL k', 'GETDEL k', 'STRLEN n',
+    'MSET a 1 b 2 c 3', 'MGET a b c nope', 'MSETNX a 1 z 9', 'MSETNX y 1 z 9', 'MSET a', 'SET', 'GET a b',
+    'APPEND a 23', 'APPEND fresh xyz', 'GETRANGE a 0 -1', 'GETRANGE a -100 100', 'GETRANGE a 2 1',
+    'SETRANGE pad 5 x', 'GET pad', 'SETRANGE a -1 x', 'SUBSTR a 0 1', 'SET k v EX 0', 'SET k v PX -5',
+    'SET k v EX abc', 'SET k v EXAT 1', 'GET k',
+  ],
+  'counters': [
+    'INCR c', 'INCRBY c 41', 'DECR c', 'DECRBY c -8', 'INCRBY c 9223372036854775800', 'INCR c',
+    'SET s abc', 'INCR s', 'INCRBY c 1.5', 'INCRBYFLOAT f 10.5', 'INCRBYFLOAT f 0.1', 'INCRBYFLOAT f -5e3',
+    'INCRBYFLOAT s 1', 'INCRBYFLOAT f abc', 'SET big 9223372036854775807', 'INCR big', 'DECRBY big -1',
+    'SET sp " 1"', 'INCR sp', 'SET z 007', 'INCR z',
+  ],
+  'keyspace': [
+    'MSET a 1 b 2 c 3', 'DEL a b x', 'EXISTS c c x', 'TYPE c', 'TYPE none', 'RENAME c d', 'RENAME none e',
+    'RENAMENX d c', 'SET e 5', 'RENAMENX d e', 'COPY d f', 'COPY d f', 'COPY d f REPLACE', 'COPY d g DB 99',
+    'EXPIRE d 100', 'TTL d', 'EXPIRE d 50 GT', 'EXPIRE d 500 LT', 'EXPIRE d 100 NX XX', 'PERSIST d',
+    'TTL d', 'TTL none', 'EXPIRE d 10 XX', 'TTL d', 'PERSIST d', 'EXPIRE d -1', 'EXISTS d', 'EXPIRETIME f',
+    'OBJECT ENCODING e', 'OBJECT ENCODING f', 'SET long aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    'OBJECT ENCODING long', 'OBJECT ENCODING none', 'OBJECT FOO x', 'UNLINK e f long', 'DBSIZE',
+    'TOUCH e none', 'RANDOMKEY',
+  ],
+  'connection and errors': [
+    'PING', 'PING hello', 'PING a b', 'ECHO x', 'ECHO', 'SELECT 3', 'SET k 1', 'DBSIZE', 'SELECT 0', 'DBSIZE',
+    'SELECT 99', 'SELECT x', 'FOOBAR a b', 'CONFIG FOO', 'CLIENT FOO', 'CLIENT SETNAME "bad name"',
+    'CLIENT SETNAME good', 'CLIENT GETNAME', 'AUTH x', 'FLUSHDB', 'DBSIZE', 'FLUSHALL SYNC', 'FLUSHDB BAD',
+    'COMMAND COUNT x', 'QUIT',
+  ],
+  'command table and config': [
+    'COMMAND INFO get set mset del expire scan object|encoding client|list nosuch',
+    'CONFIG GET hz', 'CONFIG GET maxmemory', 'CONFIG GET databases', 'CONFIG SET hz 20', 'CONFIG GET hz',
+    'CONFIG SET hz abc', 'CONFIG SET nosuch 1', 'CONFIG SET hz 10', 'SCAN 0 MATCH x* COUNT 10', 'SCAN abc',
+    'KEYS *', 'SET k v', 'SCAN 0', 'KEYS k*',
+  ],
+}
+
+describe('differential: identical reply bytes to redis-server', function () {
+  this.timeout(30_000)
+  let redis: ChildProcess | undefined
+  let redisPort = 0
+  let ours: RunningServer
+
+  before(async function () {
+    if (!haveRedis) this.skip()
+    redisPort = await freePort()
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    })
+    ours = await startServer()
+    for (let i = 0; i < 50; i++) {
+      const ok = await run(redisPort, [['PING']]).then(() => true, () => false)
+      if (ok) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  })
+
+  after(async () => {
+    redis?.kill('SIGKILL')
+    await ours?.stop()
+  })
+
+  for (const [name, lines] of Object.entries(scripts)) {
+    for (const resp of ['2', '3']) {
+      it(`${name} (RESP${resp})`, async () => {
+        const commands = [['HELLO', resp], ['FLUSHALL'], ...lines.map(words)]
+        const [theirs, mine] = await Promise.all([run(redisPort, commands), run(ours.port, commands)])
+        // Skip the HELLO reply (it names the server and its version), compare everything after.
+        const skipHello = (b: Buffer) => {
+          const d = new ReplyDecoder()
+          let consumed = 0
+          for (let i = 1; i <= b.length; i++) {
+            if (d.push(b.subarray(i - 1, i)).length > 0) {
+              consumed = i
+              break
+            }
+          }
+          return b.subarray(consumed).toString('latin1')
+        }
+        const expected = skipHello(theirs).split('\r\n')
+        const actual = skipHello(mine).split('\r\n')
+        expect(actual).to.deep.equal(expected)
+      })
+    }
+  }
+})
