@@ -128,6 +128,23 @@ describe('protocol over TCP', function () {
     c.end()
   })
 
+  it('shows a half-sent command in CLIENT LIST qbuf', async () => {
+    const half = await rawClient(server.port)
+    half.send('CLIENT ID\r\n')
+    const id = /^:(\d+)/.exec((await half.read(endsWith('\r\n'))).toString())![1]
+    half.send('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n12345')
+    await new Promise((r) => setTimeout(r, 100))
+    const other = await rawClient(server.port)
+    other.send('CLIENT LIST\r\n')
+    const list = (await other.read((b) => b.toString().endsWith('\n\r\n'))).toString()
+    const line = list.split('\n').find((l) => l.includes(`id=${id} `))!
+    expect(line).to.include(' qbuf=5 ')
+    half.send('67890\r\n')
+    expect((await half.read(endsWith('\r\n'))).toString()).to.equal('+OK\r\n')
+    half.end()
+    other.end()
+  })
+
   it('stops reading from a client that does not read its replies, and serves others', async () => {
     const slow = await rawClient(server.port)
     const value = 'v'.repeat(64 * 1024)

@@ -122,6 +122,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     const client: TestClient = {
       session,
       pendingOutputBytes: 0,
+      queryBufferBytes: 0,
       killed: false,
       kill() {
         client.killed = true

@@ -113,6 +113,8 @@ export interface ClientHandle {
   readonly session: Session
   /** Bytes queued for the socket but not yet written. */
   readonly pendingOutputBytes: number
+  /** Bytes of an unfinished command held by the decoder (CLIENT LIST qbuf). */
+  readonly queryBufferBytes: number
   /** Closes the connection after the replies already queued. */
   kill(): void
 }

@@ -22,12 +22,13 @@ const FD = 8
 /** One CLIENT LIST line (without the trailing newline), in Redis 7.2's field order. */
 export const clientLine = (session: Session, now: number, handle?: ClientHandle): string => {
   const omem = handle?.pendingOutputBytes ?? 0
+  const qbuf = handle?.queryBufferBytes ?? 0
   return (
     `id=${session.id} addr=${session.addr} laddr=${session.laddr} fd=${FD} name=${session.name}` +
     ` age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))}` +
     ` idle=${Math.max(0, Math.floor((now - session.lastInteraction) / 1000))}` +
-    ` flags=N db=${session.dbIndex} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0` +
-    ` rbs=0 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem} events=r cmd=${session.lastCommand || 'NULL'}` +
+    ` flags=N db=${session.dbIndex} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0` +
+    ` rbs=0 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem + qbuf} events=r cmd=${session.lastCommand || 'NULL'}` +
     ` user=${session.user} redir=-1 resp=${session.resp} lib-name=${session.libName} lib-ver=${session.libVer}`
   )
 }
