@@ -83,6 +83,15 @@ const scripts: Record<string, string[]> = {
     'RENAME k k', 'TTL k', 'SET k v KEEPTTL', 'TTL k', 'SET k v', 'TTL k', 'SETEX k 0 v', 'SETEX k 10 v',
     'PSETEX k -1 v', 'TTL k', 'EXPIRE k abc', 'TTL a b',
   ],
+  'limits and odd arguments': [
+    'SETRANGE k 536870912 x', 'SETRANGE k 536870911 ""', 'SETRANGE k -1 x', 'GETRANGE none 0 -1',
+    'SET k hello', 'GETRANGE k 9223372036854775807 -9223372036854775808', 'GETRANGE k -1 -2',
+    'INCRBYFLOAT f 1e400', 'INCRBYFLOAT f inf', 'INCRBYFLOAT f 1.0e1', 'INCRBYFLOAT f 0x10', 'GET f',
+    'EXISTS', 'DEL', 'TYPE', 'TYPE a b', 'RENAMENX k k', 'RENAME k', 'COPY k k', 'COPY k x DB 0 REPLACE',
+    'MSETNX', 'MGET', 'APPEND k ""', 'STRLEN k', 'SET e ""', 'GET e', 'STRLEN e', 'INCRBY c 00', 'INCRBY c -0',
+    'DECRBY c -9223372036854775808', 'SET n 9223372036854775808', 'INCR n', 'OBJECT ENCODING n',
+    'SET k v PXAT 99999999999999 GET', 'SET k v NX XX', 'SET k v EX 1 KEEPTTL', 'SET k v PX 9223372036854775807',
+  ],
   'hello and client': [
     // (HELLO replies carry the connection id, and CLIENT SETINFO is a Redis 7.2 command: both
     // differ from the 7.0 reference for good reason and are covered by their own specs.)
