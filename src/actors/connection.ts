@@ -85,7 +85,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000)
     this.subscription = this.chunks
       .pipe(decodeFrames(this.decoder), executeCommands(this), encodeReplies(new ReplyWriter()))
-      .subscribe({ next: (batch) => this.write(batch) })
+      .subscribe({
+        next: (batch) => this.write(batch),
+        // A failure in the pipeline is a bug; it costs this connection, never the server.
+        error: (e: unknown) => {
+          this.server.log.warning(`Closing client id=${this.session.id} after an internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+          socket.destroy()
+        },
+      })
     socket.on('data', (chunk: Buffer) => {
       this.server.stats.totalNetInputBytes += chunk.length
       this.session.lastInteraction = this.server.tick()

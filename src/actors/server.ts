@@ -82,6 +82,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       authRequired: () => this.authRequired(),
       writesRefused: () => this.writesRefusedReason,
       batchClock: this.batchClock,
+      onCommandFailure: (command, e) =>
+        this.log.warning(`Command '${command}' failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     })
   }
 

@@ -28,6 +28,8 @@ export interface DispatchOptions {
    * command instead of two. Without it, each command reads the clock before and after.
    */
   readonly batchClock?: { mark: number }
+  /** Told about a command body that threw (a bug); the client gets an error reply. */
+  readonly onCommandFailure?: (command: string, error: unknown) => void
 }
 
 export type Dispatch = (ctx: CommandContext, argv: Buffer[]) => Reply
@@ -77,6 +79,19 @@ const nameHash = (name: Buffer): number => {
 const errorCode = (text: string): string => {
   const space = text.indexOf(' ')
   return space === -1 ? text : text.slice(0, space)
+}
+
+/**
+ * Runs a command body. A throw is a bug (bodies return error replies for user errors), but it
+ * must cost one error reply, not the connection or the server: it is reported and answered.
+ */
+const run = (spec: CommandSpec, ctx: CommandContext, argv: Buffer[], report?: (command: string, e: unknown) => void): Reply => {
+  try {
+    return spec.execute!(ctx, argv)
+  } catch (e) {
+    report?.(spec.name, e)
+    return error(`ERR internal error in '${spec.name}': ${e instanceof Error ? e.message : String(e)}`)
+  }
 }
 
 export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOptions): Dispatch => {
@@ -137,7 +152,7 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     session.lastCommand = spec.name
     stats.totalCommandsProcessed++
     const started = clock === undefined ? performance.now() : clock.mark
-    const reply = spec.execute!(ctx, argv)
+    const reply = run(spec, ctx, argv, options.onCommandFailure)
     const finished = performance.now()
     if (clock !== undefined) clock.mark = finished
     const stat = command.stat

@@ -1,0 +1,64 @@
+import { expect } from 'chai'
+import { makeDispatch } from '../../src/commands/dispatch.js'
+import { NO_KEYS, type CommandSpec, type ServerStats } from '../../src/commands/spec.js'
+import { OK } from '../../src/protocol/reply.js'
+import { newServerStats } from '../../src/actors/server.js'
+
+const spec = (name: string, execute: CommandSpec['execute'], extra: Partial<CommandSpec> = {}): CommandSpec => ({
+  name,
+  arity: -1,
+  flags: [],
+  keys: NO_KEYS,
+  group: 'server',
+  summary: name,
+  since: '1.0.0',
+  execute,
+  ...extra,
+})
+
+const context = () => ({ session: { authenticated: true, lastCommand: '' }, server: {} }) as never
+
+describe('dispatch', () => {
+  let stats: ServerStats
+  const make = (...specs: CommandSpec[]) =>
+    makeDispatch(specs, { stats, authRequired: () => false, writesRefused: () => undefined })
+  beforeEach(() => {
+    stats = newServerStats()
+  })
+
+  it('answers a command body that throws with an error reply and keeps serving', () => {
+    const failures: string[] = []
+    const dispatch = makeDispatch([
+      spec('boom', () => {
+        throw new RangeError('Invalid string length')
+      }),
+      spec('fine', () => OK),
+    ], { stats, authRequired: () => false, writesRefused: () => undefined, onCommandFailure: (name) => failures.push(name) })
+    const ctx = context()
+    const reply = dispatch(ctx, [Buffer.from('BOOM')])
+    expect(reply).to.deep.equal({ kind: 'error', value: "ERR internal error in 'boom': Invalid string length" })
+    expect(dispatch(ctx, [Buffer.from('fine')])).to.equal(OK)
+    expect(stats.commands.get('boom')!.failedCalls).to.equal(1)
+    expect(failures).to.deep.equal(['boom'])
+  })
+
+  it('resolves command names case-insensitively from their bytes', () => {
+    const dispatch = make(spec('get', () => OK), spec('getex', () => OK))
+    const ctx = context()
+    for (const name of ['get', 'GET', 'gEt', 'GETEX', 'getEx']) expect(dispatch(ctx, [Buffer.from(name)])).to.equal(OK)
+    expect(dispatch(ctx, [Buffer.from('gets')])).to.deep.include({ kind: 'error' })
+    expect(dispatch(ctx, [Buffer.from('x'.repeat(100))])).to.deep.include({ kind: 'error' })
+  })
+
+  it('refuses write commands while writes are refused, and lets reads through', () => {
+    const dispatch = makeDispatch([spec('w', () => OK, { flags: ['write'] }), spec('r', () => OK, { flags: ['readonly'] })], {
+      stats,
+      authRequired: () => false,
+      writesRefused: () => 'MISCONF storage cannot accept writes',
+    })
+    const ctx = context()
+    expect(dispatch(ctx, [Buffer.from('w')])).to.deep.equal({ kind: 'error', value: 'MISCONF storage cannot accept writes' })
+    expect(dispatch(ctx, [Buffer.from('r')])).to.equal(OK)
+    expect(stats.commands.get('w')!.rejectedCalls).to.equal(1)
+  })
+})
