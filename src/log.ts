@@ -9,6 +9,9 @@ const RANK: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warnin
 const MARK: Record<Exclude<LogLevel, 'nothing'>, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' }
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
+/** An error as a log line shows it: the stack when there is one. */
+export const describeError = (e: unknown): string => (e instanceof Error ? (e.stack ?? e.message) : String(e))
+
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
 
 const timestamp = (d: Date): string =>

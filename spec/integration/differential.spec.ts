@@ -4,9 +4,9 @@
 
 import { expect } from 'chai'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { connect, createServer } from 'node:net'
-import { ReplyDecoder } from '../../src/protocol/reply-decoder.js'
+import { createServer } from 'node:net'
 import { startServer, type RunningServer } from '../support/server.js'
+import { rawClient, replies } from '../support/raw.js'
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
 
@@ -21,26 +21,21 @@ const freePort = (): Promise<number> =>
 const encode = (argv: string[]): string =>
   `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')
 
-/** Sends the commands on a fresh connection and returns the raw bytes of their replies. */
-const run = (port: number, commands: string[][]): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' })
-    const decoder = new ReplyDecoder()
-    const chunks: Buffer[] = []
-    let replies = 0
-    const timer = setTimeout(() => reject(new Error(`timed out after ${replies} replies`)), 5000)
-    socket.on('data', (d) => {
-      chunks.push(d)
-      replies += decoder.push(d).length
-      if (replies >= commands.length) {
-        clearTimeout(timer)
-        socket.destroy()
-        resolve(Buffer.concat(chunks))
-      }
-    })
-    socket.on('error', reject)
-    socket.write(commands.map(encode).join(''))
-  })
+/**
+ * Runs the commands on a fresh connection after `HELLO resp`, and returns the raw bytes of their
+ * replies (not HELLO's, which names the server and its version).
+ */
+const run = async (port: number, resp: string, commands: string[][]): Promise<Buffer> => {
+  const c = await rawClient(port)
+  try {
+    c.send(encode(['HELLO', resp]))
+    await c.read(replies(1))
+    c.send(commands.map(encode).join(''))
+    return await c.read(replies(commands.length))
+  } finally {
+    c.socket.destroy()
+  }
+}
 
 const words = (line: string) => line.split(' ')
 
@@ -121,7 +116,7 @@ describe('differential: identical reply bytes to redis-server', function () {
     })
     ours = await startServer()
     for (let i = 0; i < 50; i++) {
-      const ok = await run(redisPort, [['PING']]).then(() => true, () => false)
+      const ok = await run(redisPort, '2', [['PING']]).then(() => true, () => false)
       if (ok) break
       await new Promise((r) => setTimeout(r, 100))
     }
@@ -135,22 +130,10 @@ describe('differential: identical reply bytes to redis-server', function () {
   for (const [name, lines] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
-        const commands = [['HELLO', resp], ['FLUSHALL'], ...lines.map(words)]
-        const [theirs, mine] = await Promise.all([run(redisPort, commands), run(ours.port, commands)])
-        // Skip the HELLO reply (it names the server and its version), compare everything after.
-        const skipHello = (b: Buffer) => {
-          const d = new ReplyDecoder()
-          let consumed = 0
-          for (let i = 1; i <= b.length; i++) {
-            if (d.push(b.subarray(i - 1, i)).length > 0) {
-              consumed = i
-              break
-            }
-          }
-          return b.subarray(consumed).toString('latin1')
-        }
-        const expected = skipHello(theirs).split('\r\n')
-        const actual = skipHello(mine).split('\r\n')
+        const commands = [['FLUSHALL'], ...lines.map(words)]
+        const [theirs, mine] = await Promise.all([run(redisPort, resp, commands), run(ours.port, resp, commands)])
+        const expected = theirs.toString('latin1').split('\r\n')
+        const actual = mine.toString('latin1').split('\r\n')
         expect(actual).to.deep.equal(expected)
       })
     }

@@ -3,7 +3,7 @@
 
 import { expect } from 'chai'
 import { startServer, type RunningServer } from '../support/server.js'
-import { rawClient, endsWith } from '../support/raw.js'
+import { rawClient, endsWith, replies } from '../support/raw.js'
 
 describe('protocol over TCP', function () {
   let server: RunningServer
@@ -136,7 +136,7 @@ describe('protocol over TCP', function () {
     await new Promise((r) => setTimeout(r, 100))
     const other = await rawClient(server.port)
     other.send('CLIENT LIST\r\n')
-    const list = (await other.read((b) => b.toString().endsWith('\n\r\n'))).toString()
+    const list = (await other.read(replies(1))).toString()
     const line = list.split('\n').find((l) => l.includes(`id=${id} `))!
     expect(line).to.include(' qbuf=5 ')
     half.send('67890\r\n')
@@ -162,11 +162,7 @@ describe('protocol over TCP', function () {
     await new Promise((r) => setTimeout(r, 500))
     const other = await rawClient(server.port)
     other.send('CLIENT LIST\r\n')
-    const completeBulk = (b: Buffer) => {
-      const m = /^\$(\d+)\r\n/.exec(b.toString('latin1'))
-      return m !== null && b.length >= m[0].length + Number(m[1]) + 2
-    }
-    const list = (await other.read(completeBulk)).toString()
+    const list = (await other.read(replies(1))).toString()
     const line = list.split('\n').find((l) => l.includes(`id=${id} `))!
     const omem = Number(/ omem=(\d+)/.exec(line)![1])
     // Bounded by client-output-pause-bytes (8 MB) plus one read's worth of replies; without the

@@ -1,6 +1,7 @@
 // A raw TCP client for exact-bytes specs: send bytes, read until a condition, see the close.
 
 import { connect, type Socket } from 'node:net'
+import { ReplyDecoder } from '../../src/protocol/reply-decoder.js'
 
 export interface RawClient {
   send(data: string | Buffer): void
@@ -71,3 +72,6 @@ export const rawClient = (port: number): Promise<RawClient> =>
 
 /** Reads until `text` has been received in full. */
 export const endsWith = (text: string) => (b: Buffer) => b.toString('latin1').endsWith(text)
+
+/** Reads until `count` complete RESP replies have been received. */
+export const replies = (count: number) => (b: Buffer) => new ReplyDecoder().push(b).length >= count

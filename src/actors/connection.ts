@@ -15,6 +15,7 @@ import { encodeReplies } from '../pipeline/encodeReplies.js'
 import type { EncodedBatch } from '../pipeline/batches.js'
 import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
 import type { ServerRuntime } from './server.js'
+import { describeError } from '../log.js'
 
 const peer = (address: string | undefined, port: number | undefined): string =>
   `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
@@ -89,7 +90,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         next: (batch) => this.write(batch),
         // A failure in the pipeline is a bug; it costs this connection, never the server.
         error: (e: unknown) => {
-          this.server.log.warning(`Closing client id=${this.session.id} after an internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+          this.server.log.warning(`Closing client id=${this.session.id} after an internal error: ${describeError(e)}`)
           socket.destroy()
         },
       })

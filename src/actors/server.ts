@@ -17,7 +17,7 @@ import { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { Keyspace } from '../storage/keyspace.js'
 import { RuntimeConfig } from '../config/store.js'
 import type { LoadedConfig } from '../config/load.js'
-import { Logger, type LogLevel } from '../log.js'
+import { Logger, describeError, type LogLevel } from '../log.js'
 import { Connection } from './connection.js'
 import { runExpiryActor } from './expiry.js'
 import { runIdleClientsActor } from './idle-clients.js'
@@ -83,7 +83,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       writesRefused: () => this.writesRefusedReason,
       batchClock: this.batchClock,
       onCommandFailure: (command, e) =>
-        this.log.warning(`Command '${command}' failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+        this.log.warning(`Command '${command}' failed: ${describeError(e)}`),
     })
   }
 
