@@ -11,7 +11,11 @@ SHARED=${SHARED:-../shared}
 
 DATA=$(mktemp -d /tmp/wtr-bench.XXXXXX)
 LOG="$DATA/server.log"
-node bin/we-trust-redis.js --port 0 --dir "$DATA" --appendfsync "${MODE/none/no}" >"$LOG" 2>&1 &
+case "$MODE" in
+  none) PERSIST=(--appendonly no) ;;
+  *) PERSIST=(--appendonly yes --appendfsync "$MODE") ;;
+esac
+node bin/we-trust-redis.js --port 0 --dir "$DATA" "${PERSIST[@]}" >"$LOG" 2>&1 &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$DATA"; }
 trap cleanup EXIT

@@ -5,6 +5,7 @@
 
 import { makeDispatch, type Dispatch } from '../../src/commands/dispatch.js'
 import { newServerStats } from '../../src/actors/server.js'
+import { persistenceOff } from '../../src/actors/durability.js'
 import { commandSpecs } from '../../src/commands/registry.js'
 import type {
   ClientHandle,
@@ -88,6 +89,8 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     shutdownRequests: 0,
     now: () => server.time,
     requestShutdown: () => void server.shutdownRequests++,
+    persistence: () => persistenceOff(START),
+    requestCheckpoint: () => 'off',
   } as unknown as TestServer & { databases: MemoryKeyspace[]; dispatch: Dispatch }
   server.databases = Array.from(
     { length: config.number('databases') },

@@ -30,6 +30,8 @@ export interface StartOptions {
   readonly timeoutMs?: number
   /** A config file, passed first as redis-server expects. */
   readonly configFile?: string
+  /** Extra environment for the child (e.g. a fault-injection LD_PRELOAD). */
+  readonly env?: NodeJS.ProcessEnv
 }
 
 const READY = /Ready to accept connections.*?:(\d+)/
@@ -40,6 +42,7 @@ export const startServer = (options: StartOptions = {}): Promise<RunningServer> 
   const file = options.configFile === undefined ? [] : [options.configFile]
   const child = spawn(process.execPath, [serverBin, ...file, '--port', '0', '--dir', dir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env === undefined ? process.env : { ...process.env, ...options.env },
   })
   let out = ''
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))

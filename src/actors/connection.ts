@@ -1,6 +1,7 @@
 // The connection actor: one per socket. Socket reads flow through the RxJS pipeline
-//   chunks → decodeFrames → executeCommands → encodeReplies → socket
-// one emission per read, and replies are written strictly in request order. The actor owns the
+//   chunks → decodeFrames → executeCommands → holdUntilDurable → encodeReplies → socket
+// one emission per read, and replies are written strictly in request order, each batch once the
+// writes it depends on are durable. The actor owns the
 // connection's session and its backpressure: while more than `client-output-pause-bytes` wait
 // to be written to a client that is not reading, the server stops reading from it.
 
@@ -12,6 +13,7 @@ import { ReplyWriter } from '../protocol/encoder.js'
 import { decodeFrames } from '../pipeline/decodeFrames.js'
 import { executeCommands, type CommandRunner } from '../pipeline/executeCommands.js'
 import { encodeReplies } from '../pipeline/encodeReplies.js'
+import { holdUntilDurable } from '../pipeline/holdUntilDurable.js'
 import type { EncodedBatch } from '../pipeline/batches.js'
 import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
 import type { ServerRuntime } from './server.js'
@@ -85,9 +87,16 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const keepalive = this.server.config.number('tcp-keepalive')
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000)
     this.subscription = this.chunks
-      .pipe(decodeFrames(this.decoder), executeCommands(this), encodeReplies(new ReplyWriter()))
+      .pipe(
+        decodeFrames(this.decoder),
+        executeCommands(this),
+        holdUntilDurable(this.server.gate),
+        encodeReplies(new ReplyWriter()),
+      )
       .subscribe({
         next: (batch) => this.write(batch),
+        // Input ended (half-close, KILL, shutdown) and every reply is out: close our side.
+        complete: () => this.close(),
         // A failure in the pipeline is a bug; it costs this connection, never the server.
         error: (e: unknown) => {
           this.server.log.warning(`Closing client id=${this.session.id} after an internal error: ${describeError(e)}`)
@@ -113,9 +122,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       }
     })
     socket.on('end', () => {
-      // The client half-closed: answer what it sent, then close our side.
+      // The client half-closed: answer what it sent (the pipeline completes), then close.
       this.chunks.complete()
-      if (!this.closed) socket.end()
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => this.teardown())
@@ -127,10 +135,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     return reply
   }
 
-  /** Closes the connection once the replies already queued are written (CLIENT KILL, shutdown). */
+  /**
+   * Closes the connection once the replies to commands already run are written (CLIENT KILL,
+   * shutdown), including those still waiting for the WAL.
+   */
   kill(): void {
     this.session.closeAfterReply = true
-    this.close()
+    this.socket.pause()
+    this.chunks.complete()
   }
 
   private write(batch: EncodedBatch): void {

@@ -6,11 +6,11 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import * as Deferred from 'effect/Deferred'
 import * as Effect from 'effect/Effect'
 import * as Scope from 'effect/Scope'
-import type { ClientRegistry, CommandSpec, ServerContext, ServerStats } from '../commands/spec.js'
+import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, ServerStats } from '../commands/spec.js'
 import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
@@ -21,6 +21,13 @@ import { Logger, describeError, type LogLevel } from '../log.js'
 import { Connection } from './connection.js'
 import { runExpiryActor } from './expiry.js'
 import { runIdleClientsActor } from './idle-clients.js'
+import { Durability, persistenceOff, type FsyncPolicy } from './durability.js'
+import { Checkpointer } from './checkpoint.js'
+import { Journal } from '../durability/journal.js'
+import { recover } from '../durability/recovery.js'
+import { ALWAYS_DURABLE, type DurabilityGate } from '../pipeline/holdUntilDurable.js'
+import { openNativeWal } from '../wal/native-wal.js'
+import type { RecoveryMode, Wal } from '../wal/wal.js'
 
 export const VERSION = '7.0.15'
 
@@ -56,6 +63,13 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   private nextClientId = 1
   /** Text that write commands are refused with, while storage cannot accept writes. */
   writesRefusedReason: string | undefined
+  /** Collects every change commands make, for the WAL; off until recovery has finished. */
+  readonly journal = new Journal(false)
+  /** Decides when replies may leave: the durability actor once the WAL is open. */
+  gate: DurabilityGate = ALWAYS_DURABLE
+  durability: Durability | undefined
+  wal: Wal | undefined
+  checkpointer: Checkpointer | undefined
   /**
    * The wall clock as of the current batch. Like Redis's cached mstime, commands and expiry
    * checks read this instead of the system clock; tick() refreshes it once per socket read.
@@ -74,7 +88,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     const clock = () => this.cachedNow
     this.databases = Array.from(
       { length: this.config.number('databases') },
-      () => new MemoryKeyspace({ clock, stats: this.stats }),
+      (_, db) => new MemoryKeyspace({ clock, stats: this.stats, db, log: this.journal }),
     )
     this.commands = new Map(commandSpecs.map((s) => [s.name, s]))
     this.dispatch = makeDispatch(commandSpecs, {
@@ -115,6 +129,44 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   tick(): number {
     this.batchClock.mark = performance.now()
     return (this.cachedNow = Date.now())
+  }
+
+  persistence(): PersistenceStatus {
+    const { durability, wal, checkpointer } = this
+    if (durability === undefined || wal === undefined || checkpointer === undefined) {
+      return persistenceOff(this.stats.startedAt)
+    }
+    const ws = wal.stats()
+    const ds = durability.stats
+    return {
+      enabled: true,
+      lastWriteOk: ds.lastWriteOk,
+      walLastLsn: durability.lastLsn,
+      walSyncedLsn: wal.syncedLsn,
+      batches: ds.batches,
+      batchedWrites: ds.fragments,
+      bytes: ds.bytes,
+      failedBatches: ds.failedBatches,
+      fsyncP50Us: durability.fsyncPercentile(50),
+      fsyncP99Us: durability.fsyncPercentile(99),
+      walSegments: ws.segments,
+      walFreeSegments: ws.freeSegments,
+      walBytesSinceCheckpoint: ws.bytesSinceCheckpoint,
+      checkpointInProgress: checkpointer.inProgress,
+      checkpointStartedAt: checkpointer.startedAt,
+      lastSaveTime: checkpointer.lastSaveTime,
+      lastCheckpointOk: checkpointer.lastOk,
+      lastCheckpointDurationSec: checkpointer.lastDurationSec,
+      changesSinceLastSave: checkpointer.changesSinceLastSave,
+    }
+  }
+
+  requestCheckpoint(): 'started' | 'running' | 'off' {
+    const checkpointer = this.checkpointer
+    if (checkpointer === undefined) return 'off'
+    if (checkpointer.inProgress) return 'running'
+    void checkpointer.run()
+    return 'started'
   }
 
   requestShutdown(): void {
@@ -171,6 +223,8 @@ export const startServer = (
       catch: (e) => new Error(`cannot create data directory '${dir}': ${(e as Error).message}`),
     })
     runtime.log.notice(`we-trust-redis ${VERSION} (Redis-compatible) starting, pid=${process.pid}, dir=${dir}`)
+    if (runtime.config.boolean('appendonly')) yield* openDurableStorage(runtime, dir)
+    else runtime.log.notice('appendonly is off: data is kept in memory only')
 
     const net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => runtime.accept(socket))
     const host = runtime.config.string('bind').split(' ')[0]!
@@ -192,4 +246,83 @@ export const startServer = (
     yield* runIdleClientsActor(runtime)
     runtime.log.notice(`Ready to accept connections tcp on ${host}:${port}`)
     return Object.assign(runtime, { shutdownRequested: Deferred.await(shutdown) })
+  })
+
+/**
+ * Opens the WAL, recovers the databases from the snapshot and the log, and starts the
+ * durability and checkpoint actors. Their release (after the listener's) lets every sealed write
+ * settle, syncs, and closes the log.
+ */
+const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<void, Error, Scope.Scope> =>
+  Effect.gen(function* () {
+    const config = runtime.config
+    const log = runtime.log
+    const walDir = config.string('wal-dir') === '' ? join(dir, 'wal') : resolve(config.string('wal-dir'))
+    const wal = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () =>
+          openNativeWal({
+            dir: walDir,
+            segmentBytes: config.number('wal-segment-size'),
+            directIo: config.boolean('wal-direct-io'),
+            recovery: config.string('wal-recovery') as RecoveryMode,
+          }),
+        catch: (e) => new Error(`cannot open the WAL in '${walDir}': ${(e as Error).message}`),
+      }),
+      (wal) => Effect.promise(() => wal.close().catch((e: unknown) => log.warning(`Closing the WAL: ${describeError(e)}`))),
+    )
+    const report = wal.recovery
+    if (report.tornTail !== undefined) {
+      log.warning(
+        `WAL: truncated an incomplete record at the end of the log (${report.tornTail.file} offset ${report.tornTail.offset}, ${report.tornTail.bytes} bytes): a write interrupted by a crash, never acknowledged`,
+      )
+    }
+    if (report.truncatedCorruption !== undefined) {
+      log.warning(
+        `WAL: !!! wal-recovery truncate dropped every record from ${report.truncatedCorruption.file} offset ${report.truncatedCorruption.offset} on (checksum mismatch); acknowledged writes after that point are lost !!!`,
+      )
+    }
+    const started = performance.now()
+    const recovered = yield* Effect.tryPromise({
+      try: () => recover(runtime.databases, dir, wal),
+      catch: (e) => new Error(`recovery failed: ${(e as Error).message}`),
+    })
+    const keys = runtime.databases.reduce((n, db) => n + db.size, 0)
+    log.notice(
+      `DB loaded from disk: ${recovered.snapshotKeys} keys from the snapshot (LSN ${recovered.snapshotLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn}; ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
+    )
+    runtime.journal.enabled = true
+    const durability = new Durability(wal, runtime.journal, {
+      recoveredLsn: recovered.lastLsn,
+      policy: () => config.string('appendfsync') as FsyncPolicy,
+      maxBatchBytes: () => config.number('wal-batch-max-bytes'),
+      log,
+      refuseWrites: (reason) => {
+        runtime.writesRefusedReason = reason
+      },
+    })
+    const checkpointer = new Checkpointer(
+      runtime.databases,
+      dir,
+      wal,
+      durability,
+      () => config.number('wal-checkpoint-bytes'),
+      log,
+      runtime.stats.startedAt,
+    )
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        durability.start()
+        checkpointer.start()
+        runtime.wal = wal
+        runtime.durability = durability
+        runtime.checkpointer = checkpointer
+        runtime.gate = durability
+      }),
+      () =>
+        Effect.promise(async () => {
+          await checkpointer.stop()
+          await durability.stop()
+        }),
+    )
   })

@@ -15,6 +15,8 @@ import { select } from './connection/select.js'
 // end connection
 
 // server
+import { bgrewriteaof } from './server/bgrewriteaof.js'
+import { bgsave } from './server/bgsave.js'
 import { command } from './server/command.js'
 import { config } from './server/config.js'
 import { dbsize } from './server/dbsize.js'
@@ -86,6 +88,8 @@ export const commandSpecs: readonly CommandSpec[] = [
   select,
   // end connection
   // server
+  bgrewriteaof,
+  bgsave,
   command,
   config,
   dbsize,

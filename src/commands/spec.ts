@@ -161,6 +161,35 @@ export interface ServerContext {
   requestShutdown(): void
   /** All command specs, for COMMAND and its subcommands. */
   readonly commands: ReadonlyMap<string, CommandSpec>
+  /** The write-ahead log and checkpoints, as INFO persistence and LASTSAVE report them. */
+  persistence(): PersistenceStatus
+  /** Starts a checkpoint in the background (BGSAVE, BGREWRITEAOF). */
+  requestCheckpoint(): 'started' | 'running' | 'off'
+}
+
+export interface PersistenceStatus {
+  /** appendonly: whether writes go to the WAL at all. */
+  readonly enabled: boolean
+  readonly lastWriteOk: boolean
+  readonly walLastLsn: number
+  readonly walSyncedLsn: number
+  /** Group commits (WAL records) written, and the socket reads' worth of writes they carried. */
+  readonly batches: number
+  readonly batchedWrites: number
+  readonly bytes: number
+  readonly failedBatches: number
+  readonly fsyncP50Us: number
+  readonly fsyncP99Us: number
+  readonly walSegments: number
+  readonly walFreeSegments: number
+  readonly walBytesSinceCheckpoint: number
+  readonly checkpointInProgress: boolean
+  /** ms since the epoch. */
+  readonly checkpointStartedAt: number
+  readonly lastSaveTime: number
+  readonly lastCheckpointOk: boolean
+  readonly lastCheckpointDurationSec: number
+  readonly changesSinceLastSave: number
 }
 
 export interface CommandContext {

@@ -123,11 +123,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   /** Reading from a client pauses while this many reply bytes wait to be written to it. */
   memory('client-output-pause-bytes', 8 * 1024 * 1024, 64 * 1024),
   integer('active-expire-effort', 1, 1, 10),
-  // Accepted for compatibility with tools that read or set them (redis-benchmark reads `save`
-  // and `appendonly`); persistence arrives with the write-ahead log.
+  // Accepted for compatibility (redis-benchmark reads `save`); checkpoints are driven by
+  // wal-checkpoint-bytes, not by RDB save points.
   text('save', ''),
-  flag('appendonly', false),
+  /** The write-ahead log. `no` keeps data in memory only and leaves the WAL directory alone. */
+  flag('appendonly', true, false),
   choice('appendfsync', 'always', ['always', 'everysec', 'no']),
+  /** The WAL directory; empty means `<dir>/wal`. */
+  text('wal-dir', '', false),
+  flag('wal-direct-io', false, false),
+  /** `truncate` starts despite a checksum mismatch before the WAL's tail, dropping what follows it. */
+  choice('wal-recovery', 'strict', ['strict', 'truncate'], false),
+  memory('wal-segment-size', 16 * 1024 * 1024, 1024 * 1024, false),
+  /** Largest group-commit batch; more waits for the next commit. */
+  memory('wal-batch-max-bytes', 16 * 1024 * 1024, 64 * 1024, false),
+  /** A snapshot is taken (and older WAL segments recycled) once the WAL has grown by this much. */
+  memory('wal-checkpoint-bytes', 64 * 1024 * 1024, 1024 * 1024),
   flag('protected-mode', true),
   flag('daemonize', false, false),
   text('pidfile', '', false),

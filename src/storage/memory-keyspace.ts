@@ -12,6 +12,27 @@ import type { Clock, Entry, Keyspace, KeyspaceStats, ScanResult, Value } from '.
 import { OrderedIndex } from './ordered-index.js'
 
 /**
+ * Where a keyspace reports its changes (the write-ahead log's journal). Every change a command
+ * makes goes through it together with the entry it replaced, so a failed commit can be undone.
+ * Reclaiming an expired key is not reported: replay drops keys whose expiry has passed anyway.
+ */
+export interface MutationLog {
+  /** False when nothing is logged: the keyspace then skips the extra work. */
+  readonly enabled: boolean
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void
+  expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void
+  del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void
+  flush(ks: MemoryKeyspace, before: KeyspaceTables): void
+}
+
+/** The structures that hold a keyspace's keys, as flush() leaves them behind (for undo). */
+export interface KeyspaceTables {
+  readonly map: Map<string, Entry>
+  readonly index: OrderedIndex
+  readonly volatile: Set<string>
+}
+
+/**
  * The stored record, handed out as the Entry. value and expiresAt never change (set and
  * setExpiry store a new record), so an Entry a caller holds stays a snapshot across writes; only
  * accessedAt is updated in place.
@@ -37,18 +58,23 @@ const RANDOM_KEY_TRIES = 100
 const isExpired = (rec: Rec, now: number): boolean => rec.expiresAt !== 0 && now > rec.expiresAt
 
 export class MemoryKeyspace implements Keyspace {
-  private readonly map = new Map<string, Rec>()
-  private readonly index = new OrderedIndex()
-  private readonly volatile = new Set<string>()
+  private map = new Map<string, Rec>()
+  private index = new OrderedIndex()
+  private volatile = new Set<string>()
   /** Where the active expire cycle resumes; undefined when it has to start a new round. */
   private volatileCursor: Iterator<string> | undefined
   private readonly cursors = new Map<number, string>()
   private readonly clock: Clock
   private readonly stats: KeyspaceStats
+  /** This keyspace's database number (SELECT n), as the log records it. */
+  readonly db: number
+  private readonly log: MutationLog | undefined
 
-  constructor(options: { clock: Clock; stats: KeyspaceStats }) {
+  constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog }) {
     this.clock = options.clock
     this.stats = options.stats
+    this.db = options.db ?? 0
+    this.log = options.log
   }
 
   get size(): number {
@@ -89,6 +115,8 @@ export class MemoryKeyspace implements Keyspace {
     const k = key.toString('latin1')
     const map = this.map
     const now = this.clock()
+    const log = this.log
+    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, map.get(k))
     if (this.volatile.size === 0) {
       // No key carries a TTL, so none can have expired: one lookup tells new from overwritten.
       const before = map.size
@@ -120,6 +148,8 @@ export class MemoryKeyspace implements Keyspace {
       this.expire(k, rec)
       return false
     }
+    const log = this.log
+    if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, rec)
     // A write lookup refreshes the access time in Redis too.
     this.map.set(k, new Rec(rec.value, expiresAt, now))
     if (rec.expiresAt === 0) {
@@ -136,6 +166,8 @@ export class MemoryKeyspace implements Keyspace {
       this.expire(k, rec)
       return false
     }
+    const log = this.log
+    if (log !== undefined && log.enabled) log.del(this, key, k, rec)
     this.remove(k, rec)
     return true
   }
@@ -229,9 +261,42 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   flush(): void {
-    this.map.clear()
-    this.index.clear()
-    this.volatile.clear()
+    const log = this.log
+    if (log !== undefined && log.enabled) {
+      // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
+      log.flush(this, { map: this.map, index: this.index, volatile: this.volatile })
+      this.map = new Map()
+      this.index = new OrderedIndex()
+      this.volatile = new Set()
+    } else {
+      this.map.clear()
+      this.index.clear()
+      this.volatile.clear()
+    }
+    this.volatileCursor = undefined
+  }
+
+  /**
+   * Undo: puts back the entry a logged change replaced (undefined: the key did not exist). Not
+   * logged. Entries are immutable, so the one handed to the log is exactly the old state.
+   */
+  restore(k: string, prev: Entry | undefined): void {
+    const cur = this.map.get(k)
+    if (prev === undefined) {
+      if (cur !== undefined) this.remove(k, cur)
+      return
+    }
+    this.map.set(k, prev as Rec)
+    if (cur === undefined) this.index.add(k)
+    if (prev.expiresAt !== 0) this.volatile.add(k)
+    else if (cur !== undefined && cur.expiresAt !== 0) this.volatile.delete(k)
+  }
+
+  /** Undo of flush(): reinstates the tables it handed to the log. */
+  restoreTables(tables: KeyspaceTables): void {
+    this.map = tables.map as Map<string, Rec>
+    this.index = tables.index
+    this.volatile = tables.volatile
     this.volatileCursor = undefined
   }
 

@@ -96,23 +96,48 @@ const memory: Section = (ctx) => {
   ]
 }
 
-const persistence: Section = (ctx) => [
-  'loading:0',
-  'async_loading:0',
-  'rdb_changes_since_last_save:0',
-  'rdb_bgsave_in_progress:0',
-  `rdb_last_save_time:${Math.floor(ctx.server.stats.startedAt / 1000)}`,
-  'rdb_last_bgsave_status:ok',
-  'rdb_last_bgsave_time_sec:-1',
-  'rdb_current_bgsave_time_sec:-1',
-  `aof_enabled:${ctx.server.config.get('appendonly') === 'yes' ? 1 : 0}`,
-  'aof_rewrite_in_progress:0',
-  'aof_rewrite_scheduled:0',
-  'aof_last_rewrite_time_sec:-1',
-  'aof_current_rewrite_time_sec:-1',
-  'aof_last_bgrewrite_status:ok',
-  'aof_last_write_status:ok',
-]
+const persistence: Section = (ctx) => {
+  const p = ctx.server.persistence()
+  const now = ctx.server.now()
+  const status = (ok: boolean): string => (ok ? 'ok' : 'err')
+  const lines = [
+    'loading:0',
+    'async_loading:0',
+    `rdb_changes_since_last_save:${p.changesSinceLastSave}`,
+    `rdb_bgsave_in_progress:${p.checkpointInProgress ? 1 : 0}`,
+    `rdb_last_save_time:${Math.floor(p.lastSaveTime / 1000)}`,
+    `rdb_last_bgsave_status:${status(p.lastCheckpointOk)}`,
+    `rdb_last_bgsave_time_sec:${p.lastCheckpointDurationSec}`,
+    `rdb_current_bgsave_time_sec:${p.checkpointInProgress ? Math.round((now - p.checkpointStartedAt) / 1000) : -1}`,
+    `aof_enabled:${p.enabled ? 1 : 0}`,
+    'aof_rewrite_in_progress:0',
+    'aof_rewrite_scheduled:0',
+    'aof_last_rewrite_time_sec:-1',
+    'aof_current_rewrite_time_sec:-1',
+    'aof_last_bgrewrite_status:ok',
+    `aof_last_write_status:${status(p.lastWriteOk)}`,
+  ]
+  if (!p.enabled) return lines
+  // Redis's AOF fields where they carry over; the wal_ fields are this server's own.
+  const mean = (n: number): string => (p.batches === 0 ? '0.00' : (n / p.batches).toFixed(2))
+  return lines.concat([
+    `aof_current_size:${p.walBytesSinceCheckpoint}`,
+    'aof_buffer_length:0',
+    `aof_delayed_fsync:0`,
+    `wal_last_lsn:${p.walLastLsn}`,
+    `wal_synced_lsn:${p.walSyncedLsn}`,
+    `wal_group_commits:${p.batches}`,
+    `wal_group_commit_failures:${p.failedBatches}`,
+    `wal_batched_writes:${p.batchedWrites}`,
+    `wal_mean_batch_writes:${mean(p.batchedWrites)}`,
+    `wal_mean_batch_bytes:${mean(p.bytes)}`,
+    `wal_fsync_p50_usec:${p.fsyncP50Us}`,
+    `wal_fsync_p99_usec:${p.fsyncP99Us}`,
+    `wal_segments:${p.walSegments}`,
+    `wal_free_segments:${p.walFreeSegments}`,
+    `wal_bytes_since_checkpoint:${p.walBytesSinceCheckpoint}`,
+  ])
+}
 
 const stats: Section = (ctx) => {
   const st = ctx.server.stats

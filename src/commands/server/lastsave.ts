@@ -12,8 +12,8 @@ export const lastsave: CommandSpec = {
   summary: 'Get the UNIX time stamp of the last successful save to disk',
   since: '1.0.0',
   complexity: 'O(1)',
-  /** The server's start time until persistence reports its own saves (as Redis does at boot). */
+  /** The last installed snapshot (checkpoint); the start time until the first, as Redis at boot. */
   execute(ctx): Reply {
-    return integer(Math.floor(ctx.server.stats.startedAt / 1000))
+    return integer(Math.floor(ctx.server.persistence().lastSaveTime / 1000))
   },
 }

@@ -1,0 +1,105 @@
+// The checkpoint actor: once the WAL has grown by wal-checkpoint-bytes since the last checkpoint,
+// it writes a snapshot (durability/snapshot.ts) in the background and then lets the WAL recycle
+// the segments the snapshot covers, so the log never grows without bound. BGSAVE, SAVE and
+// BGREWRITEAOF ask for one directly.
+//
+// A snapshot is fuzzy and may hold changes that are not durable yet. It is installed only after
+// every change made while it was written has settled without a failure; a WAL failure meanwhile
+// (whose changes were undone in memory) discards it.
+
+import type { Durability } from './durability.js'
+import type { Wal } from '../wal/wal.js'
+import type { Keyspace } from '../storage/keyspace.js'
+import type { Logger } from '../log.js'
+import { describeError } from '../log.js'
+import { writeSnapshot } from '../durability/snapshot.js'
+
+const POLL_MS = 1000
+
+export class Checkpointer {
+  inProgress = false
+  /** When the last snapshot was installed (ms); the start time until then, as Redis's LASTSAVE. */
+  lastSaveTime: number
+  lastOk = true
+  lastDurationSec = -1
+  startedAt = 0
+  /** Write batches committed when the last snapshot started (changes since last save). */
+  private batchesAtLastSave = 0
+  private stopping = false
+  private running: Promise<boolean> | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly databases: readonly Keyspace[],
+    private readonly dir: string,
+    private readonly wal: Wal,
+    private readonly durability: Durability,
+    private readonly thresholdBytes: () => number,
+    private readonly log: Logger,
+    startedAt: number,
+  ) {
+    this.lastSaveTime = startedAt
+  }
+
+  get changesSinceLastSave(): number {
+    return this.durability.stats.fragments - this.batchesAtLastSave
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (!this.inProgress && this.wal.stats().bytesSinceCheckpoint >= this.thresholdBytes()) void this.run()
+    }, POLL_MS).unref()
+  }
+
+  /** Takes a snapshot now unless one is running; resolves true when one was installed. */
+  run(): Promise<boolean> {
+    if (this.running !== undefined) return this.running
+    this.running = this.checkpoint().finally(() => {
+      this.running = undefined
+    })
+    return this.running
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true
+    clearInterval(this.timer)
+    await this.running
+  }
+
+  private async checkpoint(): Promise<boolean> {
+    this.inProgress = true
+    this.startedAt = Date.now()
+    const startLsn = this.durability.lastLsn
+    const failures = this.durability.stats.failedBatches
+    const fragments = this.durability.stats.fragments
+    const unchanged = (): boolean => this.durability.stats.failedBatches === failures
+    try {
+      const written = await writeSnapshot(this.databases, this.dir, startLsn, {
+        cancelled: () => this.stopping || !unchanged(),
+        beforeInstall: async () => {
+          await this.durability.whenSettled()
+          return unchanged()
+        },
+      })
+      if (!written.installed) {
+        this.log.notice('Snapshot discarded: a WAL write failed or shutdown began while it was written')
+        return false
+      }
+      await this.wal.checkpoint(startLsn)
+      this.lastOk = true
+      this.lastSaveTime = Date.now()
+      this.batchesAtLastSave = fragments
+      this.lastDurationSec = Math.round((this.lastSaveTime - this.startedAt) / 1000)
+      this.log.notice(
+        `Snapshot of ${written.keys} keys (${written.bytes} bytes) written; WAL recycled up to LSN ${startLsn}`,
+      )
+      return true
+    } catch (e) {
+      this.lastOk = false
+      this.log.warning(`Snapshot failed: ${describeError(e)}`)
+      return false
+    } finally {
+      this.inProgress = false
+    }
+  }
+}

@@ -1,0 +1,315 @@
+// The durability actor: turns the journal's sealed changes into WAL records through the group
+// commit operator, tells connections when their replies may go (holdUntilDurable), and owns the
+// WAL's failure state.
+//
+// Sequence numbers: each socket read that changed data seals one fragment with the next write
+// sequence number (seq). A group commit writes many fragments as one WAL record (one LSN).
+//
+// Failure (EIO, ENOSPC, a failed fdatasync): the failed batch and every fragment sealed after
+// it are undone in memory (newest first), their held replies become `-MISCONF …`, and writes are
+// refused until a probe record reaches the disk. Reads keep working throughout.
+
+import { Subject, type Subscription } from 'rxjs'
+import { groupCommit, type CommitOutcome } from '../pipeline/groupCommit.js'
+import { immediateScheduler } from '../pipeline/immediateScheduler.js'
+import type { DurabilityGate, Settlement } from '../pipeline/holdUntilDurable.js'
+import { Journal, undo, type UndoLog } from '../durability/journal.js'
+import { WalError, type Wal } from '../wal/wal.js'
+import type { Logger } from '../log.js'
+import type { PersistenceStatus } from '../commands/spec.js'
+
+export type FsyncPolicy = 'always' | 'everysec' | 'no'
+
+interface Fragment {
+  readonly seq: number
+  readonly epoch: number
+  readonly bytes: Buffer
+  readonly undo: UndoLog
+}
+
+const DROPPED = -1
+/** fsync latencies kept for the percentiles INFO reports. */
+const LATENCY_SAMPLES = 4096
+const PROBE_INTERVAL_MS = 1000
+const EVERYSEC_MS = 1000
+
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EDQUOT: 'Disk quota exceeded',
+  EROFS: 'Read-only file system',
+  EACCES: 'Permission denied',
+  EBADF: 'Bad file descriptor',
+}
+
+/** Redis's text for a write refused after an AOF write error. */
+export const misconf = (e: unknown): string => {
+  const code = e instanceof WalError ? e.code : (e as NodeJS.ErrnoException | undefined)?.code
+  const text = (code !== undefined && STRERROR[code]) || (e instanceof Error ? e.message : String(e))
+  return `MISCONF Errors writing to the AOF file: ${text}`
+}
+
+export interface DurabilityOptions {
+  /** LSN the recovered state reaches (the snapshot's, when the log after it is empty): numbering continues above it. */
+  readonly recoveredLsn: number
+  readonly policy: () => FsyncPolicy
+  readonly maxBatchBytes: () => number
+  readonly log: Logger
+  /** Called with the refusal text while writes must be refused, and undefined once they may resume. */
+  readonly refuseWrites: (reason: string | undefined) => void
+}
+
+export interface DurabilityStats {
+  batches: number
+  fragments: number
+  bytes: number
+  failedBatches: number
+  lastWriteOk: boolean
+  lastError: string
+}
+
+export class Durability implements DurabilityGate {
+  readonly settlements = new Subject<Settlement>()
+  readonly stats: DurabilityStats = {
+    batches: 0,
+    fragments: 0,
+    bytes: 0,
+    failedBatches: 0,
+    lastWriteOk: true,
+    lastError: '',
+  }
+  settledSeq = 0
+  private seq = 0
+  private epoch = 0
+  /** Sealed fragments not yet settled, oldest first (from `head`). */
+  private pending: Fragment[] = []
+  private head = 0
+  private readonly fragments = new Subject<Fragment>()
+  private subscription: Subscription | undefined
+  private readonly latencies = new Float64Array(LATENCY_SAMPLES)
+  private latencyCount = 0
+  private refused: string | undefined
+  private probe: NodeJS.Timeout | undefined
+  private everysec: NodeJS.Timeout | undefined
+  private syncing = false
+  private waiters: { target: number; resolve: () => void }[] = []
+
+  constructor(
+    private readonly wal: Wal,
+    readonly journal: Journal,
+    private readonly options: DurabilityOptions,
+  ) {}
+
+  start(): void {
+    this.subscription = this.fragments
+      .pipe(
+        groupCommit((items: readonly Fragment[]) => this.commit(items), {
+          sizeOf: (f) => f.bytes.length,
+          maxBytes: this.options.maxBatchBytes(),
+          maxDelay: 0,
+          scheduler: immediateScheduler,
+        }),
+      )
+      .subscribe((outcome) => this.settle(outcome))
+    this.everysec = setInterval(() => this.syncEverySecond(), EVERYSEC_MS).unref()
+  }
+
+  /** The LSN of the last record written, or the recovered one when none was written since. */
+  get lastLsn(): number {
+    return Math.max(this.wal.lastLsn, this.options.recoveredLsn)
+  }
+
+  get syncedLsn(): number {
+    return this.wal.syncedLsn
+  }
+
+  /** True while writes are refused after a WAL failure. */
+  get failing(): boolean {
+    return this.refused !== undefined
+  }
+
+  mark(): number {
+    const journal = this.journal
+    if (journal.dirty) {
+      const sealed = journal.seal()!
+      const fragment: Fragment = { seq: ++this.seq, epoch: this.epoch, bytes: sealed.bytes, undo: sealed.undo }
+      this.pending.push(fragment)
+      this.fragments.next(fragment)
+      return fragment.seq
+    }
+    return this.seq > this.settledSeq ? this.seq : 0
+  }
+
+  /** fsync latency percentile in microseconds over the recent samples (0 when none). */
+  fsyncPercentile(p: number): number {
+    const n = Math.min(this.latencyCount, LATENCY_SAMPLES)
+    if (n === 0) return 0
+    const sorted = this.latencies.slice(0, n).sort()
+    return Math.round(sorted[Math.min(n - 1, Math.floor((p / 100) * n))]! * 1000)
+  }
+
+  /** Resolves once every fragment sealed so far has settled (later ones are not waited for). */
+  whenSettled(): Promise<void> {
+    this.mark()
+    const target = this.seq
+    if (this.settledSeq >= target) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push({ target, resolve }))
+  }
+
+  /** Stops committing after the fragments already sealed settle, then syncs (any policy). */
+  async stop(): Promise<void> {
+    await this.whenSettled()
+    clearInterval(this.everysec)
+    clearTimeout(this.probe)
+    this.subscription?.unsubscribe()
+    if (this.refused === undefined && this.wal.lastLsn > this.wal.syncedLsn) {
+      await this.wal.sync().catch((e: unknown) => this.options.log.warning(`WAL sync at shutdown failed: ${misconf(e)}`))
+    }
+  }
+
+  private commit(items: readonly Fragment[]): Promise<number> {
+    const epoch = this.epoch
+    let first = 0
+    while (first < items.length && items[first]!.epoch !== epoch) first++
+    // Fragments sealed before a failure were undone with it; they must never reach the log.
+    if (first === items.length) return Promise.resolve(DROPPED)
+    const live = first === 0 ? items : items.slice(first)
+    const payload = live.length === 1 ? live[0]!.bytes : Buffer.concat(live.map((f) => f.bytes))
+    const lsn = this.lastLsn + 1
+    const sync = this.options.policy() === 'always'
+    const started = performance.now()
+    return this.wal.append(lsn, payload, sync).then(() => {
+      if (sync) this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
+      this.stats.batches++
+      this.stats.fragments += live.length
+      this.stats.bytes += payload.length
+      return lsn
+    })
+  }
+
+  private settle(outcome: CommitOutcome<Fragment, number>): void {
+    const items = outcome.items
+    if (outcome.ok) {
+      if (outcome.result === DROPPED) return
+      const last = items[items.length - 1]!.seq
+      while (this.head < this.pending.length && this.pending[this.head]!.seq <= last) this.head++
+      this.compactPending()
+      this.stats.lastWriteOk = true
+      this.advance({ settled: last })
+      return
+    }
+    // Fragments of an earlier epoch were already settled as failed.
+    const first = items.find((f) => f.epoch === this.epoch)
+    if (first === undefined) return
+    this.fail(first.seq, outcome.error)
+  }
+
+  private fail(from: number, e: unknown): void {
+    const reason = misconf(e)
+    this.stats.failedBatches++
+    this.stats.lastWriteOk = false
+    this.stats.lastError = reason
+    // Changes made since the last seal (none between socket reads, but be exact) go too.
+    this.mark()
+    const pending = this.pending
+    for (let i = pending.length - 1; i >= this.head; i--) {
+      if (pending[i]!.seq >= from) undo(pending[i]!.undo)
+    }
+    this.pending = []
+    this.head = 0
+    this.epoch++
+    const to = this.seq
+    this.options.log.warning(
+      `Error writing to the WAL (${reason.slice('MISCONF '.length)}): ${to - from + 1} write batch(es) undone; refusing writes until the disk accepts them again`,
+    )
+    this.refuseUntilHealthy(reason)
+    this.advance({ settled: to, failed: { from, to, reason } })
+  }
+
+  private advance(s: Settlement): void {
+    this.settledSeq = s.settled
+    this.settlements.next(s)
+    if (this.waiters.length > 0) {
+      const ready = this.waiters.filter((w) => w.target <= s.settled)
+      if (ready.length > 0) {
+        this.waiters = this.waiters.filter((w) => w.target > s.settled)
+        for (const w of ready) w.resolve()
+      }
+    }
+  }
+
+  private refuseUntilHealthy(reason: string): void {
+    this.refused = reason
+    this.options.refuseWrites(reason)
+    if (this.probe !== undefined) return
+    const tryProbe = (): void => {
+      // An empty record through the same path as data: it succeeds only if write and fdatasync do.
+      const lsn = this.lastLsn + 1
+      this.wal.append(lsn, Buffer.alloc(0), true).then(
+        () => {
+          this.probe = undefined
+          this.refused = undefined
+          this.stats.lastWriteOk = true
+          this.options.refuseWrites(undefined)
+          this.options.log.notice('The WAL accepts writes again; writes resumed')
+        },
+        (e: unknown) => {
+          this.refused = misconf(e)
+          this.options.refuseWrites(this.refused)
+          this.probe = setTimeout(tryProbe, PROBE_INTERVAL_MS)
+        },
+      )
+    }
+    this.probe = setTimeout(tryProbe, PROBE_INTERVAL_MS)
+  }
+
+  private syncEverySecond(): void {
+    if (this.options.policy() !== 'everysec' || this.syncing || this.refused !== undefined) return
+    if (this.wal.lastLsn <= this.wal.syncedLsn) return
+    this.syncing = true
+    const started = performance.now()
+    this.wal.sync().then(
+      () => {
+        this.syncing = false
+        this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
+      },
+      (e: unknown) => {
+        this.syncing = false
+        this.stats.lastWriteOk = false
+        this.stats.lastError = misconf(e)
+        this.options.log.warning(`Background WAL fdatasync failed: ${this.stats.lastError}; refusing writes`)
+        this.refuseUntilHealthy(this.stats.lastError)
+      },
+    )
+  }
+
+  private compactPending(): void {
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
+/** What INFO persistence reports when the WAL is off (appendonly no). */
+export const persistenceOff = (startedAt: number): PersistenceStatus => ({
+  enabled: false,
+  lastWriteOk: true,
+  walLastLsn: 0,
+  walSyncedLsn: 0,
+  batches: 0,
+  batchedWrites: 0,
+  bytes: 0,
+  failedBatches: 0,
+  fsyncP50Us: 0,
+  fsyncP99Us: 0,
+  walSegments: 0,
+  walFreeSegments: 0,
+  walBytesSinceCheckpoint: 0,
+  checkpointInProgress: false,
+  checkpointStartedAt: 0,
+  lastSaveTime: startedAt,
+  lastCheckpointOk: true,
+  lastCheckpointDurationSec: -1,
+  changesSinceLastSave: 0,
+})

@@ -1,0 +1,71 @@
+// The journal collects what commands change, between two seals: the WAL ops to write (encoded
+// once, straight into a slab) and the entries they replaced, so that a batch the disk refused
+// can be taken back out of memory. The durability actor seals it once per socket read.
+
+import type { Entry, Value } from '../storage/keyspace.js'
+import type { KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
+import { OpWriter } from './ops.js'
+
+/** Undo steps, flattened as (keyspace, key or FLUSHED, previous entry or tables) triples. */
+export type UndoLog = unknown[]
+
+const FLUSHED = Symbol('flushed')
+
+/** The changes of one sealed stretch of commands. */
+export interface Sealed {
+  readonly bytes: Buffer
+  readonly undo: UndoLog
+}
+
+export class Journal implements MutationLog {
+  enabled: boolean
+  private readonly writer = new OpWriter()
+  private undo: UndoLog = []
+
+  constructor(enabled = true) {
+    this.enabled = enabled
+  }
+
+  /** True when changes were recorded since the last seal. */
+  get dirty(): boolean {
+    return this.undo.length !== 0
+  }
+
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void {
+    this.writer.put(ks.db, key, value, expiresAt)
+    this.undo.push(ks, k, prev)
+  }
+
+  expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void {
+    this.writer.expire(ks.db, key, expiresAt)
+    this.undo.push(ks, k, prev)
+  }
+
+  del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void {
+    this.writer.del(ks.db, key)
+    this.undo.push(ks, k, prev)
+  }
+
+  flush(ks: MemoryKeyspace, before: KeyspaceTables): void {
+    this.writer.flushDb(ks.db)
+    this.undo.push(ks, FLUSHED, before)
+  }
+
+  /** The changes since the last seal, or undefined when there were none. */
+  seal(): Sealed | undefined {
+    if (this.undo.length === 0) return undefined
+    const sealed = { bytes: this.writer.take(), undo: this.undo }
+    this.undo = []
+    return sealed
+  }
+}
+
+/** Takes a sealed stretch of changes back out of memory, newest first. */
+export const undo = (log: UndoLog): void => {
+  for (let i = log.length - 3; i >= 0; i -= 3) {
+    const ks = log[i] as MemoryKeyspace
+    const key = log[i + 1]
+    if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
+    else ks.restore(key as string, log[i + 2] as Entry | undefined)
+  }
+}

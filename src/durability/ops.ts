@@ -1,0 +1,194 @@
+// The logical records inside a WAL payload and a snapshot: physical "after images" of keys, so
+// replay is deterministic and idempotent (applying a record twice, or over a newer state that a
+// later record also reaches, ends in the same state). That idempotence is what lets a snapshot be
+// taken while writes go on: replaying the WAL from the snapshot's start LSN over it converges.
+//
+// Layout (little endian), one op after another, no padding:
+//   PUT      01 | db u16 | keyLen u32 | key | type u8 | expiresAt i64 (ms, 0 = none) | valueLen u32 | value
+//   DEL      02 | db u16 | keyLen u32 | key
+//   EXPIRE   03 | db u16 | keyLen u32 | key | expiresAt i64 (0 = persist)
+//   FLUSHDB  04 | db u16
+//   FLUSHALL 05
+
+import type { Value } from '../storage/keyspace.js'
+
+export const OP_PUT = 1
+export const OP_DEL = 2
+export const OP_EXPIRE = 3
+export const OP_FLUSHDB = 4
+export const OP_FLUSHALL = 5
+
+/** Type tags of stored values; new types append, never renumber. */
+export const TYPE_STRING = 0
+
+export const PUT_OVERHEAD = 1 + 2 + 4 + 1 + 8 + 4
+export const DEL_OVERHEAD = 1 + 2 + 4
+export const EXPIRE_OVERHEAD = 1 + 2 + 4 + 8
+
+/** Receives decoded ops. Keys and values are views into the payload: copy what you keep. */
+export interface OpVisitor {
+  put(db: number, key: Buffer, value: Value, expiresAt: number): void
+  del(db: number, key: Buffer): void
+  expire(db: number, key: Buffer, expiresAt: number): void
+  flushDb(db: number): void
+  flushAll(): void
+}
+
+export class OpsFormatError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message)
+    this.name = 'OpsFormatError'
+  }
+}
+
+/**
+ * Decodes every op in `payload` (views, not copies). Returns the number of bytes consumed:
+ * `payload.length` unless `partial` is set, in which case an op cut off at the end is left
+ * for the caller to complete with more bytes (snapshot streaming).
+ */
+export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): number => {
+  let at = 0
+  const end = payload.length
+  const need = (n: number, start: number): boolean => {
+    if (at + n <= end) return true
+    if (partial) return false
+    throw new OpsFormatError(`truncated op at offset ${start}`, start)
+  }
+  while (at < end) {
+    const start = at
+    const op = payload[at]!
+    if (op === OP_FLUSHALL) {
+      at += 1
+      visit.flushAll()
+      continue
+    }
+    if (op === OP_FLUSHDB) {
+      if (!need(3, start)) return start
+      visit.flushDb(payload.readUInt16LE(at + 1))
+      at += 3
+      continue
+    }
+    if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) {
+      throw new OpsFormatError(`unknown op ${op} at offset ${start}`, start)
+    }
+    if (!need(7, start)) return start
+    const db = payload.readUInt16LE(at + 1)
+    const keyLength = payload.readUInt32LE(at + 3)
+    at += 7
+    if (!need(keyLength, start)) return start
+    const key = payload.subarray(at, at + keyLength)
+    at += keyLength
+    if (op === OP_DEL) {
+      visit.del(db, key)
+      continue
+    }
+    if (op === OP_EXPIRE) {
+      if (!need(8, start)) return start
+      visit.expire(db, key, Number(payload.readBigInt64LE(at)))
+      at += 8
+      continue
+    }
+    if (!need(13, start)) return start
+    const type = payload[at]!
+    if (type !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${type} at offset ${at}`, at)
+    const expiresAt = Number(payload.readBigInt64LE(at + 1))
+    const valueLength = payload.readUInt32LE(at + 9)
+    at += 13
+    if (!need(valueLength, start)) return start
+    visit.put(db, key, { type: 'string', data: payload.subarray(at, at + valueLength) }, expiresAt)
+    at += valueLength
+  }
+  return at
+}
+
+/**
+ * Appends encoded ops to slabs. A sealed range is never written again (a new slab is started
+ * instead), so a payload handed to the WAL stays valid while the native call reads it.
+ */
+export class OpWriter {
+  private slab: Buffer
+  private start = 0
+  private at = 0
+
+  constructor(private readonly slabBytes = 1 << 20) {
+    this.slab = Buffer.allocUnsafe(slabBytes)
+  }
+
+  /** Bytes written since the last take(). */
+  get length(): number {
+    return this.at - this.start
+  }
+
+  /** The bytes written since the last call, as one Buffer. */
+  take(): Buffer {
+    const bytes = this.slab.subarray(this.start, this.at)
+    this.start = this.at
+    return bytes
+  }
+
+  put(db: number, key: Buffer, value: Value, expiresAt: number): void {
+    const data = value.data
+    const b = this.reserve(PUT_OVERHEAD + key.length + data.length)
+    let at = this.at
+    b[at] = OP_PUT
+    b.writeUInt16LE(db, at + 1)
+    b.writeUInt32LE(key.length, at + 3)
+    at += 7
+    at += key.copy(b, at)
+    b[at] = TYPE_STRING
+    b.writeBigInt64LE(BigInt(expiresAt), at + 1)
+    b.writeUInt32LE(data.length, at + 9)
+    at += 13
+    at += data.copy(b, at)
+    this.at = at
+  }
+
+  del(db: number, key: Buffer): void {
+    const b = this.reserve(DEL_OVERHEAD + key.length)
+    const at = this.at
+    b[at] = OP_DEL
+    b.writeUInt16LE(db, at + 1)
+    b.writeUInt32LE(key.length, at + 3)
+    this.at = at + 7 + key.copy(b, at + 7)
+  }
+
+  expire(db: number, key: Buffer, expiresAt: number): void {
+    const b = this.reserve(EXPIRE_OVERHEAD + key.length)
+    let at = this.at
+    b[at] = OP_EXPIRE
+    b.writeUInt16LE(db, at + 1)
+    b.writeUInt32LE(key.length, at + 3)
+    at += 7
+    at += key.copy(b, at)
+    b.writeBigInt64LE(BigInt(expiresAt), at)
+    this.at = at + 8
+  }
+
+  flushDb(db: number): void {
+    const b = this.reserve(3)
+    b[this.at] = OP_FLUSHDB
+    b.writeUInt16LE(db, this.at + 1)
+    this.at += 3
+  }
+
+  flushAll(): void {
+    const b = this.reserve(1)
+    b[this.at++] = OP_FLUSHALL
+  }
+
+  /** Room for `n` more bytes after `at`; moves the unsealed bytes to a new slab if needed. */
+  private reserve(n: number): Buffer {
+    if (this.at + n <= this.slab.length) return this.slab
+    const pending = this.at - this.start
+    // Doubling keeps a long unsealed stretch (a big MSET, a FLUSHALL) linear.
+    const next = Buffer.allocUnsafe(Math.max(this.slabBytes, 2 * (pending + n)))
+    this.slab.copy(next, 0, this.start, this.at)
+    this.slab = next
+    this.start = 0
+    this.at = pending
+    return next
+  }
+}
