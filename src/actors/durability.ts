@@ -92,6 +92,11 @@ export class Durability implements DurabilityGate {
   private probe: NodeJS.Timeout | undefined
   private everysec: NodeJS.Timeout | undefined
   private syncing = false
+  /**
+   * Set the moment an append fails, before groupCommit emits that outcome (it starts the next
+   * commit first): no batch may reach the log until fail() has undone the failed state.
+   */
+  private poisoned = false
   private waiters: { target: number; resolve: () => void }[] = []
 
   constructor(
@@ -171,20 +176,27 @@ export class Durability implements DurabilityGate {
     const epoch = this.epoch
     let first = 0
     while (first < items.length && items[first]!.epoch !== epoch) first++
-    // Fragments sealed before a failure were undone with it; they must never reach the log.
-    if (first === items.length) return Promise.resolve(DROPPED)
+    // Fragments sealed before a failure were (or are about to be) undone with it; they must never
+    // reach the log.
+    if (first === items.length || this.poisoned) return Promise.resolve(DROPPED)
     const live = first === 0 ? items : items.slice(first)
     const payload = live.length === 1 ? live[0]!.bytes : Buffer.concat(live.map((f) => f.bytes))
     const lsn = this.lastLsn + 1
     const sync = this.options.policy() === 'always'
     const started = performance.now()
-    return this.wal.append(lsn, payload, sync).then(() => {
-      if (sync) this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
-      this.stats.batches++
-      this.stats.fragments += live.length
-      this.stats.bytes += payload.length
-      return lsn
-    })
+    return this.wal.append(lsn, payload, sync).then(
+      () => {
+        if (sync) this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
+        this.stats.batches++
+        this.stats.fragments += live.length
+        this.stats.bytes += payload.length
+        return lsn
+      },
+      (e: unknown) => {
+        this.poisoned = true
+        throw e
+      },
+    )
   }
 
   private settle(outcome: CommitOutcome<Fragment, number>): void {
@@ -218,6 +230,7 @@ export class Durability implements DurabilityGate {
     this.pending = []
     this.head = 0
     this.epoch++
+    this.poisoned = false
     const to = this.seq
     this.options.log.warning(
       `Error writing to the WAL (${reason.slice('MISCONF '.length)}): ${to - from + 1} write batch(es) undone; refusing writes until the disk accepts them again`,

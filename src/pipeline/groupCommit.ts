@@ -31,9 +31,12 @@ export class CommitWithoutResult extends Error {
  * Commits items in batches, one `commit` call per batch, and emits each batch's outcome.
  *
  * - At most one commit is in flight and one batch accumulates. Items that arrive while a commit
- *   is in flight accumulate; when it settles its outcome is emitted, and then everything
- *   accumulated (up to `maxBytes`; the rest stays for the next commit) is committed at once,
- *   with no further delay, since those items already waited.
+ *   is in flight accumulate; when it settles, everything accumulated (up to `maxBytes`; the rest
+ *   stays for the next commit) is committed at once, with no further delay, since those items
+ *   already waited, and then the settled commit's outcome is emitted. Starting the next commit
+ *   first keeps the disk busy while downstream acts on the outcome (releasing replies); a
+ *   `commit` function that must not run after a failure it has not yet seen as an outcome can
+ *   tell from its own earlier commit's rejection, which it observes first.
  * - With nothing in flight, the first item opens a gather window of `maxDelay` on the scheduler;
  *   the batch is committed when the window ends, or as soon as it holds `maxBytes`.
  * - Batches are cut greedily in arrival order: an item that would take a non-empty batch past
@@ -72,6 +75,8 @@ export const groupCommit =
       let gather: Subscription | undefined
       /** Set while the commit loop runs, so a commit that settles synchronously does not recurse. */
       let pumping = false
+      /** Outcomes settled but not yet emitted, in commit order (emitted after the next commit starts). */
+      let ready: CommitOutcome<T, R>[] = []
       let sourceDone = false
       let sourceFailed = false
       let sourceError: unknown
@@ -86,27 +91,43 @@ export const groupCommit =
         return batch
       }
 
-      /** Commits ready batches one at a time, then ends the stream if the source has ended. */
+      /** True when a batch is waiting to be committed. */
+      const hasWork = (): boolean => sealedHead < sealed.length || openCount > 0
+
+      /**
+       * Starts the next commit if none is in flight, then emits settled outcomes in order; repeats
+       * while emitting made more work; ends the stream once the source has ended and all settled.
+       */
       const pump = (): void => {
         if (pumping) return
         pumping = true
-        while (!inFlight && !sourceFailed && !subscriber.closed) {
-          let batch: T[]
-          if (sealedHead < sealed.length) {
-            batch = sealed[sealedHead]!
-            sealed[sealedHead++] = undefined
-            if (sealedHead === sealed.length) {
-              sealed.length = sealedHead = 0
-            } else if (sealedHead >= 1024 && sealedHead * 2 >= sealed.length) {
-              // A backlog that never drains still releases the front of the queue.
-              sealed = sealed.slice(sealedHead)
-              sealedHead = 0
+        do {
+          while (!inFlight && !sourceFailed && !subscriber.closed) {
+            let batch: T[]
+            if (sealedHead < sealed.length) {
+              batch = sealed[sealedHead]!
+              sealed[sealedHead++] = undefined
+              if (sealedHead === sealed.length) {
+                sealed.length = sealedHead = 0
+              } else if (sealedHead >= 1024 && sealedHead * 2 >= sealed.length) {
+                // A backlog that never drains still releases the front of the queue.
+                sealed = sealed.slice(sealedHead)
+                sealedHead = 0
+              }
+            } else if (openCount > 0) {
+              batch = takeOpen()
+            } else break
+            start(batch)
+          }
+          if (ready.length > 0) {
+            const outcomes = ready
+            ready = []
+            for (const outcome of outcomes) {
+              if (subscriber.closed) break
+              subscriber.next(outcome)
             }
-          } else if (openCount > 0) {
-            batch = takeOpen()
-          } else break
-          start(batch)
-        }
+          }
+        } while (!inFlight && !sourceFailed && !subscriber.closed && (ready.length > 0 || hasWork()))
         pumping = false
         if (inFlight || subscriber.closed) return
         if (sourceFailed) subscriber.error(sourceError)
@@ -129,7 +150,7 @@ export const groupCommit =
             inner = undefined
           }
           inFlight = false
-          subscriber.next(outcome)
+          ready.push(outcome)
           pump()
         }
         try {
