@@ -97,6 +97,12 @@ export class Durability implements DurabilityGate {
    * commit first): no batch may reach the log until fail() has undone the failed state.
    */
   private poisoned = false
+  /**
+   * Payloads appended without fdatasync (everysec, no) since the last sync that covered them.
+   * Their writes were acknowledged; when a write or sync fails, the log drops everything after
+   * its last good sync, so the probe record carries these again (after-images: harmless twice).
+   */
+  private unsynced: Buffer[] = []
   private waiters: { target: number; resolve: () => void }[] = []
 
   constructor(
@@ -186,7 +192,11 @@ export class Durability implements DurabilityGate {
     const started = performance.now()
     return this.wal.append(lsn, payload, sync).then(
       () => {
-        if (sync) this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
+        if (sync) {
+          this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
+          // fdatasync covers every earlier write to the log too.
+          if (this.unsynced.length > 0) this.unsynced = []
+        } else this.unsynced.push(payload)
         this.stats.batches++
         this.stats.fragments += live.length
         this.stats.bytes += payload.length
@@ -256,10 +266,14 @@ export class Durability implements DurabilityGate {
     this.options.refuseWrites(reason)
     if (this.probe !== undefined) return
     const tryProbe = (): void => {
-      // An empty record through the same path as data: it succeeds only if write and fdatasync do.
+      // A record through the same path as data: it succeeds only if write and fdatasync do. It
+      // carries the acknowledged writes the log dropped with its unsynced tail (empty under always).
       const lsn = this.lastLsn + 1
-      this.wal.append(lsn, Buffer.alloc(0), true).then(
+      const replay = this.unsynced.length === 0 ? Buffer.alloc(0) : Buffer.concat(this.unsynced)
+      const replayed = this.unsynced.length
+      this.wal.append(lsn, replay, true).then(
         () => {
+          this.unsynced = this.unsynced.slice(replayed)
           this.probe = undefined
           this.refused = undefined
           this.stats.lastWriteOk = true
@@ -281,9 +295,12 @@ export class Durability implements DurabilityGate {
     if (this.wal.lastLsn <= this.wal.syncedLsn) return
     this.syncing = true
     const started = performance.now()
+    // The log runs its calls in order: this sync covers exactly the appends already issued.
+    const covered = this.unsynced.length
     this.wal.sync().then(
       () => {
         this.syncing = false
+        this.unsynced = this.unsynced.slice(covered)
         this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
       },
       (e: unknown) => {
