@@ -21,8 +21,12 @@ interface Ledger {
   sent: Map<string, Set<string>>
 }
 
-const client = (port: number): Redis =>
-  new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+const client = (port: number): Redis => {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  // The kill drops every connection: the writers see it as failed commands.
+  redis.on('error', () => {})
+  return redis
+}
 
 /** One writer: unique keys, plus one key it overwrites with increasing values. */
 const writer = async (redis: Redis, id: string, ledger: Ledger, stop: { now: boolean }): Promise<number> => {
@@ -124,6 +128,9 @@ describe('crash recovery (SIGKILL under load, appendfsync always)', function () 
     expect(check.lost).to.deep.equal([])
     expect(check.unexpected).to.deep.equal([])
     expect(check.acked).to.be.greaterThan(CYCLES * WRITERS)
+    if (process.env.CRASH_CYCLES !== undefined) {
+      console.log(`crash-cycles: ${CYCLES} kill -9 cycles, ${check.acked} acknowledged keys verified, 0 lost, 0 unexpected`)
+    }
     await server.stop()
     server = undefined
   })

@@ -106,10 +106,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   text('dir', './data', false, (v) => (v.trim() === '' ? 'dir must not be empty' : undefined)),
   text('requirepass', ''),
   memory('maxmemory', 0),
+  // Choices are listed in Redis's order: its error text for a bad value names them that way.
   choice('maxmemory-policy', 'noeviction', [
-    'noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
+    'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
   ]),
-  choice('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning', 'nothing']),
+  choice('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
   text('logfile', '', false),
   integer('databases', 16, 1, 1_000_000, false),
   integer('hz', 10, 1, 500),
@@ -128,7 +129,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   text('save', ''),
   /** The write-ahead log. `no` keeps data in memory only and leaves the WAL directory alone. */
   flag('appendonly', true, false),
-  choice('appendfsync', 'always', ['always', 'everysec', 'no']),
+  choice('appendfsync', 'always', ['everysec', 'always', 'no']),
   /** The WAL directory; empty means `<dir>/wal`. */
   text('wal-dir', '', false),
   flag('wal-direct-io', false, false),

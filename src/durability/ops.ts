@@ -183,8 +183,9 @@ export class OpWriter {
   private reserve(n: number): Buffer {
     if (this.at + n <= this.slab.length) return this.slab
     const pending = this.at - this.start
-    // Doubling keeps a long unsealed stretch (a big MSET, a FLUSHALL) linear.
-    const next = Buffer.allocUnsafe(Math.max(this.slabBytes, 2 * (pending + n)))
+    // Growing by what is pending keeps a long unsealed stretch (a big MSET) linear, without
+    // doubling the room for one huge value.
+    const next = Buffer.allocUnsafe(pending + n + Math.max(pending, this.slabBytes))
     this.slab.copy(next, 0, this.start, this.at)
     this.slab = next
     this.start = 0

@@ -16,7 +16,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Keyspace } from '../storage/keyspace.js'
 import { crc32c } from '../wal/native-wal.js'
-import { decodeOps, OpWriter, type OpVisitor } from './ops.js'
+import { decodeOps, OpsFormatError, OpWriter, type OpVisitor } from './ops.js'
 
 export const SNAPSHOT_FILE = 'snapshot.wtr'
 const MAGIC = Buffer.from('WTRSNAP\0', 'latin1')
@@ -151,6 +151,7 @@ export const readSnapshot = async (dir: string, visit: OpVisitor): Promise<{ sta
     await handle.read(header, 0, HEADER_BYTES, 0)
     if (!header.subarray(0, 8).equals(MAGIC)) throw bad('bad magic at offset 0')
     if (header.readUInt32LE(8) !== VERSION) throw bad(`unknown version ${header.readUInt32LE(8)}`)
+    if (header.readUInt32LE(12) !== 0) throw bad('reserved header bytes are not zero at offset 12')
     const startLsn = Number(header.readBigUInt64LE(16))
     const footer = Buffer.alloc(FOOTER_BYTES)
     await handle.read(footer, 0, FOOTER_BYTES, size - FOOTER_BYTES)
@@ -158,9 +159,25 @@ export const readSnapshot = async (dir: string, visit: OpVisitor): Promise<{ sta
     if (!footer.subarray(0, 8).equals(END_MAGIC) || Number(footer.readBigUInt64LE(16)) !== bodyBytes) {
       throw bad(`bad footer at offset ${size - FOOTER_BYTES}`)
     }
+    if (footer.readUInt32LE(28) !== 0) throw bad(`reserved footer bytes are not zero at offset ${size - 4}`)
+    // First pass: the checksum, so damaged data is never applied (its text would name no file).
     let crc = crc32c(header)
+    const body = async (visitChunk: (chunk: Buffer, position: number) => void): Promise<void> => {
+      let position = HEADER_BYTES
+      while (position < HEADER_BYTES + bodyBytes) {
+        const want = Math.min(READ_BYTES, HEADER_BYTES + bodyBytes - position)
+        const chunk = Buffer.allocUnsafe(want)
+        const { bytesRead } = await handle.read(chunk, 0, want, position)
+        if (bytesRead !== want) throw bad(`short read at offset ${position}`)
+        visitChunk(chunk, position)
+        position += want
+      }
+    }
+    await body((chunk) => {
+      crc = crc32c(chunk, crc)
+    })
+    if ((crc >>> 0) !== footer.readUInt32LE(24)) throw bad('checksum mismatch')
     let carry: Buffer = Buffer.alloc(0)
-    let position = HEADER_BYTES
     let keys = 0
     const counting: OpVisitor = {
       ...visit,
@@ -169,19 +186,17 @@ export const readSnapshot = async (dir: string, visit: OpVisitor): Promise<{ sta
         visit.put(db, key, value, expiresAt)
       },
     }
-    while (position < HEADER_BYTES + bodyBytes) {
-      const want = Math.min(READ_BYTES, HEADER_BYTES + bodyBytes - position)
-      const chunk = Buffer.allocUnsafe(want)
-      const { bytesRead } = await handle.read(chunk, 0, want, position)
-      if (bytesRead !== want) throw bad(`short read at offset ${position}`)
-      crc = crc32c(chunk, crc)
-      position += want
+    await body((chunk, position) => {
       const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk])
-      const used = decodeOps(data, counting, true)
-      carry = data.subarray(used)
-    }
-    if (carry.length !== 0) throw bad(`truncated op at offset ${position - carry.length}`)
-    if ((crc >>> 0) !== footer.readUInt32LE(24)) throw bad('checksum mismatch')
+      const start = position - carry.length
+      try {
+        carry = data.subarray(decodeOps(data, counting, true))
+      } catch (e) {
+        const at = e instanceof OpsFormatError ? start + e.offset : start
+        throw bad(`invalid data at offset ${at} (${(e as Error).message})`)
+      }
+    })
+    if (carry.length !== 0) throw bad(`truncated op at offset ${HEADER_BYTES + bodyBytes - carry.length}`)
     if (keys !== Number(footer.readBigUInt64LE(8))) throw bad('key count mismatch')
     return { startLsn, keys }
   } finally {

@@ -1,0 +1,393 @@
+// Recovery from damaged files, against the real server. Each case writes keys, SIGKILLs the
+// server, damages the WAL or the snapshot the way docs/wal-format.md and docs/durability.md
+// describe, and restarts on the same directory:
+// - a torn last record is the trace of a crash mid-write: truncated, logged, everything before
+//   it kept, and the log is clean afterwards;
+// - a flipped byte with valid records after it is lost acknowledged data: strict recovery refuses
+//   to start and names the file and offset, `--wal-recovery truncate` keeps what precedes it;
+// - a damaged snapshot holds data that exists nowhere else: start-up fails naming the file;
+// - checkpoints keep the WAL bounded and recovery combines the snapshot with the WAL after it.
+
+import { expect } from 'chai'
+import { Redis } from 'ioredis'
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { decodeOps } from '../../src/durability/ops.js'
+import { startServer, type RunningServer, type StartOptions } from '../support/server.js'
+import { RECORD_HEADER_BYTES, segmentFiles, storedRecords, type StoredRecord } from '../wal/segment-layout.js'
+
+const SNAPSHOT = 'snapshot.wtr'
+/** Small segments: less to preallocate per start-up, and nothing here needs more room. */
+const SMALL_SEGMENTS = ['--wal-segment-size', '1mb']
+/** Small segments and checkpoints, so a few megabytes of writes roll over and recycle segments. */
+const SMALL_WAL = [...SMALL_SEGMENTS, '--wal-checkpoint-bytes', '1mb']
+const MB = 1024 * 1024
+
+const client = async (port: number): Promise<Redis> => {
+  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  redis.on('error', () => {})
+  await redis.connect()
+  return redis
+}
+
+const randomInt = (below: number): number => Math.floor(Math.random() * below)
+
+const infoField = (info: string, name: string): number => {
+  const m = new RegExp(`^${name}:(-?\\d+)`, 'm').exec(info)
+  if (m === null) throw new Error(`INFO has no ${name}:\n${info}`)
+  return Number(m[1])
+}
+
+const waitFor = async (what: string, condition: () => Promise<boolean>, ms = 10_000): Promise<void> => {
+  const deadline = Date.now() + ms
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** One SET per round trip, so each acknowledged key is a record of its own. */
+const writeKeys = async (port: number, prefix: string, count: number): Promise<Map<string, string>> => {
+  const redis = await client(port)
+  const written = new Map<string, string>()
+  try {
+    for (let i = 0; i < count; i++) {
+      const key = `${prefix}:${i}`
+      const value = `${prefix}:v${i}:${Math.random().toString(36).slice(2)}`
+      expect(await redis.set(key, value)).to.equal('OK')
+      written.set(key, value)
+    }
+  } finally {
+    redis.disconnect()
+  }
+  return written
+}
+
+/** Reads back every key of `expected`; undefined stands for an absent key. */
+const readBack = async (port: number, expected: ReadonlyMap<string, string | undefined>): Promise<Map<string, string | undefined>> => {
+  const redis = await client(port)
+  try {
+    const keys = [...expected.keys()]
+    const values = keys.length === 0 ? [] : await redis.mget(...keys)
+    return new Map(keys.map((key, i) => [key, values[i] ?? undefined]))
+  } finally {
+    redis.disconnect()
+  }
+}
+
+const expectState = async (port: number, expected: ReadonlyMap<string, string | undefined>, what: string): Promise<void> => {
+  const actual = await readBack(port, expected)
+  const wrong = [...expected].filter(([key, value]) => actual.get(key) !== value).map(([key, value]) => `${key}: expected ${value}, got ${actual.get(key)}`)
+  expect(wrong, what).to.deep.equal([])
+}
+
+/** The keys a record's PUT ops write. */
+const recordKeys = (record: StoredRecord): string[] => {
+  const data = readFileSync(record.file)
+  const payload = data.subarray(record.offset + RECORD_HEADER_BYTES, record.offset + RECORD_HEADER_BYTES + record.payloadBytes)
+  const keys: string[] = []
+  const ignore = (): void => undefined
+  decodeOps(payload, { put: (_db, key) => void keys.push(key.toString()), del: ignore, expire: ignore, flushDb: ignore, flushAll: ignore })
+  return keys
+}
+
+/** Starts a server that must fail before it is ready: its exit code and everything it printed. */
+const refusedStart = async (options: StartOptions): Promise<{ code: number; output: string }> => {
+  const outcome = await startServer(options).then(
+    async (server) => {
+      await server.kill()
+      return server.output()
+    },
+    (e: Error) => e,
+  )
+  if (typeof outcome === 'string') throw new Error(`the server started, but it must refuse to:\n${outcome}`)
+  const m = /^server exited with (\S+) before ready:\n([\s\S]*)$/.exec(outcome.message)
+  if (m === null) throw outcome
+  return { code: Number(m[1]), output: m[2]! }
+}
+
+/** XORs one byte with `mask` (a random non-zero one by default). */
+const flipByte = (file: string, offset: number, mask = 1 + randomInt(255)): void => {
+  const data = readFileSync(file)
+  data[offset] = data[offset]! ^ mask
+  writeFileSync(file, data)
+}
+
+const TORN_TAIL_LOG = 'truncated an incomplete record at the end of the log'
+
+describe('recovery from damaged files', function () {
+  this.timeout(30_000)
+  const dirs: string[] = []
+  const servers: RunningServer[] = []
+  const freshDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'wtr-recovery-'))
+    dirs.push(dir)
+    return dir
+  }
+  const start = async (options: StartOptions): Promise<RunningServer> => {
+    const server = await startServer(options)
+    servers.push(server)
+    return server
+  }
+
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.kill()))
+  })
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+
+  describe('a torn last WAL record', () => {
+    /**
+     * The last record loses its end, either because the file was cut short or because its last
+     * bytes never reached the preallocated (zero-filled) segment. At least one byte of the record
+     * is kept, so the slot is not a clean terminator.
+     */
+    const tearLastRecord = (record: StoredRecord, form: 'cut' | 'zeroed'): number => {
+      const frame = RECORD_HEADER_BYTES + record.payloadBytes
+      const keep = 1 + randomInt(frame - 1)
+      if (form === 'cut') truncateSync(record.file, record.offset + keep)
+      else {
+        const data = readFileSync(record.file)
+        data.fill(0, record.offset + keep, record.offset + frame)
+        writeFileSync(record.file, data)
+      }
+      return keep
+    }
+
+    const trial = async (n: number): Promise<void> => {
+      const form = n % 2 === 0 ? 'cut' : 'zeroed'
+      const dir = freshDir()
+      const first = await start({ dir, args: SMALL_SEGMENTS })
+      const written = await writeKeys(first.port, `t${n}`, 30)
+      await first.kill()
+
+      const last = storedRecords(join(dir, 'wal')).at(-1)!
+      const torn = recordKeys(last)
+      expect(torn, 'the last record holds the last key written').to.deep.equal([`t${n}:29`])
+      const keep = tearLastRecord(last, form)
+      const context = `trial ${n}: record at ${basename(last.file)} offset ${last.offset} (${RECORD_HEADER_BYTES + last.payloadBytes} bytes) ${form} after ${keep} bytes`
+
+      const restarted = await start({ dir, args: SMALL_SEGMENTS })
+      expect(restarted.output(), context).to.include(TORN_TAIL_LOG)
+      expect(restarted.output(), context).to.include(`${basename(last.file)} offset ${last.offset}`)
+      const expected = new Map<string, string | undefined>(written)
+      for (const key of torn) expected.set(key, undefined)
+      await expectState(restarted.port, expected, `${context}: keys after the first restart`)
+
+      for (const [key, value] of await writeKeys(restarted.port, `t${n}-after`, 10)) expected.set(key, value)
+      await restarted.kill()
+      const again = await start({ dir, args: SMALL_SEGMENTS })
+      expect(again.output(), `${context}: the truncation was made durable`).not.to.include(TORN_TAIL_LOG)
+      await expectState(again.port, expected, `${context}: keys after the second restart`)
+    }
+
+    it('is truncated and logged; every earlier key is kept, and later writes survive a restart (3 trials)', async () => {
+      // The trials are independent (a directory and a server each), so they run side by side.
+      await Promise.all([trial(0), trial(1), trial(2)])
+    })
+  })
+
+  describe('a flipped byte in an early WAL record', () => {
+    let dir: string
+    let written: Map<string, string>
+    let damaged: StoredRecord
+    let keptKeys: string[]
+    let droppedKeys: string[]
+
+    before(async () => {
+      dir = freshDir()
+      const server = await start({ dir, args: SMALL_SEGMENTS })
+      written = await writeKeys(server.port, 'f', 40)
+      await server.kill()
+      const records = storedRecords(join(dir, 'wal'))
+      const index = 5 + randomInt(15)
+      damaged = records[index]!
+      keptKeys = records.slice(0, index).flatMap(recordKeys)
+      droppedKeys = records.slice(index).flatMap(recordKeys)
+      expect(keptKeys.length + droppedKeys.length, 'keys found in the records').to.equal(written.size)
+      flipByte(damaged.file, damaged.offset + randomInt(RECORD_HEADER_BYTES + damaged.payloadBytes))
+    })
+
+    it('makes the server refuse to start, naming the segment file and the byte offset', async () => {
+      const { code, output } = await refusedStart({ dir, args: SMALL_SEGMENTS })
+      expect(code, output).to.be.greaterThan(0)
+      expect(output).to.include(basename(damaged.file))
+      expect(output).to.match(new RegExp(`offset ${damaged.offset}\\b`))
+      expect(output).not.to.include('Ready to accept connections')
+    })
+
+    it('with --wal-recovery truncate: starts, says so loudly, keeps the records before it', async () => {
+      const truncating = await start({ dir, args: [...SMALL_SEGMENTS, '--wal-recovery', 'truncate'] })
+      expect(truncating.output()).to.match(/!!! wal-recovery truncate dropped .* !!!/)
+      expect(truncating.output()).to.include(`${basename(damaged.file)} offset ${damaged.offset}`)
+      const expected = new Map<string, string | undefined>(keptKeys.map((key) => [key, written.get(key)]))
+      for (const key of droppedKeys) expected.set(key, undefined)
+      await expectState(truncating.port, expected, 'after recovery with truncate')
+      for (const [key, value] of await writeKeys(truncating.port, 'f-after', 5)) expected.set(key, value)
+      await truncating.kill()
+
+      // The drop was made durable: strict recovery now finds a clean log.
+      const strict = await start({ dir, args: SMALL_SEGMENTS })
+      expect(strict.output()).not.to.match(/corruption|dropped|truncated/i)
+      await expectState(strict.port, expected, 'after a strict restart')
+    })
+  })
+
+  describe('the snapshot', () => {
+    let dir: string
+    /** What the keyspace holds at the kill: undefined for deleted keys. */
+    const expected = new Map<string, string | undefined>()
+
+    // 200 keys, BGSAVE, then overwrites, deletes and new keys that only the WAL holds.
+    before(async () => {
+      dir = freshDir()
+      const server = await start({ dir, args: SMALL_WAL })
+      const redis = await client(server.port)
+      try {
+        const load = redis.pipeline()
+        for (let i = 0; i < 200; i++) {
+          expected.set(`s:${i}`, `snap-${i}`)
+          load.set(`s:${i}`, `snap-${i}`)
+        }
+        await load.exec()
+        expect(await redis.bgsave()).to.equal('Background saving started')
+        await waitFor('the snapshot', async () => infoField(await redis.info('persistence'), 'rdb_bgsave_in_progress') === 0 && existsSync(join(dir, SNAPSHOT)))
+        expect(await redis.info('persistence')).to.include('rdb_last_bgsave_status:ok')
+        const after = redis.pipeline()
+        for (let i = 0; i < 50; i++) {
+          expected.set(`s:${i}`, `wal-${i}`)
+          after.set(`s:${i}`, `wal-${i}`)
+        }
+        for (let i = 50; i < 70; i++) {
+          expected.set(`s:${i}`, undefined)
+          after.del(`s:${i}`)
+        }
+        for (let i = 0; i < 100; i++) {
+          expected.set(`w:${i}`, `only-in-wal-${i}`)
+          after.set(`w:${i}`, `only-in-wal-${i}`)
+        }
+        await after.exec()
+      } finally {
+        redis.disconnect()
+      }
+      await server.kill()
+    })
+
+    /** A copy of the killed server's directory, so each case damages its own. */
+    const copyOfData = (): string => {
+      const copy = freshDir()
+      cpSync(dir, copy, { recursive: true })
+      return copy
+    }
+
+    it('after BGSAVE, more writes and SIGKILL: restart loads the snapshot and replays the WAL after it', async () => {
+      const server = await start({ dir: copyOfData(), args: SMALL_WAL })
+      const loaded = /(\d+) keys from the snapshot \(LSN (\d+)\), (\d+) WAL records replayed/.exec(server.output())
+      expect(loaded, server.output()).not.to.equal(null)
+      expect(Number(loaded![1]), 'keys from the snapshot').to.equal(200)
+      expect(Number(loaded![3]), 'WAL records replayed').to.be.greaterThan(0)
+      await expectState(server.port, expected, 'after the restart')
+      const redis = await client(server.port)
+      expect(await redis.dbsize()).to.equal([...expected.values()].filter((v) => v !== undefined).length)
+      redis.disconnect()
+    })
+
+    // One flip per check that guards the file: magic, checksum, footer count. The footer's last
+    // four bytes are reserved and carry no data.
+    const damage: Array<[string, (size: number) => number]> = [
+      ['the header magic', () => 0],
+      ['the last value byte', (size) => size - 33],
+      ['the footer key count', (size) => size - 24],
+    ]
+
+    it(`refuses to start with a flipped byte in ${damage.map(([what]) => what).join(', ')}, naming the file`, async () => {
+      const outcomes = await Promise.all(
+        damage.map(async ([what, where]) => {
+          const copy = copyOfData()
+          const file = join(copy, SNAPSHOT)
+          const offset = where(readFileSync(file).length)
+          flipByte(file, offset)
+          return { what, offset, file, ...(await refusedStart({ dir: copy, args: SMALL_WAL })) }
+        }),
+      )
+      for (const { what, offset, file, code, output } of outcomes) {
+        expect(code, `${what} (offset ${offset}): ${output}`).to.be.greaterThan(0)
+        expect(output, `${what} (offset ${offset}): ${output}`).to.include(file)
+      }
+    })
+
+    // Fails today: readSnapshot decodes and applies ops before it checks the checksum, and an
+    // error from either escapes without the file name ("recovery failed: unknown op 91 at offset
+    // 0", "the log holds data for database 80, …"); see the report on src/durability/snapshot.ts.
+    // The masks are fixed so that each flip yields an invalid op rather than another valid one.
+    const opDamage: Array<[string, number, number]> = [
+      ['the first op tag', 24, 0x5a],
+      ['the first op database number', 25, 0x50],
+    ]
+
+    it(`refuses to start with a flipped byte in ${opDamage.map(([what]) => what).join(', ')}, naming the file`, async () => {
+      const outcomes = await Promise.all(
+        opDamage.map(async ([what, offset, mask]) => {
+          const copy = copyOfData()
+          const file = join(copy, SNAPSHOT)
+          flipByte(file, offset, mask)
+          return { what, file, ...(await refusedStart({ dir: copy, args: SMALL_WAL })) }
+        }),
+      )
+      for (const { what, file, code, output } of outcomes) {
+        expect(code, `${what}: ${output}`).to.be.greaterThan(0)
+        expect(output, `${what}: ${output}`).to.include(file)
+      }
+    })
+  })
+
+  describe('checkpoints', () => {
+    it('keep the WAL bounded while it takes in many times wal-checkpoint-bytes, and advance LASTSAVE', async () => {
+      const dir = freshDir()
+      const server = await start({ dir, args: SMALL_WAL })
+      const redis = await client(server.port)
+      const expected = new Map<string, string>()
+      let written = 0
+      try {
+        const startedSave = await redis.lastsave()
+        const value = 'x'.repeat(16 * 1024)
+        for (let round = 0; round < 3; round++) {
+          // 4 MB per round, overwriting the same 64 keys: the live data stays 1 MB.
+          for (let batch = 0; batch < 16; batch++) {
+            const pipeline = redis.pipeline()
+            for (let i = 0; i < 16; i++) {
+              const key = `c:${(batch % 4) * 16 + i}`
+              const v = `${round}:${batch}:${value}`
+              expected.set(key, v)
+              pipeline.set(key, v)
+              written += v.length
+            }
+            await pipeline.exec()
+          }
+          await waitFor(`a checkpoint after round ${round}`, async () => {
+            const info = await redis.info('persistence')
+            return infoField(info, 'rdb_bgsave_in_progress') === 0 && infoField(info, 'wal_bytes_since_checkpoint') < MB
+          })
+          const info = await redis.info('persistence')
+          const files = readdirSync(join(dir, 'wal'))
+          const context = `after ${(written / MB).toFixed(1)} MB written: ${files.join(' ')}\n${info}`
+          expect(infoField(info, 'wal_segments'), context).to.be.at.most(2)
+          expect(segmentFiles(join(dir, 'wal')).length, context).to.be.at.most(2)
+          expect(files.filter((f) => f.startsWith('free-')).length, context).to.be.at.most(4)
+          expect(infoField(info, 'rdb_last_save_time'), context).to.equal(await redis.lastsave())
+        }
+        expect(written).to.be.greaterThan(12 * MB)
+        expect(await redis.lastsave(), 'LASTSAVE after checkpoints').to.be.greaterThan(startedSave)
+        expect(await redis.info('persistence')).to.include('rdb_last_bgsave_status:ok')
+      } finally {
+        redis.disconnect()
+      }
+      await server.kill()
+
+      const restarted = await start({ dir, args: SMALL_WAL })
+      await expectState(restarted.port, expected, 'after recycling and a restart')
+    })
+  })
+})

@@ -1,0 +1,462 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BlockCache } from '../../src/storage/block-cache.js'
+import {
+  compareBytes,
+  copyOut,
+  decodeFooter,
+  decodeIndex,
+  FOOTER_TRAILER_BYTES,
+  SegmentError,
+  type BlockIndex,
+  type Footer,
+  type SegmentEntry,
+} from '../../src/storage/segment-format.js'
+import { openSegment, type SegmentReader } from '../../src/storage/segment-reader.js'
+import { writeSegment, type WriteSegmentOptions } from '../../src/storage/segment-writer.js'
+import { crc32c } from '../../src/wal/native-wal.js'
+
+/** An entry in a form whose differences read well in a failure. */
+const shown = (e: SegmentEntry | undefined) =>
+  e === undefined ? undefined : { key: e.key.toString('hex'), seq: e.seq, kind: e.kind, type: e.type, expiresAt: e.expiresAt, value: e.value.toString('hex') }
+
+const collect = async (it: AsyncIterable<SegmentEntry>): Promise<SegmentEntry[]> => {
+  const out: SegmentEntry[] = []
+  for await (const e of it) out.push(e)
+  return out
+}
+
+const inRange = (key: Buffer, from: Buffer | undefined, to: Buffer | undefined): boolean =>
+  (from === undefined || Buffer.compare(key, from) >= 0) && (to === undefined || Buffer.compare(key, to) < 0)
+
+/** Longer than the ranges byte loops handle, so keys sharing it take the native compare and copy. */
+const LONG_PREFIX = Buffer.alloc(80, 0x70)
+
+/**
+ * Keys over a small alphabet share prefixes (the compressed case); some share a long prefix; a
+ * few are arbitrary bytes.
+ */
+const keyArb = fc.oneof(
+  { weight: 3, arbitrary: fc.uint8Array({ max: 3, maxLength: 10 }).map((a) => Buffer.from(a.map((b) => 0x61 + b))) },
+  { weight: 1, arbitrary: fc.uint8Array({ max: 3, maxLength: 4 }).map((a) => Buffer.concat([LONG_PREFIX, a])) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)) },
+)
+
+const valueArb = fc.oneof(
+  { weight: 5, arbitrary: fc.uint8Array({ maxLength: 60 }) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 500, maxLength: 3000 }) },
+)
+
+const entryFor = (key: Buffer): fc.Arbitrary<SegmentEntry> =>
+  fc.record({
+    key: fc.constant(key),
+    seq: fc.oneof(fc.nat(1000), fc.maxSafeNat()),
+    kind: fc.constantFrom<'put' | 'delete'>('put', 'put', 'put', 'delete'),
+    type: fc.integer({ min: 0, max: 255 }),
+    expiresAt: fc.oneof(fc.constant(0), fc.maxSafeNat()),
+    value: valueArb.map((a) => Buffer.from(a)),
+  }).map((e) => (e.kind === 'delete' ? { ...e, value: Buffer.alloc(0) } : e))
+
+/** Distinct keys in byte order, each with a random entry. */
+const sortedEntriesArb = (maxLength: number): fc.Arbitrary<SegmentEntry[]> =>
+  fc
+    .uniqueArray(keyArb, { maxLength, selector: (k) => k.toString('latin1') })
+    .map((keys) => keys.sort(Buffer.compare))
+    .chain((keys) => fc.tuple(...keys.map(entryFor)))
+    .map((entries) => [...entries])
+
+const optionsArb: fc.Arbitrary<WriteSegmentOptions> = fc.record({
+  blockBytes: fc.integer({ min: 16, max: 1024 }),
+  restartInterval: fc.integer({ min: 1, max: 20 }),
+  bloomBitsPerKey: fc.integer({ min: 0, max: 12 }),
+})
+
+/** The footer and index of a segment file, decoded by the spec itself to aim damage at them. */
+async function layoutOf(path: string): Promise<{ bytes: Buffer; footer: Footer; index: BlockIndex }> {
+  const bytes = await readFile(path)
+  const footerLength = bytes.readUInt32LE(bytes.length - FOOTER_TRAILER_BYTES)
+  const footer = decodeFooter(bytes.subarray(bytes.length - footerLength), crc32c)
+  const index = decodeIndex(bytes.subarray(footer.indexOffset, footer.indexOffset + footer.indexLength))
+  return { bytes, footer, index }
+}
+
+async function expectRejection(promise: Promise<unknown>): Promise<SegmentError> {
+  try {
+    await promise
+  } catch (error) {
+    expect(error).to.be.instanceOf(SegmentError)
+    return error as SegmentError
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('byte ranges', () => {
+  it('compare and copy as Buffer does, short ranges and long', () => {
+    const bytesArb = fc.oneof(fc.uint8Array({ max: 2, maxLength: 8 }), fc.uint8Array({ max: 2, minLength: 60, maxLength: 150 }))
+    fc.assert(
+      fc.property(bytesArb, bytesArb, fc.nat(3), fc.nat(3), (a, b, skipA, skipB) => {
+        const x = Buffer.concat([Buffer.alloc(skipA, 9), a])
+        const y = Buffer.concat([Buffer.alloc(skipB, 9), b])
+        const order = compareBytes(x, skipA, x.length, y, skipB, y.length)
+        expect(Math.sign(order)).to.equal(Buffer.compare(Buffer.from(a), Buffer.from(b)))
+        expect(copyOut(x, skipA, x.length).equals(Buffer.from(a))).to.equal(true)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('segment files', () => {
+  let dir: string
+  let fileNumber = 0
+  const nextPath = () => join(dir, `${++fileNumber}.seg`)
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wtr-segment-spec-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('round-trips random sorted entries: get of every key and of absent keys, scans of random ranges', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        sortedEntriesArb(150),
+        optionsArb,
+        fc.array(keyArb, { maxLength: 30 }),
+        fc.array(fc.tuple(fc.option(keyArb, { nil: undefined }), fc.option(keyArb, { nil: undefined })), { maxLength: 8 }),
+        fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
+        async (entries, options, probes, ranges, cacheBytes) => {
+          const path = nextPath()
+          const written = await writeSegment(path, entries, options)
+          const cache = cacheBytes === undefined ? undefined : new BlockCache(cacheBytes)
+          const segment = await openSegment(path, fileNumber, cache)
+          try {
+            const expiring = entries.filter((e) => e.expiresAt > 0).map((e) => e.expiresAt)
+            const expectedMeta = {
+              entries: entries.length,
+              tombstones: entries.filter((e) => e.kind === 'delete').length,
+              valueBytes: entries.reduce((n, e) => n + e.value.length, 0),
+              minSeq: entries.length === 0 ? 0 : Math.min(...entries.map((e) => e.seq)),
+              maxSeq: entries.length === 0 ? 0 : Math.max(...entries.map((e) => e.seq)),
+              minExpiresAt: expiring.length === 0 ? 0 : Math.min(...expiring),
+              firstKey: entries[0]?.key.toString('hex') ?? '',
+              lastKey: entries.at(-1)?.key.toString('hex') ?? '',
+            }
+            for (const meta of [written, segment.meta]) {
+              expect({ ...meta, firstKey: meta.firstKey.toString('hex'), lastKey: meta.lastKey.toString('hex') }).to.include(expectedMeta)
+            }
+            expect(segment.meta).to.deep.include({ bytes: written.bytes, blocks: written.blocks, path, id: fileNumber })
+
+            for (const e of entries) expect(shown(await segment.get(e.key))).to.deep.equal(shown(e))
+            const present = new Set(entries.map((e) => e.key.toString('latin1')))
+            for (const probe of probes) {
+              if (!present.has(probe.toString('latin1'))) expect(await segment.get(probe)).to.equal(undefined)
+            }
+            for (const [from, to] of [[undefined, undefined] as const, ...ranges]) {
+              const expected = entries.filter((e) => inRange(e.key, from, to)).map(shown)
+              expect((await collect(segment.scan(from, to))).map(shown)).to.deep.equal(expected)
+            }
+          } finally {
+            await segment.close()
+            await rm(path)
+          }
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('writes the same bytes from an async iterable as from an array', async () => {
+    const entries = await fc.sample(sortedEntriesArb(100), { numRuns: 1, seed: 7 })[0]!
+    async function* stream() {
+      for (const e of entries) {
+        await Promise.resolve()
+        yield e
+      }
+    }
+    const a = nextPath()
+    const b = nextPath()
+    await writeSegment(a, entries, { blockBytes: 128 })
+    await writeSegment(b, stream(), { blockBytes: 128 })
+    expect((await readFile(a)).equals(await readFile(b))).to.equal(true)
+  })
+
+  it('lays out bytes as docs/segment-format.md describes', async () => {
+    const path = nextPath()
+    const meta = await writeSegment(
+      path,
+      [
+        { key: Buffer.from('abc'), seq: 300, kind: 'put', type: 0, expiresAt: 0, value: Buffer.from('V') },
+        { key: Buffer.from('abd'), seq: 5, kind: 'delete', type: 0, expiresAt: 0, value: Buffer.alloc(0) },
+      ],
+      { restartInterval: 16 },
+    )
+    const { bytes, footer, index } = await layoutOf(path)
+    // entry 1: shared 0, unshared 3, value length 1, "abc", kind put, type 0, seq 300 (LEB128 ac 02), expiresAt 0, "V"
+    // entry 2: shared 2, unshared 1, value length 0, "d", kind delete, type 0, seq 5, expiresAt 0
+    // restart offsets [0], restart count 1, then the block's CRC-32C
+    const block = Buffer.from('000301616263' + '0000ac0200' + '56' + '020100' + '64' + '0100' + '0500' + '00000000' + '01000000', 'hex')
+    expect(bytes.subarray(0, block.length).toString('hex')).to.equal(block.toString('hex'))
+    expect(bytes.readUInt32LE(block.length)).to.equal(crc32c(block))
+    expect(index.count).to.equal(1)
+    expect(index.offsets[0]).to.equal(0)
+    expect(index.lengths[0]).to.equal(block.length)
+    expect(footer).to.deep.include({ blocks: 1, indexOffset: block.length + 4, entries: 2, tombstones: 1, minSeq: 5, maxSeq: 300, valueBytes: 1 })
+    expect(bytes.subarray(-8).toString('latin1')).to.equal('WTR-END\n')
+    const footerStart = bytes.length - bytes.readUInt32LE(bytes.length - 16)
+    expect(bytes.subarray(footerStart, footerStart + 8).toString('latin1')).to.equal('WTR-SEG\n')
+    expect(footerStart).to.equal(footer.bloomOffset + footer.bloomLength)
+    expect(meta.bytes).to.equal(bytes.length)
+  })
+
+  it('keeps a value larger than a block, and larger than a write chunk, inline', async () => {
+    const big = Buffer.alloc(3 << 20, 0x5a)
+    const path = nextPath()
+    const entries: SegmentEntry[] = [
+      { key: Buffer.from('a'), seq: 1, kind: 'put', type: 0, expiresAt: 0, value: Buffer.from('small') },
+      { key: Buffer.from('b'), seq: 2, kind: 'put', type: 0, expiresAt: 0, value: big },
+      { key: Buffer.from('c'), seq: 3, kind: 'put', type: 0, expiresAt: 0, value: Buffer.from('after') },
+    ]
+    const meta = await writeSegment(path, entries, { blockBytes: 4096 })
+    expect(meta.blocks).to.equal(2)
+    const segment = await openSegment(path, 1)
+    try {
+      expect((await segment.get(Buffer.from('b')))!.value.equals(big)).to.equal(true)
+      expect((await collect(segment.scan())).map((e) => e.value.length)).to.deep.equal([5, big.length, 5])
+    } finally {
+      await segment.close()
+    }
+  })
+
+  it('writes and reads an empty segment', async () => {
+    const path = nextPath()
+    const meta = await writeSegment(path, [])
+    expect(meta).to.deep.include({ entries: 0, blocks: 0 })
+    const segment = await openSegment(path, 1)
+    try {
+      expect(segment.mayContain(Buffer.alloc(0))).to.equal(false)
+      expect(await segment.get(Buffer.from('x'))).to.equal(undefined)
+      expect(await collect(segment.scan())).to.deep.equal([])
+    } finally {
+      await segment.close()
+    }
+  })
+
+  describe('the writer refuses', () => {
+    const put = (key: string, seq = 1): SegmentEntry => ({ key: Buffer.from(key), seq, kind: 'put', type: 0, expiresAt: 0, value: Buffer.from('v') })
+    const refusals: [string, SegmentEntry[]][] = [
+      ['a key equal to the one before', [put('a'), put('b'), put('b')]],
+      ['a key smaller than the one before', [put('a'), put('c'), put('b')]],
+      ['a delete that carries a value', [{ ...put('a'), kind: 'delete' }]],
+      ['a seq that is not a non-negative safe integer', [put('a', -1)]],
+      ['a type tag beyond one byte', [{ ...put('a'), type: 256 }]],
+    ]
+    for (const [what, entries] of refusals) {
+      it(`${what}, and leaves no file behind`, async () => {
+        const sub = await mkdtemp(join(dir, 'refused-'))
+        const path = join(sub, 'x.seg')
+        // More than one 1 MiB write of entries first, so the .tmp has content when the bad one arrives.
+        const many = Array.from({ length: 3000 }, (_, i) => ({ ...put(`0-${String(i).padStart(6, '0')}`), value: Buffer.alloc(400) }))
+        const error = await expectRejection(writeSegment(path, [...many, ...entries], { blockBytes: 64 }))
+        expect(error.code).to.equal('EINVAL')
+        expect(await readdir(sub)).to.deep.equal([])
+      })
+    }
+  })
+
+  describe('damage', () => {
+    const entries: SegmentEntry[] = Array.from({ length: 600 }, (_, i) => ({
+      key: Buffer.from(`key:${String(i).padStart(5, '0')}`),
+      seq: i + 1,
+      kind: i % 7 === 0 ? 'delete' : 'put',
+      type: 0,
+      expiresAt: 0,
+      value: i % 7 === 0 ? Buffer.alloc(0) : Buffer.from(`value-${i}`.repeat(1 + (i % 5))),
+    }))
+    let original: string
+    let layout: Awaited<ReturnType<typeof layoutOf>>
+
+    before(async () => {
+      original = nextPath()
+      await writeSegment(original, entries, { blockBytes: 256, restartInterval: 4 })
+      layout = await layoutOf(original)
+      expect(layout.index.count).to.be.greaterThan(20)
+    })
+
+    /** The block holding file offset `position`. */
+    const blockAt = (position: number): number => {
+      const { index } = layout
+      for (let i = 0; i < index.count; i++) if (position < index.offsets[i]! + index.lengths[i]! + 4) return i
+      throw new Error(`${position} is past the blocks`)
+    }
+    const lastKeyOf = (i: number): Buffer => layout.index.keys.subarray(i === 0 ? 0 : layout.index.keyEnds[i - 1]!, layout.index.keyEnds[i]!)
+    const blockOf = (key: Buffer): number => {
+      for (let i = 0; i < layout.index.count; i++) if (Buffer.compare(key, lastKeyOf(i)) <= 0) return i
+      throw new Error('key past the last block')
+    }
+
+    it('a flipped byte in a block fails that block\'s reads with the file and offset; other blocks still read', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(layout.footer.indexOffset - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (position, mask, cached) => {
+          const path = nextPath()
+          const bytes = Buffer.from(layout.bytes)
+          bytes[position]! ^= mask
+          await writeFile(path, bytes)
+          const damaged = blockAt(position)
+          const damagedOffset = layout.index.offsets[damaged]!
+          const segment = await openSegment(path, fileNumber, cached ? new BlockCache(1 << 20) : undefined)
+          const expectDamageError = (error: SegmentError) => {
+            expect(error.code).to.equal('ECORRUPT')
+            expect(error.path).to.equal(path)
+            expect(error.offset).to.equal(damagedOffset)
+            expect(error.message).to.include(path).and.to.include(`offset ${damagedOffset}`)
+          }
+          try {
+            for (const e of entries) {
+              if (blockOf(e.key) === damaged) expectDamageError(await expectRejection(segment.get(e.key)))
+              else expect(shown(await segment.get(e.key))).to.deep.equal(shown(e))
+            }
+            // A full scan yields every entry before the damaged block, then fails.
+            const seen: SegmentEntry[] = []
+            const scan = (async () => {
+              for await (const e of segment.scan()) seen.push(e)
+            })()
+            expectDamageError(await expectRejection(scan))
+            expect(seen.map(shown)).to.deep.equal(entries.filter((e) => blockOf(e.key) < damaged).map(shown))
+            // A scan of the blocks after it does not touch it.
+            if (damaged + 1 < layout.index.count) {
+              const after = entries.filter((e) => blockOf(e.key) > damaged)
+              expect((await collect(segment.scan(after[0]!.key))).map(shown)).to.deep.equal(after.map(shown))
+            }
+          } finally {
+            await segment.close()
+            await rm(path)
+          }
+        }),
+        { numRuns: 15 },
+      )
+    })
+
+    it('a file cut short anywhere fails to open as torn, naming the file', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(layout.bytes.length - 1), async (length) => {
+          const path = nextPath()
+          await writeFile(path, layout.bytes)
+          await truncate(path, length)
+          const error = await expectRejection(openSegment(path, 1))
+          expect(error.code).to.equal('ETORN')
+          expect(error.message).to.include(path)
+          await rm(path)
+        }),
+        { numRuns: 40 },
+      )
+    })
+
+    it('a flipped byte in the index, the bloom filter or the footer fails the open, naming the file', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: layout.footer.indexOffset, max: layout.bytes.length - 1 }),
+          fc.integer({ min: 1, max: 255 }),
+          async (position, mask) => {
+            const path = nextPath()
+            const bytes = Buffer.from(layout.bytes)
+            bytes[position]! ^= mask
+            await writeFile(path, bytes)
+            const error = await expectRejection(openSegment(path, 1))
+            // Damage to the end magic reads as a file that never finished; anything else as corruption.
+            expect(error.code).to.equal(position >= bytes.length - 8 ? 'ETORN' : 'ECORRUPT')
+            expect(error.message).to.include(path)
+            await rm(path)
+          },
+        ),
+        { numRuns: 60 },
+      )
+    })
+
+    it('a file that is not a segment fails to open as torn', async () => {
+      const path = nextPath()
+      await writeFile(path, 'just some text, long enough to hold a footer if it were one. '.repeat(4))
+      const error = await expectRejection(openSegment(path, 1))
+      expect(error.code).to.equal('ETORN')
+      expect(error.message).to.include(path).and.to.include('magic')
+    })
+  })
+
+  describe('reader', () => {
+    const entries: SegmentEntry[] = Array.from({ length: 200 }, (_, i) => ({
+      key: Buffer.from(`k${String(i).padStart(4, '0')}`),
+      seq: i,
+      kind: 'put',
+      type: 0,
+      expiresAt: 1000 + i,
+      value: Buffer.alloc(50, i),
+    }))
+    let path: string
+    let cache: BlockCache
+    let segment: SegmentReader
+
+    beforeEach(async () => {
+      path = nextPath()
+      await writeSegment(path, entries, { blockBytes: 512 })
+      cache = new BlockCache(1 << 20)
+      segment = await openSegment(path, 42, cache)
+    })
+    afterEach(async () => {
+      await segment.close()
+    })
+
+    it('reads a block once and then serves it from the cache', async () => {
+      await segment.get(entries[0]!.key)
+      expect(cache.stats()).to.include({ misses: 1, hits: 0, blocks: 1 })
+      await segment.get(entries[1]!.key)
+      expect(cache.stats()).to.include({ misses: 1, hits: 1, blocks: 1 })
+    })
+
+    it('reads a cold block once for concurrent lookups', async () => {
+      const results = await Promise.all([segment.get(entries[0]!.key), segment.get(entries[1]!.key), segment.get(entries[2]!.key)])
+      expect(results.map((e) => e?.seq)).to.deep.equal([0, 1, 2])
+      expect(cache.stats()).to.include({ blocks: 1 })
+    })
+
+    it('skips the disk for keys outside its range or rejected by the bloom filter', async () => {
+      expect(segment.mayContain(Buffer.from('a'))).to.equal(false)
+      expect(segment.mayContain(Buffer.from('z'))).to.equal(false)
+      expect(await segment.get(Buffer.from('z'))).to.equal(undefined)
+      let rejected = 0
+      for (let i = 0; i < 200; i++) {
+        const key = Buffer.from(`k${String(i).padStart(4, '0')}x`)
+        if (!segment.mayContain(key)) rejected++
+        expect(await segment.get(key)).to.equal(undefined)
+      }
+      expect(rejected).to.be.greaterThan(180)
+      // Only the bloom filter's false positives reached the cache (and the disk).
+      const { hits, misses } = cache.stats()
+      expect(hits + misses).to.equal(200 - rejected)
+    })
+
+    it('lets a scan leave the cache alone when asked', async () => {
+      expect(await collect(segment.scan(undefined, undefined, { fillCache: false }))).to.have.length(entries.length)
+      expect(cache.stats()).to.include({ blocks: 0 })
+      expect(await collect(segment.scan())).to.have.length(entries.length)
+      expect(cache.stats().blocks).to.equal(segment.meta.blocks)
+    })
+
+    it('reports what it holds in memory outside the cache', () => {
+      expect(segment.residentBytes).to.be.greaterThan(segment.meta.blocks * 5)
+      expect(segment.residentBytes).to.be.lessThan(segment.meta.bytes)
+    })
+
+    it('refuses reads once closed, and drops its blocks from the cache', async () => {
+      await collect(segment.scan())
+      expect(cache.stats().blocks).to.be.greaterThan(0)
+      await segment.close()
+      expect(cache.stats().blocks).to.equal(0)
+      expect((await expectRejection(segment.get(entries[0]!.key))).code).to.equal('ECLOSED')
+      expect((await expectRejection(collect(segment.scan()))).code).to.equal('ECLOSED')
+    })
+  })
+})

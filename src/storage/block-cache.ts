@@ -1,0 +1,137 @@
+// Verified data blocks kept in memory, least recently used first out, bounded by the bytes the
+// blocks hold (their lengths; the objects that track each block, some hundreds of bytes, are not
+// charged). Keyed by segment id and block offset through nested maps, so a lookup builds no
+// string and every block of a deleted segment can be dropped at once. Shared by all open segments.
+
+export interface BlockCacheStats {
+  readonly hits: number
+  readonly misses: number
+  /** Blocks pushed out to make room (dropSegment and clear do not count). */
+  readonly evictions: number
+  /** Bytes the cached blocks hold. */
+  readonly bytes: number
+  readonly blocks: number
+  readonly capacityBytes: number
+}
+
+class Node {
+  newer: Node | undefined = undefined
+  older: Node | undefined = undefined
+  constructor(
+    readonly segmentId: number,
+    readonly offset: number,
+    readonly block: Buffer,
+  ) {}
+}
+
+export class BlockCache {
+  private readonly segments = new Map<number, Map<number, Node>>()
+  /** Most recently used end of the list. */
+  private newest: Node | undefined = undefined
+  /** Least recently used end: evicted first. */
+  private oldest: Node | undefined = undefined
+  private bytes = 0
+  private blocks = 0
+  private hits = 0
+  private misses = 0
+  private evictions = 0
+
+  constructor(readonly capacityBytes: number) {
+    if (!(Number.isSafeInteger(capacityBytes) && capacityBytes >= 0)) {
+      throw new RangeError(`block cache capacity must be a non-negative integer, not ${capacityBytes}`)
+    }
+  }
+
+  /** The cached block, which becomes the most recently used; counts a hit or a miss. */
+  get(segmentId: number, offset: number): Buffer | undefined {
+    const node = this.segments.get(segmentId)?.get(offset)
+    if (node === undefined) {
+      this.misses++
+      return undefined
+    }
+    this.hits++
+    if (node !== this.newest) {
+      this.unlink(node)
+      this.pushNewest(node)
+    }
+    return node.block
+  }
+
+  /**
+   * Caches a block as the most recently used, evicting the least recently used until the total
+   * fits. A block larger than the whole capacity is not cached. The caller must not modify it.
+   */
+  set(segmentId: number, offset: number, block: Buffer): void {
+    const existing = this.segments.get(segmentId)?.get(offset)
+    if (existing !== undefined) this.remove(existing)
+    if (block.length > this.capacityBytes) return
+    let blocksOfSegment = this.segments.get(segmentId)
+    if (blocksOfSegment === undefined) {
+      blocksOfSegment = new Map()
+      this.segments.set(segmentId, blocksOfSegment)
+    }
+    const node = new Node(segmentId, offset, block)
+    blocksOfSegment.set(offset, node)
+    this.pushNewest(node)
+    this.bytes += block.length
+    this.blocks++
+    while (this.bytes > this.capacityBytes && this.oldest !== undefined) {
+      this.remove(this.oldest)
+      this.evictions++
+    }
+  }
+
+  /** Forgets every block of one segment (when its file is closed or deleted); returns how many. */
+  dropSegment(segmentId: number): number {
+    const blocksOfSegment = this.segments.get(segmentId)
+    if (blocksOfSegment === undefined) return 0
+    const count = blocksOfSegment.size
+    for (const node of [...blocksOfSegment.values()]) this.remove(node)
+    return count
+  }
+
+  clear(): void {
+    this.segments.clear()
+    this.newest = undefined
+    this.oldest = undefined
+    this.bytes = 0
+    this.blocks = 0
+  }
+
+  stats(): BlockCacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.evictions,
+      bytes: this.bytes,
+      blocks: this.blocks,
+      capacityBytes: this.capacityBytes,
+    }
+  }
+
+  private remove(node: Node): void {
+    this.unlink(node)
+    const blocksOfSegment = this.segments.get(node.segmentId)!
+    blocksOfSegment.delete(node.offset)
+    if (blocksOfSegment.size === 0) this.segments.delete(node.segmentId)
+    this.bytes -= node.block.length
+    this.blocks--
+  }
+
+  private unlink(node: Node): void {
+    if (node.newer === undefined) this.newest = node.older
+    else node.newer.older = node.older
+    if (node.older === undefined) this.oldest = node.newer
+    else node.older.newer = node.newer
+    node.newer = undefined
+    node.older = undefined
+  }
+
+  private pushNewest(node: Node): void {
+    node.older = this.newest
+    node.newer = undefined
+    if (this.newest === undefined) this.oldest = node
+    else this.newest.newer = node
+    this.newest = node
+  }
+}

@@ -1,0 +1,313 @@
+// Reads one sorted segment file (docs/segment-format.md). Opening loads the footer, the block
+// index and the bloom filter into memory; after that a point lookup costs at most one block read
+// (none when the block is cached), and a scan reads the blocks of its range one at a time. Every
+// block is checked against its CRC-32C when it comes off the disk; a damaged one fails the read
+// with a SegmentError naming the file and the block's offset, and leaves other blocks readable.
+// All file access goes through node:fs/promises (the libuv thread pool).
+
+import { open, type FileHandle } from 'node:fs/promises'
+import { crc32c } from '../wal/native-wal.js'
+import type { BlockCache } from './block-cache.js'
+import { BloomFilter, bloomHash } from './bloom.js'
+import {
+  BLOCK_CHECKSUM_BYTES,
+  BlockCursor,
+  compareBytes,
+  compareIndexKey,
+  decodeFooter,
+  decodeIndex,
+  findBlock,
+  FOOTER_FIXED_BYTES,
+  FOOTER_TRAILER_BYTES,
+  footerLengthFromTrailer,
+  hex,
+  SegmentError,
+  SegmentFormatError,
+  type BlockIndex,
+  type Footer,
+  type SegmentEntry,
+  type SegmentMeta,
+} from './segment-format.js'
+
+/** The first read at open takes this much of the file's end, enough for most footers. */
+const TAIL_READ_BYTES = 4096
+
+export interface ScanOptions {
+  /**
+   * Whether blocks this scan reads enter the block cache (default true). A scan over a whole
+   * segment (compaction, a full KEYS) should pass false so it does not push out hot blocks.
+   */
+  fillCache?: boolean
+}
+
+/**
+ * Opens the segment at `path`. `id` names it in the block cache, so it must be unique among the
+ * segments sharing `cache`. Rejects with a SegmentError: ETORN when the file ends before its footer
+ * does (a write that never completed), ECORRUPT when the footer, index or bloom filter is damaged.
+ */
+export async function openSegment(path: string, id: number, cache?: BlockCache): Promise<SegmentReader> {
+  const file = await open(path, 'r')
+  try {
+    const { size } = await file.stat()
+    const minimum = FOOTER_FIXED_BYTES + FOOTER_TRAILER_BYTES
+    if (size < minimum) {
+      throw new SegmentError(`segment ${path} is ${size} bytes, shorter than any footer: it was cut short or is not a segment`, 'ETORN', path, 0)
+    }
+    const tail = await readExactly(file, path, Math.max(size - TAIL_READ_BYTES, 0), Math.min(size, TAIL_READ_BYTES))
+    let footerLength: number
+    try {
+      footerLength = footerLengthFromTrailer(tail.subarray(tail.length - FOOTER_TRAILER_BYTES))
+    } catch {
+      throw new SegmentError(`segment ${path} (${size} bytes) does not end with the segment magic: it was cut short or is not a segment`, 'ETORN', path, size - FOOTER_TRAILER_BYTES)
+    }
+    if (footerLength < minimum || footerLength > size) {
+      throw new SegmentError(`segment ${path}: its trailer claims a ${footerLength}-byte footer in a ${size}-byte file`, 'ECORRUPT', path, size - FOOTER_TRAILER_BYTES)
+    }
+    const footerStart = size - footerLength
+    const footerBytes = footerLength <= tail.length ? tail.subarray(tail.length - footerLength) : await readExactly(file, path, footerStart, footerLength)
+    const footer = decodeOrThrow(path, footerStart, 'footer', () => decodeFooter(footerBytes, crc32c))
+    checkLayout(path, footer, footerStart)
+
+    const tables = await readExactly(file, path, footer.indexOffset, footerStart - footer.indexOffset)
+    const indexBytes = tables.subarray(0, footer.indexLength)
+    const bloomBytes = tables.subarray(footer.indexLength)
+    checkCrc(path, 'index', footer.indexOffset, indexBytes, footer.indexCrc)
+    checkCrc(path, 'bloom filter', footer.bloomOffset, bloomBytes, footer.bloomCrc)
+    const index = decodeOrThrow(path, footer.indexOffset, 'index', () => decodeIndex(indexBytes))
+    checkIndex(path, footer, index)
+    const bloom = decodeOrThrow(path, footer.bloomOffset, 'bloom filter', () => BloomFilter.deserialize(bloomBytes))
+
+    const meta: SegmentMeta = {
+      path,
+      id,
+      entries: footer.entries,
+      tombstones: footer.tombstones,
+      bytes: size,
+      firstKey: footer.firstKey,
+      lastKey: footer.lastKey,
+      minSeq: footer.minSeq,
+      maxSeq: footer.maxSeq,
+      minExpiresAt: footer.minExpiresAt,
+      valueBytes: footer.valueBytes,
+      blocks: footer.blocks,
+    }
+    return new SegmentReader(file, meta, id, index, bloom, cache)
+  } catch (error) {
+    await file.close().catch(() => undefined)
+    throw error
+  }
+}
+
+const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
+
+export class SegmentReader {
+  /** Reused by get(), whose block search is synchronous. */
+  private readonly cursor = new BlockCursor()
+  /** Block reads in flight, so concurrent lookups of one cold block read it once. */
+  private readonly loading = new Map<number, Promise<Buffer>>()
+  private closing: Promise<void> | undefined
+
+  constructor(
+    private readonly file: FileHandle,
+    readonly meta: SegmentMeta,
+    readonly id: number,
+    private readonly index: BlockIndex,
+    private readonly bloom: BloomFilter,
+    private readonly cache: BlockCache | undefined,
+  ) {}
+
+  /** Memory the open segment holds outside the block cache (index and bloom filter). */
+  get residentBytes(): number {
+    const index = this.index
+    return index.keys.length + index.keyEnds.byteLength + index.offsets.byteLength + index.lengths.byteLength + this.bloom.byteLength
+  }
+
+  /**
+   * False when the key is certainly absent (outside the key range, or rejected by the bloom
+   * filter). `hash` is bloomHash(key), for callers probing many segments with one key.
+   */
+  mayContain(key: Buffer, hash?: number): boolean {
+    const { meta } = this
+    if (meta.entries === 0) return false
+    if (compareBytes(key, 0, key.length, meta.firstKey, 0, meta.firstKey.length) < 0) return false
+    if (compareBytes(key, 0, key.length, meta.lastKey, 0, meta.lastKey.length) > 0) return false
+    return this.bloom.mayContainHash(hash ?? bloomHash(key))
+  }
+
+  /**
+   * The entry for `key` (a put or a delete), or undefined when the segment does not hold it.
+   * Reads at most one block, through the cache.
+   */
+  get(key: Buffer, hash?: number): Promise<SegmentEntry | undefined> {
+    if (this.closing !== undefined) return Promise.reject(this.closedError())
+    if (!this.mayContain(key, hash)) return NOT_FOUND
+    const i = findBlock(this.index, key)
+    if (i === this.index.count) return NOT_FOUND
+    const cached = this.cache?.get(this.id, this.index.offsets[i]!)
+    if (cached !== undefined) {
+      try {
+        return Promise.resolve(this.findInBlock(cached, i, key))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    return this.loadBlock(i, true).then((block) => this.findInBlock(block, i, key))
+  }
+
+  /**
+   * The entries with from <= key < to, in key order (either bound may be left out). Seeks with
+   * the index and reads one block at a time.
+   */
+  async *scan(from?: Buffer, to?: Buffer, options: ScanOptions = {}): AsyncIterableIterator<SegmentEntry> {
+    const fillCache = options.fillCache ?? true
+    const index = this.index
+    if (from !== undefined && to !== undefined && Buffer.compare(from, to) >= 0) return
+    const cursor = new BlockCursor()
+    const first = from === undefined ? 0 : findBlock(index, from)
+    for (let i = first; i < index.count; i++) {
+      if (this.closing !== undefined) throw this.closedError()
+      const block = this.cache?.get(this.id, index.offsets[i]!) ?? (await this.loadBlock(i, fillCache))
+      // Decoded a block at a time, so a damaged one fails before any of its entries is yielded.
+      const entries = this.decodeBlock(i, () => {
+        const found: SegmentEntry[] = []
+        cursor.reset(block)
+        const seekTo = i === first ? from : undefined
+        for (let more = seekTo === undefined ? cursor.seekToFirst() : cursor.seek(seekTo); more; more = cursor.next()) {
+          if (to !== undefined && cursor.compare(to) >= 0) break
+          found.push(cursor.entry())
+        }
+        return found
+      })
+      yield* entries
+      // Every key of the next block is greater than this block's last key.
+      if (to !== undefined && compareIndexKey(index, i, to) >= 0) return
+    }
+  }
+
+  /** Closes the file and drops the segment's blocks from the cache; reads after this reject. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.cache?.dropSegment(this.id)
+      this.closing = this.file.close()
+    }
+    return this.closing
+  }
+
+  private findInBlock(block: Buffer, i: number, key: Buffer): SegmentEntry | undefined {
+    return this.decodeBlock(i, () => {
+      const cursor = this.cursor.reset(block)
+      return cursor.seek(key) && cursor.compare(key) === 0 ? cursor.entry() : undefined
+    })
+  }
+
+  /** Runs a decode of block i, naming the file and offset if its bytes do not parse. */
+  private decodeBlock<T>(i: number, decode: () => T): T {
+    try {
+      return decode()
+    } catch (error) {
+      if (!(error instanceof SegmentFormatError)) throw error
+      const offset = this.index.offsets[i]!
+      throw new SegmentError(`segment ${this.meta.path}: block ${i} at offset ${offset} does not parse: ${error.message}`, 'ECORRUPT', this.meta.path, offset)
+    }
+  }
+
+  private loadBlock(i: number, fillCache: boolean): Promise<Buffer> {
+    const inFlight = this.loading.get(i)
+    if (inFlight !== undefined) return inFlight
+    const loaded = this.readBlock(i)
+      .then((block) => {
+        if (fillCache && this.closing === undefined) this.cache?.set(this.id, this.index.offsets[i]!, block)
+        return block
+      })
+      .finally(() => this.loading.delete(i))
+    this.loading.set(i, loaded)
+    return loaded
+  }
+
+  private async readBlock(i: number): Promise<Buffer> {
+    const path = this.meta.path
+    const offset = this.index.offsets[i]!
+    const length = this.index.lengths[i]!
+    // Not from the shared pool: a cached block must not keep a pool slab of unrelated bytes alive.
+    const buf = Buffer.allocUnsafeSlow(length + BLOCK_CHECKSUM_BYTES)
+    const { bytesRead } = await this.file.read(buf, 0, buf.length, offset).catch((error: unknown) => {
+      throw this.closing !== undefined ? this.closedError() : error
+    })
+    if (bytesRead !== buf.length) {
+      throw new SegmentError(`segment ${path}: block ${i} at offset ${offset} is cut short (${bytesRead} of ${buf.length} bytes)`, 'ECORRUPT', path, offset)
+    }
+    const block = buf.subarray(0, length)
+    const stored = buf.readUInt32LE(length)
+    const computed = crc32c(block)
+    if (stored !== computed) {
+      throw new SegmentError(
+        `segment ${path}: block ${i} at offset ${offset} (${length} bytes) fails its checksum: stored ${hex(stored)}, computed ${hex(computed)}`,
+        'ECORRUPT',
+        path,
+        offset,
+      )
+    }
+    return block
+  }
+
+  private closedError(): SegmentError {
+    return new SegmentError(`segment ${this.meta.path} is closed`, 'ECLOSED', this.meta.path)
+  }
+}
+
+async function readExactly(file: FileHandle, path: string, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length)
+  let done = 0
+  while (done < length) {
+    const { bytesRead } = await file.read(buf, done, length - done, position + done)
+    if (bytesRead === 0) break
+    done += bytesRead
+  }
+  if (done !== length) {
+    throw new SegmentError(`segment ${path}: ${length} bytes at offset ${position} end after ${done}: the file was cut short`, 'ETORN', path, position)
+  }
+  return buf
+}
+
+function decodeOrThrow<T>(path: string, offset: number, what: string, decode: () => T): T {
+  try {
+    return decode()
+  } catch (error) {
+    if (error instanceof SegmentError) throw error
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new SegmentError(`segment ${path}: the ${what} at offset ${offset} is damaged: ${reason}`, 'ECORRUPT', path, offset)
+  }
+}
+
+function checkCrc(path: string, what: string, offset: number, bytes: Buffer, stored: number): void {
+  const computed = crc32c(bytes)
+  if (computed !== stored) {
+    throw new SegmentError(`segment ${path}: the ${what} at offset ${offset} fails its checksum: stored ${hex(stored)}, computed ${hex(computed)}`, 'ECORRUPT', path, offset)
+  }
+}
+
+/** The index, the bloom filter and the footer must tile the end of the file exactly. */
+function checkLayout(path: string, footer: Footer, footerStart: number): void {
+  if (footer.indexOffset + footer.indexLength !== footer.bloomOffset || footer.bloomOffset + footer.bloomLength !== footerStart) {
+    throw new SegmentError(
+      `segment ${path}: the footer places the index at ${footer.indexOffset}+${footer.indexLength} and the bloom filter at ${footer.bloomOffset}+${footer.bloomLength}, which do not end at the footer (${footerStart})`,
+      'ECORRUPT',
+      path,
+      footerStart,
+    )
+  }
+}
+
+/** The blocks must tile the file from offset 0 to the index, as many as the footer says. */
+function checkIndex(path: string, footer: Footer, index: BlockIndex): void {
+  let expected = 0
+  for (let i = 0; i < index.count; i++) {
+    if (index.offsets[i] !== expected) {
+      throw new SegmentError(`segment ${path}: the index puts block ${i} at ${index.offsets[i]}, not ${expected}`, 'ECORRUPT', path, footer.indexOffset)
+    }
+    expected += index.lengths[i]! + BLOCK_CHECKSUM_BYTES
+  }
+  if (index.count !== footer.blocks || expected !== footer.indexOffset) {
+    throw new SegmentError(`segment ${path}: the index lists ${index.count} blocks ending at ${expected}; the footer says ${footer.blocks} ending at ${footer.indexOffset}`, 'ECORRUPT', path, footer.indexOffset)
+  }
+}
