@@ -1,0 +1,188 @@
+// The k-way merge that compaction (and ordered reads across segments) runs: several sorted
+// sources in, one sorted stream out with one version per key. Contract:
+//
+// - Each source yields entries in ascending key order (byte order); a source going backwards is an
+//   error, since merging it would silently misplace keys.
+// - Sources are ordered newest first. Of the versions of one key, the one with the highest seq
+//   wins; on equal seq the earlier source wins. Every other version is shadowed and dropped.
+// - A winning put that has expired (expiresAt !== 0 && now > expiresAt, Redis's rule) is dropped.
+//   Unless the output is the bottom of the tree it becomes a tombstone with the put's seq, so it
+//   still shadows the older versions deeper levels may hold.
+// - A winning tombstone is dropped only with dropTombstones, i.e. when no older version of the
+//   key can exist below the output.
+//
+// There are no snapshot readers pinning old versions, so nothing older than the winner is kept.
+
+import type { SegmentEntry } from './segment-format.js'
+
+export interface MergeOptions {
+  /** The output is the bottom for its key range: nothing older lies below, so tombstones can go. */
+  readonly dropTombstones: boolean
+  /** Clock for expiry, in ms since the Unix epoch (the unit of expiresAt). */
+  readonly now: number
+  /** Keeps expired puts as they are (a reader that applies expiry itself); default false. */
+  readonly keepExpired?: boolean
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** A source and its current entry. */
+interface Cursor<I> {
+  head: SegmentEntry
+  readonly source: number
+  readonly iterator: I
+}
+
+/** Whether `a` comes out of the heap before `b`: smaller key, then higher seq, then newer source. */
+function before<I>(a: Cursor<I>, b: Cursor<I>): boolean {
+  const byKey = Buffer.compare(a.head.key, b.head.key)
+  if (byKey !== 0) return byKey < 0
+  if (a.head.seq !== b.head.seq) return a.head.seq > b.head.seq
+  return a.source < b.source
+}
+
+/** A binary min-heap of cursors under `before`. */
+class CursorHeap<I> {
+  readonly items: Cursor<I>[] = []
+
+  get size(): number {
+    return this.items.length
+  }
+
+  peek(): Cursor<I> | undefined {
+    return this.items[0]
+  }
+
+  push(cursor: Cursor<I>): void {
+    const items = this.items
+    items.push(cursor)
+    let i = items.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(items[i]!, items[parent]!)) break
+      ;[items[i], items[parent]] = [items[parent]!, items[i]!]
+      i = parent
+    }
+  }
+
+  /** Removes the top cursor. */
+  pop(): void {
+    const items = this.items
+    const last = items.pop()!
+    if (items.length === 0) return
+    items[0] = last
+    this.siftDown()
+  }
+
+  /** Restores order after the top cursor's head changed. */
+  siftDown(): void {
+    const items = this.items
+    let i = 0
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= items.length) return
+      const right = left + 1
+      const child = right < items.length && before(items[right]!, items[left]!) ? right : left
+      if (!before(items[child]!, items[i]!)) return
+      ;[items[i], items[child]] = [items[child]!, items[i]!]
+      i = child
+    }
+  }
+}
+
+function outOfOrder(source: number, previous: Buffer, next: Buffer): Error {
+  return new Error(
+    `merge source ${source} is not sorted: key ${next.toString('hex')} follows ${previous.toString('hex')}`,
+  )
+}
+
+/** What the winning version of a key becomes in the output; undefined drops it. */
+function resolve(winner: SegmentEntry, options: MergeOptions): SegmentEntry | undefined {
+  if (winner.kind === 'delete') return options.dropTombstones ? undefined : winner
+  const expired = !options.keepExpired && winner.expiresAt !== 0 && options.now > winner.expiresAt
+  if (!expired) return winner
+  if (options.dropTombstones) return undefined
+  return { key: winner.key, seq: winner.seq, kind: 'delete', type: winner.type, expiresAt: 0, value: EMPTY }
+}
+
+/**
+ * Merges `sources` (newest first) into one ascending stream with one entry per key, under the
+ * contract at the top of this file. Ending the iteration early closes every source.
+ */
+export async function* mergeEntries(
+  sources: readonly AsyncIterable<SegmentEntry>[],
+  options: MergeOptions,
+): AsyncIterableIterator<SegmentEntry> {
+  const heap = new CursorHeap<AsyncIterator<SegmentEntry>>()
+  const open = new Set<AsyncIterator<SegmentEntry>>()
+  try {
+    for (let source = 0; source < sources.length; source++) {
+      const iterator = sources[source]![Symbol.asyncIterator]()
+      open.add(iterator)
+      const first = await iterator.next()
+      if (first.done) open.delete(iterator)
+      else heap.push({ head: first.value, source, iterator })
+    }
+    /** Moves the top cursor to its next entry, or drops it when its source is done. */
+    const advance = async (): Promise<void> => {
+      const top = heap.peek()!
+      const next = await top.iterator.next()
+      if (next.done) {
+        open.delete(top.iterator)
+        heap.pop()
+        return
+      }
+      if (Buffer.compare(next.value.key, top.head.key) < 0) throw outOfOrder(top.source, top.head.key, next.value.key)
+      top.head = next.value
+      heap.siftDown()
+    }
+    while (heap.size > 0) {
+      const winner = heap.peek()!.head
+      await advance()
+      while (heap.size > 0 && heap.peek()!.head.key.equals(winner.key)) await advance()
+      const out = resolve(winner, options)
+      if (out !== undefined) yield out
+    }
+  } finally {
+    await Promise.allSettled([...open].map((iterator) => iterator.return?.()))
+  }
+}
+
+/** mergeEntries over in-memory sources (memtables, arrays in specs), without a Promise per entry. */
+export function* mergeEntriesSync(
+  sources: readonly Iterable<SegmentEntry>[],
+  options: MergeOptions,
+): IterableIterator<SegmentEntry> {
+  const heap = new CursorHeap<Iterator<SegmentEntry>>()
+  const open = new Set<Iterator<SegmentEntry>>()
+  try {
+    for (let source = 0; source < sources.length; source++) {
+      const iterator = sources[source]![Symbol.iterator]()
+      open.add(iterator)
+      const first = iterator.next()
+      if (first.done) open.delete(iterator)
+      else heap.push({ head: first.value, source, iterator })
+    }
+    const advance = (): void => {
+      const top = heap.peek()!
+      const next = top.iterator.next()
+      if (next.done) {
+        open.delete(top.iterator)
+        heap.pop()
+        return
+      }
+      if (Buffer.compare(next.value.key, top.head.key) < 0) throw outOfOrder(top.source, top.head.key, next.value.key)
+      top.head = next.value
+      heap.siftDown()
+    }
+    while (heap.size > 0) {
+      const winner = heap.peek()!.head
+      advance()
+      while (heap.size > 0 && heap.peek()!.head.key.equals(winner.key)) advance()
+      const out = resolve(winner, options)
+      if (out !== undefined) yield out
+    }
+  } finally {
+    for (const iterator of open) iterator.return?.()
+  }
+}
