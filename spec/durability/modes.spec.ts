@@ -246,4 +246,29 @@ describe('durability modes', function () {
       again.disconnect()
     }
   })
+
+  it('a client pipelining writes faster than the disk syncs pauses at the backlog bound, and loses nothing', async () => {
+    // wal-batch-max-bytes 64kb puts the backlog bound at 256 KB; 8 MB of pipelined SETs exceed it.
+    const dir = freshDir()
+    const server = await start({ dir, args: [...SMALL_SEGMENTS, '--wal-batch-max-bytes', '64kb'] })
+    const redis = await client(server.port)
+    const value = 'v'.repeat(1000)
+    const pipeline = redis.pipeline()
+    for (let i = 0; i < 8000; i++) pipeline.set(`k${i}`, `${i}:${value}`)
+    const replies = await pipeline.exec()
+    expect(replies!.every(([e, r]) => e === null && r === 'OK')).to.equal(true)
+    const info = await redis.info('persistence')
+    expect(infoField(info, 'wal_backlog_pauses')).to.be.greaterThan(0)
+    expect(infoField(info, 'wal_backlog_bytes')).to.equal(0)
+    redis.disconnect()
+    await server.kill()
+    const again = await start({ dir, args: SMALL_SEGMENTS })
+    const check = await client(again.port)
+    try {
+      expect(await check.dbsize()).to.equal(8000)
+      expect(await check.get('k7999')).to.equal(`7999:${value}`)
+    } finally {
+      check.disconnect()
+    }
+  })
 })

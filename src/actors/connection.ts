@@ -19,6 +19,11 @@ import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
 import type { ServerRuntime } from './server.js'
 import { describeError } from '../log.js'
 
+/** Replies wait for a client that does not read them. */
+const PAUSED_OUTPUT = 1
+/** Writes wait for the WAL: more than the backlog bound is sealed but not yet durable. */
+const PAUSED_BACKLOG = 2
+
 const peer = (address: string | undefined, port: number | undefined): string =>
   `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
 
@@ -27,7 +32,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private readonly decoder: RequestDecoder
   private readonly chunks = new Subject<Buffer>()
   private subscription: Subscription | undefined
-  private paused = false
+  /** Why reading is paused: PAUSED_OUTPUT and/or PAUSED_BACKLOG; reading resumes at 0. */
+  private pausedFor = 0
   private closed = false
   /** Resolves once the socket is fully closed. */
   readonly done: Promise<void>
@@ -107,6 +113,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.server.stats.totalNetInputBytes += chunk.length
       this.session.lastInteraction = this.server.tick()
       this.chunks.next(chunk)
+      const gate = this.server.gate
+      if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
       if (this.decoder.bufferedBytes > this.server.config.number('client-query-buffer-limit')) {
         // As Redis: a client whose unfinished command outgrows the limit is dropped, and logged.
         this.server.log.warning(
@@ -115,12 +123,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         socket.destroy()
       }
     })
-    socket.on('drain', () => {
-      if (this.paused && !this.closed) {
-        this.paused = false
-        socket.resume()
-      }
-    })
+    socket.on('drain', () => this.resumeFor(PAUSED_OUTPUT))
     socket.on('end', () => {
       // The client half-closed: answer what it sent (the pipeline completes), then close.
       this.chunks.complete()
@@ -159,10 +162,36 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     this.server.stats.totalNetOutputBytes += batch.bytes
     if (batch.close) {
       this.close()
-    } else if (!this.paused && socket.writableLength > this.server.config.number('client-output-pause-bytes')) {
-      this.paused = true
-      socket.pause()
+    } else if ((this.pausedFor & PAUSED_OUTPUT) === 0 && socket.writableLength > this.server.config.number('client-output-pause-bytes')) {
+      this.pauseFor(PAUSED_OUTPUT)
     }
+  }
+
+  /**
+   * Stops reading while the WAL's backlog (writes executed but not yet durable) is above its
+   * bound, so a client pipelining writes faster than the disk syncs cannot grow memory without
+   * limit; reading resumes once the backlog is down to half the bound.
+   */
+  private waitForBacklog(): void {
+    const gate = this.server.gate
+    gate.notePause()
+    this.pauseFor(PAUSED_BACKLOG)
+    const watch = gate.settlements.subscribe(() => {
+      if (gate.backlogBytes > gate.backlogLimit / 2) return
+      watch.unsubscribe()
+      this.resumeFor(PAUSED_BACKLOG)
+    })
+  }
+
+  private pauseFor(reason: number): void {
+    if (this.pausedFor === 0) this.socket.pause()
+    this.pausedFor |= reason
+  }
+
+  private resumeFor(reason: number): void {
+    if ((this.pausedFor & reason) === 0) return
+    this.pausedFor &= ~reason
+    if (this.pausedFor === 0 && !this.closed) this.socket.resume()
   }
 
   private close(): void {

@@ -12,7 +12,7 @@
 import { Subject, type Subscription } from 'rxjs'
 import { groupCommit, type CommitOutcome } from '../pipeline/groupCommit.js'
 import { immediateScheduler } from '../pipeline/immediateScheduler.js'
-import type { DurabilityGate, Settlement } from '../pipeline/holdUntilDurable.js'
+import { ALWAYS_DURABLE, type DurabilityGate, type Settlement } from '../pipeline/holdUntilDurable.js'
 import { Journal, undo, type UndoLog } from '../durability/journal.js'
 import { WalError, type Wal } from '../wal/wal.js'
 import type { Logger } from '../log.js'
@@ -60,6 +60,8 @@ export interface DurabilityOptions {
 }
 
 export interface DurabilityStats {
+  /** Times a connection stopped reading because the backlog was above its limit. */
+  backlogPauses: number
   batches: number
   fragments: number
   bytes: number
@@ -68,9 +70,27 @@ export interface DurabilityStats {
   lastError: string
 }
 
-export class Durability implements DurabilityGate {
+/** How much written data waits for the WAL; connections stop reading above the limit. */
+export interface WriteBacklog {
+  /** Bytes of writes sealed but not yet settled. */
+  readonly backlogBytes: number
+  readonly backlogLimit: number
+  /** Counts a connection pausing for the backlog (INFO). */
+  notePause(): void
+}
+
+/** The gate and backlog when nothing is logged (appendonly no). */
+export const NO_DURABILITY: DurabilityGate & WriteBacklog = {
+  ...ALWAYS_DURABLE,
+  backlogBytes: 0,
+  backlogLimit: Number.POSITIVE_INFINITY,
+  notePause: () => {},
+}
+
+export class Durability implements DurabilityGate, WriteBacklog {
   readonly settlements = new Subject<Settlement>()
   readonly stats: DurabilityStats = {
+    backlogPauses: 0,
     batches: 0,
     fragments: 0,
     bytes: 0,
@@ -79,6 +99,7 @@ export class Durability implements DurabilityGate {
     lastError: '',
   }
   settledSeq = 0
+  backlogBytes = 0
   private seq = 0
   private epoch = 0
   /** Sealed fragments not yet settled, oldest first (from `head`). */
@@ -125,6 +146,15 @@ export class Durability implements DurabilityGate {
     this.everysec = setInterval(() => this.syncEverySecond(), EVERYSEC_MS).unref()
   }
 
+  /** Four full group commits: enough to keep the disk busy, little enough to bound memory. */
+  get backlogLimit(): number {
+    return 4 * this.options.maxBatchBytes()
+  }
+
+  notePause(): void {
+    this.stats.backlogPauses++
+  }
+
   /** The LSN of the last record written, or the recovered one when none was written since. */
   get lastLsn(): number {
     return Math.max(this.wal.lastLsn, this.options.recoveredLsn)
@@ -145,6 +175,7 @@ export class Durability implements DurabilityGate {
       const sealed = journal.seal()!
       const fragment: Fragment = { seq: ++this.seq, epoch: this.epoch, bytes: sealed.bytes, undo: sealed.undo }
       this.pending.push(fragment)
+      this.backlogBytes += fragment.bytes.length
       this.fragments.next(fragment)
       return fragment.seq
     }
@@ -214,7 +245,10 @@ export class Durability implements DurabilityGate {
     if (outcome.ok) {
       if (outcome.result === DROPPED) return
       const last = items[items.length - 1]!.seq
-      while (this.head < this.pending.length && this.pending[this.head]!.seq <= last) this.head++
+      while (this.head < this.pending.length && this.pending[this.head]!.seq <= last) {
+        this.backlogBytes -= this.pending[this.head]!.bytes.length
+        this.head++
+      }
       this.compactPending()
       this.stats.lastWriteOk = true
       this.advance({ settled: last })
@@ -239,6 +273,7 @@ export class Durability implements DurabilityGate {
     }
     this.pending = []
     this.head = 0
+    this.backlogBytes = 0
     this.epoch++
     this.poisoned = false
     const to = this.seq
@@ -331,6 +366,8 @@ export const persistenceOff = (startedAt: number): PersistenceStatus => ({
   batchedWrites: 0,
   bytes: 0,
   failedBatches: 0,
+  backlogBytes: 0,
+  backlogPauses: 0,
   fsyncP50Us: 0,
   fsyncP99Us: 0,
   walSegments: 0,

@@ -21,11 +21,11 @@ import { Logger, describeError, type LogLevel } from '../log.js'
 import { Connection } from './connection.js'
 import { runExpiryActor } from './expiry.js'
 import { runIdleClientsActor } from './idle-clients.js'
-import { Durability, persistenceOff, type FsyncPolicy } from './durability.js'
+import { Durability, NO_DURABILITY, persistenceOff, type FsyncPolicy, type WriteBacklog } from './durability.js'
 import { Checkpointer } from './checkpoint.js'
 import { Journal } from '../durability/journal.js'
 import { recover } from '../durability/recovery.js'
-import { ALWAYS_DURABLE, type DurabilityGate } from '../pipeline/holdUntilDurable.js'
+import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
 import type { RecoveryMode, Wal } from '../wal/wal.js'
 
@@ -66,7 +66,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   /** Collects every change commands make, for the WAL; off until recovery has finished. */
   readonly journal = new Journal(false)
   /** Decides when replies may leave: the durability actor once the WAL is open. */
-  gate: DurabilityGate = ALWAYS_DURABLE
+  gate: DurabilityGate & WriteBacklog = NO_DURABILITY
   durability: Durability | undefined
   wal: Wal | undefined
   checkpointer: Checkpointer | undefined
@@ -147,6 +147,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       batchedWrites: ds.fragments,
       bytes: ds.bytes,
       failedBatches: ds.failedBatches,
+      backlogBytes: durability.backlogBytes,
+      backlogPauses: ds.backlogPauses,
       fsyncP50Us: durability.fsyncPercentile(50),
       fsyncP99Us: durability.fsyncPercentile(99),
       walSegments: ws.segments,

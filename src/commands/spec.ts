@@ -178,6 +178,9 @@ export interface PersistenceStatus {
   readonly batchedWrites: number
   readonly bytes: number
   readonly failedBatches: number
+  /** Bytes of executed writes waiting for the WAL, and how often a reader paused for them. */
+  readonly backlogBytes: number
+  readonly backlogPauses: number
   readonly fsyncP50Us: number
   readonly fsyncP99Us: number
   readonly walSegments: number

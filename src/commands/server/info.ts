@@ -128,6 +128,8 @@ const persistence: Section = (ctx) => {
     `wal_synced_lsn:${p.walSyncedLsn}`,
     `wal_group_commits:${p.batches}`,
     `wal_group_commit_failures:${p.failedBatches}`,
+    `wal_backlog_bytes:${p.backlogBytes}`,
+    `wal_backlog_pauses:${p.backlogPauses}`,
     `wal_batched_writes:${p.batchedWrites}`,
     `wal_mean_batch_writes:${mean(p.batchedWrites)}`,
     `wal_mean_batch_bytes:${mean(p.bytes)}`,
