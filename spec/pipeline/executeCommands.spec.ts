@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { from } from 'rxjs'
+import { Subject, from } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { executeCommands } from '../../src/pipeline/executeCommands.js'
 import type { ReplyBatch, RequestBatch } from '../../src/pipeline/batches.js'
@@ -105,6 +105,92 @@ describe('executeCommands', () => {
         expect(closed).to.equal(quit !== -1)
       }),
       { numRuns: 300 },
+    )
+  })
+})
+
+/** A runner whose SLOW and FAIL commands must be staged first, resolved by the spec. */
+class StagingRunner extends FakeRunner {
+  readonly pending: { argv: string; settle: (failure?: Error) => void }[] = []
+  override run(argv: Buffer[]) {
+    const name = argv[0]!.toString('latin1').toUpperCase()
+    if (name === 'SLOW') {
+      this.calls.push(`SLOW ${argv[1]!.toString('latin1')}`)
+      return bulk(argv[1]!)
+    }
+    return super.run(argv)
+  }
+  stage(argv: Buffer[]): Promise<void> | undefined {
+    const name = argv[0]!.toString('latin1').toUpperCase()
+    if (name !== 'SLOW' && name !== 'FAIL') return undefined
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        argv: argv.map((a) => a.toString('latin1')).join(' '),
+        settle: (failure) => (failure === undefined ? resolve() : reject(failure)),
+      })
+    })
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
+
+describe('executeCommands with staging', () => {
+  it('pauses at a command that must be staged, and keeps later batches behind it', async () => {
+    const runner = new StagingRunner()
+    const out: ReplyBatch[] = []
+    const input = new Subject<RequestBatch>()
+    let completed = false
+    input.pipe(executeCommands(runner)).subscribe({ next: (b) => out.push(b), complete: () => (completed = true) })
+    input.next(batch('PING', 'SLOW 1', 'ECHO a'))
+    input.next(batch('ECHO b'))
+    input.complete()
+    expect(runner.calls).to.deep.equal(['PING'])
+    expect(out).to.deep.equal([])
+    expect(completed).to.equal(false)
+    runner.pending.shift()!.settle()
+    await tick()
+    expect(runner.calls).to.deep.equal(['PING', 'SLOW 1', 'ECHO a', 'ECHO b'])
+    expect(out.map((b) => b.replies)).to.deep.equal([
+      [PONG, bulk(Buffer.from('1')), bulk(Buffer.from('a'))],
+      [bulk(Buffer.from('b'))],
+    ])
+    expect(completed).to.equal(true)
+  })
+
+  it('answers a command whose staging failed with an error, and goes on', async () => {
+    const runner = new StagingRunner()
+    const out: ReplyBatch[] = []
+    const input = new Subject<RequestBatch>()
+    input.pipe(executeCommands(runner)).subscribe((b) => out.push(b))
+    input.next(batch('FAIL k', 'PING'))
+    runner.pending.shift()!.settle(new Error('I/O error reading segment 7'))
+    await tick()
+    expect(out.map((b) => b.replies)).to.deep.equal([[error('ERR I/O error reading segment 7'), PONG]])
+  })
+
+  it('property: any mix of staged and ready commands gives the replies of running them in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.constantFrom('PING', 'SLOW x', 'SLOW y', 'ECHO z'), { minLength: 1, maxLength: 5 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        async (batches) => {
+          const runner = new StagingRunner()
+          const out: ReplyBatch[] = []
+          const input = new Subject<RequestBatch>()
+          input.pipe(executeCommands(runner)).subscribe((b) => out.push(b))
+          for (const lines of batches) input.next(batch(...lines))
+          for (let guard = 0; guard < 100 && runner.pending.length > 0; guard++) {
+            runner.pending.shift()!.settle()
+            await tick()
+          }
+          const expected = batches.map((lines) => lines.map((l) => (l === 'PING' ? PONG : bulk(Buffer.from(l.split(' ')[1]!)))))
+          expect(out.map((b) => b.replies)).to.deep.equal(expected)
+          expect(runner.calls).to.deep.equal(batches.flat())
+        },
+      ),
+      { numRuns: 50 },
     )
   })
 })

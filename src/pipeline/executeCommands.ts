@@ -1,4 +1,4 @@
-import { map, type OperatorFunction } from 'rxjs'
+import { Observable, type OperatorFunction } from 'rxjs'
 import { error, type Reply } from '../protocol/reply.js'
 import type { ReplyBatch, RequestBatch } from './batches.js'
 
@@ -9,36 +9,137 @@ export interface CommandRunner {
   readonly resp: 2 | 3
   /** Set by QUIT or CLIENT KILL: stop executing and close once replies are written. */
   readonly closeAfterReply: boolean
+  /**
+   * Makes what `argv` reads resident before it runs (storage that keeps part of its data on
+   * disk). Returns undefined when it already is, so the command runs at once; otherwise a
+   * promise that settles once it is (a rejection becomes that command's error reply). Absent
+   * when every command is always ready.
+   */
+  stage?(argv: Buffer[]): PromiseLike<void> | undefined
+}
+
+/** A batch being executed: where it stands, and the replies so far. */
+interface Progress {
+  readonly batch: RequestBatch
+  readonly replies: Reply[]
+  readonly resp: 2 | 3
+  current: 2 | 3
+  respChanges: [number, 2 | 3][] | undefined
+  next: number
+  close: boolean
+}
+
+const begin = (batch: RequestBatch, runner: CommandRunner): Progress => ({
+  batch,
+  replies: [],
+  resp: runner.resp,
+  current: runner.resp,
+  respChanges: undefined,
+  next: 0,
+  // A connection already closing (QUIT earlier in the read, CLIENT KILL) runs nothing more.
+  close: runner.closeAfterReply,
+})
+
+const finish = (p: Progress): ReplyBatch => {
+  const { replies, resp, respChanges } = p
+  let close = p.close
+  if (p.batch.protocolError !== undefined && !close) {
+    replies.push(error(`ERR ${p.batch.protocolError}`))
+    close = true
+  }
+  return respChanges ? { replies, resp, respChanges, close } : { replies, resp, close }
 }
 
 /**
  * Executes each batch's commands in order and emits their replies as one batch. Stops at a
  * command that closes the connection; a protocol error becomes the batch's last reply.
+ *
+ * When the runner stages data (`stage` returns a promise), execution pauses at that command and
+ * resumes once it settles; later batches wait behind, so replies keep request order. With
+ * nothing to stage, a batch runs synchronously within the emission that brought it.
  */
-export const executeCommands = (runner: CommandRunner): OperatorFunction<RequestBatch, ReplyBatch> =>
-  map((batch) => {
-    const replies: Reply[] = []
-    const resp = runner.resp
-    let current = resp
-    let respChanges: [number, 2 | 3][] | undefined
-    // A connection already closing (QUIT earlier in the read, CLIENT KILL) runs nothing more.
-    let close = runner.closeAfterReply
-    for (const argv of batch.commands) {
-      if (close) break
-      replies.push(runner.run(argv))
-      if (runner.resp !== current) {
-        // The reply that switched the protocol (HELLO) is already in the new version, as in Redis.
-        current = runner.resp
-        ;(respChanges ??= []).push([replies.length - 1, current])
+export const executeCommands =
+  (runner: CommandRunner): OperatorFunction<RequestBatch, ReplyBatch> =>
+  (source) =>
+    new Observable<ReplyBatch>((subscriber) => {
+      /** Batches waiting behind one that is paused for staging, oldest at `head`. */
+      let queue: RequestBatch[] = []
+      let head = 0
+      let paused: Progress | undefined
+      let sourceDone = false
+
+      const runOne = (p: Progress, argv: Buffer[]): void => {
+        p.replies.push(runner.run(argv))
+        if (runner.resp !== p.current) {
+          // The reply that switched the protocol (HELLO) is already in the new version, as in Redis.
+          p.current = runner.resp
+          ;(p.respChanges ??= []).push([p.replies.length - 1, p.current])
+        }
+        if (runner.closeAfterReply) p.close = true
       }
-      if (runner.closeAfterReply) {
-        close = true
-        break
+
+      /** Runs commands until the batch ends (true) or one must wait for staging (false). */
+      const advance = (p: Progress): boolean => {
+        const commands = p.batch.commands
+        const stage = runner.stage
+        while (p.next < commands.length && !p.close) {
+          const argv = commands[p.next]!
+          const pending = stage === undefined ? undefined : stage.call(runner, argv)
+          if (pending !== undefined) {
+            paused = p
+            pending.then(
+              () => resume(p, undefined),
+              (e: unknown) => resume(p, e),
+            )
+            return false
+          }
+          p.next++
+          runOne(p, argv)
+        }
+        return true
       }
-    }
-    if (batch.protocolError !== undefined && !close) {
-      replies.push(error(`ERR ${batch.protocolError}`))
-      close = true
-    }
-    return respChanges ? { replies, resp, respChanges, close } : { replies, resp, close }
-  })
+
+      const resume = (p: Progress, failure: unknown): void => {
+        if (subscriber.closed) return
+        paused = undefined
+        const argv = p.batch.commands[p.next++]!
+        if (failure === undefined) runOne(p, argv)
+        else p.replies.push(error(`ERR ${failure instanceof Error ? failure.message : String(failure)}`))
+        if (!advance(p)) return
+        subscriber.next(finish(p))
+        drain()
+      }
+
+      /** Runs queued batches until one pauses or none is left. */
+      const drain = (): void => {
+        while (paused === undefined && head < queue.length) {
+          const batch = queue[head]!
+          queue[head++] = undefined as unknown as RequestBatch
+          const p = begin(batch, runner)
+          if (!advance(p)) break
+          subscriber.next(finish(p))
+        }
+        if (head === queue.length) {
+          queue = []
+          head = 0
+          if (sourceDone && paused === undefined) subscriber.complete()
+        }
+      }
+
+      const upstream = source.subscribe({
+        next(batch) {
+          if (paused !== undefined || head < queue.length) {
+            queue.push(batch)
+            return
+          }
+          const p = begin(batch, runner)
+          if (advance(p)) subscriber.next(finish(p))
+        },
+        error: (e) => subscriber.error(e),
+        complete() {
+          sourceDone = true
+          if (paused === undefined && head === queue.length) subscriber.complete()
+        },
+      })
+      return () => upstream.unsubscribe()
+    })
