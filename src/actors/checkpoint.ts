@@ -1,37 +1,38 @@
 // The checkpoint actor: once the WAL has grown by wal-checkpoint-bytes since the last checkpoint,
-// it writes a snapshot (durability/snapshot.ts) in the background and then lets the WAL recycle
-// the segments the snapshot covers, so the log never grows without bound. BGSAVE, SAVE and
-// BGREWRITEAOF ask for one directly.
+// it flushes the records changed since the last flush into a level-0 segment of the LSM store
+// (storage/lsm-store.ts) in the background, then lets the WAL recycle the segments the flush
+// covers, so the log never grows without bound, and runs compaction. BGSAVE and BGREWRITEAOF
+// ask for a checkpoint directly.
 //
-// A snapshot is fuzzy and may hold changes that are not durable yet. It is installed only after
+// A flush is fuzzy and may hold changes that are not durable yet. It is installed only after
 // every change made while it was written has settled without a failure; a WAL failure meanwhile
 // (whose changes were undone in memory) discards it.
 
 import type { Durability } from './durability.js'
 import type { Wal } from '../wal/wal.js'
-import type { Keyspace } from '../storage/keyspace.js'
+import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
+import type { LsmStore } from '../storage/lsm-store.js'
 import type { Logger } from '../log.js'
 import { describeError } from '../log.js'
-import { writeSnapshot } from '../durability/snapshot.js'
 
 const POLL_MS = 1000
 
 export class Checkpointer {
   inProgress = false
-  /** When the last snapshot was installed (ms); the start time until then, as Redis's LASTSAVE. */
+  /** When the last flush was installed (ms); the start time until then, as Redis's LASTSAVE. */
   lastSaveTime: number
   lastOk = true
   lastDurationSec = -1
   startedAt = 0
-  /** Write batches committed when the last snapshot started (changes since last save). */
+  /** Write batches committed when the last flush started (changes since last save). */
   private batchesAtLastSave = 0
   private stopping = false
   private running: Promise<boolean> | undefined
   private timer: NodeJS.Timeout | undefined
 
   constructor(
-    private readonly databases: readonly Keyspace[],
-    private readonly dir: string,
+    private readonly databases: readonly MemoryKeyspace[],
+    private readonly store: LsmStore,
     private readonly wal: Wal,
     private readonly durability: Durability,
     private readonly thresholdBytes: () => number,
@@ -51,7 +52,7 @@ export class Checkpointer {
     }, POLL_MS).unref()
   }
 
-  /** Takes a snapshot now unless one is running; resolves true when one was installed. */
+  /** Takes a checkpoint now unless one is running; resolves true when one was installed. */
   run(): Promise<boolean> {
     if (this.running !== undefined) return this.running
     this.running = this.checkpoint().finally(() => {
@@ -74,15 +75,12 @@ export class Checkpointer {
     const fragments = this.durability.stats.fragments
     const unchanged = (): boolean => this.durability.stats.failedBatches === failures
     try {
-      const written = await writeSnapshot(this.databases, this.dir, startLsn, {
-        cancelled: () => this.stopping || !unchanged(),
-        beforeInstall: async () => {
-          await this.durability.whenSettled()
-          return unchanged()
-        },
+      const flushed = await this.store.flush(this.databases, startLsn, async () => {
+        await this.durability.whenSettled()
+        return !this.stopping && unchanged()
       })
-      if (!written.installed) {
-        this.log.notice('Snapshot discarded: a WAL write failed or shutdown began while it was written')
+      if (!flushed.installed) {
+        this.log.notice('Flush discarded: a WAL write failed or shutdown began while it was written')
         return false
       }
       await this.wal.checkpoint(startLsn)
@@ -90,13 +88,18 @@ export class Checkpointer {
       this.lastSaveTime = Date.now()
       this.batchesAtLastSave = fragments
       this.lastDurationSec = Math.round((this.lastSaveTime - this.startedAt) / 1000)
-      this.log.notice(
-        `Snapshot of ${written.keys} keys (${written.bytes} bytes) written; WAL recycled up to LSN ${startLsn}`,
+      this.log.verbose(
+        `Flushed ${flushed.records} changed keys (${flushed.bytes} bytes) to a level-0 segment; WAL recycled up to LSN ${startLsn}`,
       )
+      if (!this.stopping) {
+        void this.store.compact(() => Date.now()).catch((e: unknown) => {
+          this.log.warning(`Compaction failed: ${describeError(e)}`)
+        })
+      }
       return true
     } catch (e) {
       this.lastOk = false
-      this.log.warning(`Snapshot failed: ${describeError(e)}`)
+      this.log.warning(`Flush failed: ${describeError(e)}`)
       return false
     } finally {
       this.inProgress = false

@@ -50,7 +50,7 @@ export const misconf = (e: unknown): string => {
 }
 
 export interface DurabilityOptions {
-  /** LSN the recovered state reaches (the snapshot's, when the log after it is empty): numbering continues above it. */
+  /** LSN the recovered state reaches (the store checkpoint, when the log after it is empty): numbering continues above it. */
   readonly recoveredLsn: number
   readonly policy: () => FsyncPolicy
   readonly maxBatchBytes: () => number

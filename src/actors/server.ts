@@ -14,7 +14,6 @@ import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, Ser
 import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
-import type { Keyspace } from '../storage/keyspace.js'
 import { RuntimeConfig } from '../config/store.js'
 import type { LoadedConfig } from '../config/load.js'
 import { Logger, describeError, type LogLevel } from '../log.js'
@@ -25,6 +24,7 @@ import { Durability, NO_DURABILITY, persistenceOff, type FsyncPolicy, type Write
 import { Checkpointer } from './checkpoint.js'
 import { Journal } from '../durability/journal.js'
 import { recover } from '../durability/recovery.js'
+import { LsmStore } from '../storage/lsm-store.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
 import type { RecoveryMode, Wal } from '../wal/wal.js'
@@ -49,7 +49,7 @@ export const newServerStats = (startedAt = Date.now()): ServerStats => ({
 
 export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly config: RuntimeConfig
-  readonly databases: readonly Keyspace[]
+  readonly databases: readonly MemoryKeyspace[]
   readonly stats: ServerStats = newServerStats()
   readonly runId = randomBytes(20).toString('hex')
   readonly version = VERSION
@@ -88,7 +88,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     const clock = () => this.cachedNow
     this.databases = Array.from(
       { length: this.config.number('databases') },
-      (_, db) => new MemoryKeyspace({ clock, stats: this.stats, db, log: this.journal }),
+      (_, db) =>
+        new MemoryKeyspace({ clock, stats: this.stats, db, log: this.journal, trackDirty: this.config.boolean('appendonly') }),
     )
     this.commands = new Map(commandSpecs.map((s) => [s.name, s]))
     this.dispatch = makeDispatch(commandSpecs, {
@@ -251,7 +252,7 @@ export const startServer = (
   })
 
 /**
- * Opens the WAL, recovers the databases from the snapshot and the log, and starts the
+ * Opens the WAL and the LSM store, recovers the databases from the segments and the log, and starts the
  * durability and checkpoint actors. Their release (after the listener's) lets every sealed write
  * settle, syncs, and closes the log.
  */
@@ -284,14 +285,22 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
         `WAL: !!! wal-recovery truncate dropped every record from ${report.truncatedCorruption.file} offset ${report.truncatedCorruption.offset} on (checksum mismatch); acknowledged writes after that point are lost !!!`,
       )
     }
+    const ssdDir = config.string('ssd-dir') === '' ? join(dir, 'ssd') : resolve(config.string('ssd-dir'))
+    const store = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => LsmStore.open({ dir: join(dir, 'manifest'), ssdDir }),
+        catch: (e) => new Error(`cannot open the store: ${(e as Error).message}`),
+      }),
+      (store) => Effect.promise(() => store.close().catch((e: unknown) => log.warning(`Closing the store: ${describeError(e)}`))),
+    )
     const started = performance.now()
     const recovered = yield* Effect.tryPromise({
-      try: () => recover(runtime.databases, dir, wal),
+      try: () => recover(runtime.databases, store, wal, Date.now()),
       catch: (e) => new Error(`recovery failed: ${(e as Error).message}`),
     })
     const keys = runtime.databases.reduce((n, db) => n + db.size, 0)
     log.notice(
-      `DB loaded from disk: ${recovered.snapshotKeys} keys from the snapshot (LSN ${recovered.snapshotLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn}; ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
+      `DB loaded from disk: ${recovered.storedKeys} keys from ${store.segments.length} segment(s) (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn}; ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
     )
     runtime.journal.enabled = true
     const durability = new Durability(wal, runtime.journal, {
@@ -305,7 +314,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
     })
     const checkpointer = new Checkpointer(
       runtime.databases,
-      dir,
+      store,
       wal,
       durability,
       () => config.number('wal-checkpoint-bytes'),

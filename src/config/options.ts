@@ -138,8 +138,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   memory('wal-segment-size', 16 * 1024 * 1024, 1024 * 1024, false),
   /** Largest group-commit batch; more waits for the next commit. */
   memory('wal-batch-max-bytes', 16 * 1024 * 1024, 64 * 1024, false),
-  /** A snapshot is taken (and older WAL segments recycled) once the WAL has grown by this much. */
+  /** Changed records are flushed to the store (and older WAL segments recycled) once the WAL has grown by this much. */
   memory('wal-checkpoint-bytes', 64 * 1024 * 1024, 1024 * 1024),
+  /** The LSM store's SSD tier (segment files); empty means `<dir>/ssd`. */
+  text('ssd-dir', '', false),
   flag('protected-mode', true),
   flag('daemonize', false, false),
   text('pidfile', '', false),

@@ -1,4 +1,4 @@
-// Applying decoded ops (a WAL record or a snapshot) to the databases.
+// Applying decoded ops (WAL records) to the databases.
 
 import type { Keyspace } from '../storage/keyspace.js'
 import type { OpVisitor } from './ops.js'

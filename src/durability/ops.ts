@@ -1,7 +1,7 @@
-// The logical records inside a WAL payload and a snapshot: physical "after images" of keys, so
-// replay is deterministic and idempotent (applying a record twice, or over a newer state that a
-// later record also reaches, ends in the same state). That idempotence is what lets a snapshot be
-// taken while writes go on: replaying the WAL from the snapshot's start LSN over it converges.
+// The logical records inside a WAL payload: physical "after images" of keys, so replay is
+// deterministic and idempotent (applying a record twice, or over a newer state that a later
+// record also reaches, ends in the same state). That idempotence is what lets a flush to the LSM
+// store run while writes go on: replaying the WAL from the flush's start LSN over it converges.
 //
 // Layout (little endian), one op after another, no padding:
 //   PUT      01 | db u16 | keyLen u32 | key | type u8 | expiresAt i64 (ms, 0 = none) | valueLen u32 | value

@@ -14,7 +14,8 @@
 // an unacknowledged write (the edit never happened); an invalid record followed by an intact one
 // is corruption and fails loudly, naming the file and offset.
 
-import { open, readFile, readdir, rename, unlink, mkdir, type FileHandle } from 'node:fs/promises'
+import { open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { createDirDurably } from './durable-dir.js'
 import { join } from 'node:path'
 import { crc32c } from '../wal/native-wal.js'
 
@@ -500,7 +501,7 @@ export interface Manifest {
 export async function openManifest(dir: string, options: ManifestOptions = {}): Promise<Manifest> {
   const rewriteBytes = options.rewriteBytes ?? DEFAULT_REWRITE_BYTES
   if (!Number.isSafeInteger(rewriteBytes) || rewriteBytes <= 0) throw invalid(`rewriteBytes must be a positive integer`)
-  await ioStep(`create ${dir}`, () => mkdir(dir, { recursive: true }))
+  await ioStep(`create ${dir}`, () => createDirDurably(dir))
   const names = await ioStep(`list ${dir}`, () => readdir(dir))
   const manifestNumbers = names.flatMap((name) => {
     const match = MANIFEST_NAME.exec(name)

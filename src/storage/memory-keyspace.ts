@@ -69,12 +69,44 @@ export class MemoryKeyspace implements Keyspace {
   /** This keyspace's database number (SELECT n), as the log records it. */
   readonly db: number
   private readonly log: MutationLog | undefined
+  /**
+   * Keys whose state changed since the last flush to the LSM store (a deleted key stays here:
+   * the flush writes its tombstone). Undefined when nothing is flushed (appendonly no).
+   */
+  private dirty: Set<string> | undefined
 
-  constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog }) {
+  constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog; trackDirty?: boolean }) {
     this.clock = options.clock
     this.stats = options.stats
     this.db = options.db ?? 0
     this.log = options.log
+    if (options.trackDirty === true) this.dirty = new Set()
+  }
+
+  /** Number of keys changed since the last takeDirty(). */
+  get dirtyCount(): number {
+    return this.dirty?.size ?? 0
+  }
+
+  /**
+   * Hands over the keys changed since the last call and starts a new set (a flush writes them
+   * out). Give them back with returnDirty if the flush does not complete.
+   */
+  takeDirty(): Set<string> {
+    const taken = this.dirty ?? new Set<string>()
+    if (this.dirty !== undefined) this.dirty = new Set()
+    return taken
+  }
+
+  returnDirty(keys: Iterable<string>): void {
+    const dirty = this.dirty
+    if (dirty === undefined) return
+    for (const k of keys) dirty.add(k)
+  }
+
+  /** The record for a latin1 key as stored, expired or not, with no side effects (flush). */
+  peekStored(k: string): Entry | undefined {
+    return this.map.get(k)
   }
 
   get size(): number {
@@ -117,6 +149,7 @@ export class MemoryKeyspace implements Keyspace {
     const now = this.clock()
     const log = this.log
     if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, map.get(k))
+    this.dirty?.add(k)
     if (this.volatile.size === 0) {
       // No key carries a TTL, so none can have expired: one lookup tells new from overwritten.
       const before = map.size
@@ -150,6 +183,7 @@ export class MemoryKeyspace implements Keyspace {
     }
     const log = this.log
     if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, rec)
+    this.dirty?.add(k)
     // A write lookup refreshes the access time in Redis too.
     this.map.set(k, new Rec(rec.value, expiresAt, now))
     if (rec.expiresAt === 0) {
@@ -168,6 +202,7 @@ export class MemoryKeyspace implements Keyspace {
     }
     const log = this.log
     if (log !== undefined && log.enabled) log.del(this, key, k, rec)
+    this.dirty?.add(k)
     this.remove(k, rec)
     return true
   }
@@ -261,6 +296,9 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   flush(): void {
+    // Every key goes: each needs a tombstone in the store (range deletes will make this O(1)).
+    const dirty = this.dirty
+    if (dirty !== undefined) for (const k of this.map.keys()) dirty.add(k)
     const log = this.log
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
@@ -281,6 +319,7 @@ export class MemoryKeyspace implements Keyspace {
    * logged. Entries are immutable, so the one handed to the log is exactly the old state.
    */
   restore(k: string, prev: Entry | undefined): void {
+    this.dirty?.add(k)
     const cur = this.map.get(k)
     if (prev === undefined) {
       if (cur !== undefined) this.remove(k, cur)
@@ -294,6 +333,8 @@ export class MemoryKeyspace implements Keyspace {
 
   /** Undo of flush(): reinstates the tables it handed to the log. */
   restoreTables(tables: KeyspaceTables): void {
+    const dirty = this.dirty
+    if (dirty !== undefined) for (const k of tables.map.keys()) dirty.add(k)
     this.map = tables.map as Map<string, Rec>
     this.index = tables.index
     this.volatile = tables.volatile

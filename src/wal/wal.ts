@@ -96,7 +96,7 @@ export interface Wal {
   sync(): Promise<void>
 
   /**
-   * Everything up to and including `lsn` is stored elsewhere (a snapshot): segments holding only
+   * Everything up to and including `lsn` is stored elsewhere (flushed to the store): segments holding only
    * such records are recycled for reuse. Records after it stay readable by recovery.
    */
   checkpoint(lsn: number): Promise<void>

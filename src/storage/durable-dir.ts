@@ -1,0 +1,28 @@
+// Creating directories so that a power cut cannot take them away: after mkdir, the parent of
+// each newly created directory is fsynced, or a crash may lose the entry together with every
+// file synced inside it.
+
+import { mkdir, open } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+const syncDirectory = async (dir: string): Promise<void> => {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** mkdir -p, then fsync the parent of every directory it created. */
+export const createDirDurably = async (dir: string): Promise<void> => {
+  const first = await mkdir(dir, { recursive: true })
+  if (first === undefined) return
+  // `first` is the topmost directory created; sync its parent and each created level's parent.
+  const created: string[] = []
+  for (let at = dir; ; at = dirname(at)) {
+    created.push(at)
+    if (at === first || dirname(at) === at) break
+  }
+  for (const path of created.reverse()) await syncDirectory(dirname(path))
+}

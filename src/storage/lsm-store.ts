@@ -1,0 +1,296 @@
+// The on-disk side of the LSM store: the manifest, the open segment files, flushes of the
+// resident set's dirty records into level-0 segments, and the compaction executor. The resident
+// set itself is the memory keyspace (one per database); this module never changes it except
+// through the load at start-up.
+//
+// Keys on disk: <db: u16 big endian> <space: 0x01 = top-level keys> <key bytes>. Tenants will add
+// a namespace before the db; collection members use other spaces (docs/storage.md, "Keys").
+
+import { readdir, unlink } from 'node:fs/promises'
+import { createDirDurably } from './durable-dir.js'
+import { join } from 'node:path'
+import type { Value } from './keyspace.js'
+import type { MemoryKeyspace } from './memory-keyspace.js'
+import { openManifest, type Manifest, type SegmentInfo } from './manifest.js'
+import { openSegment, type SegmentReader } from './segment-reader.js'
+import { writeSegment } from './segment-writer.js'
+import type { SegmentEntry, SegmentMeta } from './segment-format.js'
+import { mergeEntries } from './merge.js'
+import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
+import { BlockCache } from './block-cache.js'
+
+const SPACE_KEYS = 0x01
+const SEGMENT_SUFFIX = '.seg'
+/** Records encoded per event-loop turn while a flush reads the resident set. */
+const FLUSH_SLICE = 2000
+const EMPTY = Buffer.alloc(0)
+const TYPE_STRING = 0
+
+export const DEFAULT_COMPACTION: CompactionConfig = {
+  l0Trigger: 4,
+  levelBaseBytes: 64 * 1024 * 1024,
+  levelRatio: 10,
+  maxLevels: 7,
+  targetSegmentBytes: 32 * 1024 * 1024,
+}
+
+export const encodeStoreKey = (db: number, k: string): Buffer => {
+  const key = Buffer.allocUnsafe(3 + k.length)
+  key[0] = db >>> 8
+  key[1] = db & 0xff
+  key[2] = SPACE_KEYS
+  key.write(k, 3, 'latin1')
+  return key
+}
+
+/** The database and the user key of a store key (a view into it). */
+export const decodeStoreKey = (key: Buffer): { db: number; key: Buffer } | undefined => {
+  if (key.length < 3 || key[2] !== SPACE_KEYS) return undefined
+  return { db: (key[0]! << 8) | key[1]!, key: key.subarray(3) }
+}
+
+const segmentFile = (id: number): string => `${String(id).padStart(12, '0')}${SEGMENT_SUFFIX}`
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+export interface LsmStoreOptions {
+  /** Where the manifest lives. */
+  readonly dir: string
+  /** Where segments of the SSD tier live. */
+  readonly ssdDir: string
+  readonly compaction?: CompactionConfig
+  readonly blockCacheBytes?: number
+}
+
+export interface StoreStats {
+  flushes: number
+  flushedBytes: number
+  compactions: number
+  compactedBytes: number
+}
+
+const infoOf = (meta: SegmentMeta, id: number, level: number): SegmentInfo => ({
+  id,
+  level,
+  tier: 'ssd',
+  file: segmentFile(id),
+  bytes: meta.bytes,
+  entries: meta.entries,
+  tombstones: meta.tombstones,
+  firstKey: meta.firstKey,
+  lastKey: meta.lastKey,
+  minSeq: meta.minSeq,
+  maxSeq: meta.maxSeq,
+  minExpiresAt: meta.minExpiresAt,
+})
+
+export class LsmStore {
+  readonly stats: StoreStats = { flushes: 0, flushedBytes: 0, compactions: 0, compactedBytes: 0 }
+  private readonly readers = new Map<number, SegmentReader>()
+  private compacting: Promise<void> | undefined
+  private closed = false
+
+  private constructor(
+    private readonly manifest: Manifest,
+    private readonly options: LsmStoreOptions,
+    private readonly cache: BlockCache,
+  ) {}
+
+  /**
+   * Opens the manifest and every live segment, after deleting segment files the manifest does
+   * not name (a crash between writing a segment and recording it leaves such orphans).
+   */
+  static async open(options: LsmStoreOptions): Promise<LsmStore> {
+    await createDirDurably(options.ssdDir)
+    const manifest = await openManifest(options.dir)
+    const store = new LsmStore(manifest, options, new BlockCache(options.blockCacheBytes ?? 32 * 1024 * 1024))
+    try {
+      const live = new Set(manifest.current.segments.map((s) => s.file))
+      for (const name of await readdir(options.ssdDir)) {
+        if ((name.endsWith(SEGMENT_SUFFIX) || name.endsWith(`${SEGMENT_SUFFIX}.tmp`)) && !live.has(name)) {
+          await unlink(join(options.ssdDir, name))
+        }
+      }
+      for (const segment of manifest.current.segments) {
+        store.readers.set(segment.id, await openSegment(join(options.ssdDir, segment.file), segment.id, store.cache))
+      }
+    } catch (e) {
+      await store.close()
+      throw e
+    }
+    return store
+  }
+
+  /** WAL records up to this LSN are in segments. */
+  get checkpointLsn(): number {
+    return this.manifest.current.checkpointLsn
+  }
+
+  get segments(): readonly SegmentInfo[] {
+    return this.manifest.current.segments
+  }
+
+  /**
+   * Every live record, one per key (newest version, expired and deleted ones dropped), in key
+   * order: the start-up load while the whole data set is resident.
+   */
+  async *liveRecords(now: number): AsyncIterableIterator<{ db: number; key: Buffer; value: Value; expiresAt: number }> {
+    for await (const entry of mergeEntries(this.sources(this.manifest.current.segments), { dropTombstones: true, now })) {
+      const decoded = decodeStoreKey(entry.key)
+      if (decoded === undefined || entry.type !== TYPE_STRING) continue
+      yield { db: decoded.db, key: decoded.key, value: { type: 'string', data: entry.value }, expiresAt: entry.expiresAt }
+    }
+  }
+
+  /**
+   * Writes the records changed since the last flush into a new level-0 segment. The flush is
+   * fuzzy: records are read in slices while writes go on, so the segment may hold changes made
+   * after `startLsn`; replaying the WAL after `startLsn` over it converges, because WAL records
+   * are after-images. `beforeInstall` decides, once the segment is written, whether it may
+   * become part of the store (the WAL must have settled every change it may contain). On any
+   * failure the changed keys are handed back to the databases, to be flushed next time.
+   */
+  async flush(
+    databases: readonly MemoryKeyspace[],
+    startLsn: number,
+    beforeInstall: () => Promise<boolean>,
+  ): Promise<{ installed: boolean; records: number; bytes: number }> {
+    const taken = databases.map((db) => db.takeDirty())
+    const records = taken.reduce((n, set) => n + set.size, 0)
+    const giveBack = (): void => databases.forEach((db, i) => db.returnDirty(taken[i]!))
+    if (records === 0) {
+      if (startLsn > this.checkpointLsn) await this.manifest.apply({ checkpointLsn: startLsn })
+      return { installed: true, records: 0, bytes: 0 }
+    }
+    const id = this.manifest.allocateSegmentId()
+    const path = join(this.options.ssdDir, segmentFile(id))
+    let meta: SegmentMeta
+    try {
+      meta = await writeSegment(path, this.dirtyEntries(databases, taken, startLsn))
+      if (!(await beforeInstall())) {
+        await unlink(path).catch(() => undefined)
+        giveBack()
+        return { installed: false, records, bytes: 0 }
+      }
+      const reader = await openSegment(path, id, this.cache)
+      await this.manifest.apply({ add: [infoOf(meta, id, 0)], checkpointLsn: startLsn, nextSegmentId: id + 1 })
+      this.readers.set(id, reader)
+    } catch (e) {
+      await unlink(path).catch(() => undefined)
+      giveBack()
+      throw e
+    }
+    this.stats.flushes++
+    this.stats.flushedBytes += meta.bytes
+    return { installed: true, records, bytes: meta.bytes }
+  }
+
+  /** Runs compactions until the policy has none left; one at a time. */
+  compact(now: () => number): Promise<void> {
+    if (this.compacting !== undefined) return this.compacting
+    const running = this.compactAll(now).finally(() => {
+      if (this.compacting === running) this.compacting = undefined
+    })
+    this.compacting = running
+    return running
+  }
+
+  private async compactAll(now: () => number): Promise<void> {
+    for (;;) {
+      if (this.closed) return
+      const task = pickCompaction(this.manifest.current, this.options.compaction ?? DEFAULT_COMPACTION, now())
+      if (task === undefined) return
+      await this.runCompaction(task, now())
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.compacting?.catch(() => undefined)
+    await Promise.all([...this.readers.values()].map((r) => r.close()))
+    this.readers.clear()
+    await this.manifest.close()
+  }
+
+  /** Sources for a merge, newest first: level 0 newest first, then each deeper level. */
+  private sources(segments: readonly SegmentInfo[]): AsyncIterable<SegmentEntry>[] {
+    return segments.map((s) => this.readers.get(s.id)!.scan(undefined, undefined, { fillCache: false }))
+  }
+
+  private async *dirtyEntries(
+    databases: readonly MemoryKeyspace[],
+    taken: readonly Set<string>[],
+    seq: number,
+  ): AsyncIterableIterator<SegmentEntry> {
+    let n = 0
+    for (let db = 0; db < databases.length; db++) {
+      const keyspace = databases[db]!
+      // latin1 strings compare by char code, which is byte order: the store's key order.
+      const keys = [...taken[db]!].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const k of keys) {
+        if (++n % FLUSH_SLICE === 0) await turn()
+        const rec = keyspace.peekStored(k)
+        const key = encodeStoreKey(db, k)
+        yield rec === undefined
+          ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
+          : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data }
+      }
+    }
+  }
+
+  private async runCompaction(task: CompactionTask, now: number): Promise<void> {
+    const ids = task.inputs.flatMap((input) => input.ids)
+    const inputs = ids.map((id) => this.manifest.current.segments.find((s) => s.id === id)!)
+    const pointer = task.compactPointer === undefined ? {} : { compactPointers: [task.compactPointer] }
+    if (task.move) {
+      await this.manifest.apply({ remove: ids, add: inputs.map((s) => ({ ...s, level: task.outputLevel })), ...pointer })
+      return
+    }
+    const config = this.options.compaction ?? DEFAULT_COMPACTION
+    const merged = mergeEntries(this.sources(inputs), { dropTombstones: task.dropTombstones, now })[Symbol.asyncIterator]()
+    const outputs: SegmentInfo[] = []
+    const written: string[] = []
+    try {
+      let next = await merged.next()
+      while (!next.done) {
+        const id = this.manifest.allocateSegmentId()
+        const path = join(this.options.ssdDir, segmentFile(id))
+        written.push(path)
+        let bytes = 0
+        const cut = async function* (): AsyncIterableIterator<SegmentEntry> {
+          while (!next.done) {
+            const entry = next.value
+            yield entry
+            bytes += entry.key.length + entry.value.length + 16
+            next = await merged.next()
+            if (bytes >= config.targetSegmentBytes) return
+          }
+        }
+        const meta = await writeSegment(path, cut())
+        outputs.push(infoOf(meta, id, task.outputLevel))
+        this.stats.compactedBytes += meta.bytes
+      }
+      for (const output of outputs) {
+        this.readers.set(output.id, await openSegment(join(this.options.ssdDir, output.file), output.id, this.cache))
+      }
+      await this.manifest.apply({
+        remove: ids,
+        add: outputs,
+        nextSegmentId: Math.max(0, ...outputs.map((o) => o.id)) + 1,
+        ...pointer,
+      })
+    } catch (e) {
+      for (const output of outputs) await this.readers.get(output.id)?.close()
+      for (const output of outputs) this.readers.delete(output.id)
+      for (const path of written) await unlink(path).catch(() => undefined)
+      throw e
+    }
+    this.stats.compactions++
+    for (const id of ids) {
+      const reader = this.readers.get(id)
+      this.readers.delete(id)
+      await reader?.close()
+    }
+    for (const input of inputs) await unlink(join(this.options.ssdDir, input.file)).catch(() => undefined)
+  }
+}
