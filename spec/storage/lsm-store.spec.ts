@@ -117,3 +117,81 @@ describe('LsmStore (model-based)', function () {
     }
   })
 })
+
+describe('LsmStore point reads and the resident set', function () {
+  this.timeout(30_000)
+
+  it('finds the newest version of a key on disk, deletes included, and rules out absent keys', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'wtr-lsm-'))
+    const store = await LsmStore.open({ dir: join(root, 'manifest'), ssdDir: join(root, 'ssd'), compaction: SMALL })
+    try {
+      const dbs = databases()
+      const key = (db: number, k: string): Buffer => Buffer.concat([Buffer.from([0, db, 1]), b(k)])
+      for (let i = 0; i < 50; i++) dbs[0]!.set(b(`k${i}`), { type: 'string', data: b(`v1-${i}`) }, 0)
+      await store.flush(dbs, 1, async () => true)
+      dbs[0]!.set(b('k1'), { type: 'string', data: b('v2-1') }, 0)
+      dbs[0]!.delete(b('k2'))
+      dbs[1]!.set(b('k1'), { type: 'string', data: b('db1') }, 0)
+      await store.flush(dbs, 2, async () => true)
+      expect((await store.lookup(key(0, 'k1')))?.value.toString()).to.equal('v2-1')
+      expect((await store.lookup(key(0, 'k2')))?.kind).to.equal('delete')
+      expect((await store.lookup(key(0, 'k3')))?.value.toString()).to.equal('v1-3')
+      expect((await store.lookup(key(1, 'k1')))?.value.toString()).to.equal('db1')
+      expect(await store.lookup(key(1, 'k3'))).to.equal(undefined)
+      // Bloom filters and key ranges rule out most absent keys without a read.
+      let ruledOut = 0
+      for (let i = 0; i < 1000; i++) if (!store.mayContain(key(0, `absent${i}`))) ruledOut++
+      expect(ruledOut).to.be.greaterThan(950)
+      await store.compact(() => NOW)
+      expect((await store.lookup(key(0, 'k1')))?.value.toString()).to.equal('v2-1')
+      expect((await store.lookup(key(0, 'k2')))?.value).to.satisfy((v: Buffer | undefined) => v === undefined || v.length === 0)
+    } finally {
+      await store.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('evicts only clean records, and keeps its byte count exact through every change', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('set' as const), key: keyArb, value: fc.string({ maxLength: 30 }) }),
+            fc.record({ op: fc.constant('del' as const), key: keyArb }),
+            fc.record({ op: fc.constant('install' as const), key: keyArb, value: fc.string({ maxLength: 30 }) }),
+            fc.constant({ op: 'clean' as const }),
+            fc.constant({ op: 'evict' as const }),
+            fc.constant({ op: 'flushdb' as const }),
+          ),
+          { maxLength: 80 },
+        ),
+        (ops) => {
+          const [ks] = databases()
+          const changed = new Set<string>()
+          for (const o of ops) {
+            if (o.op === 'set') {
+              ks!.set(b(o.key), { type: 'string', data: b(o.value) }, 0)
+              changed.add(o.key)
+            } else if (o.op === 'del') {
+              // Deleting a key that is not resident changes nothing (staging makes it resident first).
+              if (ks!.delete(b(o.key))) changed.add(o.key)
+            } else if (o.op === 'install') ks!.install(b(o.key), { type: 'string', data: b(o.value) }, 0)
+            else if (o.op === 'clean') {
+              ks!.takeDirty()
+              changed.clear()
+            } else if (o.op === 'evict') {
+              const before = new Set([...ks!.keys()].map((k) => k.toString('latin1')))
+              ks!.evictSample(10)
+              for (const k of changed) if (before.has(k)) expect(ks!.hasResident(b(k)), `changed ${k} evicted`).to.equal(true)
+            } else {
+              for (const k of ks!.keys()) changed.add(k.toString('latin1'))
+              ks!.flush()
+            }
+            const expected = [...ks!.keys()].reduce((n, k) => n + k.length + ks!.peek(k)!.value.data.length + 160, 0)
+            expect(ks!.residentBytes).to.equal(expected)
+          }
+        },
+      ),
+    )
+  })
+})

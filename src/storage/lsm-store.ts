@@ -18,6 +18,7 @@ import type { SegmentEntry, SegmentMeta } from './segment-format.js'
 import { mergeEntries } from './merge.js'
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
+import { bloomHash } from './bloom.js'
 
 const SPACE_KEYS = 0x01
 const SEGMENT_SUFFIX = '.seg'
@@ -119,6 +120,44 @@ export class LsmStore {
       throw e
     }
     return store
+  }
+
+  /** True when a segment may hold `key` (false: certainly absent everywhere on disk). */
+  mayContain(key: Buffer): boolean {
+    if (this.readers.size === 0) return false
+    const hash = bloomHash(key)
+    for (const reader of this.readers.values()) if (reader.mayContain(key, hash)) return true
+    return false
+  }
+
+  /**
+   * The newest version of `key` on disk: segments are consulted newest first (level 0 newest
+   * first, then each deeper level), and the first that holds the key decides (a delete too).
+   */
+  async lookup(key: Buffer): Promise<SegmentEntry | undefined> {
+    const hash = bloomHash(key)
+    // A compaction may retire a segment while a read of it is in flight: start over on the
+    // manifest's newer state, which holds the same data in other segments.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const segment of this.manifest.current.segments) {
+          const reader = this.readers.get(segment.id)
+          if (reader === undefined || !reader.mayContain(key, hash)) continue
+          const entry = await reader.get(key, hash)
+          if (entry !== undefined) return entry
+        }
+        return undefined
+      } catch (e) {
+        if (attempt >= 3 || (e as { code?: string }).code !== 'ECLOSED') throw e
+      }
+    }
+  }
+
+  /** Memory the store holds outside the resident set: block cache, indexes, bloom filters. */
+  get residentBytes(): number {
+    let bytes = this.cache.stats().bytes
+    for (const reader of this.readers.values()) bytes += reader.residentBytes
+    return bytes
   }
 
   /** WAL records up to this LSN are in segments. */

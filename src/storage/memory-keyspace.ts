@@ -30,7 +30,16 @@ export interface KeyspaceTables {
   readonly map: Map<string, Entry>
   readonly index: OrderedIndex
   readonly volatile: Set<string>
+  readonly bytes: number
 }
+
+/**
+ * What one resident record costs beyond its key and value bytes: the map entry, the record, the
+ * value and Buffer objects, the ordered index's slot (measured roughly with heap snapshots).
+ */
+export const RECORD_OVERHEAD = 160
+
+const recordBytes = (k: string, rec: Entry): number => k.length + rec.value.data.length + RECORD_OVERHEAD
 
 /**
  * The stored record, handed out as the Entry. value and expiresAt never change (set and
@@ -74,6 +83,8 @@ export class MemoryKeyspace implements Keyspace {
    * the flush writes its tombstone). Undefined when nothing is flushed (appendonly no).
    */
   private dirty: Set<string> | undefined
+  /** Approximate memory held by the records (keys, values, per-record overhead). */
+  private bytes = 0
 
   constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog; trackDirty?: boolean }) {
     this.clock = options.clock
@@ -81,6 +92,48 @@ export class MemoryKeyspace implements Keyspace {
     this.db = options.db ?? 0
     this.log = options.log
     if (options.trackDirty === true) this.dirty = new Set()
+  }
+
+  /** Approximate memory the resident records hold. */
+  get residentBytes(): number {
+    return this.bytes
+  }
+
+  /** Whether the key's record is resident (live or expired), for staging. */
+  hasResident(key: Buffer): boolean {
+    return this.map.has(key.toString('latin1'))
+  }
+
+  /**
+   * Puts a record read back from the store, as clean (it is on disk already): neither logged nor
+   * marked changed. Does nothing if the key became resident meanwhile (a newer write wins).
+   */
+  install(key: Buffer, value: Value, expiresAt: number): void {
+    const k = key.toString('latin1')
+    if (this.map.has(k)) return
+    const rec = new Rec(value, expiresAt, this.clock())
+    this.map.set(k, rec)
+    this.index.add(k)
+    if (expiresAt !== 0) this.volatile.add(k)
+    this.bytes += recordBytes(k, rec)
+  }
+
+  /**
+   * Drops up to `tries` randomly sampled clean records from memory (they stay in the store),
+   * as Redis samples for eviction. Returns the bytes freed. Changed records are never dropped:
+   * they exist nowhere else until the next flush.
+   */
+  evictSample(tries: number): number {
+    let freed = 0
+    const index = this.index
+    for (let n = 0; n < tries && index.size > 0; n++) {
+      const k = index.at(Math.floor(Math.random() * index.size))!
+      if (this.dirty?.has(k)) continue
+      const rec = this.map.get(k)!
+      freed += recordBytes(k, rec)
+      this.remove(k, rec)
+    }
+    return freed
   }
 
   /** Number of keys changed since the last takeDirty(). */
@@ -147,26 +200,20 @@ export class MemoryKeyspace implements Keyspace {
     const k = key.toString('latin1')
     const map = this.map
     const now = this.clock()
-    const log = this.log
-    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, map.get(k))
-    this.dirty?.add(k)
-    if (this.volatile.size === 0) {
-      // No key carries a TTL, so none can have expired: one lookup tells new from overwritten.
-      const before = map.size
-      map.set(k, new Rec(value, expiresAt, now))
-      if (map.size !== before) this.index.add(k)
-      if (expiresAt !== 0) this.volatile.add(k)
-      return
-    }
     const old = map.get(k)
-    map.set(k, new Rec(value, expiresAt, now))
+    const log = this.log
+    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, old)
+    this.dirty?.add(k)
+    const rec = new Rec(value, expiresAt, now)
+    map.set(k, rec)
+    this.bytes += value.data.length - (old === undefined ? -k.length - RECORD_OVERHEAD : old.value.data.length)
     if (old === undefined) {
       this.index.add(k)
       if (expiresAt !== 0) this.volatile.add(k)
       return
     }
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
-    if (isExpired(old, now)) this.stats.expiredKeys++
+    if (old.expiresAt !== 0 && isExpired(old, now)) this.stats.expiredKeys++
     if (old.expiresAt === 0) {
       if (expiresAt !== 0) this.volatile.add(k)
     } else if (expiresAt === 0) this.volatile.delete(k)
@@ -302,7 +349,7 @@ export class MemoryKeyspace implements Keyspace {
     const log = this.log
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
-      log.flush(this, { map: this.map, index: this.index, volatile: this.volatile })
+      log.flush(this, { map: this.map, index: this.index, volatile: this.volatile, bytes: this.bytes })
       this.map = new Map()
       this.index = new OrderedIndex()
       this.volatile = new Set()
@@ -311,6 +358,7 @@ export class MemoryKeyspace implements Keyspace {
       this.index.clear()
       this.volatile.clear()
     }
+    this.bytes = 0
     this.volatileCursor = undefined
   }
 
@@ -325,6 +373,7 @@ export class MemoryKeyspace implements Keyspace {
       if (cur !== undefined) this.remove(k, cur)
       return
     }
+    this.bytes += recordBytes(k, prev) - (cur === undefined ? 0 : recordBytes(k, cur))
     this.map.set(k, prev as Rec)
     if (cur === undefined) this.index.add(k)
     if (prev.expiresAt !== 0) this.volatile.add(k)
@@ -338,6 +387,7 @@ export class MemoryKeyspace implements Keyspace {
     this.map = tables.map as Map<string, Rec>
     this.index = tables.index
     this.volatile = tables.volatile
+    this.bytes = tables.bytes
     this.volatileCursor = undefined
   }
 
@@ -381,6 +431,7 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   private remove(k: string, rec: Rec): void {
+    this.bytes -= recordBytes(k, rec)
     this.map.delete(k)
     this.index.delete(k)
     if (rec.expiresAt !== 0) this.volatile.delete(k)
