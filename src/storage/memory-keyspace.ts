@@ -39,7 +39,10 @@ export interface KeyspaceTables {
  */
 export const RECORD_OVERHEAD = 160
 
-const recordBytes = (k: string, rec: Entry): number => k.length + rec.value.data.length + RECORD_OVERHEAD
+/** Bytes of a value's payload; collection types will report their own sizes. */
+const valueBytes = (value: Value): number => (value.data === undefined ? 0 : value.data.length)
+
+const recordBytes = (k: string, rec: Entry): number => k.length + valueBytes(rec.value) + RECORD_OVERHEAD
 
 /**
  * The stored record, handed out as the Entry. value and expiresAt never change (set and
@@ -206,7 +209,7 @@ export class MemoryKeyspace implements Keyspace {
     this.dirty?.add(k)
     const rec = new Rec(value, expiresAt, now)
     map.set(k, rec)
-    this.bytes += value.data.length - (old === undefined ? -k.length - RECORD_OVERHEAD : old.value.data.length)
+    this.bytes += valueBytes(value) - (old === undefined ? -k.length - RECORD_OVERHEAD : valueBytes(old.value))
     if (old === undefined) {
       this.index.add(k)
       if (expiresAt !== 0) this.volatile.add(k)
