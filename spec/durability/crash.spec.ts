@@ -4,45 +4,27 @@
 // Small WAL segments and checkpoint threshold make snapshots and segment recycling happen mid-run.
 
 import { expect } from 'chai'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServer, type RunningServer } from '../support/server.js'
+import { checkLedger, crashClient, newLedger, noteSent, type Ledger } from '../support/ledger.js'
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 5)
 const WRITERS = 16
 const ARGS = ['--appendfsync', 'always', '--wal-segment-size', '1mb', '--wal-checkpoint-bytes', '1mb']
 
-interface Ledger {
-  /** key -> value acknowledged last (the value the key must hold, unless a later one was sent). */
-  acked: Map<string, string>
-  /** key -> every value ever sent for it. */
-  sent: Map<string, Set<string>>
-}
-
-const client = (port: number): Redis => {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
-  // The kill drops every connection: the writers see it as failed commands.
-  redis.on('error', () => {})
-  return redis
-}
-
 /** One writer: unique keys, plus one key it overwrites with increasing values. */
 const writer = async (redis: Redis, id: string, ledger: Ledger, stop: { now: boolean }): Promise<number> => {
   let n = 0
-  const note = (key: string, value: string): void => {
-    let values = ledger.sent.get(key)
-    if (values === undefined) ledger.sent.set(key, (values = new Set()))
-    values.add(value)
-  }
   while (!stop.now) {
     const key = `${id}:k${n}`
     const value = `${id}:v${n}:${Math.random().toString(36).slice(2)}`
     const counterKey = `${id}:last`
     const counter = String(n)
-    note(key, value)
-    note(counterKey, counter)
+    noteSent(ledger, key, value)
+    noteSent(ledger, counterKey, counter)
     try {
       const replies = await redis.pipeline().set(key, value).set(counterKey, counter).exec()
       if (replies === null || replies.some(([e]) => e !== null)) break
@@ -56,39 +38,7 @@ const writer = async (redis: Redis, id: string, ledger: Ledger, stop: { now: boo
   return n
 }
 
-const verify = async (port: number, ledger: Ledger): Promise<{ acked: number; lost: string[]; unexpected: string[] }> => {
-  const redis = client(port)
-  await redis.connect()
-  try {
-    const lost: string[] = []
-    const unexpected: string[] = []
-    const keys = [...ledger.sent.keys()]
-    for (let i = 0; i < keys.length; i += 500) {
-      const slice = keys.slice(i, i + 500)
-      const values = await redis.mget(...slice)
-      slice.forEach((key, j) => {
-        const got = values[j]
-        const acked = ledger.acked.get(key)
-        if (got === null) {
-          if (acked !== undefined) lost.push(key)
-        } else if (!ledger.sent.get(key)!.has(got)) unexpected.push(`${key}=${got}`)
-        else if (key.endsWith(':last') && acked !== undefined && Number(got) < Number(acked)) {
-          lost.push(`${key} went back from ${acked} to ${got}`)
-        }
-      })
-    }
-    // Nothing else exists: every key in the store was sent by a writer.
-    let cursor = '0'
-    do {
-      const [next, found] = await redis.scan(cursor, 'COUNT', 1000)
-      cursor = next
-      for (const key of found) if (!ledger.sent.has(key)) unexpected.push(key)
-    } while (cursor !== '0')
-    return { acked: ledger.acked.size, lost, unexpected }
-  } finally {
-    redis.disconnect()
-  }
-}
+const verify = (port: number, ledger: Ledger) => checkLedger(port, ledger, (key) => key.endsWith(':last'))
 
 describe('crash recovery (SIGKILL under load, appendfsync always)', function () {
   this.timeout(120_000)
@@ -104,7 +54,7 @@ describe('crash recovery (SIGKILL under load, appendfsync always)', function () 
   })
 
   it(`keeps every acknowledged write across ${CYCLES} kill -9 cycles`, async () => {
-    const ledger: Ledger = { acked: new Map(), sent: new Map() }
+    const ledger = newLedger()
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       server = await startServer({ dir, args: ARGS })
       if (cycle > 0) {
@@ -112,7 +62,7 @@ describe('crash recovery (SIGKILL under load, appendfsync always)', function () 
         expect(check.lost, `lost after restart ${cycle}`).to.deep.equal([])
         expect(check.unexpected, `unexpected after restart ${cycle}`).to.deep.equal([])
       }
-      const clients = Array.from({ length: WRITERS }, () => client(server!.port))
+      const clients = Array.from({ length: WRITERS }, () => crashClient(server!.port))
       await Promise.all(clients.map((c) => c.connect()))
       const stop = { now: false }
       const running = clients.map((c, i) => writer(c, `c${cycle}w${i}`, ledger, stop))

@@ -4,10 +4,9 @@
 
 import { expect } from 'chai'
 import { Redis } from 'ioredis'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { startServer, type RunningServer, type StartOptions } from '../support/server.js'
+import { serverPool, startServer, type RunningServer } from '../support/server.js'
 import { segmentFiles, storedRecords } from '../wal/segment-layout.js'
 
 const client = async (port: number): Promise<Redis> => {
@@ -56,25 +55,7 @@ const segmentOpenFlags = (pid: number): number[] =>
 
 describe('durability modes', function () {
   this.timeout(20_000)
-  const dirs: string[] = []
-  const servers: RunningServer[] = []
-  const freshDir = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'wtr-modes-'))
-    dirs.push(dir)
-    return dir
-  }
-  const start = async (options: StartOptions): Promise<RunningServer> => {
-    const server = await startServer(options)
-    servers.push(server)
-    return server
-  }
-
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.kill()))
-  })
-  after(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-  })
+  const { freshDir, start } = serverPool('wtr-modes-')
 
   describe('appendfsync at runtime', () => {
     let server: RunningServer

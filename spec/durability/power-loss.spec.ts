@@ -6,36 +6,23 @@
 // must not, which shows the rollback really takes away unsynced data.
 
 import { expect } from 'chai'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildFaultfs, faultfsEnv, revertToLastSync, type RevertReport } from '../support/faultfs.js'
 import { startServer } from '../support/server.js'
+import { checkLedger, crashClient, newLedger, noteSent, type Ledger, type LedgerCheck } from '../support/ledger.js'
 
 const WRITERS = 20
 const WRITE_MS = 1500
 const ALWAYS_ROUNDS = 3
 
-interface Ledger {
-  /** key -> its value, for every SET sent (each key is sent once, with a value of its own). */
-  readonly sent: Map<string, string>
-  /** key -> value, for every SET whose OK came back. */
-  readonly acked: Map<string, string>
-}
-
-const client = (port: number): Redis => {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
-  // The kill resets every connection; the writer sees that as a rejected command.
-  redis.on('error', () => {})
-  return redis
-}
-
 const writer = async (redis: Redis, id: number, ledger: Ledger, stop: { now: boolean }): Promise<void> => {
   for (let n = 0; !stop.now; n++) {
     const key = `w${id}:k${n}`
     const value = `w${id}:v${n}:${Math.random().toString(36).slice(2)}`
-    ledger.sent.set(key, value)
+    noteSent(ledger, key, value)
     try {
       if ((await redis.set(key, value)) !== 'OK') return
     } catch {
@@ -45,44 +32,7 @@ const writer = async (redis: Redis, id: number, ledger: Ledger, stop: { now: boo
   }
 }
 
-interface Outcome {
-  readonly acked: number
-  /** Acknowledged keys missing or holding another value after the restart. */
-  readonly lost: string[]
-  /** Keys after the restart that hold a value never sent for them (or were never sent). */
-  readonly unexpected: string[]
-  readonly report: RevertReport
-}
-
-const check = async (port: number, ledger: Ledger): Promise<{ lost: string[]; unexpected: string[] }> => {
-  const redis = client(port)
-  await redis.connect()
-  try {
-    const lost: string[] = []
-    const unexpected: string[] = []
-    const keys = [...ledger.sent.keys()]
-    for (let i = 0; i < keys.length; i += 500) {
-      const slice = keys.slice(i, i + 500)
-      const values = await redis.mget(...slice)
-      slice.forEach((key, j) => {
-        const got = values[j]
-        const acked = ledger.acked.get(key)
-        if (got === null || got === undefined) {
-          if (acked !== undefined) lost.push(key)
-        } else if (got !== ledger.sent.get(key)) unexpected.push(`${key}=${got}`)
-      })
-    }
-    let cursor = '0'
-    do {
-      const [next, found] = await redis.scan(cursor, 'COUNT', 1000)
-      cursor = next
-      for (const key of found) if (!ledger.sent.has(key)) unexpected.push(key)
-    } while (cursor !== '0')
-    return { lost, unexpected }
-  } finally {
-    redis.disconnect()
-  }
-}
+type Outcome = LedgerCheck & { readonly report: RevertReport }
 
 /** Load, power loss, rollback to the last syncs, restart, check. */
 const powerLoss = async (appendfsync: 'always' | 'no'): Promise<Outcome> => {
@@ -94,9 +44,9 @@ const powerLoss = async (appendfsync: 'always' | 'no'): Promise<Outcome> => {
   const args = ['--appendfsync', appendfsync]
   try {
     const server = await startServer({ dir, args, env: faultfsEnv({ dir, journalDir }) })
-    const ledger: Ledger = { sent: new Map(), acked: new Map() }
+    const ledger = newLedger()
     const stop = { now: false }
-    const clients = Array.from({ length: WRITERS }, () => client(server.port))
+    const clients = Array.from({ length: WRITERS }, () => crashClient(server.port))
     let writers: Promise<void>[] = []
     try {
       await Promise.all(clients.map((c) => c.connect()))
@@ -112,7 +62,7 @@ const powerLoss = async (appendfsync: 'always' | 'no'): Promise<Outcome> => {
     const report = await revertToLastSync(dir, journalDir)
     const restarted = await startServer({ dir, args })
     try {
-      return { acked: ledger.acked.size, report, ...(await check(restarted.port, ledger)) }
+      return { report, ...(await checkLedger(restarted.port, ledger)) }
     } finally {
       await restarted.stop()
     }

@@ -10,11 +10,10 @@
 
 import { expect } from 'chai'
 import { Redis } from 'ioredis'
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { decodeOps } from '../../src/durability/ops.js'
-import { startServer, type RunningServer, type StartOptions } from '../support/server.js'
+import { serverPool, startServer, type StartOptions } from '../support/server.js'
 import { RECORD_HEADER_BYTES, segmentFiles, storedRecords, type StoredRecord } from '../wal/segment-layout.js'
 
 /** Small segments: less to preallocate per start-up, and nothing here needs more room. */
@@ -117,25 +116,7 @@ const TORN_TAIL_LOG = 'truncated an incomplete record at the end of the log'
 
 describe('recovery from damaged files', function () {
   this.timeout(30_000)
-  const dirs: string[] = []
-  const servers: RunningServer[] = []
-  const freshDir = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'wtr-recovery-'))
-    dirs.push(dir)
-    return dir
-  }
-  const start = async (options: StartOptions): Promise<RunningServer> => {
-    const server = await startServer(options)
-    servers.push(server)
-    return server
-  }
-
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.kill()))
-  })
-  after(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-  })
+  const { freshDir, start } = serverPool('wtr-recovery-')
 
   describe('a torn last WAL record', () => {
     /**

@@ -83,3 +83,31 @@ export const startServer = (options: StartOptions = {}): Promise<RunningServer> 
     })
   })
 }
+
+/**
+ * For a describe block that starts many servers on fresh directories: `freshDir()` makes a
+ * temporary directory and `start()` a server, and mocha hooks kill the servers after each test
+ * and remove the directories after the block. Call it inside the describe.
+ */
+export const serverPool = (prefix: string): { freshDir(): string; start(options: StartOptions): Promise<RunningServer> } => {
+  const dirs: string[] = []
+  const servers: RunningServer[] = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.kill()))
+  })
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    freshDir: () => {
+      const dir = mkdtempSync(join(tmpdir(), prefix))
+      dirs.push(dir)
+      return dir
+    },
+    start: async (options) => {
+      const server = await startServer(options)
+      servers.push(server)
+      return server
+    },
+  }
+}
