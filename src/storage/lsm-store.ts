@@ -54,6 +54,39 @@ const segmentFile = (id: number): string => `${String(id).padStart(12, '0')}${SE
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+/** Keys sorted per event-loop turn when a flush orders the changed keys. */
+const SORT_SLICE = 20_000
+
+// latin1 strings compare by char code, which is byte order: the store's key order.
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The keys in byte order without stalling the event loop: sorted in slices, one per turn, then
+ * merged lazily (a million changed keys would otherwise block it for a second).
+ */
+async function* sortedInSlices(keys: Set<string>): AsyncIterableIterator<string> {
+  const runs: string[][] = []
+  let run: string[] = []
+  for (const k of keys) {
+    run.push(k)
+    if (run.length === SORT_SLICE) {
+      runs.push(run.sort(byteOrder))
+      run = []
+      await turn()
+    }
+  }
+  if (run.length > 0) runs.push(run.sort(byteOrder))
+  const at = runs.map(() => 0)
+  for (;;) {
+    let best = -1
+    for (let r = 0; r < runs.length; r++) {
+      if (at[r]! < runs[r]!.length && (best < 0 || runs[r]![at[r]!]! < runs[best]![at[best]!]!)) best = r
+    }
+    if (best < 0) return
+    yield runs[best]![at[best]!++]!
+  }
+}
+
 export interface LsmStoreOptions {
   /** Where the manifest lives. */
   readonly dir: string
@@ -264,9 +297,7 @@ export class LsmStore {
     let n = 0
     for (let db = 0; db < databases.length; db++) {
       const keyspace = databases[db]!
-      // latin1 strings compare by char code, which is byte order: the store's key order.
-      const keys = [...taken[db]!].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      for (const k of keys) {
+      for await (const k of sortedInSlices(taken[db]!)) {
         if (++n % FLUSH_SLICE === 0) await turn()
         const rec = keyspace.peekStored(k)
         const key = encodeStoreKey(db, k)
