@@ -252,4 +252,41 @@ describe('durability modes', function () {
       check.disconnect()
     }
   })
+
+  it('INFO reports the store: resident record bytes, segments, flushes and compactions', async () => {
+    const server = await start({ dir: freshDir(), args: SMALL_SEGMENTS })
+    const redis = await client(server.port)
+    try {
+      const empty = infoField(await redis.info('memory'), 'wtr_resident_records_bytes')
+      for (let round = 0; round < 5; round++) {
+        const pipeline = redis.pipeline()
+        for (let i = 0; i < 200; i++) pipeline.set(`k${round}:${i}`, 'v'.repeat(100))
+        await pipeline.exec()
+        expect(await redis.bgsave()).to.equal('Background saving started')
+        let info = ''
+        for (let wait = 0; wait < 100; wait++) {
+          info = await redis.info('persistence')
+          if (infoField(info, 'rdb_bgsave_in_progress') === 0 && infoField(info, 'store_flushes') > round) break
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        expect(infoField(info, 'store_flushes')).to.equal(round + 1)
+        expect(infoField(info, 'store_dirty_keys')).to.equal(0)
+      }
+      // Five level-0 segments pass the compaction trigger (4): they go down a level (here by a
+      // move: the rounds' key ranges do not overlap).
+      let info = ''
+      for (let wait = 0; wait < 100; wait++) {
+        info = await redis.info('persistence')
+        if (infoField(info, 'store_compactions') > 0) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(infoField(info, 'store_compactions'), server.output()).to.be.greaterThan(0)
+      expect(infoField(info, 'store_segments')).to.be.greaterThan(0)
+      expect(infoField(info, 'store_segment_bytes')).to.be.greaterThan(1000 * 100)
+      const resident = infoField(await redis.info('memory'), 'wtr_resident_records_bytes')
+      expect(resident - empty).to.be.greaterThan(1000 * 100)
+    } finally {
+      redis.disconnect()
+    }
+  })
 })

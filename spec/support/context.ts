@@ -91,6 +91,16 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     requestShutdown: () => void server.shutdownRequests++,
     persistence: () => persistenceOff(START),
     requestCheckpoint: () => 'off',
+    storage: () => ({
+      residentBytes: 0,
+      dirtyKeys: 0,
+      storeMemoryBytes: 0,
+      segments: 0,
+      segmentBytes: 0,
+      flushes: 0,
+      compactions: 0,
+      compactedBytes: 0,
+    }),
   } as unknown as TestServer & { databases: MemoryKeyspace[]; dispatch: Dispatch }
   server.databases = Array.from(
     { length: config.number('databases') },

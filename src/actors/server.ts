@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import * as Deferred from 'effect/Deferred'
 import * as Effect from 'effect/Effect'
 import * as Scope from 'effect/Scope'
-import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, ServerStats } from '../commands/spec.js'
+import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, ServerStats, StorageStatus } from '../commands/spec.js'
 import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
@@ -70,6 +70,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   durability: Durability | undefined
   wal: Wal | undefined
   checkpointer: Checkpointer | undefined
+  store: LsmStore | undefined
   /**
    * The wall clock as of the current batch. Like Redis's cached mstime, commands and expiry
    * checks read this instead of the system clock; tick() refreshes it once per socket read.
@@ -161,6 +162,26 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       lastCheckpointOk: checkpointer.lastOk,
       lastCheckpointDurationSec: checkpointer.lastDurationSec,
       changesSinceLastSave: checkpointer.changesSinceLastSave,
+    }
+  }
+
+  storage(): StorageStatus {
+    const store = this.store
+    let residentBytes = 0
+    let dirtyKeys = 0
+    for (const db of this.databases) {
+      residentBytes += db.residentBytes
+      dirtyKeys += db.dirtyCount
+    }
+    return {
+      residentBytes,
+      dirtyKeys,
+      storeMemoryBytes: store?.residentBytes ?? 0,
+      segments: store?.segments.length ?? 0,
+      segmentBytes: store?.segments.reduce((n, s) => n + s.bytes, 0) ?? 0,
+      flushes: store?.stats.flushes ?? 0,
+      compactions: store?.stats.compactions ?? 0,
+      compactedBytes: store?.stats.compactedBytes ?? 0,
     }
   }
 
@@ -328,6 +349,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
         runtime.wal = wal
         runtime.durability = durability
         runtime.checkpointer = checkpointer
+        runtime.store = store
         runtime.gate = durability
       }),
       () =>

@@ -163,8 +163,24 @@ export interface ServerContext {
   readonly commands: ReadonlyMap<string, CommandSpec>
   /** The write-ahead log and checkpoints, as INFO persistence and LASTSAVE report them. */
   persistence(): PersistenceStatus
+  /** What the data takes in memory and on disk, for INFO memory and INFO persistence. */
+  storage(): StorageStatus
   /** Starts a checkpoint in the background (BGSAVE, BGREWRITEAOF). */
   requestCheckpoint(): 'started' | 'running' | 'off'
+}
+
+export interface StorageStatus {
+  /** Approximate bytes of the records held in memory (all databases). */
+  readonly residentBytes: number
+  /** Records changed since the last flush to the store. */
+  readonly dirtyKeys: number
+  /** The store's memory outside the records: block cache, segment indexes, bloom filters. */
+  readonly storeMemoryBytes: number
+  readonly segments: number
+  readonly segmentBytes: number
+  readonly flushes: number
+  readonly compactions: number
+  readonly compactedBytes: number
 }
 
 export interface PersistenceStatus {

@@ -99,6 +99,7 @@ export interface LsmStoreOptions {
 export interface StoreStats {
   flushes: number
   flushedBytes: number
+  /** Compactions run, trivial moves (segments changing level without a rewrite) included. */
   compactions: number
   compactedBytes: number
 }
@@ -314,6 +315,7 @@ export class LsmStore {
     const pointer = task.compactPointer === undefined ? {} : { compactPointers: [task.compactPointer] }
     if (task.move) {
       await this.manifest.apply({ remove: ids, add: inputs.map((s) => ({ ...s, level: task.outputLevel })), ...pointer })
+      this.stats.compactions++
       return
     }
     const config = this.options.compaction ?? DEFAULT_COMPACTION

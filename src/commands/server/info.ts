@@ -75,6 +75,7 @@ const memory: Section = (ctx) => {
   memoryPeak = Math.max(memoryPeak, used)
   const maxmemory = Number(ctx.server.config.get('maxmemory') ?? 0)
   const total = totalmem()
+  const st = ctx.server.storage()
   return [
     `used_memory:${used}`,
     `used_memory_human:${human(used)}`,
@@ -93,11 +94,15 @@ const memory: Section = (ctx) => {
     'mem_allocator:libc',
     'lazyfree_pending_objects:0',
     'lazyfreed_objects:0',
+    // The parts maxmemory will bound (docs/storage.md, "Memory budget").
+    `wtr_resident_records_bytes:${st.residentBytes}`,
+    `wtr_store_memory_bytes:${st.storeMemoryBytes}`,
   ]
 }
 
 const persistence: Section = (ctx) => {
   const p = ctx.server.persistence()
+  const st = ctx.server.storage()
   const now = ctx.server.now()
   const status = (ok: boolean): string => (ok ? 'ok' : 'err')
   const lines = [
@@ -138,6 +143,12 @@ const persistence: Section = (ctx) => {
     `wal_segments:${p.walSegments}`,
     `wal_free_segments:${p.walFreeSegments}`,
     `wal_bytes_since_checkpoint:${p.walBytesSinceCheckpoint}`,
+    `store_segments:${st.segments}`,
+    `store_segment_bytes:${st.segmentBytes}`,
+    `store_dirty_keys:${st.dirtyKeys}`,
+    `store_flushes:${st.flushes}`,
+    `store_compactions:${st.compactions}`,
+    `store_compacted_bytes:${st.compactedBytes}`,
   ])
 }
 
