@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nativeLibraryPath, openNativeLibrary } from '../../src/wal/native-library.js'
 import { openNativeWal, type NativeWal } from '../../src/wal/native-wal.js'
-import type { Wal, WalOptions } from '../../src/wal/wal.js'
+import type { Wal, WalError, WalOptions } from '../../src/wal/wal.js'
 import { CONTRACT_SEGMENT_BYTES, describeWalContract, payloadFor, readAll, rejection } from './wal-contract.js'
 import { segmentFiles, storedRecords } from './segment-layout.js'
 
@@ -214,6 +214,59 @@ describe('native WAL on disk', () => {
     const error = await rejection(wal.append(1, payloadFor(1, 10), true))
     expect(error.code).to.equal('ENOSPC')
     expect(error.message).to.include(log.dir)
+  })
+})
+
+describe('native WAL calls', () => {
+  let log: ReturnType<typeof scratchLog>
+  beforeEach(() => {
+    log = scratchLog()
+  })
+  afterEach(async () => {
+    await log.dispose()
+  })
+
+  /** Blocks the event loop until `done` holds or 10 s pass: only native work already started can progress meanwhile. */
+  function blockUntil(done: () => boolean): void {
+    const deadline = Date.now() + 10_000
+    while (!done() && Date.now() < deadline) {
+      // Busy on purpose: the event loop must not turn.
+    }
+  }
+
+  it('starts a call on an idle log before returning, so the disk works while the caller stays busy', async () => {
+    const wal = await log.open()
+    await wal.append(1, payloadFor(1, 100), true)
+    // A refused call leaves the log idle again.
+    expect((await rejection(wal.append(3, payloadFor(3, 100), true))).code).to.equal('EINVAL')
+    const before = wal.stats().bytesSinceCheckpoint
+    const appended = wal.append(2, payloadFor(2, 500), false)
+    blockUntil(() => wal.stats().bytesSinceCheckpoint > before)
+    expect(wal.stats().bytesSinceCheckpoint).to.be.greaterThan(before)
+    await appended
+    expect(wal.lastLsn).to.equal(2)
+  })
+
+  it('runs calls made without waiting one at a time, in call order', async () => {
+    const wal = await log.open()
+    const calls = [
+      ...[1, 2, 3, 4, 5].map((lsn) => wal.append(lsn, payloadFor(lsn, 300), lsn === 5)),
+      wal.append(7, payloadFor(7, 300), true),
+      ...[6, 7].map((lsn) => wal.append(lsn, payloadFor(lsn, 300), false)),
+      wal.sync(),
+    ]
+    const settled = await Promise.allSettled(calls)
+    expect(settled.map((result) => result.status)).to.deep.equal([
+      ...Array<string>(5).fill('fulfilled'),
+      'rejected',
+      ...Array<string>(3).fill('fulfilled'),
+    ])
+    expect(((settled[5] as PromiseRejectedResult).reason as WalError).code).to.equal('EINVAL')
+    expect([wal.lastLsn, wal.syncedLsn]).to.deep.equal([7, 7])
+    await wal.close()
+    const records = await readAll(await log.open())
+    expect(records.map((record) => record.lsn)).to.deep.equal([1, 2, 3, 4, 5, 6, 7])
+    records.forEach((record) => expect(record.payload.equals(payloadFor(record.lsn, 300))).to.equal(true))
   })
 })
 

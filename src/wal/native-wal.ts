@@ -1,6 +1,7 @@
 // The write-ahead log on disk: the Rust library in native/ (format in docs/wal-format.md) driven
 // through ffi-rs. Every disk call runs on the libuv thread pool (runInNewThread), one at a time
-// per log in call order; stats() and the LSN getters read state without waiting for disk work.
+// per log in call order, and a call on an idle log is handed to the pool before the method
+// returns; stats() and the LSN getters read state without waiting for disk work.
 
 import { DataType, isNullPointer, load, type FFIParams } from 'ffi-rs'
 import { errnoNumber, nativeLibrary, statusName, type Handle } from './native-library.js'
@@ -87,8 +88,10 @@ class NativeWalLog implements NativeWal {
   readonly recovery: RecoveryReport
   private last: number
   private synced: number
-  /** Work in call order: one native call in flight at a time. */
+  /** Work in call order: one native call in flight at a time; `tail` settles after the last one. */
   private tail: Promise<unknown> = Promise.resolve()
+  /** Calls queued or running; at 0 the next one starts at once instead of after `tail`. */
+  private queued = 0
   private closing: Promise<void> | undefined
   private finalStats: WalStats | undefined
   private readonly statsBuffer = Buffer.alloc(STATS_FIELDS * 8)
@@ -264,9 +267,17 @@ class NativeWalLog implements NativeWal {
     return this.enqueueUnchecked(work)
   }
 
+  /** `work` is an async function: on an idle log it runs at once, up to its first await. */
   private enqueueUnchecked<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work)
-    this.tail = result.catch(() => undefined)
+    // An idle log starts the native call now rather than in a microtask: a caller that goes on
+    // with synchronous work (the group commit writes the settled batch's replies) would
+    // otherwise hold the disk back for that long.
+    const result = this.queued === 0 ? work() : this.tail.then(work)
+    this.queued++
+    const settled = (): void => {
+      this.queued--
+    }
+    this.tail = result.then(settled, settled)
     return result
   }
 
