@@ -30,7 +30,6 @@ export interface KeyspaceTables {
   readonly map: Map<string, Entry>
   readonly index: OrderedIndex
   readonly volatile: Set<string>
-  readonly bytes: number
 }
 
 /**
@@ -43,6 +42,9 @@ export const RECORD_OVERHEAD = 160
 const valueBytes = (value: Value): number => (value.data === undefined ? 0 : value.data.length)
 
 const recordBytes = (k: string, rec: Entry): number => k.length + valueBytes(rec.value) + RECORD_OVERHEAD
+
+/** Records residentBytes counts exactly, or samples above that. */
+const RESIDENT_SAMPLE = 128
 
 /**
  * The stored record, handed out as the Entry. value and expiresAt never change (set and
@@ -85,21 +87,37 @@ export class MemoryKeyspace implements Keyspace {
    * Keys whose state changed since the last flush to the LSM store (a deleted key stays here:
    * the flush writes its tombstone). Undefined when nothing is flushed (appendonly no).
    */
-  private dirty: Set<string> | undefined
-  /** Approximate memory held by the records (keys, values, per-record overhead). */
-  private bytes = 0
+  // An append-only list (duplicates allowed) rather than a Set: a push per write is sequential
+  // memory, where a Set insertion into a table as large as the keyspace is a cache miss.
+  private dirty: string[] | undefined
 
   constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog; trackDirty?: boolean }) {
     this.clock = options.clock
     this.stats = options.stats
     this.db = options.db ?? 0
     this.log = options.log
-    if (options.trackDirty === true) this.dirty = new Set()
+    if (options.trackDirty === true) this.dirty = []
   }
 
-  /** Approximate memory the resident records hold. */
+  /**
+   * Approximate memory the resident records hold: exact up to RESIDENT_SAMPLE records, else the
+   * mean of that many randomly sampled records times the count. Sampled rather than counted on
+   * every write, because keeping a count means reading the overwritten record, a chain of cache
+   * misses on the SET path.
+   */
   get residentBytes(): number {
-    return this.bytes
+    const size = this.map.size
+    if (size <= RESIDENT_SAMPLE) {
+      let bytes = 0
+      for (const [k, rec] of this.map) bytes += recordBytes(k, rec)
+      return bytes
+    }
+    let sampled = 0
+    for (let n = 0; n < RESIDENT_SAMPLE; n++) {
+      const k = this.index.at(Math.floor(Math.random() * size))!
+      sampled += recordBytes(k, this.map.get(k)!)
+    }
+    return Math.round((sampled / RESIDENT_SAMPLE) * size)
   }
 
   /** Whether the key's record is resident (live or expired), for staging. */
@@ -118,7 +136,6 @@ export class MemoryKeyspace implements Keyspace {
     this.map.set(k, rec)
     this.index.add(k)
     if (expiresAt !== 0) this.volatile.add(k)
-    this.bytes += recordBytes(k, rec)
   }
 
   /**
@@ -129,9 +146,10 @@ export class MemoryKeyspace implements Keyspace {
   evictSample(tries: number): number {
     let freed = 0
     const index = this.index
+    const dirty = new Set(this.dirty)
     for (let n = 0; n < tries && index.size > 0; n++) {
       const k = index.at(Math.floor(Math.random() * index.size))!
-      if (this.dirty?.has(k)) continue
+      if (dirty.has(k)) continue
       const rec = this.map.get(k)!
       freed += recordBytes(k, rec)
       this.remove(k, rec)
@@ -141,7 +159,7 @@ export class MemoryKeyspace implements Keyspace {
 
   /** Number of keys changed since the last takeDirty(). */
   get dirtyCount(): number {
-    return this.dirty?.size ?? 0
+    return this.dirty === undefined ? 0 : new Set(this.dirty).size
   }
 
   /**
@@ -149,15 +167,15 @@ export class MemoryKeyspace implements Keyspace {
    * out). Give them back with returnDirty if the flush does not complete.
    */
   takeDirty(): Set<string> {
-    const taken = this.dirty ?? new Set<string>()
-    if (this.dirty !== undefined) this.dirty = new Set()
+    const taken = new Set(this.dirty)
+    if (this.dirty !== undefined) this.dirty = []
     return taken
   }
 
   returnDirty(keys: Iterable<string>): void {
     const dirty = this.dirty
     if (dirty === undefined) return
-    for (const k of keys) dirty.add(k)
+    for (const k of keys) dirty.push(k)
   }
 
   /** The record for a latin1 key as stored, expired or not, with no side effects (flush). */
@@ -203,20 +221,27 @@ export class MemoryKeyspace implements Keyspace {
     const k = key.toString('latin1')
     const map = this.map
     const now = this.clock()
-    const old = map.get(k)
     const log = this.log
-    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, old)
-    this.dirty?.add(k)
-    const rec = new Rec(value, expiresAt, now)
-    map.set(k, rec)
-    this.bytes += valueBytes(value) - (old === undefined ? -k.length - RECORD_OVERHEAD : valueBytes(old.value))
+    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, map.get(k))
+    this.dirty?.push(k)
+    if (this.volatile.size === 0) {
+      // No key carries a TTL, so none can have expired: one lookup tells new from overwritten.
+      // The old record is not read at all: on a large keyspace each of its objects is a cache miss.
+      const before = map.size
+      map.set(k, new Rec(value, expiresAt, now))
+      if (map.size !== before) this.index.add(k)
+      if (expiresAt !== 0) this.volatile.add(k)
+      return
+    }
+    const old = map.get(k)
+    map.set(k, new Rec(value, expiresAt, now))
     if (old === undefined) {
       this.index.add(k)
       if (expiresAt !== 0) this.volatile.add(k)
       return
     }
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
-    if (old.expiresAt !== 0 && isExpired(old, now)) this.stats.expiredKeys++
+    if (isExpired(old, now)) this.stats.expiredKeys++
     if (old.expiresAt === 0) {
       if (expiresAt !== 0) this.volatile.add(k)
     } else if (expiresAt === 0) this.volatile.delete(k)
@@ -233,7 +258,7 @@ export class MemoryKeyspace implements Keyspace {
     }
     const log = this.log
     if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, rec)
-    this.dirty?.add(k)
+    this.dirty?.push(k)
     // A write lookup refreshes the access time in Redis too.
     this.map.set(k, new Rec(rec.value, expiresAt, now))
     if (rec.expiresAt === 0) {
@@ -252,7 +277,7 @@ export class MemoryKeyspace implements Keyspace {
     }
     const log = this.log
     if (log !== undefined && log.enabled) log.del(this, key, k, rec)
-    this.dirty?.add(k)
+    this.dirty?.push(k)
     this.remove(k, rec)
     return true
   }
@@ -348,11 +373,11 @@ export class MemoryKeyspace implements Keyspace {
   flush(): void {
     // Every key goes: each needs a tombstone in the store (range deletes will make this O(1)).
     const dirty = this.dirty
-    if (dirty !== undefined) for (const k of this.map.keys()) dirty.add(k)
+    if (dirty !== undefined) for (const k of this.map.keys()) dirty.push(k)
     const log = this.log
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
-      log.flush(this, { map: this.map, index: this.index, volatile: this.volatile, bytes: this.bytes })
+      log.flush(this, { map: this.map, index: this.index, volatile: this.volatile })
       this.map = new Map()
       this.index = new OrderedIndex()
       this.volatile = new Set()
@@ -361,7 +386,6 @@ export class MemoryKeyspace implements Keyspace {
       this.index.clear()
       this.volatile.clear()
     }
-    this.bytes = 0
     this.volatileCursor = undefined
   }
 
@@ -370,13 +394,12 @@ export class MemoryKeyspace implements Keyspace {
    * logged. Entries are immutable, so the one handed to the log is exactly the old state.
    */
   restore(k: string, prev: Entry | undefined): void {
-    this.dirty?.add(k)
+    this.dirty?.push(k)
     const cur = this.map.get(k)
     if (prev === undefined) {
       if (cur !== undefined) this.remove(k, cur)
       return
     }
-    this.bytes += recordBytes(k, prev) - (cur === undefined ? 0 : recordBytes(k, cur))
     this.map.set(k, prev as Rec)
     if (cur === undefined) this.index.add(k)
     if (prev.expiresAt !== 0) this.volatile.add(k)
@@ -386,11 +409,10 @@ export class MemoryKeyspace implements Keyspace {
   /** Undo of flush(): reinstates the tables it handed to the log. */
   restoreTables(tables: KeyspaceTables): void {
     const dirty = this.dirty
-    if (dirty !== undefined) for (const k of tables.map.keys()) dirty.add(k)
+    if (dirty !== undefined) for (const k of tables.map.keys()) dirty.push(k)
     this.map = tables.map as Map<string, Rec>
     this.index = tables.index
     this.volatile = tables.volatile
-    this.bytes = tables.bytes
     this.volatileCursor = undefined
   }
 
@@ -434,7 +456,6 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   private remove(k: string, rec: Rec): void {
-    this.bytes -= recordBytes(k, rec)
     this.map.delete(k)
     this.index.delete(k)
     if (rec.expiresAt !== 0) this.volatile.delete(k)
