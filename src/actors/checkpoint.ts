@@ -18,7 +18,6 @@ import { describeError } from '../log.js'
 const POLL_MS = 1000
 
 export class Checkpointer {
-  inProgress = false
   /** When the last flush was installed (ms); the start time until then, as Redis's LASTSAVE. */
   lastSaveTime: number
   lastOk = true
@@ -40,6 +39,10 @@ export class Checkpointer {
     startedAt: number,
   ) {
     this.lastSaveTime = startedAt
+  }
+
+  get inProgress(): boolean {
+    return this.running !== undefined
   }
 
   get changesSinceLastSave(): number {
@@ -68,7 +71,6 @@ export class Checkpointer {
   }
 
   private async checkpoint(): Promise<boolean> {
-    this.inProgress = true
     this.startedAt = Date.now()
     const startLsn = this.durability.lastLsn
     const failures = this.durability.stats.failedBatches
@@ -101,8 +103,6 @@ export class Checkpointer {
       this.lastOk = false
       this.log.warning(`Flush failed: ${describeError(e)}`)
       return false
-    } finally {
-      this.inProgress = false
     }
   }
 }

@@ -5,7 +5,8 @@
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
-const syncDirectory = async (dir: string): Promise<void> => {
+/** Makes creations, renames and removals in `dir` durable. */
+export const syncDirectory = async (dir: string): Promise<void> => {
   const handle = await open(dir, 'r')
   try {
     await handle.sync()

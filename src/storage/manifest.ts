@@ -15,7 +15,7 @@
 // is corruption and fails loudly, naming the file and offset.
 
 import { open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
-import { createDirDurably } from './durable-dir.js'
+import { createDirDurably, syncDirectory } from './durable-dir.js'
 import { join } from 'node:path'
 import { crc32c } from '../wal/native-wal.js'
 
@@ -590,14 +590,7 @@ async function ioStep<T>(what: string, step: () => Promise<T>): Promise<T> {
 }
 
 async function syncDir(dir: string): Promise<void> {
-  await ioStep(`sync directory ${dir}`, async () => {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  })
+  await ioStep(`sync directory ${dir}`, () => syncDirectory(dir))
 }
 
 async function writeAll(handle: FileHandle, buf: Buffer): Promise<void> {

@@ -6,6 +6,7 @@
 
 import { open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { syncDirectory } from './durable-dir.js'
 import { crc32c } from '../wal/native-wal.js'
 import { BloomFilter, bloomHash } from './bloom.js'
 import {
@@ -89,15 +90,6 @@ export async function writeSegment(
   }
 }
 
-/** Makes a rename in `dir` durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
 
 /** The file's bytes, assembled entry by entry into `output` (no I/O here). */
 class SegmentLayout {
