@@ -9,13 +9,29 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
-import { LsmStore } from '../../src/storage/lsm-store.js'
+import { LsmStore, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/lsm-store.js'
 import type { CompactionConfig } from '../../src/storage/compaction-policy.js'
 
 const NOW = 1_700_000_000_000
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 /** Small enough that a few flushes already trigger compactions into deeper levels. */
 const SMALL: CompactionConfig = { l0Trigger: 2, levelBaseBytes: 2048, levelRatio: 4, maxLevels: 4, targetSegmentBytes: 1024 }
+
+/** Every live record of the store, per database in key order: a full load of `dbs`. */
+const loadAll = async (store: LsmStore, dbs: readonly MemoryKeyspace[]): Promise<Map<string, string>[]> => {
+  const loaded = dbs.map(() => new Map<string, string>())
+  for (let n = 0; n < dbs.length; n++) {
+    const prefix = storeKeyPrefix(n, store.generation(n))
+    dbs[n]!.attachDisk(store.generation(n), false)
+    for await (const entry of store.scanLive(prefix, prefixEnd(prefix), { now: NOW })) {
+      const key = entry.key.subarray(prefix.length)
+      dbs[n]!.set(key, { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+      loaded[n]!.set(key.toString('latin1'), entry.value.toString('latin1'))
+    }
+    dbs[n]!.takeDirty()
+  }
+  return loaded
+}
 
 type Op =
   | { op: 'set'; db: number; key: string; value: string; ttl: number }
@@ -81,7 +97,7 @@ describe('LsmStore (model-based)', function () {
               store = await LsmStore.open(options)
               expect(store.checkpointLsn).to.equal(lsn)
               dbs = databases()
-              for await (const r of store.liveRecords(NOW)) dbs[r.db]!.set(r.key, { type: 'string', data: Buffer.from(r.value.data) }, r.expiresAt)
+              await loadAll(store, dbs)
             }
             const expected = model.flatMap((m, db) => [...m].sort(([a], [c]) => (a < c ? -1 : 1)).map(([k, v]) => `${db}:${k}=${v}`))
             expect(live(dbs)).to.deep.equal(expected)
@@ -126,7 +142,7 @@ describe('LsmStore point reads and the resident set', function () {
     const store = await LsmStore.open({ dir: join(root, 'manifest'), ssdDir: join(root, 'ssd'), compaction: SMALL })
     try {
       const dbs = databases()
-      const key = (db: number, k: string): Buffer => Buffer.concat([Buffer.from([0, db, 1]), b(k)])
+      const key = (db: number, k: string): Buffer => encodeStoreKey(db, 0, k)
       for (let i = 0; i < 50; i++) dbs[0]!.set(b(`k${i}`), { type: 'string', data: b(`v1-${i}`) }, 0)
       await store.flush(dbs, 1, async () => true)
       dbs[0]!.set(b('k1'), { type: 'string', data: b('v2-1') }, 0)
@@ -177,12 +193,12 @@ describe('LsmStore point reads and the resident set', function () {
               if (ks!.delete(b(o.key))) changed.add(o.key)
             } else if (o.op === 'install') ks!.install(b(o.key), { type: 'string', data: b(o.value) }, 0)
             else if (o.op === 'clean') {
-              ks!.takeDirty()
+              ks!.flushInstalled(ks!.takeDirty())
               changed.clear()
             } else if (o.op === 'evict') {
               const before = new Set([...ks!.keys()].map((k) => k.toString('latin1')))
               ks!.evictSample(10)
-              for (const k of changed) if (before.has(k)) expect(ks!.hasResident(b(k)), `changed ${k} evicted`).to.equal(true)
+              for (const k of changed) if (before.has(k)) expect(ks!.peekStored(k) !== undefined, `changed ${k} evicted`).to.equal(true)
             } else {
               for (const k of ks!.keys()) changed.add(k.toString('latin1'))
               ks!.flush()
@@ -212,8 +228,7 @@ describe('LsmStore flush ordering', function () {
       }
       // writeSegment rejects keys out of order, so an installed flush proves the order.
       expect((await store.flush(dbs, 1, async () => true)).installed).to.equal(true)
-      const loaded = new Map<string, string>()
-      for await (const r of store.liveRecords(NOW)) loaded.set(r.key.toString('latin1'), r.value.data.toString('latin1'))
+      const [loaded] = await loadAll(store, databases())
       expect(loaded).to.deep.equal(expected)
     } finally {
       await store.close()

@@ -18,6 +18,7 @@ import type { EncodedBatch } from '../pipeline/batches.js'
 import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
 import type { ServerRuntime } from './server.js'
 import { describeError } from '../log.js'
+import type { Staged } from './staging.js'
 
 /** Replies wait for a client that does not read them. */
 const PAUSED_OUTPUT = 1
@@ -35,6 +36,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   /** Why reading is paused: PAUSED_OUTPUT and/or PAUSED_BACKLOG; reading resumes at 0. */
   private pausedFor = 0
   private closed = false
+  /** What staging gathered for the command about to run. */
+  private staged: Staged | undefined
   /** Resolves once the socket is fully closed. */
   readonly done: Promise<void>
 
@@ -132,8 +135,29 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     socket.on('close', () => this.teardown())
   }
 
+  stage(argv: Buffer[]): PromiseLike<void> | undefined {
+    const stager = this.server.stager
+    if (stager === undefined) return undefined
+    const pending = stager.stage(this.server.databases[this.session.dbIndex]!, argv)
+    if (pending === undefined) return undefined
+    return pending.then((staged) => {
+      this.staged = staged
+    })
+  }
+
   run(argv: Buffer[]): Reply {
-    const reply = this.server.dispatch(this, argv)
+    const staged = this.staged
+    let reply: Reply
+    if (staged === undefined) reply = this.server.dispatch(this, argv)
+    else {
+      this.staged = undefined
+      staged.db.attachDiskKeys(staged.keys)
+      try {
+        reply = this.server.dispatch(this, argv)
+      } finally {
+        staged.db.attachDiskKeys(undefined)
+      }
+    }
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
     return reply
   }

@@ -24,7 +24,9 @@ import { Durability, NO_DURABILITY, persistenceOff, type FsyncPolicy, type Write
 import { Checkpointer } from './checkpoint.js'
 import { Journal } from '../durability/journal.js'
 import { recover } from '../durability/recovery.js'
-import { LsmStore } from '../storage/lsm-store.js'
+import { LsmStore, decodeStoreKey } from '../storage/lsm-store.js'
+import { Stager } from './staging.js'
+import { runEvictionActor, type EvictionStats } from './eviction.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
 import type { RecoveryMode, Wal } from '../wal/wal.js'
@@ -71,6 +73,9 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   wal: Wal | undefined
   checkpointer: Checkpointer | undefined
   store: LsmStore | undefined
+  readonly eviction: EvictionStats = { evictedKeys: 0, evictedBytes: 0, flushesRequested: 0 }
+  /** Reads keys back from the store before commands that need them (absent without a store). */
+  stager: Stager | undefined
   /**
    * The wall clock as of the current batch. Like Redis's cached mstime, commands and expiry
    * checks read this instead of the system clock; tick() refreshes it once per socket read.
@@ -169,12 +174,20 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     const store = this.store
     let residentBytes = 0
     let dirtyKeys = 0
+    let residentKeys = 0
+    let diskOnlyKeys = 0
     for (const db of this.databases) {
       residentBytes += db.residentBytes
       dirtyKeys += db.dirtyCount
+      residentKeys += db.residentCount
+      diskOnlyKeys += db.size - db.residentCount
     }
     return {
       residentBytes,
+      residentKeys,
+      diskOnlyKeys,
+      evictedToDisk: this.eviction.evictedKeys,
+      diskReads: this.stager?.reads ?? 0,
       dirtyKeys,
       storeMemoryBytes: store?.residentBytes ?? 0,
       segments: store?.segments.length ?? 0,
@@ -220,6 +233,10 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     await Promise.race([Promise.all(open.map((c) => c.done)), new Promise((r) => setTimeout(r, ms).unref())])
   }
 }
+
+/** The block cache's share of maxmemory (32 MB without a limit). */
+const blockCacheBytes = (maxmemory: number): number =>
+  maxmemory > 0 ? Math.max(1 << 20, Math.min(32 << 20, Math.floor(maxmemory / 8))) : 32 << 20
 
 const listen = (server: NetServer, port: number, host: string): Promise<number> =>
   new Promise((resolvePort, reject) => {
@@ -268,6 +285,7 @@ export const startServer = (
     runtime.port = port
     yield* runExpiryActor(runtime)
     yield* runIdleClientsActor(runtime)
+    yield* runEvictionActor(runtime)
     runtime.log.notice(`Ready to accept connections tcp on ${host}:${port}`)
     return Object.assign(runtime, { shutdownRequested: Deferred.await(shutdown) })
   })
@@ -309,20 +327,38 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
     const ssdDir = config.string('ssd-dir') === '' ? join(dir, 'ssd') : resolve(config.string('ssd-dir'))
     const store = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => LsmStore.open({ dir: join(dir, 'manifest'), ssdDir }),
+        try: () =>
+          LsmStore.open({
+            dir: join(dir, 'manifest'),
+            ssdDir,
+            blockCacheBytes: blockCacheBytes(config.number('maxmemory')),
+            onExpiredDropped: (storeKey) => {
+              const decoded = decodeStoreKey(storeKey)
+              const db = decoded === undefined ? undefined : runtime.databases[decoded.db]
+              if (db !== undefined && db.generation === decoded!.gen) db.diskKeyExpired(decoded!.key.toString('latin1'))
+            },
+          }),
         catch: (e) => new Error(`cannot open the store: ${(e as Error).message}`),
       }),
       (store) => Effect.promise(() => store.close().catch((e: unknown) => log.warning(`Closing the store: ${describeError(e)}`))),
     )
     const started = performance.now()
     const recovered = yield* Effect.tryPromise({
-      try: () => recover(runtime.databases, store, wal, Date.now()),
+      try: () => recover(runtime.databases, store, wal),
       catch: (e) => new Error(`recovery failed: ${(e as Error).message}`),
     })
-    const keys = runtime.databases.reduce((n, db) => n + db.size, 0)
     log.notice(
-      `DB loaded from disk: ${recovered.storedKeys} keys from ${store.segments.length} segment(s) (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn}; ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
+      `DB loaded from disk: ${store.segments.length} segment(s) opened (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn} in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
     )
+    const stager = new Stager(runtime.databases, store, commandSpecs, () => runtime.now())
+    runtime.stager = stager
+    if (recovered.databasesOnDisk > 0) {
+      const counting = performance.now()
+      stager.countDiskKeys().then(
+        () => log.verbose(`Counted the keys on disk in ${((performance.now() - counting) / 1000).toFixed(3)} seconds`),
+        (e: unknown) => log.warning(`Counting the keys on disk failed: ${describeError(e)}`),
+      )
+    }
     runtime.journal.enabled = true
     const durability = new Durability(wal, runtime.journal, {
       recoveredLsn: recovered.lastLsn,

@@ -172,6 +172,14 @@ export interface ServerContext {
 export interface StorageStatus {
   /** Approximate bytes of the records held in memory (all databases). */
   readonly residentBytes: number
+  /** Records held in memory. */
+  readonly residentKeys: number
+  /** Keys whose newest version is only in the store (evicted, or not read back since start). */
+  readonly diskOnlyKeys: number
+  /** Records dropped from memory to stay within maxmemory (they stay in the store). */
+  readonly evictedToDisk: number
+  /** Keys read back from the store for a command. */
+  readonly diskReads: number
   /** Records changed since the last flush to the store. */
   readonly dirtyKeys: number
   /** The store's memory outside the records: block cache, segment indexes, bloom filters. */

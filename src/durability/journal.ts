@@ -46,8 +46,8 @@ export class Journal implements MutationLog {
     this.undo.push(ks, k, prev)
   }
 
-  flush(ks: MemoryKeyspace, before: KeyspaceTables): void {
-    this.writer.flushDb(ks.db)
+  flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void {
+    this.writer.flushDb(ks.db, gen)
     this.undo.push(ks, FLUSHED, before)
   }
 

@@ -7,8 +7,9 @@
 //   PUT      01 | db u16 | keyLen u32 | key | type u8 | expiresAt i64 (ms, 0 = none) | valueLen u32 | value
 //   DEL      02 | db u16 | keyLen u32 | key
 //   EXPIRE   03 | db u16 | keyLen u32 | key | expiresAt i64 (0 = persist)
-//   FLUSHDB  04 | db u16
-//   FLUSHALL 05
+//   FLUSHDB  04 | db u16                   (read only: logs before generations)
+//   FLUSHALL 05                            (read only)
+//   FLUSHGEN 06 | db u16 | gen u32         FLUSHDB: the database is empty and at generation gen
 
 import type { Value } from '../storage/keyspace.js'
 
@@ -17,6 +18,7 @@ export const OP_DEL = 2
 export const OP_EXPIRE = 3
 export const OP_FLUSHDB = 4
 export const OP_FLUSHALL = 5
+export const OP_FLUSHGEN = 6
 
 /** Type tags of stored values; new types append, never renumber. */
 export const TYPE_STRING = 0
@@ -30,7 +32,8 @@ export interface OpVisitor {
   put(db: number, key: Buffer, value: Value, expiresAt: number): void
   del(db: number, key: Buffer): void
   expire(db: number, key: Buffer, expiresAt: number): void
-  flushDb(db: number): void
+  /** The database is emptied; `gen` is its new generation (undefined: one past the current). */
+  flushDb(db: number, gen: number | undefined): void
   flushAll(): void
 }
 
@@ -67,8 +70,14 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
     }
     if (op === OP_FLUSHDB) {
       if (!need(3, start)) return start
-      visit.flushDb(payload.readUInt16LE(at + 1))
+      visit.flushDb(payload.readUInt16LE(at + 1), undefined)
       at += 3
+      continue
+    }
+    if (op === OP_FLUSHGEN) {
+      if (!need(7, start)) return start
+      visit.flushDb(payload.readUInt16LE(at + 1), payload.readUInt32LE(at + 3))
+      at += 7
       continue
     }
     if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) {
@@ -167,16 +176,12 @@ export class OpWriter {
     this.at = at + 8
   }
 
-  flushDb(db: number): void {
-    const b = this.reserve(3)
-    b[this.at] = OP_FLUSHDB
+  flushDb(db: number, gen: number): void {
+    const b = this.reserve(7)
+    b[this.at] = OP_FLUSHGEN
     b.writeUInt16LE(db, this.at + 1)
-    this.at += 3
-  }
-
-  flushAll(): void {
-    const b = this.reserve(1)
-    b[this.at++] = OP_FLUSHALL
+    b.writeUInt32LE(gen, this.at + 3)
+    this.at += 7
   }
 
   /** Room for `n` more bytes after `at`; moves the unsealed bytes to a new slab if needed. */

@@ -1,15 +1,19 @@
-// Start-up: the records in the LSM store's segments, then every WAL record after the store's
-// checkpoint LSN, applied to the databases in LSM order. Runs before the listener opens, with the
-// journal switched off. Replayed changes stay dirty, so the next flush writes them to a segment.
+// Start-up: every WAL record after the store's checkpoint LSN, applied to the databases in LSM
+// order. Nothing is loaded from the segments: a database with keys on disk starts incomplete and
+// reads them on demand (staging), so start-up time depends on the WAL's tail, not on the data
+// size. Runs before the listener opens, with the journal switched off. Replayed changes stay
+// dirty, so the next flush writes them to a segment.
 
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { Wal } from '../wal/wal.js'
-import { decodeOps, OpsFormatError } from './ops.js'
+import { decodeOps, OpsFormatError, type OpVisitor } from './ops.js'
+import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/lsm-store.js'
 import { applyTo } from './apply.js'
 
 export interface RecoveryResult {
-  readonly storedKeys: number
+  /** Databases with keys in the store: they are counted in the background after start-up. */
+  readonly databasesOnDisk: number
   readonly checkpointLsn: number
   readonly records: number
   readonly lastLsn: number
@@ -19,19 +23,14 @@ export const recover = async (
   databases: readonly MemoryKeyspace[],
   store: LsmStore,
   wal: Wal,
-  now: number,
 ): Promise<RecoveryResult> => {
-  let storedKeys = 0
-  for await (const record of store.liveRecords(now)) {
-    const db = databases[record.db]
-    if (db === undefined) {
-      throw new Error(`the store holds data for database ${record.db}, but 'databases' is ${databases.length}`)
-    }
-    db.set(record.key, { type: record.value.type, data: Buffer.from(record.value.data) }, record.expiresAt)
-    storedKeys++
-  }
-  // What came from the segments is already on disk: only the WAL's changes are dirty.
-  for (const db of databases) db.takeDirty()
+  let onDisk = 0
+  databases.forEach((db, n) => {
+    const prefix = storeKeyPrefix(n, store.generation(n))
+    const has = store.overlaps(prefix, prefixEnd(prefix))
+    if (has) onDisk++
+    db.attachDisk(store.generation(n), has)
+  })
   const visitor = applyTo(databases)
   const checkpointLsn = store.checkpointLsn
   let records = 0
@@ -41,6 +40,22 @@ export const recover = async (
     if (batch.length === 0) break
     for (const record of batch) {
       try {
+        // An EXPIRE changes a value the replay may not have in memory: read it from disk first.
+        const reads: Promise<void>[] = []
+        decodeOps(record.payload, {
+          ...IGNORE,
+          expire(n, key) {
+            const db = databases[n]
+            if (db === undefined || db.complete || db.known(key.toString('latin1'))) return
+            const copy = Buffer.from(key)
+            reads.push(
+              store.lookup(encodeStoreKey(n, db.generation, key.toString('latin1'))).then((entry) => {
+                if (entry?.kind === 'put') db.install(copy, { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+              }),
+            )
+          },
+        })
+        await Promise.all(reads)
         decodeOps(record.payload, visitor)
       } catch (e) {
         if (e instanceof OpsFormatError) {
@@ -52,5 +67,7 @@ export const recover = async (
       lastLsn = record.lsn
     }
   }
-  return { storedKeys, checkpointLsn, records, lastLsn }
+  return { databasesOnDisk: onDisk, checkpointLsn, records, lastLsn }
 }
+
+const IGNORE: OpVisitor = { put() {}, del() {}, expire() {}, flushDb() {}, flushAll() {} }

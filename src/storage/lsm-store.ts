@@ -10,7 +10,6 @@ import { readdir, unlink } from 'node:fs/promises'
 import { createDirDurably } from './durable-dir.js'
 import { join } from 'node:path'
 import type { Value } from './keyspace.js'
-import type { MemoryKeyspace } from './memory-keyspace.js'
 import { openManifest, type Manifest, type SegmentInfo } from './manifest.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
@@ -21,6 +20,8 @@ import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
 
 const SPACE_KEYS = 0x01
+/** db u16, generation u32, space u8. */
+const KEY_HEADER = 7
 const SEGMENT_SUFFIX = '.seg'
 /** Records encoded per event-loop turn while a flush reads the resident set. */
 const FLUSH_SLICE = 2000
@@ -35,19 +36,61 @@ export const DEFAULT_COMPACTION: CompactionConfig = {
   targetSegmentBytes: 32 * 1024 * 1024,
 }
 
-export const encodeStoreKey = (db: number, k: string): Buffer => {
-  const key = Buffer.allocUnsafe(3 + k.length)
-  key[0] = db >>> 8
-  key[1] = db & 0xff
-  key[2] = SPACE_KEYS
-  key.write(k, 3, 'latin1')
+/** The first bytes of every store key of one database generation: its key range. */
+export const storeKeyPrefix = (db: number, gen: number): Buffer => {
+  const prefix = Buffer.allocUnsafe(KEY_HEADER)
+  prefix.writeUInt16BE(db, 0)
+  prefix.writeUInt32BE(gen, 2)
+  prefix[6] = SPACE_KEYS
+  return prefix
+}
+
+/** The store key of a latin1 key string (the memory keyspace's form) in a database generation. */
+export const encodeStoreKey = (db: number, gen: number, k: string): Buffer => {
+  const key = Buffer.allocUnsafe(KEY_HEADER + k.length)
+  key.writeUInt16BE(db, 0)
+  key.writeUInt32BE(gen, 2)
+  key[6] = SPACE_KEYS
+  key.write(k, KEY_HEADER, 'latin1')
   return key
 }
 
-/** The database and the user key of a store key (a view into it). */
-export const decodeStoreKey = (key: Buffer): { db: number; key: Buffer } | undefined => {
-  if (key.length < 3 || key[2] !== SPACE_KEYS) return undefined
-  return { db: (key[0]! << 8) | key[1]!, key: key.subarray(3) }
+/** The database, its generation and the user key of a store key (a view into it). */
+export const decodeStoreKey = (key: Buffer): { db: number; gen: number; key: Buffer } | undefined => {
+  if (key.length < KEY_HEADER || key[6] !== SPACE_KEYS) return undefined
+  return { db: key.readUInt16BE(0), gen: key.readUInt32BE(2), key: key.subarray(KEY_HEADER) }
+}
+
+/** The first key after every key that starts with `prefix` (undefined: no such key). */
+export const prefixEnd = (prefix: Buffer): Buffer | undefined => {
+  const end = Buffer.from(prefix)
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++
+      return end.subarray(0, i + 1)
+    }
+  }
+  return undefined
+}
+
+/**
+ * What a flush needs from one database's resident set (the memory keyspace): the changed keys,
+ * handed over and given back or confirmed, and their records as stored.
+ */
+export interface FlushSource {
+  /** Hands over the keys changed since the last call, and the generation they belong to. */
+  takeDirty(): TakenDirty
+  /** The flush failed: the keys are changed again. */
+  returnDirty(taken: TakenDirty): void
+  /** The flush is installed: what it wrote is on disk. */
+  flushInstalled(taken: TakenDirty): void
+  /** The stored record for a latin1 key, expired or not, undefined when deleted. */
+  peekStored(k: string): { readonly value: Value; readonly expiresAt: number } | undefined
+}
+
+export interface TakenDirty {
+  readonly keys: Set<string>
+  readonly gen: number
 }
 
 const segmentFile = (id: number): string => `${String(id).padStart(12, '0')}${SEGMENT_SUFFIX}`
@@ -87,6 +130,26 @@ async function* sortedInSlices(keys: Set<string>): AsyncIterableIterator<string>
   }
 }
 
+/**
+ * Leaves out entries of database generations older than the manifest's (a FLUSHDB made them
+ * dead): compaction reclaims their space.
+ */
+async function* liveGenerations(
+  entries: AsyncIterable<SegmentEntry>,
+  generations: readonly { readonly db: number; readonly gen: number }[],
+): AsyncIterableIterator<SegmentEntry> {
+  if (generations.length === 0) {
+    yield* entries
+    return
+  }
+  const current = new Map(generations.map((g) => [g.db, g.gen]))
+  for await (const entry of entries) {
+    const decoded = decodeStoreKey(entry.key)
+    if (decoded !== undefined && decoded.gen < (current.get(decoded.db) ?? 0)) continue
+    yield entry
+  }
+}
+
 export interface LsmStoreOptions {
   /** Where the manifest lives. */
   readonly dir: string
@@ -94,6 +157,11 @@ export interface LsmStoreOptions {
   readonly ssdDir: string
   readonly compaction?: CompactionConfig
   readonly blockCacheBytes?: number
+  /**
+   * Told of each key whose newest version compaction removed because it expired (the key count
+   * of a database holding it only on disk goes down).
+   */
+  readonly onExpiredDropped?: (storeKey: Buffer) => void
 }
 
 export interface StoreStats {
@@ -124,6 +192,9 @@ export class LsmStore {
   private readonly readers = new Map<number, SegmentReader>()
   private compacting: Promise<void> | undefined
   private closed = false
+  /** Ordered scans in progress: readers retired meanwhile stay open until none is left. */
+  private activeScans = 0
+  private retired: SegmentReader[] = []
 
   private constructor(
     private readonly manifest: Manifest,
@@ -203,15 +274,36 @@ export class LsmStore {
     return this.manifest.current.segments
   }
 
+  /** A database generation's current generation as the manifest records it. */
+  generation(db: number): number {
+    return this.manifest.current.generations.find((g) => g.db === db)?.gen ?? 0
+  }
+
+  /** Whether any segment's key range overlaps [from, to) (to undefined: unbounded). */
+  overlaps(from: Buffer, to: Buffer | undefined): boolean {
+    return this.manifest.current.segments.some(
+      (s) => Buffer.compare(s.lastKey, from) >= 0 && (to === undefined || Buffer.compare(s.firstKey, to) < 0),
+    )
+  }
+
   /**
-   * Every live record, one per key (newest version, expired and deleted ones dropped), in key
-   * order: the start-up load while the whole data set is resident.
+   * The newest version of every key in [from, to), in key order, deleted keys left out; expired
+   * ones too unless `includeExpired`. Segments retired by a compaction meanwhile stay readable
+   * until the scan ends.
    */
-  async *liveRecords(now: number): AsyncIterableIterator<{ db: number; key: Buffer; value: Value; expiresAt: number }> {
-    for await (const entry of mergeEntries(this.sources(this.manifest.current.segments), { dropTombstones: true, now })) {
-      const decoded = decodeStoreKey(entry.key)
-      if (decoded === undefined || entry.type !== TYPE_STRING) continue
-      yield { db: decoded.db, key: decoded.key, value: { type: 'string', data: entry.value }, expiresAt: entry.expiresAt }
+  async *scanLive(
+    from: Buffer,
+    to: Buffer | undefined,
+    options: { now: number; includeExpired?: boolean; fillCache?: boolean },
+  ): AsyncIterableIterator<SegmentEntry> {
+    this.activeScans++
+    try {
+      const sources = this.manifest.current.segments
+        .filter((s) => Buffer.compare(s.lastKey, from) >= 0 && (to === undefined || Buffer.compare(s.firstKey, to) < 0))
+        .map((s) => this.readers.get(s.id)!.scan(from, to, { fillCache: options.fillCache ?? false }))
+      yield* mergeEntries(sources, { dropTombstones: true, now: options.now, keepExpired: options.includeExpired === true })
+    } finally {
+      if (--this.activeScans === 0) await this.closeRetired()
     }
   }
 
@@ -224,15 +316,19 @@ export class LsmStore {
    * failure the changed keys are handed back to the databases, to be flushed next time.
    */
   async flush(
-    databases: readonly MemoryKeyspace[],
+    databases: readonly FlushSource[],
     startLsn: number,
     beforeInstall: () => Promise<boolean>,
   ): Promise<{ installed: boolean; records: number; bytes: number }> {
     const taken = databases.map((db) => db.takeDirty())
-    const records = taken.reduce((n, set) => n + set.size, 0)
+    const records = taken.reduce((n, t) => n + t.keys.size, 0)
     const giveBack = (): void => databases.forEach((db, i) => db.returnDirty(taken[i]!))
+    const generations = taken.flatMap((t, db) => (t.gen > this.generation(db) ? [{ db, gen: t.gen }] : []))
     if (records === 0) {
-      if (startLsn > this.checkpointLsn) await this.manifest.apply({ checkpointLsn: startLsn })
+      if (startLsn > this.checkpointLsn || generations.length > 0) {
+        await this.manifest.apply({ checkpointLsn: Math.max(startLsn, this.checkpointLsn), generations })
+      }
+      databases.forEach((db, i) => db.flushInstalled(taken[i]!))
       return { installed: true, records: 0, bytes: 0 }
     }
     const id = this.manifest.allocateSegmentId()
@@ -246,13 +342,19 @@ export class LsmStore {
         return { installed: false, records, bytes: 0 }
       }
       const reader = await openSegment(path, id, this.cache)
-      await this.manifest.apply({ add: [infoOf(meta, id, 0)], checkpointLsn: startLsn, nextSegmentId: id + 1 })
+      await this.manifest.apply({
+        add: [infoOf(meta, id, 0)],
+        checkpointLsn: startLsn,
+        nextSegmentId: id + 1,
+        generations,
+      })
       this.readers.set(id, reader)
     } catch (e) {
       await unlink(path).catch(() => undefined)
       giveBack()
       throw e
     }
+    databases.forEach((db, i) => db.flushInstalled(taken[i]!))
     this.stats.flushes++
     this.stats.flushedBytes += meta.bytes
     return { installed: true, records, bytes: meta.bytes }
@@ -280,8 +382,9 @@ export class LsmStore {
   async close(): Promise<void> {
     this.closed = true
     await this.compacting?.catch(() => undefined)
-    await Promise.all([...this.readers.values()].map((r) => r.close()))
+    await Promise.all([...this.readers.values(), ...this.retired].map((r) => r.close()))
     this.readers.clear()
+    this.retired = []
     await this.manifest.close()
   }
 
@@ -291,17 +394,21 @@ export class LsmStore {
   }
 
   private async *dirtyEntries(
-    databases: readonly MemoryKeyspace[],
-    taken: readonly Set<string>[],
+    databases: readonly FlushSource[],
+    taken: readonly TakenDirty[],
     seq: number,
   ): AsyncIterableIterator<SegmentEntry> {
     let n = 0
     for (let db = 0; db < databases.length; db++) {
       const keyspace = databases[db]!
-      for await (const k of sortedInSlices(taken[db]!)) {
+      const { keys, gen } = taken[db]!
+      for await (const k of sortedInSlices(keys)) {
         if (++n % FLUSH_SLICE === 0) await turn()
+        // A FLUSHDB since the keys were taken started a new generation: the record found now
+        // belongs to it (and is changed in it, so the next flush writes it there); written under
+        // the old generation, it is dead on arrival, which is harmless.
         const rec = keyspace.peekStored(k)
-        const key = encodeStoreKey(db, k)
+        const key = encodeStoreKey(db, gen, k)
         yield rec === undefined
           ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
           : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data }
@@ -319,7 +426,16 @@ export class LsmStore {
       return
     }
     const config = this.options.compaction ?? DEFAULT_COMPACTION
-    const merged = mergeEntries(this.sources(inputs), { dropTombstones: task.dropTombstones, now })[Symbol.asyncIterator]()
+    const generations = this.manifest.current.generations
+    const onExpiredDropped = this.options.onExpiredDropped
+    const merged = liveGenerations(
+      mergeEntries(this.sources(inputs), {
+        dropTombstones: task.dropTombstones,
+        now,
+        ...(onExpiredDropped === undefined ? {} : { onExpired: (entry: SegmentEntry) => onExpiredDropped(entry.key) }),
+      }),
+      generations,
+    )[Symbol.asyncIterator]()
     const outputs: SegmentInfo[] = []
     const written: string[] = []
     try {
@@ -361,8 +477,17 @@ export class LsmStore {
     for (const id of ids) {
       const reader = this.readers.get(id)
       this.readers.delete(id)
-      await reader?.close()
+      if (reader !== undefined) this.retired.push(reader)
     }
+    // An open reader keeps reading an unlinked file, so the files go now and the readers once no
+    // ordered scan may still be reading them.
     for (const input of inputs) await unlink(join(this.options.ssdDir, input.file)).catch(() => undefined)
+    if (this.activeScans === 0) await this.closeRetired()
+  }
+
+  private async closeRetired(): Promise<void> {
+    const retired = this.retired
+    this.retired = []
+    await Promise.all(retired.map((r) => r.close()))
   }
 }

@@ -59,6 +59,17 @@ export interface ManifestSnapshot {
   readonly nextSegmentId: number
   /** At most one per level, sorted by level. */
   readonly compactPointers: readonly CompactPointer[]
+  /**
+   * Each database's generation (FLUSHDB starts a new one); a database not listed is at 0. Store
+   * keys carry their database's generation, so records of an older one are dead: reads never
+   * reach them and compaction drops them.
+   */
+  readonly generations: readonly Generation[]
+}
+
+export interface Generation {
+  readonly db: number
+  readonly gen: number
 }
 
 /**
@@ -76,6 +87,8 @@ export interface ManifestEdit {
   /** Raised to at least this (and always above every added id). */
   readonly nextSegmentId?: number
   readonly compactPointers?: readonly CompactPointer[]
+  /** Generations to raise (never lowered). */
+  readonly generations?: readonly Generation[]
 }
 
 export const EMPTY_SNAPSHOT: ManifestSnapshot = Object.freeze({
@@ -83,6 +96,7 @@ export const EMPTY_SNAPSHOT: ManifestSnapshot = Object.freeze({
   checkpointLsn: 0,
   nextSegmentId: 1,
   compactPointers: Object.freeze([]),
+  generations: Object.freeze([]),
 })
 
 /** A manifest failure: `code` is ECORRUPT for damaged files, EINVAL for an invalid edit, or the errno name. */
@@ -200,9 +214,21 @@ export function applyEdit(snapshot: ManifestSnapshot, edit: ManifestEdit): Manif
     }
     compactPointers = Object.freeze([...byLevel.values()].sort((a, b) => a.level - b.level))
   }
+  let generations = snapshot.generations
+  if (edit.generations !== undefined && edit.generations.length > 0) {
+    const byDb = new Map<number, number>()
+    for (const g of snapshot.generations) byDb.set(g.db, g.gen)
+    for (const g of edit.generations) {
+      if (!isCount(g.db) || !isCount(g.gen)) throw invalid(`a generation needs a database and a non-negative integer`)
+      byDb.set(g.db, Math.max(byDb.get(g.db) ?? 0, g.gen))
+    }
+    generations = Object.freeze(
+      [...byDb].sort((a, b) => a[0] - b[0]).map(([db, gen]) => Object.freeze({ db, gen })),
+    )
+  }
   const segments = [...byId.values()].sort(compareSegments)
   checkRuns(segments)
-  return Object.freeze({ segments: Object.freeze(segments), checkpointLsn, nextSegmentId, compactPointers })
+  return Object.freeze({ segments: Object.freeze(segments), checkpointLsn, nextSegmentId, compactPointers, generations })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,7 +269,13 @@ interface PointerJson {
 type RecordJson =
   | {
       format: number
-      snapshot: { segments: SegmentJson[]; checkpointLsn: number; nextSegmentId: number; compactPointers: PointerJson[] }
+      snapshot: {
+        segments: SegmentJson[]
+        checkpointLsn: number
+        nextSegmentId: number
+        compactPointers: PointerJson[]
+        generations?: Generation[]
+      }
     }
   | {
       edit: {
@@ -253,6 +285,7 @@ type RecordJson =
         checkpointLsn?: number
         nextSegmentId?: number
         compactPointers?: PointerJson[]
+        generations?: Generation[]
       }
     }
 
@@ -281,6 +314,7 @@ function editToJson(edit: ManifestEdit): RecordJson {
   if (edit.checkpointLsn !== undefined) json.checkpointLsn = edit.checkpointLsn
   if (edit.nextSegmentId !== undefined) json.nextSegmentId = edit.nextSegmentId
   if (edit.compactPointers?.length) json.compactPointers = edit.compactPointers.map(pointerToJson)
+  if (edit.generations?.length) json.generations = edit.generations.map((g) => ({ db: g.db, gen: g.gen }))
   return { edit: json }
 }
 
@@ -291,6 +325,7 @@ const snapshotToJson = (s: ManifestSnapshot): RecordJson => ({
     checkpointLsn: s.checkpointLsn,
     nextSegmentId: s.nextSegmentId,
     compactPointers: s.compactPointers.map(pointerToJson),
+    generations: s.generations.map((g) => ({ db: g.db, gen: g.gen })),
   },
 })
 
@@ -331,6 +366,11 @@ function pointerFromJson(value: unknown): CompactPointer {
   return { level: field(o.level, isCount, 'pointer level'), key: Buffer.from(field(o.key, isString, 'pointer key'), 'base64') }
 }
 
+function generationFromJson(value: unknown): Generation {
+  const o = field(value, isObject, 'generation')
+  return { db: field(o.db, isCount, 'generation db'), gen: field(o.gen, isCount, 'generation gen') }
+}
+
 type DecodedRecord = { kind: 'snapshot'; snapshot: ManifestSnapshot } | { kind: 'edit'; edit: ManifestEdit }
 
 function decodeRecord(payload: Buffer): DecodedRecord {
@@ -349,6 +389,7 @@ function decodeRecord(payload: Buffer): DecodedRecord {
       checkpointLsn: field(s.checkpointLsn, isCount, 'snapshot checkpointLsn'),
       nextSegmentId: field(s.nextSegmentId, isCount, 'snapshot nextSegmentId'),
       compactPointers: field(s.compactPointers, isArray, 'snapshot compactPointers').map(pointerFromJson),
+      generations: optional(s.generations, (v) => field(v, isArray, 'snapshot generations').map(generationFromJson)),
     }
     return { kind: 'snapshot', snapshot: applyEdit(EMPTY_SNAPSHOT, edit) }
   }
@@ -369,6 +410,7 @@ function decodeRecord(payload: Buffer): DecodedRecord {
     checkpointLsn: optional(e.checkpointLsn, (v) => field(v, isCount, 'edit checkpointLsn')),
     nextSegmentId: optional(e.nextSegmentId, (v) => field(v, isCount, 'edit nextSegmentId')),
     compactPointers: optional(e.compactPointers, (v) => field(v, isArray, 'edit compactPointers').map(pointerFromJson)),
+    generations: optional(e.generations, (v) => field(v, isArray, 'edit generations').map(generationFromJson)),
   }
   return { kind: 'edit', edit }
 }

@@ -10,6 +10,7 @@
 
 import type { Clock, Entry, Keyspace, KeyspaceStats, ScanResult, Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
+import type { TakenDirty } from './lsm-store.js'
 
 /**
  * Where a keyspace reports its changes (the write-ahead log's journal). Every change a command
@@ -22,7 +23,8 @@ export interface MutationLog {
   put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void
   del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void
-  flush(ks: MemoryKeyspace, before: KeyspaceTables): void
+  /** The database is emptied and moves to generation `gen`. */
+  flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void
 }
 
 /** The structures that hold a keyspace's keys, as flush() leaves them behind (for undo). */
@@ -30,6 +32,37 @@ export interface KeyspaceTables {
   readonly map: Map<string, Entry>
   readonly index: OrderedIndex
   readonly volatile: Set<string>
+  readonly disk: DiskState
+}
+
+/**
+ * How the keyspace stands against the store's copy of its database (only when it is backed by
+ * one). Its keys on disk are those of generation `gen`: FLUSHDB starts a new generation, which
+ * makes every older record dead at once.
+ */
+interface DiskState {
+  readonly gen: number
+  /** Every key is resident: nothing needs reading from disk. */
+  readonly complete: boolean
+  /** Keys whose newest version is only on disk: neither resident nor deleted since. */
+  readonly diskOnly: number
+  /** Keys removed since the last takeDirty, whose older versions the disk may still hold. */
+  readonly deleted: Set<string>
+  readonly dirty: string[]
+  /** While the disk's keys are being counted: the last key counted ('' before the first). */
+  readonly countedUpTo: string | undefined
+}
+
+/**
+ * Keys a keyspace-wide command (KEYS, SCAN, RANDOMKEY) sees on disk, gathered before it runs:
+ * store keys decoded to latin1 strings, in byte order, with their expiry. `end` is the last key
+ * the gathering covered: every disk key up to it is in `keys`; undefined when it reached the end
+ * of the range.
+ */
+export interface DiskKeys {
+  readonly keys: readonly string[]
+  readonly expiresAt: readonly number[]
+  readonly end: string | undefined
 }
 
 /**
@@ -69,6 +102,8 @@ const EXPIRE_BATCH = 20
 /** RANDOMKEY draws that may land on expired keys before falling back to a walk. */
 const RANDOM_KEY_TRIES = 100
 
+const EMPTY_VALUE = Buffer.alloc(0)
+
 const isExpired = (rec: Rec, now: number): boolean => rec.expiresAt !== 0 && now > rec.expiresAt
 
 export class MemoryKeyspace implements Keyspace {
@@ -90,6 +125,16 @@ export class MemoryKeyspace implements Keyspace {
   // An append-only list (duplicates allowed) rather than a Set: a push per write is sequential
   // memory, where a Set insertion into a table as large as the keyspace is a cache miss.
   private dirty: string[] | undefined
+  private gen = 0
+  /** See DiskState. A keyspace that no store backs is always complete. */
+  private completeFlag = true
+  private diskOnly = 0
+  private deleted = new Set<string>()
+  private countedUpTo: string | undefined = undefined
+  /** What flushes in flight took: not on disk yet, so neither evictable nor readable from disk. */
+  private readonly flushing = new Map<TakenDirty, Set<string>>()
+  /** Disk keys gathered for the keyspace-wide command about to run. */
+  private diskKeys: DiskKeys | undefined
 
   constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog; trackDirty?: boolean }) {
     this.clock = options.clock
@@ -120,62 +165,150 @@ export class MemoryKeyspace implements Keyspace {
     return Math.round((sampled / RESIDENT_SAMPLE) * size)
   }
 
-  /** Whether the key's record is resident (live or expired), for staging. */
-  hasResident(key: Buffer): boolean {
-    return this.map.has(key.toString('latin1'))
+  /** Records held in memory (live or expired), not counting keys only on disk. */
+  get residentCount(): number {
+    return this.map.size
+  }
+
+  /** The generation of this database's keys in the store. */
+  get generation(): number {
+    return this.gen
+  }
+
+  /** True while every key is resident, so no command needs anything read from disk. */
+  get complete(): boolean {
+    return this.completeFlag
+  }
+
+  /** True while the keys on disk are being counted (DBSIZE waits for the count). */
+  get counting(): boolean {
+    return this.countedUpTo !== undefined
+  }
+
+  /**
+   * Whether the resident set decides this key: it is resident (live or expired), or it was
+   * deleted since the last flush (also by a flush still in flight). Staging never reads a known
+   * key from disk: the disk may hold the version a delete replaced.
+   */
+  known(k: string): boolean {
+    if (this.map.has(k) || this.deleted.has(k)) return true
+    for (const deleted of this.flushing.values()) if (deleted.has(k)) return true
+    return false
+  }
+
+  /**
+   * Opens the keyspace over the store's copy of its database: `gen` is the generation the store
+   * records, and `onDisk` whether it holds any of its keys. Those keys are then counted
+   * (beginCount .. endCount) while the server already serves.
+   */
+  attachDisk(gen: number, onDisk: boolean): void {
+    this.gen = gen
+    if (!onDisk) return
+    this.completeFlag = false
+    this.diskOnly = 0
+    this.countedUpTo = ''
+  }
+
+  /** The counting pass met `k` on disk (keys come in byte order). */
+  countDiskKey(k: string): void {
+    if (!this.known(k)) this.diskOnly++
+    this.countedUpTo = k
+  }
+
+  endCount(): void {
+    this.countedUpTo = undefined
   }
 
   /**
    * Puts a record read back from the store, as clean (it is on disk already): neither logged nor
-   * marked changed. Does nothing if the key became resident meanwhile (a newer write wins).
+   * marked changed. Does nothing if the key is known meanwhile (a newer write or a delete wins).
    */
   install(key: Buffer, value: Value, expiresAt: number): void {
     const k = key.toString('latin1')
-    if (this.map.has(k)) return
+    if (this.known(k)) return
     const rec = new Rec(value, expiresAt, this.clock())
     this.map.set(k, rec)
     this.index.add(k)
     if (expiresAt !== 0) this.volatile.add(k)
+    this.uncountDiskKey(k)
+  }
+
+  /** Compaction removed the newest version of `k` from disk because it expired. */
+  diskKeyExpired(k: string): void {
+    if (!this.known(k)) this.uncountDiskKey(k)
   }
 
   /**
    * Drops up to `tries` randomly sampled clean records from memory (they stay in the store),
    * as Redis samples for eviction. Returns the bytes freed. Changed records are never dropped:
-   * they exist nowhere else until the next flush.
+   * they exist nowhere else until a flush has installed them. Nothing is dropped while the disk
+   * keys are counted (the count would miss a key evicted ahead of it).
    */
   evictSample(tries: number): number {
+    const dirty = this.dirty
+    if (dirty === undefined || this.countedUpTo !== undefined) return 0
     let freed = 0
     const index = this.index
-    const dirty = new Set(this.dirty)
+    const changed = new Set(dirty)
+    for (const taken of this.flushing.keys()) for (const k of taken.keys) changed.add(k)
     for (let n = 0; n < tries && index.size > 0; n++) {
       const k = index.at(Math.floor(Math.random() * index.size))!
-      if (dirty.has(k)) continue
+      if (changed.has(k)) continue
       const rec = this.map.get(k)!
       freed += recordBytes(k, rec)
       this.remove(k, rec)
+      this.diskOnly++
+      this.completeFlag = false
     }
     return freed
   }
 
-  /** Number of keys changed since the last takeDirty(). */
+  /** Number of distinct keys changed since the last takeDirty(). */
   get dirtyCount(): number {
     return this.dirty === undefined ? 0 : new Set(this.dirty).size
   }
 
+  /** Entries in the changed-keys list (with repeats): what evictSample has to look through. */
+  get dirtyLength(): number {
+    return this.dirty?.length ?? 0
+  }
+
   /**
    * Hands over the keys changed since the last call and starts a new set (a flush writes them
-   * out). Give them back with returnDirty if the flush does not complete.
+   * out). Until flushInstalled or returnDirty, they stay known and unevictable.
    */
-  takeDirty(): Set<string> {
-    const taken = new Set(this.dirty)
+  takeDirty(): TakenDirty {
+    const taken: TakenDirty = { keys: new Set(this.dirty), gen: this.gen }
     if (this.dirty !== undefined) this.dirty = []
+    this.flushing.set(taken, this.deleted)
+    this.deleted = new Set()
     return taken
   }
 
-  returnDirty(keys: Iterable<string>): void {
+  returnDirty(taken: TakenDirty): void {
+    const deleted = this.flushing.get(taken)
+    this.flushing.delete(taken)
     const dirty = this.dirty
     if (dirty === undefined) return
-    for (const k of keys) dirty.push(k)
+    for (const k of taken.keys) dirty.push(k)
+    if (deleted !== undefined && taken.gen === this.gen) for (const k of deleted) this.deleted.add(k)
+  }
+
+  flushInstalled(taken: TakenDirty): void {
+    this.flushing.delete(taken)
+  }
+
+  /**
+   * The disk keys the next keyspace-wide command sees (gathered just before it runs); cleared
+   * once it has run.
+   */
+  attachDiskKeys(keys: DiskKeys | undefined): void {
+    this.diskKeys = keys
+  }
+
+  private uncountDiskKey(k: string): void {
+    const upTo = this.countedUpTo
+    if ((upTo === undefined || k <= upTo) && this.diskOnly > 0) this.diskOnly--
   }
 
   /** The record for a latin1 key as stored, expired or not, with no side effects (flush). */
@@ -183,8 +316,9 @@ export class MemoryKeyspace implements Keyspace {
     return this.map.get(k)
   }
 
+  /** Keys resident plus keys only on disk (expired ones not yet reclaimed included, as Redis). */
   get size(): number {
-    return this.map.size
+    return this.map.size + this.diskOnly
   }
 
   get volatileCount(): number {
@@ -277,9 +411,19 @@ export class MemoryKeyspace implements Keyspace {
     }
     const log = this.log
     if (log !== undefined && log.enabled) log.del(this, key, k, rec)
-    this.dirty?.push(k)
+    this.forget(k)
     this.remove(k, rec)
     return true
+  }
+
+  /**
+   * A delete replayed from the log: the key may exist only on disk (replay does not read it
+   * back), so it becomes known deleted either way, and the next flush writes its tombstone.
+   */
+  deleteReplayed(key: Buffer): void {
+    if (this.delete(key)) return
+    const k = key.toString('latin1')
+    if (!this.known(k)) this.forget(k)
   }
 
   /** Counts a keyspace hit or miss, as Redis's TOUCH (a read lookup) does. */
@@ -288,6 +432,10 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   *keys(after?: Buffer): IterableIterator<Buffer> {
+    if (this.diskKeys !== undefined) {
+      for (const k of this.mergedKeys(after?.toString('latin1'), true, undefined)) yield Buffer.from(k, 'latin1')
+      return
+    }
     const from = after === undefined ? this.index.from() : this.index.from(after.toString('latin1'), true)
     const now = this.clock()
     for (const k of from) if (this.isLive(k, now)) yield Buffer.from(k, 'latin1')
@@ -295,6 +443,10 @@ export class MemoryKeyspace implements Keyspace {
 
   *keysWithPrefix(prefix: Buffer): IterableIterator<Buffer> {
     const p = prefix.toString('latin1')
+    if (this.diskKeys !== undefined) {
+      for (const k of this.mergedKeys(p, false, p)) yield Buffer.from(k, 'latin1')
+      return
+    }
     const now = this.clock()
     for (const k of this.index.from(p)) {
       if (!k.startsWith(p)) return
@@ -311,6 +463,7 @@ export class MemoryKeyspace implements Keyspace {
    * size, else as the end. Expired keys met on the way are reclaimed and not returned.
    */
   scan(cursor: number, count: number, accept?: (key: Buffer, entry: Entry) => boolean, prefix?: Buffer): ScanResult {
+    if (this.diskKeys !== undefined) return this.scanMerged(this.diskKeys, cursor, count, accept, prefix)
     const index = this.index
     const start = prefix === undefined || prefix.length === 0 ? undefined : prefix.toString('latin1')
     let from: Iterator<string>
@@ -354,6 +507,13 @@ export class MemoryKeyspace implements Keyspace {
    * the answer is undefined only when no live key remains.
    */
   randomKey(): Buffer | undefined {
+    const resident = this.randomResidentKey()
+    if (resident !== undefined || this.diskKeys === undefined) return resident
+    for (const k of this.diskKeys.keys) if (!this.known(k)) return Buffer.from(k, 'latin1')
+    return undefined
+  }
+
+  private randomResidentKey(): Buffer | undefined {
     const index = this.index
     const now = this.clock()
     for (let tries = 0; tries < RANDOM_KEY_TRIES && index.size > 0; tries++) {
@@ -370,14 +530,24 @@ export class MemoryKeyspace implements Keyspace {
     return undefined
   }
 
+  /**
+   * Removes every key. Backed by a store, the database moves to a new generation: the records
+   * of the old one are dead at once (compaction reclaims them), so the flush is O(1) on disk too.
+   */
   flush(): void {
-    // Every key goes: each needs a tombstone in the store (range deletes will make this O(1)).
-    const dirty = this.dirty
-    if (dirty !== undefined) for (const k of this.map.keys()) dirty.push(k)
+    this.flushTo(this.gen + 1)
+  }
+
+  /**
+   * flush() as the log replays it: the generation becomes at least `gen`. Replaying over a
+   * state that already reached it still empties the resident set; records on disk under `gen`
+   * were written after the flush, so they stay.
+   */
+  flushTo(gen: number): void {
     const log = this.log
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
-      log.flush(this, { map: this.map, index: this.index, volatile: this.volatile })
+      log.flush(this, this.tables(), gen)
       this.map = new Map()
       this.index = new OrderedIndex()
       this.volatile = new Set()
@@ -387,6 +557,31 @@ export class MemoryKeyspace implements Keyspace {
       this.volatile.clear()
     }
     this.volatileCursor = undefined
+    if (this.dirty === undefined) return
+    this.dirty = []
+    this.deleted = new Set()
+    if (gen > this.gen) {
+      this.gen = gen
+      this.completeFlag = true
+      this.diskOnly = 0
+      this.countedUpTo = undefined
+    }
+  }
+
+  private tables(): KeyspaceTables {
+    return {
+      map: this.map,
+      index: this.index,
+      volatile: this.volatile,
+      disk: {
+        gen: this.gen,
+        complete: this.completeFlag,
+        diskOnly: this.diskOnly,
+        deleted: this.deleted,
+        dirty: this.dirty ?? [],
+        countedUpTo: this.countedUpTo,
+      },
+    }
   }
 
   /**
@@ -408,12 +603,23 @@ export class MemoryKeyspace implements Keyspace {
 
   /** Undo of flush(): reinstates the tables it handed to the log. */
   restoreTables(tables: KeyspaceTables): void {
-    const dirty = this.dirty
-    if (dirty !== undefined) for (const k of tables.map.keys()) dirty.push(k)
+    // Changes made after the flush were undone before this (undo runs newest first), so the
+    // resident set returns exactly as the flush found it.
     this.map = tables.map as Map<string, Rec>
     this.index = tables.index
     this.volatile = tables.volatile
     this.volatileCursor = undefined
+    if (this.dirty === undefined) return
+    const disk = tables.disk
+    const dirty = disk.dirty
+    for (const k of this.dirty) dirty.push(k)
+    this.dirty = dirty
+    for (const k of this.deleted) disk.deleted.add(k)
+    this.deleted = disk.deleted
+    this.gen = disk.gen
+    this.completeFlag = disk.complete
+    this.diskOnly = disk.diskOnly
+    this.countedUpTo = disk.countedUpTo
   }
 
   /**
@@ -446,13 +652,95 @@ export class MemoryKeyspace implements Keyspace {
     }
   }
 
+  /**
+   * Where a SCAN cursor resumes: after a remembered key, at the start of the range (cursor 0),
+   * or nowhere (an unknown cursor over a keyspace partly on disk, where ranks mean nothing).
+   */
+  scanResumesAfter(cursor: number): { readonly after: string | undefined } | undefined {
+    if (cursor === 0) return { after: undefined }
+    const last = this.cursors.get(cursor)
+    return last === undefined ? undefined : { after: last }
+  }
+
+  /**
+   * Live keys from the resident set and the gathered disk keys, merged in byte order, from
+   * `start` (exclusive or not), within `prefix`, up to the end of what was gathered. A disk key
+   * the resident set knows is left out there: the resident side decides it.
+   */
+  private *mergedKeys(start: string | undefined, exclusive: boolean, prefix: string | undefined): IterableIterator<string> {
+    const disk = this.diskKeys!
+    const now = this.clock()
+    const resident = start === undefined ? this.index.from() : this.index.from(start, exclusive)
+    let d = 0
+    if (start !== undefined) while (d < disk.keys.length && (disk.keys[d]! < start || (exclusive && disk.keys[d] === start))) d++
+    let r = resident.next()
+    for (;;) {
+      while (d < disk.keys.length && this.known(disk.keys[d]!)) d++
+      const rk = r.done ? undefined : r.value
+      const dk = d < disk.keys.length ? disk.keys[d] : undefined
+      let k: string
+      if (rk !== undefined && (dk === undefined || rk < dk)) {
+        k = rk
+        r = resident.next()
+        if (disk.end !== undefined && k > disk.end) return
+        if (prefix !== undefined && !k.startsWith(prefix)) return
+        if (!this.isLive(k, now)) continue
+      } else if (dk !== undefined) {
+        k = dk
+        d++
+        if (prefix !== undefined && !k.startsWith(prefix)) return
+      } else return
+      yield k
+    }
+  }
+
+  /** SCAN over a keyspace partly on disk: see scan(); `disk` holds the next keys after the cursor. */
+  private scanMerged(
+    disk: DiskKeys,
+    cursor: number,
+    count: number,
+    accept: ((key: Buffer, entry: Entry) => boolean) | undefined,
+    prefix: Buffer | undefined,
+  ): ScanResult {
+    const position = this.scanResumesAfter(cursor)
+    if (position === undefined) return { cursor: 0, keys: [] }
+    const p = prefix === undefined || prefix.length === 0 ? undefined : prefix.toString('latin1')
+    const start = position.after ?? p
+    const keys: Buffer[] = []
+    const budget = count >= 1 ? count : 1
+    let visited = 0
+    let last: string | undefined
+    for (const k of this.mergedKeys(start, position.after !== undefined, p)) {
+      last = k
+      const rec = this.map.get(k)
+      const entry: Entry = rec ?? { value: { type: 'string', data: EMPTY_VALUE }, expiresAt: 0, accessedAt: 0 }
+      const b = Buffer.from(k, 'latin1')
+      if (accept === undefined || accept(b, entry)) keys.push(b)
+      if (++visited >= budget) return { cursor: this.rememberCursor(k), keys }
+    }
+    // The merge stopped at the end of the range, or at the end of what was gathered from disk.
+    if (disk.end === undefined) return { cursor: 0, keys }
+    return { cursor: this.rememberCursor(last !== undefined && last > disk.end ? last : disk.end), keys }
+  }
+
   private isLive(k: string, now: number): boolean {
     return this.volatile.size === 0 || !isExpired(this.map.get(k)!, now)
   }
 
   private expire(k: string, rec: Rec): void {
+    // Not logged (replay drops expired keys anyway), but the store must learn of it: the flush
+    // writes a tombstone, and until then the key is known deleted, never read back from disk.
+    this.forget(k)
     this.remove(k, rec)
     this.stats.expiredKeys++
+  }
+
+  /** Records, for the store, that `k` no longer exists. */
+  private forget(k: string): void {
+    const dirty = this.dirty
+    if (dirty === undefined) return
+    dirty.push(k)
+    this.deleted.add(k)
   }
 
   private remove(k: string, rec: Rec): void {

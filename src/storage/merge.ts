@@ -22,6 +22,8 @@ export interface MergeOptions {
   readonly now: number
   /** Keeps expired puts as they are (a reader that applies expiry itself); default false. */
   readonly keepExpired?: boolean
+  /** Told of each winning put that expiry removes from the output (dropped or made a tombstone). */
+  readonly onExpired?: (entry: SegmentEntry) => void
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -101,6 +103,7 @@ function resolve(winner: SegmentEntry, options: MergeOptions): SegmentEntry | un
   if (winner.kind === 'delete') return options.dropTombstones ? undefined : winner
   const expired = !options.keepExpired && winner.expiresAt !== 0 && options.now > winner.expiresAt
   if (!expired) return winner
+  options.onExpired?.(winner)
   if (options.dropTombstones) return undefined
   return { key: winner.key, seq: winner.seq, kind: 'delete', type: winner.type, expiresAt: 0, value: EMPTY }
 }

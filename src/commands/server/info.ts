@@ -97,6 +97,11 @@ const memory: Section = (ctx) => {
     // The parts maxmemory will bound (docs/storage.md, "Memory budget").
     `wtr_resident_records_bytes:${st.residentBytes}`,
     `wtr_store_memory_bytes:${st.storeMemoryBytes}`,
+    `wtr_resident_keys:${st.residentKeys}`,
+    `wtr_disk_only_keys:${st.diskOnlyKeys}`,
+    // Redis's evicted_keys counts keys lost to eviction, which never happens here (it stays 0).
+    `wtr_evicted_to_disk_keys:${st.evictedToDisk}`,
+    `wtr_disk_reads:${st.diskReads}`,
   ]
 }
 

@@ -1,0 +1,63 @@
+// The eviction policy as a pure function: when it evicts, how much, and when it asks for a flush.
+
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, planEviction } from '../../src/storage/eviction-policy.js'
+
+const MB = 1024 * 1024
+
+describe('planEviction', () => {
+  it('does nothing without maxmemory', () => {
+    expect(planEviction({ maxmemory: 0, residentBytes: 10 * MB, storeBytes: MB, dirtyBytes: 10 * MB, flushRunning: false })).to.deep.equal({
+      evictBytes: 0,
+      flush: false,
+    })
+  })
+
+  it('leaves memory alone below the high mark', () => {
+    const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 80 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
+    expect(plan).to.deep.equal({ evictBytes: 0, flush: false })
+  })
+
+  it('frees memory down to the low mark once above the high mark', () => {
+    const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 90 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
+    expect(plan.evictBytes).to.equal(95 * MB - 100 * MB * LOW_MARK)
+    expect(plan.flush).to.equal(false)
+  })
+
+  it('asks for a flush when changed records pass their share, unless one is running', () => {
+    const figures = { maxmemory: 100 * MB, residentBytes: 50 * MB, storeBytes: 0, dirtyBytes: 30 * MB, flushRunning: false }
+    expect(planEviction(figures).flush).to.equal(true)
+    expect(planEviction({ ...figures, flushRunning: true }).flush).to.equal(false)
+    expect(planEviction({ ...figures, dirtyBytes: 20 * MB }).flush).to.equal(false)
+  })
+
+  it('asks for a flush when changed records stand between eviction and the low mark', () => {
+    // 15 MB must go, but only 10 MB of the records are clean.
+    const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 20 * MB, storeBytes: 75 * MB, dirtyBytes: 10 * MB, flushRunning: false })
+    expect(plan.evictBytes).to.be.greaterThan(0)
+    expect(plan.flush).to.equal(true)
+  })
+
+  it('never plans to free more than is used, and evicts exactly when above the high mark', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 2000 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.boolean(),
+        (max, resident, store, dirtyPercent, flushRunning) => {
+          const dirtyBytes = Math.floor((resident * MB * dirtyPercent) / 100)
+          const figures = { maxmemory: max * MB, residentBytes: resident * MB, storeBytes: store * MB, dirtyBytes, flushRunning }
+          const plan = planEviction(figures)
+          const used = (resident + store) * MB
+          expect(plan.evictBytes > 0).to.equal(used > max * MB * HIGH_MARK)
+          expect(plan.evictBytes).to.be.at.most(used)
+          if (flushRunning) expect(plan.flush).to.equal(false)
+          if (!flushRunning && dirtyBytes > max * MB * DIRTY_SHARE) expect(plan.flush).to.equal(true)
+        },
+      ),
+    )
+  })
+})

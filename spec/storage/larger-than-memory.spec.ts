@@ -1,0 +1,157 @@
+// Data larger than maxmemory, against the real server: most keys are evicted to the store, and
+// every command still sees exactly the data a plain map holds (the model): GET, EXISTS, DBSIZE,
+// KEYS, SCAN and RANDOMKEY, overwrites and deletes of evicted keys, expiry, FLUSHDB; after a
+// clean restart and after SIGKILL, where start-up reads no segment data and counts keys in the
+// background.
+
+import { expect } from 'chai'
+import { Redis } from 'ioredis'
+import { serverPool, type RunningServer } from '../support/server.js'
+
+const pool = serverPool('wtr-ltm-')
+const ARGS = [
+  '--maxmemory', '3mb',
+  '--appendfsync', 'everysec',
+  '--wal-segment-size', '1mb',
+  '--wal-checkpoint-bytes', '1mb',
+]
+const KEYS = 20_000
+const VALUE = 120
+
+const connect = async (server: RunningServer): Promise<Redis> => {
+  const redis = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
+  redis.on('error', () => {})
+  await redis.connect()
+  return redis
+}
+
+const infoField = async (redis: Redis, section: string, name: string): Promise<number> => {
+  const info = await redis.info(section)
+  const m = new RegExp(`^${name}:(-?\\d+)`, 'm').exec(info)
+  if (m === null) throw new Error(`INFO ${section} has no ${name}`)
+  return Number(m[1])
+}
+
+const waitFor = async (what: string, condition: () => Promise<boolean>, ms = 20_000): Promise<void> => {
+  const deadline = Date.now() + ms
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const key = (i: number): string => `k:${String(i).padStart(6, '0')}`
+const value = (i: number, round: number): string => `${round}:${i}:`.padEnd(VALUE, String.fromCharCode(97 + (i % 26)))
+
+/** Every model key has its value, and DBSIZE, KEYS, SCAN and EXISTS agree with the model. */
+const checkAgainst = async (redis: Redis, model: Map<string, string>, deleted: readonly string[]): Promise<void> => {
+  expect(await redis.dbsize()).to.equal(model.size)
+  const names = [...model.keys()]
+  for (let i = 0; i < names.length; i += 500) {
+    const chunk = names.slice(i, i + 500)
+    const got = await redis.mget(...chunk)
+    chunk.forEach((k, j) => {
+      if (got[j] !== model.get(k)) expect.fail(`GET ${k}: ${String(got[j])?.slice(0, 20)} expected ${model.get(k)?.slice(0, 20)}`)
+    })
+  }
+  const gone = deleted.filter((k) => !model.has(k)).slice(0, 300)
+  if (gone.length > 0) expect(await redis.exists(...gone)).to.equal(0)
+  const keys = await redis.keys('k:*')
+  expect(keys.length).to.equal(model.size)
+  expect(new Set(keys)).to.deep.equal(new Set(names))
+  const prefixed = await redis.keys('k:0001*')
+  expect(prefixed.sort()).to.deep.equal(names.filter((k) => k.startsWith('k:0001')).sort())
+  const scanned = new Set<string>()
+  let cursor = '0'
+  do {
+    const [next, batch] = await redis.scan(cursor, 'COUNT', 97)
+    for (const k of batch) scanned.add(k)
+    cursor = next
+  } while (cursor !== '0')
+  expect(scanned.size).to.equal(model.size)
+  for (const k of names) if (!scanned.has(k)) expect.fail(`SCAN missed ${k}`)
+  const random = await redis.randomkey()
+  expect(random !== null && model.has(random)).to.equal(true)
+}
+
+describe('data larger than maxmemory (real server)', function () {
+  this.timeout(120_000)
+
+  it('evicts to the store and keeps every command exact, across restarts and SIGKILL', async () => {
+    const dir = pool.freshDir()
+    let server = await pool.start({ dir, args: ARGS })
+    let redis = await connect(server)
+    const model = new Map<string, string>()
+    try {
+      for (let i = 0; i < KEYS; i += 1000) {
+        const batch: string[] = []
+        for (let j = i; j < i + 1000; j++) {
+          batch.push(key(j), value(j, 0))
+          model.set(key(j), value(j, 0))
+        }
+        await redis.mset(...batch)
+      }
+      await waitFor('keys evicted to the store', async () => (await infoField(redis, 'memory', 'wtr_disk_only_keys')) > KEYS / 2)
+      expect(await infoField(redis, 'memory', 'wtr_resident_keys')).to.be.below(KEYS / 2)
+
+      // Overwrite and delete keys that are (mostly) only on disk; expire some.
+      const deleted: string[] = []
+      for (let i = 0; i < KEYS; i += 7) {
+        await redis.set(key(i), value(i, 1))
+        model.set(key(i), value(i, 1))
+      }
+      for (let i = 3; i < KEYS; i += 11) {
+        expect(await redis.del(key(i))).to.equal(model.delete(key(i)) ? 1 : 0)
+        deleted.push(key(i))
+      }
+      expect(await redis.incr('counter')).to.equal(1)
+      model.set('counter', '1')
+      for (let i = 5; i < 500; i += 50) {
+        expect(await redis.pexpire(key(i), 1)).to.equal(model.delete(key(i)) ? 1 : 0)
+        deleted.push(key(i))
+      }
+      await new Promise((r) => setTimeout(r, 20))
+      // Expired keys count in DBSIZE until reclaimed, as in Redis: reading them reclaims them.
+      for (let i = 5; i < 500; i += 50) expect(await redis.exists(key(i))).to.equal(0)
+      expect(await redis.get('counter')).to.equal('1')
+      model.delete('counter')
+      await redis.del('counter')
+      await checkAgainst(redis, model, deleted)
+
+      // A clean restart reads no segment data: the store is opened, the WAL tail replayed.
+      await redis.quit()
+      await server.stop()
+      server = await pool.start({ dir, args: ARGS })
+      redis = await connect(server)
+      await checkAgainst(redis, model, deleted)
+
+      // SIGKILL under writes: every acknowledged write survives.
+      for (let i = 1; i < KEYS; i += 13) {
+        await redis.set(key(i), value(i, 2))
+        model.set(key(i), value(i, 2))
+      }
+      await redis.quit()
+      await server.kill()
+      server = await pool.start({ dir, args: ARGS })
+      redis = await connect(server)
+      await checkAgainst(redis, model, deleted)
+
+      // FLUSHDB empties the database at once, on disk too, and stays empty after a restart.
+      await redis.flushdb()
+      expect(await redis.dbsize()).to.equal(0)
+      expect(await redis.get(key(2))).to.equal(null)
+      expect(await redis.keys('*')).to.deep.equal([])
+      await redis.set('after', 'flush')
+      await redis.quit()
+      await server.kill()
+      server = await pool.start({ dir, args: ARGS })
+      redis = await connect(server)
+      expect(await redis.dbsize()).to.equal(1)
+      expect(await redis.get(key(2))).to.equal(null)
+      expect(await redis.get('after')).to.equal('flush')
+    } finally {
+      redis.disconnect()
+      await server.stop()
+    }
+  })
+})

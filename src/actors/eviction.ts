@@ -1,0 +1,69 @@
+// The eviction actor: keeps the resident set within maxmemory. Every tick it measures memory,
+// asks the pure policy (storage/eviction-policy.ts) what to do, asks for a flush when changed
+// records crowd memory, and drops sampled clean records, which stay readable from the store.
+// Unlike Redis's maxmemory policies, nothing is lost and no write is refused: evicted keys are
+// read back from disk when a command needs them.
+
+import * as Effect from 'effect/Effect'
+import type * as Scope from 'effect/Scope'
+import type { ServerRuntime } from './server.js'
+import { planEviction } from '../storage/eviction-policy.js'
+
+const TICK_MS = 100
+/** Sampled records per tick at most, so one tick never stalls the event loop for long. */
+const MAX_SAMPLES_PER_TICK = 50_000
+
+export interface EvictionStats {
+  evictedKeys: number
+  evictedBytes: number
+  flushesRequested: number
+}
+
+export const evictOnce = (runtime: ServerRuntime): void => {
+  const store = runtime.store
+  const checkpointer = runtime.checkpointer
+  if (store === undefined || checkpointer === undefined) return
+  const maxmemory = runtime.config.number('maxmemory')
+  if (maxmemory <= 0) return
+  let residentBytes = 0
+  let residentKeys = 0
+  let dirtyEntries = 0
+  for (const db of runtime.databases) {
+    if (db.residentCount === 0) continue
+    residentBytes += db.residentBytes
+    residentKeys += db.residentCount
+    dirtyEntries += db.dirtyLength
+  }
+  const recordBytes = residentKeys === 0 ? 0 : residentBytes / residentKeys
+  const plan = planEviction({
+    maxmemory,
+    residentBytes,
+    storeBytes: store.residentBytes,
+    dirtyBytes: Math.min(residentBytes, dirtyEntries * recordBytes),
+    flushRunning: checkpointer.inProgress,
+  })
+  const stats = runtime.eviction
+  if (plan.flush) {
+    stats.flushesRequested++
+    runtime.requestCheckpoint()
+  }
+  if (plan.evictBytes <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
+  // Spread over the databases by their share of resident records.
+  const samples = Math.min(MAX_SAMPLES_PER_TICK, Math.ceil((plan.evictBytes / recordBytes) * 1.2))
+  for (const db of runtime.databases) {
+    const share = db.residentCount / residentKeys
+    if (share === 0) continue
+    const before = db.residentCount
+    stats.evictedBytes += db.evictSample(Math.ceil(samples * share))
+    stats.evictedKeys += before - db.residentCount
+  }
+}
+
+/** Forks the eviction tick into the current scope; it stops when the scope closes. */
+export const runEvictionActor = (runtime: ServerRuntime): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.sync(() => evictOnce(runtime)).pipe(
+    Effect.zipRight(Effect.sleep(TICK_MS)),
+    Effect.forever,
+    Effect.forkScoped,
+    Effect.asVoid,
+  )

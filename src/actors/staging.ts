@@ -1,0 +1,247 @@
+// Staging: before a command runs, what it reads is made resident. Commands stay synchronous
+// over the resident set (the memory keyspace); a database whose keys are partly on disk has them
+// read back first, here, asynchronously.
+//
+// - Keyed commands: each key named by the command table's key positions that the resident set
+//   does not know (MemoryKeyspace.known) and that a segment's bloom filter may hold is read from
+//   the store and installed as a clean record. The command then runs in the same callback, so
+//   nothing is evicted in between.
+// - Keyspace-wide commands: KEYS gathers every disk key its pattern's range holds, SCAN the next
+//   COUNT disk keys after its cursor, RANDOMKEY one disk key from a random point; the command
+//   merges them with the resident keys (MemoryKeyspace.attachDiskKeys). DBSIZE and INFO wait
+//   for the start-up count of the keys on disk.
+// - A database whose keys are all resident (complete) needs none of this: staging returns at
+//   once, and the batch runs synchronously, as it would without a store.
+
+import type { CommandSpec } from '../commands/spec.js'
+import type { DiskKeys, MemoryKeyspace } from '../storage/memory-keyspace.js'
+import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix, type LsmStore } from '../storage/lsm-store.js'
+import { literalPrefix } from '../storage/glob.js'
+import { is, parseInteger } from '../commands/args.js'
+import { parseCursor } from '../commands/generic/scan.js'
+
+/** What staging found for the command about to run: disk keys for a keyspace-wide command. */
+export interface Staged {
+  readonly db: MemoryKeyspace
+  readonly keys: DiskKeys
+}
+
+const SCAN_DEFAULT_COUNT = 10
+const ZERO = Buffer.from([0])
+
+export class Stager {
+  private readonly specs = new Map<string, CommandSpec>()
+  /** Keys read back from the store. */
+  reads = 0
+  /**
+   * Keyspace-wide gatherings in flight. Eviction waits while there is one: a key resident when
+   * the gathering passed it, then flushed and evicted before the command runs, would be missed.
+   */
+  gathering = 0
+  /** Settles once the start-up count of the keys on disk is done. */
+  counted: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly databases: readonly MemoryKeyspace[],
+    private readonly store: LsmStore,
+    specs: readonly CommandSpec[],
+    private readonly now: () => number,
+  ) {
+    for (const spec of specs) this.specs.set(spec.name, spec)
+  }
+
+  /**
+   * Makes what `argv` reads (in database `db`) resident. Undefined when it already is;
+   * otherwise a promise of what the command needs besides (disk keys for keyspace-wide ones).
+   */
+  stage(db: MemoryKeyspace, argv: Buffer[]): Promise<Staged | undefined> | undefined {
+    const name = argv[0]
+    // COPY ... DB n reaches another database, which may be partly on disk.
+    if (db.complete && (name === undefined || name.length !== 4 || !is(name, 'copy'))) return undefined
+    const spec = this.resolve(argv)
+    if (spec === undefined) return undefined
+    if (spec.arity >= 0 ? argv.length !== spec.arity : argv.length < -spec.arity) return undefined
+    switch (spec.name) {
+      case 'keys':
+        return db.complete ? undefined : this.gather(db, literalPrefix(argv[1]!), undefined, Infinity)
+      case 'scan':
+        return db.complete ? undefined : this.stageScan(db, argv)
+      case 'randomkey':
+        return db.complete ? undefined : this.stageRandomKey(db)
+      case 'dbsize':
+      case 'info':
+        return this.databases.some((d) => d.counting) ? this.counted.then(() => undefined) : undefined
+      case 'copy':
+        return this.stageKeys(db, argv, spec, this.copyTarget(db, argv))
+      default:
+        return this.stageKeys(db, argv, spec, db)
+    }
+  }
+
+  /** Counts each partly-on-disk database's keys on disk, in the background. */
+  countDiskKeys(): Promise<void> {
+    const count = (async () => {
+      for (let n = 0; n < this.databases.length; n++) {
+        const db = this.databases[n]!
+        if (!db.counting) continue
+        const gen = db.generation
+        const prefix = storeKeyPrefix(n, gen)
+        for await (const entry of this.store.scanLive(prefix, prefixEnd(prefix), { now: this.now(), includeExpired: true })) {
+          // A FLUSHDB meanwhile started a new generation and ended the count.
+          if (db.generation !== gen || !db.counting) break
+          db.countDiskKey(entry.key.toString('latin1', prefix.length))
+        }
+        if (db.generation === gen) db.endCount()
+      }
+    })()
+    // A count that fails (a damaged block) leaves the databases it did not finish with the keys
+    // counted so far, and DBSIZE stops waiting; the failure is the caller's to report.
+    this.counted = count.catch(() => {
+      for (const db of this.databases) if (db.counting) db.endCount()
+    })
+    return count
+  }
+
+  private resolve(argv: Buffer[]): CommandSpec | undefined {
+    const spec = this.specs.get(argv[0]!.toString('latin1').toLowerCase())
+    if (spec?.subcommands === undefined || argv.length < 2) return spec
+    const sub = `${spec.name}|${argv[1]!.toString('latin1').toLowerCase()}`
+    return spec.subcommands.find((s) => s.name === sub)
+  }
+
+  private copyTarget(db: MemoryKeyspace, argv: Buffer[]): MemoryKeyspace {
+    for (let i = 3; i + 1 < argv.length; i++) {
+      if (!is(argv[i]!, 'db')) continue
+      const n = parseInteger(argv[i + 1]!)
+      if (n !== null && n >= 0 && n < this.databases.length) return this.databases[n]!
+    }
+    return db
+  }
+
+  private stageKeys(
+    db: MemoryKeyspace,
+    argv: Buffer[],
+    spec: CommandSpec,
+    destination: MemoryKeyspace,
+  ): Promise<undefined> | undefined {
+    const { first, last, step } = spec.keys
+    if (step <= 0 || first <= 0 || first >= argv.length) return undefined
+    const end = last < 0 ? argv.length + last : Math.min(last, argv.length - 1)
+    /** Keys read and found absent on disk: ready, as the resident set cannot have dropped them. */
+    let absent: Set<Buffer> | undefined
+    const reads = (): Promise<void>[] | undefined => {
+      let found: Promise<void>[] | undefined
+      for (let i = first; i <= end; i += step) {
+        const key = argv[i]!
+        if (absent?.has(key)) continue
+        // COPY's destination (its second key) lives in the database its DB option names.
+        const target = i === first + step && destination !== db ? destination : db
+        const read = this.read(target, key)
+        if (read === undefined) continue
+        ;(found ??= []).push(
+          read.then((install) => {
+            if (install === undefined) (absent ??= new Set()).add(key)
+            else installs.push(install)
+          }),
+        )
+      }
+      return found
+    }
+    const installs: (() => void)[] = []
+    let pending = reads()
+    if (pending === undefined) return undefined
+    // The reads finish at different times, and an eviction tick may run between them and drop a
+    // key installed, or resident, before: the keys are installed together once every read is
+    // done, and checked again; the command runs right after the check, in the same callback.
+    return (async () => {
+      while (pending !== undefined) {
+        await Promise.all(pending)
+        for (const install of installs) install()
+        installs.length = 0
+        pending = reads()
+      }
+      return undefined
+    })()
+  }
+
+  /**
+   * Reads one key back from disk unless the resident set decides it or no segment may hold it;
+   * resolves to the step that installs it.
+   */
+  private read(db: MemoryKeyspace, key: Buffer): Promise<(() => void) | undefined> | undefined {
+    if (db.complete) return undefined
+    const k = key.toString('latin1')
+    if (db.known(k)) return undefined
+    const gen = db.generation
+    const storeKey = encodeStoreKey(db.db, gen, k)
+    if (!this.store.mayContain(storeKey)) return undefined
+    this.reads++
+    return this.store.lookup(storeKey).then((entry) => {
+      if (entry?.kind !== 'put') return undefined
+      // Copied: the entry is a view into a cached block.
+      const data = Buffer.from(entry.value)
+      const expiresAt = entry.expiresAt
+      return () => {
+        if (db.generation === gen) db.install(key, { type: 'string', data }, expiresAt)
+      }
+    })
+  }
+
+  private stageScan(db: MemoryKeyspace, argv: Buffer[]): Promise<Staged> | undefined {
+    const cursor = parseCursor(argv[1]!)
+    if (cursor === null) return undefined
+    const position = db.scanResumesAfter(Number(cursor))
+    if (position === undefined) return undefined
+    let count = SCAN_DEFAULT_COUNT
+    let prefix: Buffer = Buffer.alloc(0)
+    for (let i = 2; i + 1 < argv.length; i += 2) {
+      if (is(argv[i]!, 'count')) count = Math.max(1, parseInteger(argv[i + 1]!) ?? SCAN_DEFAULT_COUNT)
+      else if (is(argv[i]!, 'match')) prefix = literalPrefix(argv[i + 1]!)
+    }
+    const after = position.after === undefined ? undefined : Buffer.from(position.after, 'latin1')
+    return this.gather(db, prefix, after, count)
+  }
+
+  private stageRandomKey(db: MemoryKeyspace): Promise<Staged> | undefined {
+    if (db.size === 0) return undefined
+    const start = Buffer.from([Math.floor(Math.random() * 256), Math.floor(Math.random() * 256)])
+    return this.gather(db, Buffer.alloc(0), start, 1).then((found) =>
+      found.keys.keys.length > 0 ? found : this.gather(db, Buffer.alloc(0), undefined, 1),
+    )
+  }
+
+  /**
+   * Up to `limit` live disk keys of `db` that start with `prefix`, after `after` when given.
+   * `end` in the result is the last key gathered when the limit cut the gathering short.
+   */
+  private async gather(db: MemoryKeyspace, prefix: Buffer, after: Buffer | undefined, limit: number): Promise<Staged> {
+    const gen = db.generation
+    const dbPrefix = storeKeyPrefix(db.db, gen)
+    const rangeStart = Buffer.concat([dbPrefix, prefix])
+    const from = after === undefined ? rangeStart : Buffer.concat([dbPrefix, after, ZERO])
+    const to = prefixEnd(rangeStart)
+    const keys: string[] = []
+    const expiresAt: number[] = []
+    let end: string | undefined
+    this.gathering++
+    try {
+      if (to === undefined || Buffer.compare(from, to) < 0) {
+        const start = Buffer.compare(from, rangeStart) < 0 ? rangeStart : from
+        for await (const entry of this.store.scanLive(start, to, { now: this.now() })) {
+          const decoded = decodeStoreKey(entry.key)
+          if (decoded === undefined) continue
+          const k = decoded.key.toString('latin1')
+          keys.push(k)
+          expiresAt.push(entry.expiresAt)
+          if (keys.length >= limit) {
+            end = k
+            break
+          }
+        }
+      }
+    } finally {
+      this.gathering--
+    }
+    return { db, keys: { keys, expiresAt, end } }
+  }
+}

@@ -1,0 +1,40 @@
+// Which part of the resident set goes to disk, as a pure function of the memory figures, so it
+// is specified without I/O. maxmemory bounds the resident records plus what the store holds in
+// memory (block cache, indexes, bloom filters). Above the high mark, clean records are dropped
+// from memory (they stay in the store) down to the low mark. Changed records cannot be dropped
+// until a flush has written them, so a flush is asked for once they take a large share.
+
+/** Eviction starts above this share of maxmemory... */
+export const HIGH_MARK = 0.9
+/** ...and frees memory down to this share. */
+export const LOW_MARK = 0.8
+/** Changed records past this share of maxmemory ask for a flush. */
+export const DIRTY_SHARE = 0.25
+
+export interface MemoryFigures {
+  /** 0: no limit. */
+  readonly maxmemory: number
+  readonly residentBytes: number
+  readonly storeBytes: number
+  /** Estimated bytes of the records changed since the last flush. */
+  readonly dirtyBytes: number
+  readonly flushRunning: boolean
+}
+
+export interface EvictionPlan {
+  /** Bytes of clean records to drop from memory. */
+  readonly evictBytes: number
+  /** Start a flush (checkpoint) so changed records become clean. */
+  readonly flush: boolean
+}
+
+export const planEviction = (m: MemoryFigures): EvictionPlan => {
+  if (m.maxmemory <= 0) return { evictBytes: 0, flush: false }
+  const used = m.residentBytes + m.storeBytes
+  const over = used > m.maxmemory * HIGH_MARK
+  const evictBytes = over ? Math.ceil(used - m.maxmemory * LOW_MARK) : 0
+  // What eviction cannot reach: the changed records stand between it and the low mark.
+  const blocked = over && m.residentBytes - m.dirtyBytes < evictBytes
+  const flush = !m.flushRunning && (m.dirtyBytes > m.maxmemory * DIRTY_SHARE || (blocked && m.dirtyBytes > 0))
+  return { evictBytes, flush }
+}
