@@ -1,6 +1,6 @@
 // The eviction actor: keeps the resident set within maxmemory. Every tick it measures memory,
 // asks the pure policy (storage/eviction-policy.ts) what to do, asks for a flush when changed
-// records crowd memory, and drops sampled clean records, which stay readable from the store.
+// records crowd memory, and drops clean records (coldest first), which stay readable from the store.
 // Unlike Redis's maxmemory policies, nothing is lost and no write is refused: evicted keys are
 // read back from disk when a command needs them.
 
@@ -10,8 +10,8 @@ import type { ServerRuntime } from './server.js'
 import { planEviction } from '../storage/eviction-policy.js'
 
 const TICK_MS = 100
-/** Sampled records per tick at most, so one tick never stalls the event loop for long. */
-const MAX_SAMPLES_PER_TICK = 50_000
+/** Records looked at per tick at most, so one tick never stalls the event loop for long. */
+const MAX_VISITS_PER_TICK = 100_000
 
 export interface EvictionStats {
   evictedKeys: number
@@ -49,12 +49,11 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   }
   if (plan.evictBytes <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
   // Spread over the databases by their share of resident records.
-  const samples = Math.min(MAX_SAMPLES_PER_TICK, Math.ceil((plan.evictBytes / recordBytes) * 1.2))
   for (const db of runtime.databases) {
     const share = db.residentCount / residentKeys
     if (share === 0) continue
     const before = db.residentCount
-    stats.evictedBytes += db.evictSample(Math.ceil(samples * share))
+    stats.evictedBytes += db.evict(Math.ceil(plan.evictBytes * share), Math.ceil(MAX_VISITS_PER_TICK * share))
     stats.evictedKeys += before - db.residentCount
   }
 }

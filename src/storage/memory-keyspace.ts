@@ -133,6 +133,9 @@ export class MemoryKeyspace implements Keyspace {
   private countedUpTo: string | undefined = undefined
   /** What flushes in flight took: not on disk yet, so neither evictable nor readable from disk. */
   private readonly flushing = new Map<TakenDirty, Set<string>>()
+  /** Where eviction's sweep over the map stands, and when the sweep began. */
+  private evictCursor: Iterator<[string, Rec]> | undefined
+  private sweepStartedAt = 0
   /** Disk keys gathered for the keyspace-wide command about to run. */
   private diskKeys: DiskKeys | undefined
 
@@ -239,22 +242,33 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   /**
-   * Drops up to `tries` randomly sampled clean records from memory (they stay in the store),
-   * as Redis samples for eviction. Returns the bytes freed. Changed records are never dropped:
+   * Drops clean records from memory until `bytes` are freed or `maxVisits` records were looked
+   * at (they stay in the store); returns the bytes freed. Changed records are never dropped:
    * they exist nowhere else until a flush has installed them. Nothing is dropped while the disk
    * keys are counted (the count would miss a key evicted ahead of it).
+   *
+   * The order is CLOCK over the map's insertion order: a persistent cursor sweeps the records,
+   * sparing those accessed since the sweep began (a second chance), so cold records go first,
+   * as with LRU. Records inserted together go together, which also returns whole allocation
+   * slabs of their values to the allocator, where random sampling would leave every slab pinned
+   * by a few survivors.
    */
-  evictSample(tries: number): number {
+  evict(bytes: number, maxVisits: number): number {
     const dirty = this.dirty
     if (dirty === undefined || this.countedUpTo !== undefined) return 0
-    let freed = 0
-    const index = this.index
     const changed = new Set(dirty)
     for (const taken of this.flushing.keys()) for (const k of taken.keys) changed.add(k)
-    for (let n = 0; n < tries && index.size > 0; n++) {
-      const k = index.at(Math.floor(Math.random() * index.size))!
-      if (changed.has(k)) continue
-      const rec = this.map.get(k)!
+    let freed = 0
+    for (let n = 0; n < maxVisits && freed < bytes && this.map.size > 0; n++) {
+      let r = this.evictCursor?.next()
+      if (r === undefined || r.done) {
+        this.evictCursor = this.map.entries()
+        this.sweepStartedAt = this.clock()
+        r = this.evictCursor.next()
+        if (r.done) break
+      }
+      const [k, rec] = r.value
+      if (changed.has(k) || rec.accessedAt > this.sweepStartedAt) continue
       freed += recordBytes(k, rec)
       this.remove(k, rec)
       this.diskOnly++
@@ -268,7 +282,7 @@ export class MemoryKeyspace implements Keyspace {
     return this.dirty === undefined ? 0 : new Set(this.dirty).size
   }
 
-  /** Entries in the changed-keys list (with repeats): what evictSample has to look through. */
+  /** Entries in the changed-keys list (with repeats): what evict has to look through. */
   get dirtyLength(): number {
     return this.dirty?.length ?? 0
   }
@@ -548,6 +562,7 @@ export class MemoryKeyspace implements Keyspace {
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
       log.flush(this, this.tables(), gen)
+      this.evictCursor = undefined
       this.map = new Map()
       this.index = new OrderedIndex()
       this.volatile = new Set()
@@ -609,6 +624,7 @@ export class MemoryKeyspace implements Keyspace {
     this.index = tables.index
     this.volatile = tables.volatile
     this.volatileCursor = undefined
+    this.evictCursor = undefined
     if (this.dirty === undefined) return
     const disk = tables.disk
     const dirty = disk.dirty

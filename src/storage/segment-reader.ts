@@ -5,6 +5,7 @@
 // with a SegmentError naming the file and the block's offset, and leaves other blocks readable.
 // All file access goes through node:fs/promises (the libuv thread pool).
 
+import { readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { crc32c } from '../wal/native-wal.js'
 import type { BlockCache } from './block-cache.js'
@@ -99,6 +100,10 @@ export async function openSegment(path: string, id: number, cache?: BlockCache):
 }
 
 const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
+/** A synchronous point read slower than this waited for the device, not the page cache. */
+const SLOW_SYNC_READ_MS = 2
+/** How long point reads then go through the thread pool. */
+const ASYNC_READS_MS = 10_000
 
 export class SegmentReader {
   /** Reused by get(), whose block search is synchronous. */
@@ -106,6 +111,8 @@ export class SegmentReader {
   /** Block reads in flight, so concurrent lookups of one cold block read it once. */
   private readonly loading = new Map<number, Promise<Buffer>>()
   private closing: Promise<void> | undefined
+  /** Point reads go through the thread pool until then (performance.now() ms); see readBlockSync. */
+  private asyncReadsUntil = 0
 
   constructor(
     private readonly file: FileHandle,
@@ -151,7 +158,32 @@ export class SegmentReader {
         return Promise.reject(error)
       }
     }
+    if (this.loading.get(i) === undefined && performance.now() >= this.asyncReadsUntil) {
+      try {
+        return Promise.resolve(this.findInBlock(this.readBlockSync(i), i, key))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
     return this.loadBlock(i, true).then((block) => this.findInBlock(block, i, key))
+  }
+
+  /**
+   * A point read of one block on the calling thread. From the page cache a pread costs a few
+   * microseconds, several times less than a round trip through the thread pool; a read that had
+   * to wait for the device switches this segment's point reads to the thread pool for a while,
+   * so a cold or slow disk never stalls the event loop twice in a row.
+   */
+  private readBlockSync(i: number): Buffer {
+    const offset = this.index.offsets[i]!
+    const length = this.index.lengths[i]!
+    const buf = Buffer.allocUnsafeSlow(length + BLOCK_CHECKSUM_BYTES)
+    const started = performance.now()
+    const bytesRead = readSync(this.file.fd, buf, 0, buf.length, offset)
+    if (performance.now() - started > SLOW_SYNC_READ_MS) this.asyncReadsUntil = performance.now() + ASYNC_READS_MS
+    const block = this.verifyBlock(i, buf, bytesRead)
+    this.cache?.set(this.id, offset, block)
+    return block
   }
 
   /**
@@ -225,7 +257,6 @@ export class SegmentReader {
   }
 
   private async readBlock(i: number): Promise<Buffer> {
-    const path = this.meta.path
     const offset = this.index.offsets[i]!
     const length = this.index.lengths[i]!
     // Not from the shared pool: a cached block must not keep a pool slab of unrelated bytes alive.
@@ -233,6 +264,14 @@ export class SegmentReader {
     const { bytesRead } = await this.file.read(buf, 0, buf.length, offset).catch((error: unknown) => {
       throw this.closing !== undefined ? this.closedError() : error
     })
+    return this.verifyBlock(i, buf, bytesRead)
+  }
+
+  /** The block in `buf` (data and checksum, as read) once its length and checksum check out. */
+  private verifyBlock(i: number, buf: Buffer, bytesRead: number): Buffer {
+    const path = this.meta.path
+    const offset = this.index.offsets[i]!
+    const length = this.index.lengths[i]!
     if (bytesRead !== buf.length) {
       throw new SegmentError(`segment ${path}: block ${i} at offset ${offset} is cut short (${bytesRead} of ${buf.length} bytes)`, 'ECORRUPT', path, offset)
     }
