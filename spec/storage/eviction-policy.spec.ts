@@ -10,18 +10,20 @@ describe('planEviction', () => {
   it('does nothing without maxmemory', () => {
     expect(planEviction({ maxmemory: 0, residentBytes: 10 * MB, storeBytes: MB, dirtyBytes: 10 * MB, flushRunning: false })).to.deep.equal({
       evictBytes: 0,
+      evictShare: 0,
       flush: false,
     })
   })
 
   it('leaves memory alone below the high mark', () => {
     const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 80 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
-    expect(plan).to.deep.equal({ evictBytes: 0, flush: false })
+    expect(plan).to.deep.equal({ evictBytes: 0, evictShare: 0, flush: false })
   })
 
   it('frees memory down to the low mark once above the high mark', () => {
     const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 90 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
     expect(plan.evictBytes).to.equal(95 * MB - 100 * MB * LOW_MARK)
+    expect(plan.evictShare).to.be.closeTo(15 / 90, 1e-9)
     expect(plan.flush).to.equal(false)
   })
 

@@ -193,7 +193,9 @@ describe('LsmStore point reads and the resident set', function () {
               if (ks!.delete(b(o.key))) changed.add(o.key)
             } else if (o.op === 'install') ks!.install(b(o.key), { type: 'string', data: b(o.value) }, 0)
             else if (o.op === 'clean') {
-              ks!.flushInstalled(ks!.takeDirty())
+              const taken = ks!.takeDirty()
+              for (const k of taken.keys) ks!.readForFlush(k, taken)
+              ks!.flushInstalled(taken)
               changed.clear()
             } else if (o.op === 'evict') {
               const before = new Set([...ks!.keys()].map((k) => k.toString('latin1')))

@@ -137,7 +137,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   stage(argv: Buffer[]): PromiseLike<void> | undefined {
     const stager = this.server.stager
-    if (stager === undefined) return undefined
+    // While every database is complete (the data fits in memory), no command needs staging.
+    if (stager === undefined || this.server.incomplete.count === 0) return undefined
     const pending = stager.stage(this.server.databases[this.session.dbIndex]!, argv)
     if (pending === undefined) return undefined
     return pending.then((staged) => {

@@ -9,9 +9,11 @@ import type * as Scope from 'effect/Scope'
 import type { ServerRuntime } from './server.js'
 import { planEviction } from '../storage/eviction-policy.js'
 
-const TICK_MS = 100
-/** Records looked at per tick at most, so one tick never stalls the event loop for long. */
-const MAX_VISITS_PER_TICK = 100_000
+const TICK_MS = 25
+/** Time one tick may spend evicting, so it never stalls the event loop for long. */
+const TICK_BUDGET_MS = 3
+/** Records looked at between two looks at the clock. */
+const VISITS_PER_STEP = 1000
 
 export interface EvictionStats {
   evictedKeys: number
@@ -47,13 +49,19 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     stats.flushesRequested++
     runtime.requestCheckpoint()
   }
-  if (plan.evictBytes <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
-  // Spread over the databases by their share of resident records.
+  if (plan.evictShare <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
+  // Each database gives up the same share of its resident records, in steps, within the budget.
+  const deadline = performance.now() + TICK_BUDGET_MS
   for (const db of runtime.databases) {
-    const share = db.residentCount / residentKeys
-    if (share === 0) continue
+    if (db.residentCount === 0) continue
+    let target = Math.ceil(plan.evictShare * db.residentBytes)
     const before = db.residentCount
-    stats.evictedBytes += db.evict(Math.ceil(plan.evictBytes * share), Math.ceil(MAX_VISITS_PER_TICK * share))
+    while (target > 0 && db.residentCount > 0 && performance.now() < deadline) {
+      const freed = db.evict(target, VISITS_PER_STEP)
+      stats.evictedBytes += freed
+      target -= freed
+      if (freed === 0 && db.dirtyLength >= db.residentCount) break
+    }
     stats.evictedKeys += before - db.residentCount
   }
 }

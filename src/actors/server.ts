@@ -52,6 +52,8 @@ export const newServerStats = (startedAt = Date.now()): ServerStats => ({
 export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly config: RuntimeConfig
   readonly databases: readonly MemoryKeyspace[]
+  /** How many databases are not complete (some keys only on disk); staging is skipped at 0. */
+  readonly incomplete = { count: 0 }
   readonly stats: ServerStats = newServerStats()
   readonly runId = randomBytes(20).toString('hex')
   readonly version = VERSION
@@ -95,7 +97,14 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     this.databases = Array.from(
       { length: this.config.number('databases') },
       (_, db) =>
-        new MemoryKeyspace({ clock, stats: this.stats, db, log: this.journal, trackDirty: this.config.boolean('appendonly') }),
+        new MemoryKeyspace({
+          clock,
+          stats: this.stats,
+          db,
+          log: this.journal,
+          trackDirty: this.config.boolean('appendonly'),
+          incomplete: this.incomplete,
+        }),
     )
     this.commands = new Map(commandSpecs.map((s) => [s.name, s]))
     this.dispatch = makeDispatch(commandSpecs, {

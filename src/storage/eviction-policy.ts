@@ -22,19 +22,21 @@ export interface MemoryFigures {
 }
 
 export interface EvictionPlan {
-  /** Bytes of clean records to drop from memory. */
+  /** Bytes of clean records to drop from memory; evictShare is the same as a share of them. */
   readonly evictBytes: number
+  readonly evictShare: number
   /** Start a flush (checkpoint) so changed records become clean. */
   readonly flush: boolean
 }
 
 export const planEviction = (m: MemoryFigures): EvictionPlan => {
-  if (m.maxmemory <= 0) return { evictBytes: 0, flush: false }
+  if (m.maxmemory <= 0) return { evictBytes: 0, evictShare: 0, flush: false }
   const used = m.residentBytes + m.storeBytes
   const over = used > m.maxmemory * HIGH_MARK
   const evictBytes = over ? Math.ceil(used - m.maxmemory * LOW_MARK) : 0
   // What eviction cannot reach: the changed records stand between it and the low mark.
   const blocked = over && m.residentBytes - m.dirtyBytes < evictBytes
   const flush = !m.flushRunning && (m.dirtyBytes > m.maxmemory * DIRTY_SHARE || (blocked && m.dirtyBytes > 0))
-  return { evictBytes, flush }
+  const evictShare = m.residentBytes <= 0 ? 0 : Math.min(1, evictBytes / m.residentBytes)
+  return { evictBytes, evictShare, flush }
 }

@@ -84,13 +84,18 @@ export interface FlushSource {
   returnDirty(taken: TakenDirty): void
   /** The flush is installed: what it wrote is on disk. */
   flushInstalled(taken: TakenDirty): void
-  /** The stored record for a latin1 key, expired or not, undefined when deleted. */
-  peekStored(k: string): { readonly value: Value; readonly expiresAt: number } | undefined
+  /**
+   * The record to write for a latin1 key, expired or not (undefined when deleted), which the
+   * source notes as written by this flush: it becomes clean when the flush is installed.
+   */
+  readForFlush(k: string, taken: TakenDirty): { readonly value: Value; readonly expiresAt: number } | undefined
 }
 
 export interface TakenDirty {
   readonly keys: Set<string>
   readonly gen: number
+  /** Tells this flush's records from those of other flushes. */
+  readonly id: number
 }
 
 const segmentFile = (id: number): string => `${String(id).padStart(12, '0')}${SEGMENT_SUFFIX}`
@@ -401,13 +406,14 @@ export class LsmStore {
     let n = 0
     for (let db = 0; db < databases.length; db++) {
       const keyspace = databases[db]!
-      const { keys, gen } = taken[db]!
+      const t = taken[db]!
+      const { keys, gen } = t
       for await (const k of sortedInSlices(keys)) {
         if (++n % FLUSH_SLICE === 0) await turn()
         // A FLUSHDB since the keys were taken started a new generation: the record found now
         // belongs to it (and is changed in it, so the next flush writes it there); written under
         // the old generation, it is dead on arrival, which is harmless.
-        const rec = keyspace.peekStored(k)
+        const rec = keyspace.readForFlush(k, t)
         const key = encodeStoreKey(db, gen, k)
         yield rec === undefined
           ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }

@@ -85,12 +85,21 @@ const RESIDENT_SAMPLE = 128
  * accessedAt is updated in place.
  */
 class Rec implements Entry {
+  /**
+   * Whether the store holds this very record: CLEAN once a flush that wrote it is installed (or
+   * it was read from the store), the id of the flush writing it meanwhile, 0 while only memory
+   * has it. Only CLEAN records may be evicted. A change stores a new Rec, which starts at 0.
+   */
+  stored = 0
+
   constructor(
     readonly value: Value,
     readonly expiresAt: number,
     public accessedAt: number,
   ) {}
 }
+
+const CLEAN = -1
 
 /** SCAN cursors remembered (cursor id -> last key returned); the oldest is forgotten first. */
 const SCAN_CURSORS = 65_536
@@ -128,18 +137,31 @@ export class MemoryKeyspace implements Keyspace {
   private gen = 0
   /** See DiskState. A keyspace that no store backs is always complete. */
   private completeFlag = true
+  /** Shared by a server's databases: how many are not complete (staging is skipped at 0). */
+  private readonly incomplete: { count: number }
   private diskOnly = 0
   private deleted = new Set<string>()
   private countedUpTo: string | undefined = undefined
-  /** What flushes in flight took: not on disk yet, so neither evictable nor readable from disk. */
+  /** The deleted sets of flushes in flight: those keys stay known until the flush is installed. */
   private readonly flushing = new Map<TakenDirty, Set<string>>()
+  /** Flushes started, for the ids records carry while one writes them. */
+  private flushes = 0
   /** Where eviction's sweep over the map stands, and when the sweep began. */
   private evictCursor: Iterator<[string, Rec]> | undefined
   private sweepStartedAt = 0
   /** Disk keys gathered for the keyspace-wide command about to run. */
   private diskKeys: DiskKeys | undefined
 
-  constructor(options: { clock: Clock; stats: KeyspaceStats; db?: number; log?: MutationLog; trackDirty?: boolean }) {
+  constructor(options: {
+    clock: Clock
+    stats: KeyspaceStats
+    db?: number
+    log?: MutationLog
+    trackDirty?: boolean
+    /** Shared by the databases of one server: how many are not complete. */
+    incomplete?: { count: number }
+  }) {
+    this.incomplete = options.incomplete ?? { count: 0 }
     this.clock = options.clock
     this.stats = options.stats
     this.db = options.db ?? 0
@@ -183,6 +205,12 @@ export class MemoryKeyspace implements Keyspace {
     return this.completeFlag
   }
 
+  private setComplete(complete: boolean): void {
+    if (complete === this.completeFlag) return
+    this.completeFlag = complete
+    this.incomplete.count += complete ? -1 : 1
+  }
+
   /** True while the keys on disk are being counted (DBSIZE waits for the count). */
   get counting(): boolean {
     return this.countedUpTo !== undefined
@@ -207,7 +235,7 @@ export class MemoryKeyspace implements Keyspace {
   attachDisk(gen: number, onDisk: boolean): void {
     this.gen = gen
     if (!onDisk) return
-    this.completeFlag = false
+    this.setComplete(false)
     this.diskOnly = 0
     this.countedUpTo = ''
   }
@@ -230,6 +258,7 @@ export class MemoryKeyspace implements Keyspace {
     const k = key.toString('latin1')
     if (this.known(k)) return
     const rec = new Rec(value, expiresAt, this.clock())
+    rec.stored = CLEAN
     this.map.set(k, rec)
     this.index.add(k)
     if (expiresAt !== 0) this.volatile.add(k)
@@ -254,10 +283,7 @@ export class MemoryKeyspace implements Keyspace {
    * by a few survivors.
    */
   evict(bytes: number, maxVisits: number): number {
-    const dirty = this.dirty
-    if (dirty === undefined || this.countedUpTo !== undefined) return 0
-    const changed = new Set(dirty)
-    for (const taken of this.flushing.keys()) for (const k of taken.keys) changed.add(k)
+    if (this.dirty === undefined || this.countedUpTo !== undefined) return 0
     let freed = 0
     for (let n = 0; n < maxVisits && freed < bytes && this.map.size > 0; n++) {
       let r = this.evictCursor?.next()
@@ -268,11 +294,11 @@ export class MemoryKeyspace implements Keyspace {
         if (r.done) break
       }
       const [k, rec] = r.value
-      if (changed.has(k) || rec.accessedAt > this.sweepStartedAt) continue
+      if (rec.stored !== CLEAN || rec.accessedAt > this.sweepStartedAt) continue
       freed += recordBytes(k, rec)
       this.remove(k, rec)
       this.diskOnly++
-      this.completeFlag = false
+      if (this.completeFlag) this.setComplete(false)
     }
     return freed
   }
@@ -292,7 +318,7 @@ export class MemoryKeyspace implements Keyspace {
    * out). Until flushInstalled or returnDirty, they stay known and unevictable.
    */
   takeDirty(): TakenDirty {
-    const taken: TakenDirty = { keys: new Set(this.dirty), gen: this.gen }
+    const taken: TakenDirty = { keys: new Set(this.dirty), gen: this.gen, id: ++this.flushes }
     if (this.dirty !== undefined) this.dirty = []
     this.flushing.set(taken, this.deleted)
     this.deleted = new Set()
@@ -310,6 +336,18 @@ export class MemoryKeyspace implements Keyspace {
 
   flushInstalled(taken: TakenDirty): void {
     this.flushing.delete(taken)
+    const map = this.map
+    for (const k of taken.keys) {
+      const rec = map.get(k)
+      if (rec !== undefined && rec.stored === taken.id) rec.stored = CLEAN
+    }
+  }
+
+  /** The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. */
+  readForFlush(k: string, taken: TakenDirty): Entry | undefined {
+    const rec = this.map.get(k)
+    if (rec !== undefined && rec.stored !== CLEAN) rec.stored = taken.id
+    return rec
   }
 
   /**
@@ -577,7 +615,7 @@ export class MemoryKeyspace implements Keyspace {
     this.deleted = new Set()
     if (gen > this.gen) {
       this.gen = gen
-      this.completeFlag = true
+      this.setComplete(true)
       this.diskOnly = 0
       this.countedUpTo = undefined
     }
@@ -633,7 +671,7 @@ export class MemoryKeyspace implements Keyspace {
     for (const k of this.deleted) disk.deleted.add(k)
     this.deleted = disk.deleted
     this.gen = disk.gen
-    this.completeFlag = disk.complete
+    this.setComplete(disk.complete)
     this.diskOnly = disk.diskOnly
     this.countedUpTo = disk.countedUpTo
   }
