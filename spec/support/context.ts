@@ -93,6 +93,10 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     requestCheckpoint: () => 'off',
     storage: () => ({
       residentBytes: 0,
+      residentKeys: 0,
+      diskOnlyKeys: 0,
+      evictedToDisk: 0,
+      diskReads: 0,
       dirtyKeys: 0,
       storeMemoryBytes: 0,
       segments: 0,
@@ -100,6 +104,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       flushes: 0,
       compactions: 0,
       compactedBytes: 0,
+      compactionInProgress: false,
     }),
   } as unknown as TestServer & { databases: MemoryKeyspace[]; dispatch: Dispatch }
   server.databases = Array.from(

@@ -204,6 +204,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       flushes: store?.stats.flushes ?? 0,
       compactions: store?.stats.compactions ?? 0,
       compactedBytes: store?.stats.compactedBytes ?? 0,
+      compactionInProgress: store?.compactionRunning ?? false,
     }
   }
 

@@ -189,6 +189,7 @@ export interface StorageStatus {
   readonly flushes: number
   readonly compactions: number
   readonly compactedBytes: number
+  readonly compactionInProgress: boolean
 }
 
 export interface PersistenceStatus {

@@ -365,6 +365,10 @@ export class LsmStore {
     return { installed: true, records, bytes: meta.bytes }
   }
 
+  get compactionRunning(): boolean {
+    return this.compacting !== undefined
+  }
+
   /** Runs compactions until the policy has none left; one at a time. */
   compact(now: () => number): Promise<void> {
     if (this.compacting !== undefined) return this.compacting

@@ -154,6 +154,7 @@ const persistence: Section = (ctx) => {
     `store_flushes:${st.flushes}`,
     `store_compactions:${st.compactions}`,
     `store_compacted_bytes:${st.compactedBytes}`,
+    `store_compaction_in_progress:${st.compactionInProgress ? 1 : 0}`,
   ])
 }
 
