@@ -8,18 +8,13 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { serverPool, startServer, type RunningServer } from '../support/server.js'
 import { segmentFiles, storedRecords } from '../wal/segment-layout.js'
+import { infoField } from '../support/info.js'
 
 const client = async (port: number): Promise<Redis> => {
   const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
   redis.on('error', () => {})
   await redis.connect()
   return redis
-}
-
-const infoField = (info: string, name: string): number => {
-  const m = new RegExp(`^${name}:(-?\\d+)`, 'm').exec(info)
-  if (m === null) throw new Error(`INFO has no ${name}:\n${info}`)
-  return Number(m[1])
 }
 
 const lsns = async (redis: Redis): Promise<{ last: number; synced: number }> => {

@@ -15,6 +15,7 @@ import { basename, join } from 'node:path'
 import { decodeOps } from '../../src/durability/ops.js'
 import { serverPool, startServer, type StartOptions } from '../support/server.js'
 import { RECORD_HEADER_BYTES, segmentFiles, storedRecords, type StoredRecord } from '../wal/segment-layout.js'
+import { infoField, waitFor } from '../support/info.js'
 
 /** Small segments: less to preallocate per start-up, and nothing here needs more room. */
 const SMALL_SEGMENTS = ['--wal-segment-size', '1mb']
@@ -30,20 +31,6 @@ const client = async (port: number): Promise<Redis> => {
 }
 
 const randomInt = (below: number): number => Math.floor(Math.random() * below)
-
-const infoField = (info: string, name: string): number => {
-  const m = new RegExp(`^${name}:(-?\\d+)`, 'm').exec(info)
-  if (m === null) throw new Error(`INFO has no ${name}:\n${info}`)
-  return Number(m[1])
-}
-
-const waitFor = async (what: string, condition: () => Promise<boolean>, ms = 10_000): Promise<void> => {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 /** One SET per round trip, so each acknowledged key is a record of its own. */
 const writeKeys = async (port: number, prefix: string, count: number): Promise<Map<string, string>> => {

@@ -7,6 +7,7 @@
 import { expect } from 'chai'
 import { Redis } from 'ioredis'
 import { serverPool, type RunningServer } from '../support/server.js'
+import { infoField, waitFor } from '../support/info.js'
 
 const pool = serverPool('wtr-ltm-')
 const ARGS = [
@@ -25,20 +26,7 @@ const connect = async (server: RunningServer): Promise<Redis> => {
   return redis
 }
 
-const infoField = async (redis: Redis, section: string, name: string): Promise<number> => {
-  const info = await redis.info(section)
-  const m = new RegExp(`^${name}:(-?\\d+)`, 'm').exec(info)
-  if (m === null) throw new Error(`INFO ${section} has no ${name}`)
-  return Number(m[1])
-}
-
-const waitFor = async (what: string, condition: () => Promise<boolean>, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const infoOf = async (redis: Redis, section: string, name: string): Promise<number> => infoField(await redis.info(section), name)
 
 const key = (i: number): string => `k:${String(i).padStart(6, '0')}`
 const value = (i: number, round: number): string => `${round}:${i}:`.padEnd(VALUE, String.fromCharCode(97 + (i % 26)))
@@ -91,8 +79,8 @@ describe('data larger than maxmemory (real server)', function () {
         }
         await redis.mset(...batch)
       }
-      await waitFor('keys evicted to the store', async () => (await infoField(redis, 'memory', 'wtr_disk_only_keys')) > KEYS / 2)
-      expect(await infoField(redis, 'memory', 'wtr_resident_keys')).to.be.below(KEYS / 2)
+      await waitFor('keys evicted to the store', async () => (await infoOf(redis, 'memory', 'wtr_disk_only_keys')) > KEYS / 2, 20_000)
+      expect(await infoOf(redis, 'memory', 'wtr_resident_keys')).to.be.below(KEYS / 2)
 
       // Overwrite and delete keys that are (mostly) only on disk; expire some.
       const deleted: string[] = []
