@@ -94,7 +94,11 @@ const memory: Section = (ctx) => {
     'mem_allocator:libc',
     'lazyfree_pending_objects:0',
     'lazyfreed_objects:0',
-    // The parts maxmemory will bound (docs/storage.md, "Memory budget").
+    // Where the process's memory is, as Node sees it (the heap's size includes garbage).
+    `wtr_heap_used_bytes:${m.heapUsed}`,
+    `wtr_heap_total_bytes:${m.heapTotal}`,
+    `wtr_external_bytes:${m.external}`,
+    // The parts maxmemory bounds (docs/storage.md, "Memory budget").
     `wtr_resident_records_bytes:${st.residentBytes}`,
     `wtr_store_memory_bytes:${st.storeMemoryBytes}`,
     `wtr_resident_keys:${st.residentKeys}`,
