@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
-import { LsmStore, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/lsm-store.js'
+import { LsmStore } from '../../src/storage/lsm-store.js'
+import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
 import type { CompactionConfig } from '../../src/storage/compaction-policy.js'
 
 const NOW = 1_700_000_000_000

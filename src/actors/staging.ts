@@ -15,7 +15,8 @@
 
 import type { CommandSpec } from '../commands/spec.js'
 import type { DiskKeys, MemoryKeyspace } from '../storage/memory-keyspace.js'
-import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix, type LsmStore } from '../storage/lsm-store.js'
+import { type LsmStore } from '../storage/lsm-store.js'
+import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
 import { literalPrefix } from '../storage/glob.js'
 import { is, parseInteger } from '../commands/args.js'
 import { parseCursor } from '../commands/generic/scan.js'

@@ -8,7 +8,7 @@ import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { Wal } from '../wal/wal.js'
 import { decodeOps, OpsFormatError, type OpVisitor } from './ops.js'
-import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/lsm-store.js'
+import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
 import { applyTo } from './apply.js'
 
 export interface RecoveryResult {

@@ -1,27 +1,23 @@
-// The on-disk side of the LSM store: the manifest, the open segment files, flushes of the
-// resident set's dirty records into level-0 segments, and the compaction executor. The resident
-// set itself is the memory keyspace (one per database); this module never changes it except
-// through the load at start-up.
-//
-// Keys on disk: <db: u16 big endian> <space: 0x01 = top-level keys> <key bytes>. Tenants will add
-// a namespace before the db; collection members use other spaces (docs/storage.md, "Keys").
+// The on-disk side of the LSM store: the manifest, the open segment files, point reads and
+// ordered scans, flushes of the resident set's dirty records into level-0 segments, and the
+// compaction executor. The resident set itself is the memory keyspace (one per database); this
+// module reads it only through FlushSource. Store keys are laid out in store-keys.ts.
 
 import { readdir, unlink } from 'node:fs/promises'
 import { createDirDurably } from './durable-dir.js'
 import { join } from 'node:path'
 import type { Value } from './keyspace.js'
+import { encodeStoreKey } from './store-keys.js'
 import { openManifest, type Manifest, type SegmentInfo } from './manifest.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
 import { mergeEntries } from './merge.js'
+import { runCompactionInWorker } from './compaction-worker.js'
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
 
-const SPACE_KEYS = 0x01
-/** db u16, generation u32, space u8. */
-const KEY_HEADER = 7
 const SEGMENT_SUFFIX = '.seg'
 /** Records encoded per event-loop turn while a flush reads the resident set. */
 const FLUSH_SLICE = 2000
@@ -34,43 +30,6 @@ export const DEFAULT_COMPACTION: CompactionConfig = {
   levelRatio: 10,
   maxLevels: 7,
   targetSegmentBytes: 32 * 1024 * 1024,
-}
-
-/** The first bytes of every store key of one database generation: its key range. */
-export const storeKeyPrefix = (db: number, gen: number): Buffer => {
-  const prefix = Buffer.allocUnsafe(KEY_HEADER)
-  prefix.writeUInt16BE(db, 0)
-  prefix.writeUInt32BE(gen, 2)
-  prefix[6] = SPACE_KEYS
-  return prefix
-}
-
-/** The store key of a latin1 key string (the memory keyspace's form) in a database generation. */
-export const encodeStoreKey = (db: number, gen: number, k: string): Buffer => {
-  const key = Buffer.allocUnsafe(KEY_HEADER + k.length)
-  key.writeUInt16BE(db, 0)
-  key.writeUInt32BE(gen, 2)
-  key[6] = SPACE_KEYS
-  key.write(k, KEY_HEADER, 'latin1')
-  return key
-}
-
-/** The database, its generation and the user key of a store key (a view into it). */
-export const decodeStoreKey = (key: Buffer): { db: number; gen: number; key: Buffer } | undefined => {
-  if (key.length < KEY_HEADER || key[6] !== SPACE_KEYS) return undefined
-  return { db: key.readUInt16BE(0), gen: key.readUInt32BE(2), key: key.subarray(KEY_HEADER) }
-}
-
-/** The first key after every key that starts with `prefix` (undefined: no such key). */
-export const prefixEnd = (prefix: Buffer): Buffer | undefined => {
-  const end = Buffer.from(prefix)
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++
-      return end.subarray(0, i + 1)
-    }
-  }
-  return undefined
 }
 
 /**
@@ -132,26 +91,6 @@ async function* sortedInSlices(keys: Set<string>): AsyncIterableIterator<string>
     }
     if (best < 0) return
     yield runs[best]![at[best]!++]!
-  }
-}
-
-/**
- * Leaves out entries of database generations older than the manifest's (a FLUSHDB made them
- * dead): compaction reclaims their space.
- */
-async function* liveGenerations(
-  entries: AsyncIterable<SegmentEntry>,
-  generations: readonly { readonly db: number; readonly gen: number }[],
-): AsyncIterableIterator<SegmentEntry> {
-  if (generations.length === 0) {
-    yield* entries
-    return
-  }
-  const current = new Map(generations.map((g) => [g.db, g.gen]))
-  for await (const entry of entries) {
-    const decoded = decodeStoreKey(entry.key)
-    if (decoded !== undefined && decoded.gen < (current.get(decoded.db) ?? 0)) continue
-    yield entry
   }
 }
 
@@ -397,11 +336,6 @@ export class LsmStore {
     await this.manifest.close()
   }
 
-  /** Sources for a merge, newest first: level 0 newest first, then each deeper level. */
-  private sources(segments: readonly SegmentInfo[]): AsyncIterable<SegmentEntry>[] {
-    return segments.map((s) => this.readers.get(s.id)!.scan(undefined, undefined, { fillCache: false }))
-  }
-
   private async *dirtyEntries(
     databases: readonly FlushSource[],
     taken: readonly TakenDirty[],
@@ -436,38 +370,28 @@ export class LsmStore {
       return
     }
     const config = this.options.compaction ?? DEFAULT_COMPACTION
-    const generations = this.manifest.current.generations
-    const onExpiredDropped = this.options.onExpiredDropped
-    const merged = liveGenerations(
-      mergeEntries(this.sources(inputs), {
-        dropTombstones: task.dropTombstones,
-        now,
-        ...(onExpiredDropped === undefined ? {} : { onExpired: (entry: SegmentEntry) => onExpiredDropped(entry.key) }),
-      }),
-      generations,
-    )[Symbol.asyncIterator]()
-    const outputs: SegmentInfo[] = []
-    const written: string[] = []
+    // Ids are handed out before the worker starts; the estimate covers the usual case (outputs
+    // about as large as the inputs), and the worker asks for more when it is short. Unused ids
+    // are only gaps.
+    const idOfPath = new Map<string, number>()
+    const allocate = (): string => {
+      const id = this.manifest.allocateSegmentId()
+      const path = join(this.options.ssdDir, segmentFile(id))
+      idOfPath.set(path, id)
+      return path
+    }
+    const inputBytes = inputs.reduce((n, s) => n + s.bytes, 0)
+    const result = await runCompactionInWorker({
+      inputs: inputs.map((s) => join(this.options.ssdDir, s.file)),
+      dropTombstones: task.dropTombstones,
+      now,
+      generations: this.manifest.current.generations,
+      targetSegmentBytes: config.targetSegmentBytes,
+      outputs: Array.from({ length: Math.ceil(inputBytes / config.targetSegmentBytes) + 2 }, allocate),
+      moreOutputs: allocate,
+    })
+    const outputs = result.outputs.map((o) => infoOf(o.meta, idOfPath.get(o.path)!, task.outputLevel))
     try {
-      let next = await merged.next()
-      while (!next.done) {
-        const id = this.manifest.allocateSegmentId()
-        const path = join(this.options.ssdDir, segmentFile(id))
-        written.push(path)
-        let bytes = 0
-        const cut = async function* (): AsyncIterableIterator<SegmentEntry> {
-          while (!next.done) {
-            const entry = next.value
-            yield entry
-            bytes += entry.key.length + entry.value.length + 16
-            next = await merged.next()
-            if (bytes >= config.targetSegmentBytes) return
-          }
-        }
-        const meta = await writeSegment(path, cut())
-        outputs.push(infoOf(meta, id, task.outputLevel))
-        this.stats.compactedBytes += meta.bytes
-      }
       for (const output of outputs) {
         this.readers.set(output.id, await openSegment(join(this.options.ssdDir, output.file), output.id, this.cache))
       }
@@ -480,9 +404,13 @@ export class LsmStore {
     } catch (e) {
       for (const output of outputs) await this.readers.get(output.id)?.close()
       for (const output of outputs) this.readers.delete(output.id)
-      for (const path of written) await unlink(path).catch(() => undefined)
+      for (const output of result.outputs) await unlink(output.path).catch(() => undefined)
       throw e
     }
+    for (const output of outputs) this.stats.compactedBytes += output.bytes
+    // Told once the edit is in, so a compaction that fails cannot take a key from the count.
+    const onExpiredDropped = this.options.onExpiredDropped
+    if (onExpiredDropped !== undefined) for (const key of result.expired) onExpiredDropped(key)
     this.stats.compactions++
     for (const id of ids) {
       const reader = this.readers.get(id)
