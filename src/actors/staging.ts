@@ -205,21 +205,33 @@ export class Stager {
 
   private stageRandomKey(db: MemoryKeyspace): Promise<Staged> | undefined {
     if (db.size === 0) return undefined
-    const start = Buffer.from([Math.floor(Math.random() * 256), Math.floor(Math.random() * 256)])
-    return this.gather(db, Buffer.alloc(0), start, 1).then((found) =>
-      found.keys.keys.length > 0 ? found : this.gather(db, Buffer.alloc(0), undefined, 1),
+    const range = storeKeyPrefix(db.db, db.generation)
+    const point = this.store.sampleKey(range, prefixEnd(range))
+    const from = point === undefined ? undefined : point.subarray(range.length)
+    const none = Buffer.alloc(0)
+    // From a random point on; past the last key, from the start.
+    return this.gather(db, none, from, 1, true).then((found) =>
+      found.keys.keys.length > 0 ? found : this.gather(db, none, undefined, 1),
     )
   }
 
   /**
-   * Up to `limit` live disk keys of `db` that start with `prefix`, after `after` when given.
+   * Up to `limit` live disk keys of `db` that start with `prefix`, after `after` when given
+   * (from it, when inclusive).
    * `end` in the result is the last key gathered when the limit cut the gathering short.
    */
-  private async gather(db: MemoryKeyspace, prefix: Buffer, after: Buffer | undefined, limit: number): Promise<Staged> {
+  private async gather(
+    db: MemoryKeyspace,
+    prefix: Buffer,
+    after: Buffer | undefined,
+    limit: number,
+    /** Start at `after` itself rather than after it. */
+    inclusive = false,
+  ): Promise<Staged> {
     const gen = db.generation
     const dbPrefix = storeKeyPrefix(db.db, gen)
     const rangeStart = Buffer.concat([dbPrefix, prefix])
-    const from = after === undefined ? rangeStart : Buffer.concat([dbPrefix, after, ZERO])
+    const from = after === undefined ? rangeStart : Buffer.concat(inclusive ? [dbPrefix, after] : [dbPrefix, after, ZERO])
     const to = prefixEnd(rangeStart)
     const keys: string[] = []
     const expiresAt: number[] = []

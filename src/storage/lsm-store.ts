@@ -180,6 +180,23 @@ export class LsmStore {
   }
 
   /**
+   * A random point among the keys on disk in [from, to): a block boundary of a segment chosen
+   * in proportion to its entries. Not uniform over keys, as Redis's RANDOMKEY is not either.
+   */
+  sampleKey(from: Buffer, to: Buffer | undefined): Buffer | undefined {
+    const candidates = this.manifest.current.segments.filter(
+      (s) => s.entries > 0 && Buffer.compare(s.lastKey, from) >= 0 && (to === undefined || Buffer.compare(s.firstKey, to) < 0),
+    )
+    const total = candidates.reduce((n, s) => n + s.entries, 0)
+    let pick = Math.random() * total
+    for (const s of candidates) {
+      pick -= s.entries
+      if (pick < 0) return this.readers.get(s.id)?.sampleKey(from, to)
+    }
+    return undefined
+  }
+
+  /**
    * The newest version of `key` on disk: segments are consulted newest first (level 0 newest
    * first, then each deeper level), and the first that holds the key decides (a delete too).
    */

@@ -130,6 +130,20 @@ export class SegmentReader {
   }
 
   /**
+   * The last key of a randomly chosen block among those that may hold keys in [from, to) (a
+   * copy), or undefined when none does: a cheap random point in the segment's keys.
+   */
+  sampleKey(from: Buffer, to: Buffer | undefined): Buffer | undefined {
+    const index = this.index
+    const first = findBlock(index, from)
+    const last = to === undefined ? index.count : Math.min(index.count, findBlock(index, to) + 1)
+    if (first >= last) return undefined
+    const i = first + Math.floor(Math.random() * (last - first))
+    const key = Buffer.from(index.keys.subarray(i === 0 ? 0 : index.keyEnds[i - 1]!, index.keyEnds[i]!))
+    return to !== undefined && Buffer.compare(key, to) >= 0 ? undefined : key
+  }
+
+  /**
    * False when the key is certainly absent (outside the key range, or rejected by the bloom
    * filter). `hash` is bloomHash(key), for callers probing many segments with one key.
    */
