@@ -89,6 +89,13 @@ async function readAll(path: string): Promise<SegmentEntry[]> {
   }
 }
 
+/** What a compaction that must fail rejects with (undefined if it succeeds). */
+const failureOf = (job: Parameters<typeof runCompactionInWorker>[0]): Promise<unknown> =>
+  runCompactionInWorker(job).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+
 describe('compaction worker', () => {
   let root: string
   let inputs: string
@@ -238,7 +245,7 @@ describe('compaction worker', () => {
     await writeFile(damaged, bytes)
 
     const handout = outputPaths(1)
-    const failure = await runCompactionInWorker({
+    const failure = await failureOf({
       inputs: paths,
       dropTombstones: true,
       now: NOW,
@@ -246,10 +253,7 @@ describe('compaction worker', () => {
       targetSegmentBytes: 2000,
       outputs: handout.outputs,
       moreOutputs: handout.moreOutputs,
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
+    })
     expect(failure).to.be.instanceOf(SegmentError)
     expect((failure as SegmentError).code).to.equal('ECORRUPT')
     expect((failure as SegmentError).message).to.include(damaged).and.to.include('checksum')
@@ -261,17 +265,14 @@ describe('compaction worker', () => {
 
   it('rejects when its output paths run out, removing the outputs it finished', async () => {
     const paths = await prepare(interleaved())
-    const failure = await runCompactionInWorker({
+    const failure = await failureOf({
       inputs: paths,
       dropTombstones: true,
       now: NOW,
       generations: [],
       targetSegmentBytes: 2000,
       outputs: [join(outputs, 'a.seg'), join(outputs, 'b.seg')],
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
+    })
     expect((failure as Error).message).to.equal('compaction ran out of output paths after 2')
     expect(await readdir(outputs)).to.deep.equal([])
   })
@@ -279,17 +280,14 @@ describe('compaction worker', () => {
   it('rejects, naming the file, when an input does not open', async () => {
     const [path] = await prepare([[]])
     await writeFile(path!, Buffer.from('not a segment'))
-    const failure = await runCompactionInWorker({
+    const failure = await failureOf({
       inputs: [path!],
       dropTombstones: false,
       now: NOW,
       generations: [],
       targetSegmentBytes: 2000,
       outputs: [join(outputs, 'a.seg')],
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
+    })
     expect(failure).to.be.instanceOf(SegmentError)
     expect((failure as SegmentError).code).to.equal('ETORN')
     expect((failure as SegmentError).message).to.include(path)

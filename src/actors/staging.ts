@@ -28,6 +28,8 @@ export interface Staged {
 }
 
 const SCAN_DEFAULT_COUNT = 10
+/** Disk keys RANDOMKEY gathers from its random point. */
+const RANDOM_KEY_RUN = 32
 const ZERO = Buffer.from([0])
 
 export class Stager {
@@ -204,14 +206,16 @@ export class Stager {
   }
 
   private stageRandomKey(db: MemoryKeyspace): Promise<Staged> | undefined {
-    if (db.size === 0) return undefined
+    // While the keys on disk are being counted, size says nothing yet about them.
+    if (db.size === 0 && !db.counting) return undefined
     const range = storeKeyPrefix(db.db, db.generation)
     const point = this.store.sampleKey(range, prefixEnd(range))
     const from = point === undefined ? undefined : point.subarray(range.length)
     const none = Buffer.alloc(0)
-    // From a random point on; past the last key, from the start.
-    return this.gather(db, none, from, 1, true).then((found) =>
-      found.keys.keys.length > 0 ? found : this.gather(db, none, undefined, 1),
+    // From a random point on (past the last key, from the start); a few keys, as some may be
+    // deleted in memory already.
+    return this.gather(db, none, from, RANDOM_KEY_RUN, true).then((found) =>
+      found.keys.keys.length > 0 ? found : this.gather(db, none, undefined, RANDOM_KEY_RUN),
     )
   }
 
