@@ -35,11 +35,32 @@ export class BlockCache {
   private hits = 0
   private misses = 0
   private evictions = 0
+  /**
+   * Blocks missed once recently, oldest first (keys segmentId * 2^32 + offset): the admission
+   * filter of shouldAdmit. Bounded to a few times the blocks the cache holds.
+   */
+  private readonly missedOnce = new Set<number>()
 
   constructor(readonly capacityBytes: number) {
     if (!(Number.isSafeInteger(capacityBytes) && capacityBytes >= 0)) {
       throw new RangeError(`block cache capacity must be a non-negative integer, not ${capacityBytes}`)
     }
+  }
+
+  /**
+   * Whether a block a point read just missed should enter the cache: only on its second miss
+   * within a while. Under uniform reads over data far larger than the cache, almost every block
+   * is read once, and caching each would churn the cache (and the heap) for nothing; blocks read
+   * again, as under a skewed load, get in.
+   */
+  shouldAdmit(segmentId: number, offset: number): boolean {
+    const key = segmentId * 2 ** 32 + offset
+    const missed = this.missedOnce
+    if (missed.delete(key)) return true
+    missed.add(key)
+    // Remember about four times as many blocks as fit (blocks are about 4 KB).
+    if (missed.size > Math.max(1024, this.capacityBytes / 1024)) missed.delete(missed.values().next().value!)
+    return false
   }
 
   /** The cached block, which becomes the most recently used; counts a hit or a miss. */

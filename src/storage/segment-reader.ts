@@ -104,6 +104,8 @@ const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
 const SLOW_SYNC_READ_MS = 2
 /** How long point reads then go through the thread pool. */
 const ASYNC_READS_MS = 10_000
+/** Where synchronous point reads put blocks the cache does not take (one read at a time). */
+let scratch = Buffer.allocUnsafeSlow(16 * 1024)
 
 export class SegmentReader {
   /** Reused by get(), whose block search is synchronous. */
@@ -191,12 +193,18 @@ export class SegmentReader {
   private readBlockSync(i: number): Buffer {
     const offset = this.index.offsets[i]!
     const length = this.index.lengths[i]!
-    const buf = Buffer.allocUnsafeSlow(length + BLOCK_CHECKSUM_BYTES)
+    const cache = this.cache
+    // A block the cache does not admit is read into a scratch buffer: the caller copies the
+    // entry out before anything else reads (findInBlock), so nothing keeps it.
+    const admit = cache !== undefined && cache.shouldAdmit(this.id, offset)
+    const size = length + BLOCK_CHECKSUM_BYTES
+    if (!admit && scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length))
+    const buf = admit ? Buffer.allocUnsafeSlow(size) : scratch.subarray(0, size)
     const started = performance.now()
-    const bytesRead = readSync(this.file.fd, buf, 0, buf.length, offset)
+    const bytesRead = readSync(this.file.fd, buf, 0, size, offset)
     if (performance.now() - started > SLOW_SYNC_READ_MS) this.asyncReadsUntil = performance.now() + ASYNC_READS_MS
     const block = this.verifyBlock(i, buf, bytesRead)
-    this.cache?.set(this.id, offset, block)
+    if (admit) cache.set(this.id, offset, block)
     return block
   }
 
