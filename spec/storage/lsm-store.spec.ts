@@ -4,7 +4,7 @@
 
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
@@ -232,6 +232,47 @@ describe('LsmStore flush ordering', function () {
       }
       // writeSegment rejects keys out of order, so an installed flush proves the order.
       expect((await store.flush(dbs, 1, async () => true)).installed).to.equal(true)
+      const [loaded] = await loadAll(store, databases())
+      expect(loaded).to.deep.equal(expected)
+    } finally {
+      await store.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('LsmStore close during a compaction', function () {
+  this.timeout(60_000)
+
+  it('abandons the merge: close returns, the inputs stay live, no output is left, nothing is lost', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'wtr-lsm-'))
+    const options = {
+      dir: join(root, 'manifest'),
+      ssdDir: join(root, 'ssd'),
+      compaction: { l0Trigger: 4, levelBaseBytes: 1 << 20, levelRatio: 10, maxLevels: 4, targetSegmentBytes: 1 << 20 },
+    }
+    let store = await LsmStore.open(options)
+    try {
+      const dbs = databases()
+      const expected = new Map<string, string>()
+      for (let flush = 0; flush < 4; flush++) {
+        for (let i = 0; i < 25_000; i++) {
+          const k = `key${String((i * 7919 + flush) % 100_000).padStart(6, '0')}`
+          const v = `v${flush}-${i}-${'x'.repeat(60)}`
+          dbs[0]!.set(b(k), { type: 'string', data: b(v) }, 0)
+          expected.set(k, v)
+        }
+        await store.flush(dbs, flush + 1, async () => true)
+      }
+      const before = store.segments.map((s) => s.id)
+      const compaction = store.compact(() => NOW)
+      await new Promise((r) => setTimeout(r, 20))
+      expect(store.compactionRunning, 'a compaction to interrupt').to.equal(true)
+      await store.close()
+      await compaction
+      store = await LsmStore.open(options)
+      expect(store.segments.map((s) => s.id).sort()).to.deep.equal(before.sort())
+      expect(readdirSync(options.ssdDir).sort()).to.deep.equal(store.segments.map((s) => s.file).sort())
       const [loaded] = await loadAll(store, databases())
       expect(loaded).to.deep.equal(expected)
     } finally {

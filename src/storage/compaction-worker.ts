@@ -62,6 +62,17 @@ export function runCompactionInWorker(job: CompactionJob): Promise<CompactionRes
   return shared.run(job)
 }
 
+/**
+ * Stops the compaction worker at once: the jobs it runs fail (their outputs are removed, and the
+ * inputs stay live), and the next job starts a new worker. A shutdown uses it rather than wait
+ * for a long merge; it cancels every compaction of the process.
+ */
+export async function stopCompactionWorker(): Promise<void> {
+  const worker = shared
+  shared = undefined
+  await worker?.terminate()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Messages
 
@@ -132,6 +143,8 @@ class CompactionWorker {
   private readonly worker: Worker
   private readonly pending = new Map<number, PendingJob>()
   private nextId = 1
+  /** Removals of failed jobs' outputs still running. */
+  private readonly cleanups = new Set<Promise<unknown>>()
   /** What an unexpected exit reports: the uncaught error, when there was one. */
   private crash: Error | undefined
 
@@ -145,6 +158,13 @@ class CompactionWorker {
       const error = this.crash ?? new Error(`the compaction worker exited (code ${code}) with a job running`)
       for (const id of [...this.pending.keys()]) this.fail(id, error)
     })
+  }
+
+  /** Resolves once the worker is gone and every job it ran has failed and been cleaned up. */
+  async terminate(): Promise<void> {
+    await this.worker.terminate()
+    // The exit handler has failed the jobs; wait for their outputs to be removed.
+    await Promise.all(this.cleanups)
   }
 
   run(job: CompactionJob): Promise<CompactionResult> {
@@ -186,7 +206,9 @@ class CompactionWorker {
     this.settled(id)
     // The job is over (it failed, or its worker is gone), so nothing writes these files any more.
     const removals = pending.handedOut.flatMap((path) => [rm(path, { force: true }), rm(`${path}.tmp`, { force: true })])
-    Promise.allSettled(removals).then(() => pending.reject(error))
+    const cleanup = Promise.allSettled(removals).then(() => pending.reject(error))
+    this.cleanups.add(cleanup)
+    void cleanup.finally(() => this.cleanups.delete(cleanup))
   }
 
   private settled(id: number): void {

@@ -13,7 +13,7 @@ import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
 import { mergeEntries } from './merge.js'
-import { runCompactionInWorker } from './compaction-worker.js'
+import { runCompactionInWorker, stopCompactionWorker } from './compaction-worker.js'
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
@@ -340,12 +340,20 @@ export class LsmStore {
       if (this.closed) return
       const task = pickCompaction(this.manifest.current, this.options.compaction ?? DEFAULT_COMPACTION, now())
       if (task === undefined) return
-      await this.runCompaction(task, now())
+      try {
+        await this.runCompaction(task, now())
+      } catch (e) {
+        // Abandoned by close(): not a failure.
+        if (this.closed) return
+        throw e
+      }
     }
   }
 
   async close(): Promise<void> {
     this.closed = true
+    // A merge may take seconds: it is abandoned (its inputs stay live, its outputs are removed).
+    if (this.compacting !== undefined) await stopCompactionWorker()
     await this.compacting?.catch(() => undefined)
     await Promise.all([...this.readers.values(), ...this.retired].map((r) => r.close()))
     this.readers.clear()
