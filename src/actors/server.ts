@@ -401,8 +401,10 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       }),
       () =>
         Effect.promise(async () => {
+          if (checkpointer.inProgress) log.notice('Waiting for the flush in progress to finish')
           await checkpointer.stop()
           await durability.stop()
+          log.verbose('The WAL is synced; closing the store')
         }),
     )
   })
