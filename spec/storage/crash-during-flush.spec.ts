@@ -55,9 +55,12 @@ describe('crash recovery during flushes and compactions (SIGKILL, data larger th
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'wtr-crash-flush-'))
   })
+  let passed = false
   after(async () => {
     await server?.kill()
-    rmSync(dir, { recursive: true, force: true })
+    // A failure keeps the data directory for inspection (manifest, segments, WAL).
+    if (passed) rmSync(dir, { recursive: true, force: true })
+    else console.log(`crash-during-flush: data kept in ${dir}`)
   })
 
   it(`keeps every acknowledged write when killed mid-flush and mid-compaction, ${CYCLES} cycles`, async () => {
@@ -68,7 +71,7 @@ describe('crash recovery during flushes and compactions (SIGKILL, data larger th
       if (cycle > 0) {
         // Overwrites of a key whose version is unknown (sent, never acknowledged) may leave either.
         const check = await checkLedger(server.port, ledger, (key) => key.endsWith(':last'))
-        expect(check.lost, `lost after restart ${cycle}`).to.deep.equal([])
+        expect(check.lost, `lost after restart ${cycle}; the server said:\n${server.output()}`).to.deep.equal([])
         expect(check.unexpected, `unexpected after restart ${cycle}`).to.deep.equal([])
       }
       const older = [...ledger.acked.keys()].filter((k) => !k.endsWith(':last'))
@@ -99,5 +102,6 @@ describe('crash recovery during flushes and compactions (SIGKILL, data larger th
     expect(killedDuring.filter((t) => t === 'store_compaction_in_progress').length, 'kills during a compaction').to.be.greaterThan(0)
     await server.stop()
     server = undefined
+    passed = true
   })
 })
