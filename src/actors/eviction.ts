@@ -27,15 +27,16 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   if (store === undefined || checkpointer === undefined) return
   const maxmemory = runtime.config.number('maxmemory')
   if (maxmemory <= 0) return
+  // residentBytes samples records: measured once per database and tick.
+  const bytesOf = runtime.databases.map((db) => (db.residentCount === 0 ? 0 : db.residentBytes))
   let residentBytes = 0
   let residentKeys = 0
   let dirtyEntries = 0
-  for (const db of runtime.databases) {
-    if (db.residentCount === 0) continue
-    residentBytes += db.residentBytes
+  runtime.databases.forEach((db, n) => {
+    residentBytes += bytesOf[n]!
     residentKeys += db.residentCount
     dirtyEntries += db.dirtyLength
-  }
+  })
   const recordBytes = residentKeys === 0 ? 0 : residentBytes / residentKeys
   const plan = planEviction({
     maxmemory,
@@ -52,18 +53,19 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   if (plan.evictShare <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
   // Each database gives up the same share of its resident records, in steps, within the budget.
   const deadline = performance.now() + TICK_BUDGET_MS
-  for (const db of runtime.databases) {
-    if (db.residentCount === 0) continue
-    let target = Math.ceil(plan.evictShare * db.residentBytes)
+  runtime.databases.forEach((db, n) => {
+    if (db.residentCount === 0) return
+    let target = Math.ceil(plan.evictShare * bytesOf[n]!)
     const before = db.residentCount
     while (target > 0 && db.residentCount > 0 && performance.now() < deadline) {
       const freed = db.evict(target, VISITS_PER_STEP)
       stats.evictedBytes += freed
       target -= freed
-      if (freed === 0 && db.dirtyLength >= db.residentCount) break
+      // Nothing clean and cold in a whole step: the next tick tries again.
+      if (freed === 0) break
     }
     stats.evictedKeys += before - db.residentCount
-  }
+  })
 }
 
 /** Forks the eviction tick into the current scope; it stops when the scope closes. */

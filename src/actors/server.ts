@@ -361,7 +361,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
     log.notice(
       `DB loaded from disk: ${store.segments.length} segment(s) opened (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn} in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
     )
-    const stager = new Stager(runtime.databases, store, commandSpecs, () => runtime.now())
+    const stager = new Stager(runtime.databases, store, runtime.dispatch.resolve, () => runtime.now())
     runtime.stager = stager
     if (recovered.databasesOnDisk > 0) {
       const counting = performance.now()

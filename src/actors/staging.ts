@@ -33,7 +33,6 @@ const RANDOM_KEY_RUN = 32
 const ZERO = Buffer.from([0])
 
 export class Stager {
-  private readonly specs = new Map<string, CommandSpec>()
   /** Keys read back from the store. */
   reads = 0
   /**
@@ -47,11 +46,10 @@ export class Stager {
   constructor(
     private readonly databases: readonly MemoryKeyspace[],
     private readonly store: LsmStore,
-    specs: readonly CommandSpec[],
+    /** The command table's lookup, as dispatch does it (Dispatch.resolve). */
+    private readonly resolve: (argv: Buffer[]) => CommandSpec | undefined,
     private readonly now: () => number,
-  ) {
-    for (const spec of specs) this.specs.set(spec.name, spec)
-  }
+  ) {}
 
   /**
    * Makes what `argv` reads (in database `db`) resident. Undefined when it already is;
@@ -61,9 +59,9 @@ export class Stager {
     const name = argv[0]
     // COPY ... DB n reaches another database, which may be partly on disk.
     if (db.complete && (name === undefined || name.length !== 4 || !is(name, 'copy'))) return undefined
+    // A command dispatch will refuse (unknown, wrong arity) reads nothing.
     const spec = this.resolve(argv)
     if (spec === undefined) return undefined
-    if (spec.arity >= 0 ? argv.length !== spec.arity : argv.length < -spec.arity) return undefined
     switch (spec.name) {
       case 'keys':
         return db.complete ? undefined : this.gather(db, literalPrefix(argv[1]!), undefined, Infinity)
@@ -103,13 +101,6 @@ export class Stager {
       for (const db of this.databases) if (db.counting) db.endCount()
     })
     return count
-  }
-
-  private resolve(argv: Buffer[]): CommandSpec | undefined {
-    const spec = this.specs.get(argv[0]!.toString('latin1').toLowerCase())
-    if (spec?.subcommands === undefined || argv.length < 2) return spec
-    const sub = `${spec.name}|${argv[1]!.toString('latin1').toLowerCase()}`
-    return spec.subcommands.find((s) => s.name === sub)
   }
 
   private copyTarget(db: MemoryKeyspace, argv: Buffer[]): MemoryKeyspace {

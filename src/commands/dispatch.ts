@@ -32,7 +32,14 @@ export interface DispatchOptions {
   readonly onCommandFailure?: (command: string, error: unknown) => void
 }
 
-export type Dispatch = (ctx: CommandContext, argv: Buffer[]) => Reply
+export interface Dispatch {
+  (ctx: CommandContext, argv: Buffer[]): Reply
+  /**
+   * The spec `argv` would run, found as dispatch finds it (subcommand included), or undefined
+   * when dispatch would refuse it for its name or arity.
+   */
+  resolve(argv: Buffer[]): CommandSpec | undefined
+}
 
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
 
@@ -126,7 +133,17 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     return reply
   }
 
-  return (ctx, argv) => {
+  const resolve = (argv: Buffer[]): CommandSpec | undefined => {
+    let command = lookup(argv[0]!)
+    if (command?.subcommands !== undefined && argv.length > 1) {
+      command = command.subcommands.get(argv[1]!.toString('latin1').toLowerCase())
+    }
+    const spec = command?.spec
+    if (spec?.execute === undefined) return undefined
+    return (spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity) ? spec : undefined
+  }
+
+  const dispatch = (ctx: CommandContext, argv: Buffer[]): Reply => {
     let command = lookup(argv[0]!)
     if (command === undefined) return reject(undefined, unknownCommand(argv))
     if (command.subcommands !== undefined) {
@@ -164,4 +181,5 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     }
     return reply
   }
+  return Object.assign(dispatch, { resolve })
 }
