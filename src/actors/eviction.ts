@@ -16,9 +16,8 @@ const TICK_BUDGET_MS = 3
 const VISITS_PER_STEP = 1000
 
 export interface EvictionStats {
+  /** Records dropped from memory (INFO memory wtr_evicted_to_disk_keys). */
   evictedKeys: number
-  evictedBytes: number
-  flushesRequested: number
 }
 
 export const evictOnce = (runtime: ServerRuntime): void => {
@@ -46,10 +45,7 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     flushRunning: checkpointer.inProgress,
   })
   const stats = runtime.eviction
-  if (plan.flush) {
-    stats.flushesRequested++
-    runtime.requestCheckpoint()
-  }
+  if (plan.flush) runtime.requestCheckpoint()
   if (plan.evictShare <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
   // Each database gives up the same share of its resident records, in steps, within the budget.
   const deadline = performance.now() + TICK_BUDGET_MS
@@ -59,7 +55,6 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     const before = db.residentCount
     while (target > 0 && db.residentCount > 0 && performance.now() < deadline) {
       const freed = db.evict(target, VISITS_PER_STEP)
-      stats.evictedBytes += freed
       target -= freed
       // Nothing clean and cold in a whole step: the next tick tries again.
       if (freed === 0) break

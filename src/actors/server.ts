@@ -76,7 +76,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   wal: Wal | undefined
   checkpointer: Checkpointer | undefined
   store: LsmStore | undefined
-  readonly eviction: EvictionStats = { evictedKeys: 0, evictedBytes: 0, flushesRequested: 0 }
+  readonly eviction: EvictionStats = { evictedKeys: 0 }
   /** Reads keys back from the store before commands that need them (absent without a store). */
   stager: Stager | undefined
   /**
