@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
+import type { SegmentReader } from '../../src/storage/segment-reader.js'
 import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
 import type { CompactionConfig } from '../../src/storage/compaction-policy.js'
 
@@ -275,6 +276,49 @@ describe('LsmStore close during a compaction', function () {
       expect(readdirSync(options.ssdDir).sort()).to.deep.equal(store.segments.map((s) => s.file).sort())
       const [loaded] = await loadAll(store, databases())
       expect(loaded).to.deep.equal(expected)
+    } finally {
+      await store.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('LsmStore point reads during a compaction', function () {
+  this.timeout(60_000)
+
+  it('finds a live key when a compaction installs while the read waits on a segment that does not hold it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'wtr-lsm-'))
+    const options = {
+      dir: join(root, 'manifest'),
+      ssdDir: join(root, 'ssd'),
+      compaction: { l0Trigger: 3, levelBaseBytes: 1 << 20, levelRatio: 10, maxLevels: 4, targetSegmentBytes: 1 << 20 },
+    }
+    const store = await LsmStore.open(options)
+    try {
+      const dbs = databases()
+      for (let flush = 0; flush < 3; flush++) {
+        for (let i = 0; i < 100; i++) dbs[0]!.set(b(`k${i}:${flush}`), { type: 'string', data: b(`v${flush}-${i}`) }, 0)
+        await store.flush(dbs, flush + 1, async () => true)
+      }
+      // Overlapping ranges: the compaction merges (no trivial move) and retires all three.
+      // The newest segment answers "maybe" (a bloom false positive) and "absent" only once the
+      // compaction of all three has installed: the read resumes on a retired state.
+      const newest = store.segments[0]!
+      const readers = (store as unknown as { readers: Map<number, SegmentReader> }).readers
+      const reader = readers.get(newest.id)!
+      let installed!: () => void
+      const compactionInstalled = new Promise<void>((r) => (installed = r))
+      reader.mayContain = () => true
+      reader.get = async () => {
+        await compactionInstalled
+        return undefined
+      }
+      const key = Buffer.concat([storeKeyPrefix(0, store.generation(0)), b('k7:0')])
+      const read = store.lookup(key)
+      await store.compact(() => NOW)
+      expect(store.segments.map((s) => s.id)).to.not.include(newest.id)
+      installed()
+      expect((await read)?.value.toString()).to.equal('v0-7')
     } finally {
       await store.close()
       rmSync(root, { recursive: true, force: true })

@@ -202,19 +202,30 @@ export class LsmStore {
    */
   async lookup(key: Buffer): Promise<SegmentEntry | undefined> {
     const hash = bloomHash(key)
-    // A compaction may retire a segment while a read of it is in flight: start over on the
-    // manifest's newer state, which holds the same data in other segments.
+    // A compaction may install while a read is in flight: the segments not yet consulted may
+    // then be retired (their readers gone or closed) and their data sit in outputs this pass
+    // never sees. Such a pass starts over on the manifest's newer state, which holds the same
+    // data in other segments; skipping a retired segment would report a live key absent.
     for (let attempt = 0; ; attempt++) {
+      const state = this.manifest.current
       try {
-        for (const segment of this.manifest.current.segments) {
+        let stale = false
+        for (const segment of state.segments) {
           const reader = this.readers.get(segment.id)
-          if (reader === undefined || !reader.mayContain(key, hash)) continue
+          if (reader === undefined) {
+            stale = true
+            break
+          }
+          if (!reader.mayContain(key, hash)) continue
           const entry = await reader.get(key, hash)
           if (entry !== undefined) return entry
         }
-        return undefined
+        if (!stale) return undefined
       } catch (e) {
-        if (attempt >= 3 || (e as { code?: string }).code !== 'ECLOSED') throw e
+        if ((e as { code?: string }).code !== 'ECLOSED') throw e
+      }
+      if (attempt >= 3 && this.manifest.current === state) {
+        throw new Error(`store state unchanged yet segment readers missing while reading a key`)
       }
     }
   }
@@ -302,15 +313,18 @@ export class LsmStore {
         giveBack()
         return { installed: false, records, bytes: 0 }
       }
-      const reader = await openSegment(path, id, this.cache)
+      // The reader is in place before the manifest names the segment: every segment of a
+      // manifest state has its reader (lookup and scanLive depend on it).
+      this.readers.set(id, await openSegment(path, id, this.cache))
       await this.manifest.apply({
         add: [infoOf(meta, id, 0)],
         checkpointLsn: startLsn,
         nextSegmentId: id + 1,
         generations,
       })
-      this.readers.set(id, reader)
     } catch (e) {
+      await this.readers.get(id)?.close()
+      this.readers.delete(id)
       await unlink(path).catch(() => undefined)
       giveBack()
       throw e
