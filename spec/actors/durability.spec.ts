@@ -8,6 +8,7 @@ import { mock } from 'node:test'
 import { filter, firstValueFrom } from 'rxjs'
 import { Durability, type FsyncPolicy } from '../../src/actors/durability.js'
 import { applyTo } from '../../src/durability/apply.js'
+import { keyspacesOf } from '../support/keyspaces.js'
 import { Journal } from '../../src/durability/journal.js'
 import { decodeOps } from '../../src/durability/ops.js'
 import { Logger } from '../../src/log.js'
@@ -62,17 +63,17 @@ const turns = async (n = 3): Promise<void> => {
 
 /** Every live key as `db:key=value`, sorted. */
 const dump = (dbs: readonly MemoryKeyspace[]): string[] =>
-  dbs.flatMap((ks) => [...ks.keys()].map((k) => `${ks.db}:${k.toString('latin1')}=${ks.peek(k)!.value.data.toString('latin1')}`)).sort()
+  dbs.flatMap((ks) => [...ks.keys()].map((k) => `${ks.space}:${k.toString('latin1')}=${ks.peek(k)!.value.data.toString('latin1')}`)).sort()
 
 /** What a restart would rebuild from the log's records, onto empty keyspaces. */
 const replay = async (wal: MemoryWal, databases: number): Promise<string[]> => {
   const clock = () => 1_000_000
   const stats = newKeyspaceStats()
-  const dbs = Array.from({ length: databases }, (_, db) => new MemoryKeyspace({ clock, stats, db }))
+  const dbs = Array.from({ length: databases }, (_, db) => new MemoryKeyspace({ clock, stats, space: db }))
   for (;;) {
     const records = await wal.read(0)
     if (records.length === 0) break
-    for (const record of records) decodeOps(record.payload, applyTo(dbs))
+    for (const record of records) decodeOps(record.payload, applyTo(keyspacesOf(dbs)))
   }
   return dump(dbs)
 }
@@ -95,7 +96,7 @@ const fixture = (policy: FsyncPolicy = 'always') => {
   const journal = new Journal(true)
   const stats = newKeyspaceStats()
   const clock = () => 1_000_000
-  const dbs = [0, 1].map((db) => new MemoryKeyspace({ clock, stats, db, log: journal }))
+  const dbs = [0, 1].map((db) => new MemoryKeyspace({ clock, stats, space: db, log: journal }))
   const refusals: (string | undefined)[] = []
   const settlements: Settlement[] = []
   const options = {

@@ -16,7 +16,7 @@ const spec = (name: string, execute: CommandSpec['execute'], extra: Partial<Comm
   ...extra,
 })
 
-const context = () => ({ session: { authenticated: true, lastCommand: '' }, server: {} }) as never
+const context = () => ({ session: { authenticated: true, admin: true, lastCommand: '', tenant: { ops: 0, maxKeys: 0, maxBytes: 0 } }, server: {} }) as never
 
 describe('dispatch', () => {
   let stats: ServerStats

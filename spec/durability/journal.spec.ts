@@ -4,6 +4,7 @@ import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { Journal, undo } from '../../src/durability/journal.js'
 import { applyTo } from '../../src/durability/apply.js'
+import { keyspacesOf } from '../support/keyspaces.js'
 import { decodeOps } from '../../src/durability/ops.js'
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
@@ -12,7 +13,7 @@ const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 const fixture = (journal: Journal) => {
   const clock = { now: 1_000_000 }
   const stats = newKeyspaceStats()
-  const dbs = [0, 1].map((db) => new MemoryKeyspace({ clock: () => clock.now, stats, db, log: journal }))
+  const dbs = [0, 1].map((db) => new MemoryKeyspace({ clock: () => clock.now, stats, space: db, log: journal }))
   return { dbs, clock }
 }
 
@@ -75,7 +76,7 @@ describe('journal', () => {
         for (const o of ops) apply(dbs, clock.now, o)
         const sealed = journal.seal()
         const replica = fixture(new Journal(false))
-        if (sealed !== undefined) decodeOps(sealed.bytes, applyTo(replica.dbs))
+        if (sealed !== undefined) decodeOps(sealed.bytes, applyTo(keyspacesOf(replica.dbs)))
         expect(dump(replica.dbs)).to.deep.equal(dump(dbs))
       }),
     )
@@ -91,7 +92,7 @@ describe('journal', () => {
         // A fuzzy snapshot: the state after a prefix of the changes; then the whole log replayed.
         const replica = fixture(new Journal(false))
         for (const o of ops.slice(0, Math.min(cut, ops.length))) apply(replica.dbs, clock.now, o)
-        if (log !== undefined) decodeOps(log.bytes, applyTo(replica.dbs))
+        if (log !== undefined) decodeOps(log.bytes, applyTo(keyspacesOf(replica.dbs)))
         expect(dump(replica.dbs)).to.deep.equal(dump(dbs))
       }),
     )

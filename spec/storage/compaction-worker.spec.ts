@@ -18,18 +18,18 @@ const NOW = 1_700_000_000_000
 const SPACE_KEYS = 0x01
 const SPACE_MEMBERS = 0x02
 
-/** A store key: db u16 BE, generation u32 BE, space byte, key bytes. */
+/** A store key: keyspace u32 BE, generation u32 BE, kind byte, key bytes. */
 const storeKey = (db: number, gen: number, space: number, k: string): Buffer => {
-  const header = Buffer.alloc(7)
-  header.writeUInt16BE(db, 0)
-  header.writeUInt32BE(gen, 2)
-  header[6] = space
+  const header = Buffer.alloc(9)
+  header.writeUInt32BE(db, 0)
+  header.writeUInt32BE(gen, 4)
+  header[8] = space
   return Buffer.concat([header, Buffer.from(k, 'latin1')])
 }
 
 /** The model of the generation filter: top-level keys of a generation below the database's go. */
 const isLive = (key: Buffer, generations: readonly { db: number; gen: number }[]): boolean =>
-  key[6] !== SPACE_KEYS || key.readUInt32BE(2) >= (generations.find((g) => g.db === key.readUInt16BE(0))?.gen ?? 0)
+  key[8] !== SPACE_KEYS || key.readUInt32BE(4) >= (generations.find((g) => g.db === key.readUInt32BE(0))?.gen ?? 0)
 
 const shown = (e: SegmentEntry): string =>
   `${e.key.toString('hex')} ${e.seq} ${e.kind} ${e.type} ${e.expiresAt} ${e.value.toString('hex')}`
@@ -215,7 +215,7 @@ describe('compaction worker', () => {
     ])
     // Database 0's generation 0 is dead (its member-space record is not a top-level key, so kept);
     // the expired "a" shadows its older version and goes with it.
-    const kept = (await readAll(join(outputs, 'out.seg'))).map((e) => `${e.key.readUInt16BE(0)}:${e.key.readUInt32BE(2)}:${e.key[6]}:${e.key.subarray(7).toString('latin1')}`)
+    const kept = (await readAll(join(outputs, 'out.seg'))).map((e) => `${e.key.readUInt32BE(0)}:${e.key.readUInt32BE(4)}:${e.key[8]}:${e.key.subarray(9).toString('latin1')}`)
     expect(kept).to.deep.equal(['0:0:2:member', '0:1:1:b', '0:1:1:d'])
     expect(result.outputs.map((o) => o.meta.entries)).to.deep.equal([3])
   })

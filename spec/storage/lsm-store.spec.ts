@@ -55,7 +55,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 )
 
 const databases = (): MemoryKeyspace[] =>
-  [0, 1].map((db) => new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), db, trackDirty: true }))
+  [0, 1].map((db) => new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), space: db, trackDirty: true }))
 
 const live = (dbs: MemoryKeyspace[]): string[] =>
   dbs.flatMap((ks, db) => [...ks.keys()].map((k) => `${db}:${k.toString('latin1')}=${ks.peek(k)!.value.data.toString('latin1')}`))

@@ -19,6 +19,9 @@ import { RuntimeConfig } from '../../src/config/store.js'
 import { ReplyWriter, encodeReply } from '../../src/protocol/encoder.js'
 import type { Reply } from '../../src/protocol/reply.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
+import { Keyspaces } from '../../src/storage/keyspaces.js'
+import { Tenants } from '../../src/actors/tenants.js'
+import { Logger } from '../../src/log.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
 export const START = 1_700_000_000_000
@@ -106,11 +109,18 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       compactedBytes: 0,
       compactionInProgress: false,
     }),
-  } as unknown as TestServer & { databases: MemoryKeyspace[]; dispatch: Dispatch }
-  server.databases = Array.from(
-    { length: config.number('databases') },
-    () => new MemoryKeyspace({ clock: () => server.time, stats }),
+  } as unknown as TestServer & { databases: readonly MemoryKeyspace[]; dispatch: Dispatch; tenants: Tenants }
+  const keyspaces = new Keyspaces((space) => new MemoryKeyspace({ clock: () => server.time, stats, space }))
+  const tenants = new Tenants(
+    keyspaces,
+    config.number('databases'),
+    (tenant) => [...byIdMap.values()].filter((c) => c.session.tenant === tenant),
+    new Logger('nothing'),
+    () => config.string('requirepass'),
   )
+  tenants.load()
+  server.tenants = tenants
+  server.databases = tenants.default.databases
   server.dispatch = makeDispatch(specs, {
     stats,
     authRequired: () => config.string('requirepass') !== '',
@@ -133,6 +143,9 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       db: server.databases[0]!,
       authenticated: config.string('requirepass') === '',
       user: 'default',
+      tenant: server.tenants.default,
+      admin: true,
+      authFailures: 0,
       lastCommand: 'NULL',
       lastInteraction: server.time,
       closeAfterReply: false,

@@ -19,6 +19,7 @@ import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
 import type { ServerRuntime } from './server.js'
 import { describeError } from '../log.js'
 import type { Staged } from './staging.js'
+import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 
 /** Replies wait for a client that does not read them. */
 const PAUSED_OUTPUT = 1
@@ -57,9 +58,12 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       libVer: '',
       resp: 2,
       dbIndex: 0,
-      db: server.databases[0]!,
+      db: server.tenants.default.databases[0]!,
       authenticated: !server.authRequired(),
       user: 'default',
+      tenant: server.tenants.default,
+      admin: true,
+      authFailures: 0,
       lastCommand: 'NULL',
       lastInteraction: now,
       closeAfterReply: false,
@@ -136,10 +140,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   stage(argv: Buffer[]): PromiseLike<void> | undefined {
+    // Password derivations (AUTH as a tenant, TENANT CREATE) run off the event loop first.
+    const prepared = this.server.tenants.prepare(this.session, argv)
+    if (prepared !== undefined) return prepared
     const stager = this.server.stager
     // While every database is complete (the data fits in memory), no command needs staging.
     if (stager === undefined || this.server.incomplete.count === 0) return undefined
-    const pending = stager.stage(this.server.databases[this.session.dbIndex]!, argv)
+    const session = this.session
+    const pending = stager.stage(session.db as MemoryKeyspace, argv, session.tenant.databases as readonly MemoryKeyspace[])
     if (pending === undefined) return undefined
     return pending.then((staged) => {
       this.staged = staged

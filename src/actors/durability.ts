@@ -13,7 +13,7 @@ import { Subject, type Subscription } from 'rxjs'
 import { groupCommit, type CommitOutcome } from '../pipeline/groupCommit.js'
 import { immediateScheduler } from '../pipeline/immediateScheduler.js'
 import { ALWAYS_DURABLE, type DurabilityGate, type Settlement } from '../pipeline/holdUntilDurable.js'
-import { Journal, undo, type UndoLog } from '../durability/journal.js'
+import { ASK_ALWAYS, ASK_DEFAULT, ASK_EVERYSEC, Journal, undo, type UndoLog } from '../durability/journal.js'
 import { WalError, type Wal } from '../wal/wal.js'
 import type { Logger } from '../log.js'
 import type { PersistenceStatus } from '../commands/spec.js'
@@ -25,6 +25,8 @@ interface Fragment {
   readonly epoch: number
   readonly bytes: Buffer
   readonly undo: UndoLog
+  /** Journal ASK_* bits: whether its writes want fdatasync before the reply. */
+  readonly asks: number
 }
 
 const DROPPED = -1
@@ -113,6 +115,8 @@ export class Durability implements DurabilityGate, WriteBacklog {
   private probe: NodeJS.Timeout | undefined
   private everysec: NodeJS.Timeout | undefined
   private syncing = false
+  /** Appends made without fdatasync that must be synced within a second (everysec writes). */
+  private everysecOwed = false
   /**
    * Set the moment an append fails, before groupCommit emits that outcome (it starts the next
    * commit first): no batch may reach the log until fail() has undone the failed state.
@@ -173,7 +177,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
     const journal = this.journal
     if (journal.dirty) {
       const sealed = journal.seal()!
-      const fragment: Fragment = { seq: ++this.seq, epoch: this.epoch, bytes: sealed.bytes, undo: sealed.undo }
+      const fragment: Fragment = { seq: ++this.seq, epoch: this.epoch, bytes: sealed.bytes, undo: sealed.undo, asks: sealed.asks }
       this.pending.push(fragment)
       this.backlogBytes += fragment.bytes.length
       this.fragments.next(fragment)
@@ -219,7 +223,13 @@ export class Durability implements DurabilityGate, WriteBacklog {
     const live = first === 0 ? items : items.slice(first)
     const payload = live.length === 1 ? live[0]!.bytes : Buffer.concat(live.map((f) => f.bytes))
     const lsn = this.lastLsn + 1
-    const sync = this.options.policy() === 'always'
+    // One fdatasync for the whole batch if any of its writes asks for it: a tenant with
+    // DURABILITY always, or one following appendfsync always.
+    let asks = 0
+    for (const f of live) asks |= f.asks
+    const policy = this.options.policy()
+    const sync = (asks & ASK_ALWAYS) !== 0 || ((asks & ASK_DEFAULT) !== 0 && policy === 'always')
+    if (!sync && ((asks & ASK_EVERYSEC) !== 0 || policy === 'everysec')) this.everysecOwed = true
     const started = performance.now()
     return this.wal.append(lsn, payload, sync).then(
       () => {
@@ -326,8 +336,13 @@ export class Durability implements DurabilityGate, WriteBacklog {
   }
 
   private syncEverySecond(): void {
-    if (this.options.policy() !== 'everysec' || this.syncing || this.refused !== undefined) return
-    if (this.wal.lastLsn <= this.wal.syncedLsn) return
+    if (this.syncing || this.refused !== undefined) return
+    if (this.wal.lastLsn <= this.wal.syncedLsn) {
+      this.everysecOwed = false
+      return
+    }
+    if (!this.everysecOwed && this.options.policy() !== 'everysec') return
+    this.everysecOwed = false
     this.syncing = true
     const started = performance.now()
     // The log runs its calls in order: this sync covers exactly the appends already issued.

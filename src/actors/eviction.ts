@@ -27,11 +27,11 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   const maxmemory = runtime.config.number('maxmemory')
   if (maxmemory <= 0) return
   // residentBytes samples records: measured once per database and tick.
-  const bytesOf = runtime.databases.map((db) => (db.residentCount === 0 ? 0 : db.residentBytes))
+  const bytesOf = runtime.keyspaces.all.map((db) => (db.residentCount === 0 ? 0 : db.residentBytes))
   let residentBytes = 0
   let residentKeys = 0
   let dirtyEntries = 0
-  runtime.databases.forEach((db, n) => {
+  runtime.keyspaces.all.forEach((db, n) => {
     residentBytes += bytesOf[n]!
     residentKeys += db.residentCount
     dirtyEntries += db.dirtyLength
@@ -49,7 +49,7 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   if (plan.evictShare <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
   // Each database gives up the same share of its resident records, in steps, within the budget.
   const deadline = performance.now() + TICK_BUDGET_MS
-  runtime.databases.forEach((db, n) => {
+  runtime.keyspaces.all.forEach((db, n) => {
     if (db.residentCount === 0) return
     let target = Math.ceil(plan.evictShare * bytesOf[n]!)
     const before = db.residentCount

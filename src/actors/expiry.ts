@@ -15,7 +15,7 @@ export const expireOnce = (runtime: ServerRuntime): number => {
   const effort = runtime.config.number('active-expire-effort')
   const deadline = performance.now() + Math.min(period, period * TIME_SHARE * (1 + (effort - 1) / 4))
   let removed = 0
-  for (const db of runtime.databases) {
+  for (const db of runtime.keyspaces.all) {
     if (db.volatileCount > 0) removed += db.expireCycle(deadline)
     if (performance.now() >= deadline) break
   }

@@ -14,6 +14,8 @@ import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, Ser
 import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
+import { Keyspaces } from '../storage/keyspaces.js'
+import { SYSTEM_SPACE, Tenants } from './tenants.js'
 import { RuntimeConfig } from '../config/store.js'
 import type { LoadedConfig } from '../config/load.js'
 import { Logger, describeError, type LogLevel } from '../log.js'
@@ -25,7 +27,7 @@ import { Checkpointer } from './checkpoint.js'
 import { Journal } from '../durability/journal.js'
 import { recover } from '../durability/recovery.js'
 import { LsmStore } from '../storage/lsm-store.js'
-import { decodeStoreKey } from '../storage/store-keys.js'
+import { decodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
 import { runEvictionActor, type EvictionStats } from './eviction.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
@@ -52,8 +54,10 @@ export const newServerStats = (startedAt = Date.now()): ServerStats => ({
 
 export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly config: RuntimeConfig
-  readonly databases: readonly MemoryKeyspace[]
-  /** How many databases are not complete (some keys only on disk); staging is skipped at 0. */
+  /** Every keyspace: each tenant's databases (the default tenant's too) and the registry's. */
+  readonly keyspaces: Keyspaces
+  readonly tenants: Tenants
+  /** How many keyspaces are not complete (some keys only on disk); staging is skipped at 0. */
   readonly incomplete = { count: 0 }
   readonly stats: ServerStats = newServerStats()
   readonly runId = randomBytes(20).toString('hex')
@@ -95,17 +99,23 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     this.log = new Logger(this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
     this.config.onChange('loglevel', (level) => this.log.setLevel(level as LogLevel))
     const clock = () => this.cachedNow
-    this.databases = Array.from(
-      { length: this.config.number('databases') },
-      (_, db) =>
+    this.keyspaces = new Keyspaces(
+      (space) =>
         new MemoryKeyspace({
           clock,
           stats: this.stats,
-          db,
+          space,
           log: this.journal,
           trackDirty: this.config.boolean('appendonly'),
           incomplete: this.incomplete,
         }),
+    )
+    this.tenants = new Tenants(
+      this.keyspaces,
+      this.config.number('databases'),
+      (tenant) => [...this.connections.values()].filter((c) => c.session.tenant === tenant),
+      this.log,
+      () => this.config.string('requirepass'),
     )
     this.commands = new Map(commandSpecs.map((s) => [s.name, s]))
     this.dispatch = makeDispatch(commandSpecs, {
@@ -186,7 +196,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     let dirtyKeys = 0
     let residentKeys = 0
     let diskOnlyKeys = 0
-    for (const db of this.databases) {
+    for (const db of this.keyspaces.all) {
       residentBytes += db.residentBytes
       dirtyKeys += db.dirtyCount
       residentKeys += db.residentCount
@@ -245,6 +255,22 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   }
 }
 
+/**
+ * Reads the tenant registry's keyspace back from the store in full (the registry is small and
+ * stays resident), then rebuilds the registry and creates every tenant's databases.
+ */
+const loadRegistry = async (runtime: ServerRuntime, store: LsmStore): Promise<void> => {
+  const system = runtime.keyspaces.get(SYSTEM_SPACE)
+  if (!system.complete) {
+    const prefix = storeKeyPrefix(SYSTEM_SPACE, system.generation)
+    for await (const entry of store.scanLive(prefix, prefixEnd(prefix), { now: runtime.now() })) {
+      system.install(entry.key.subarray(prefix.length), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+    }
+    system.endCount()
+  }
+  runtime.tenants.load()
+}
+
 /** The block cache's share of maxmemory (32 MB without a limit). */
 const blockCacheBytes = (maxmemory: number): number =>
   maxmemory > 0 ? Math.max(1 << 20, Math.min(32 << 20, Math.floor(maxmemory / 8))) : 32 << 20
@@ -276,7 +302,10 @@ export const startServer = (
     })
     runtime.log.notice(`we-trust-redis ${VERSION} (Redis-compatible) starting, pid=${process.pid}, dir=${dir}`)
     if (runtime.config.boolean('appendonly')) yield* openDurableStorage(runtime, dir)
-    else runtime.log.notice('appendonly is off: data is kept in memory only')
+    else {
+      runtime.log.notice('appendonly is off: data is kept in memory only')
+      runtime.tenants.load()
+    }
 
     const net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => runtime.accept(socket))
     const host = runtime.config.string('bind').split(' ')[0]!
@@ -345,7 +374,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
             blockCacheBytes: blockCacheBytes(config.number('maxmemory')),
             onExpiredDropped: (storeKey) => {
               const decoded = decodeStoreKey(storeKey)
-              const db = decoded === undefined ? undefined : runtime.databases[decoded.db]
+              const db = decoded === undefined ? undefined : runtime.keyspaces.peek(decoded.space)
               if (db !== undefined && db.generation === decoded!.gen) db.diskKeyExpired(decoded!.key.toString('latin1'))
             },
           }),
@@ -355,15 +384,19 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
     )
     const started = performance.now()
     const recovered = yield* Effect.tryPromise({
-      try: () => recover(runtime.databases, store, wal),
+      try: () => recover(runtime.keyspaces, store, wal),
       catch: (e) => new Error(`recovery failed: ${(e as Error).message}`),
     })
     log.notice(
       `DB loaded from disk: ${store.segments.length} segment(s) opened (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn} in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
     )
-    const stager = new Stager(runtime.databases, store, runtime.dispatch.resolve, () => runtime.now())
+    yield* Effect.tryPromise({
+      try: () => loadRegistry(runtime, store),
+      catch: (e) => new Error(`reading the tenant registry failed: ${(e as Error).message}`),
+    })
+    const stager = new Stager(runtime.keyspaces.all, store, runtime.dispatch.resolve, () => runtime.now())
     runtime.stager = stager
-    if (recovered.databasesOnDisk > 0) {
+    if (runtime.keyspaces.all.some((db) => db.counting)) {
       const counting = performance.now()
       stager.countDiskKeys().then(
         () => log.verbose(`Counted the keys on disk in ${((performance.now() - counting) / 1000).toFixed(3)} seconds`),
@@ -381,7 +414,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       },
     })
     const checkpointer = new Checkpointer(
-      runtime.databases,
+      runtime.keyspaces.all,
       store,
       wal,
       durability,

@@ -44,6 +44,7 @@ export class Stager {
   counted: Promise<void> = Promise.resolve()
 
   constructor(
+    /** Every keyspace (appended to as tenants are created). */
     private readonly databases: readonly MemoryKeyspace[],
     private readonly store: LsmStore,
     /** The command table's lookup, as dispatch does it (Dispatch.resolve). */
@@ -52,10 +53,11 @@ export class Stager {
   ) {}
 
   /**
-   * Makes what `argv` reads (in database `db`) resident. Undefined when it already is;
-   * otherwise a promise of what the command needs besides (disk keys for keyspace-wide ones).
+   * Makes what `argv` reads (in database `db` of a tenant whose databases are `tenantDatabases`)
+   * resident. Undefined when it already is; otherwise a promise of what the command needs
+   * besides (disk keys for keyspace-wide ones).
    */
-  stage(db: MemoryKeyspace, argv: Buffer[]): Promise<Staged | undefined> | undefined {
+  stage(db: MemoryKeyspace, argv: Buffer[], tenantDatabases: readonly MemoryKeyspace[]): Promise<Staged | undefined> | undefined {
     const name = argv[0]
     // COPY ... DB n reaches another database, which may be partly on disk.
     if (db.complete && (name === undefined || name.length !== 4 || !is(name, 'copy'))) return undefined
@@ -73,7 +75,7 @@ export class Stager {
       case 'info':
         return this.databases.some((d) => d.counting) ? this.counted.then(() => undefined) : undefined
       case 'copy':
-        return this.stageKeys(db, argv, spec, this.copyTarget(db, argv))
+        return this.stageKeys(db, argv, spec, this.copyTarget(db, argv, tenantDatabases))
       default:
         return this.stageKeys(db, argv, spec, db)
     }
@@ -86,7 +88,7 @@ export class Stager {
         const db = this.databases[n]!
         if (!db.counting) continue
         const gen = db.generation
-        const prefix = storeKeyPrefix(n, gen)
+        const prefix = storeKeyPrefix(db.space, gen)
         for await (const entry of this.store.scanLive(prefix, prefixEnd(prefix), { now: this.now(), includeExpired: true })) {
           // A FLUSHDB meanwhile started a new generation and ended the count.
           if (db.generation !== gen || !db.counting) break
@@ -103,11 +105,11 @@ export class Stager {
     return count
   }
 
-  private copyTarget(db: MemoryKeyspace, argv: Buffer[]): MemoryKeyspace {
+  private copyTarget(db: MemoryKeyspace, argv: Buffer[], databases: readonly MemoryKeyspace[]): MemoryKeyspace {
     for (let i = 3; i + 1 < argv.length; i++) {
       if (!is(argv[i]!, 'db')) continue
       const n = parseInteger(argv[i + 1]!)
-      if (n !== null && n >= 0 && n < this.databases.length) return this.databases[n]!
+      if (n !== null && n >= 0 && n < databases.length) return databases[n]!
     }
     return db
   }
@@ -167,7 +169,7 @@ export class Stager {
     const k = key.toString('latin1')
     if (db.known(k)) return undefined
     const gen = db.generation
-    const storeKey = encodeStoreKey(db.db, gen, k)
+    const storeKey = encodeStoreKey(db.space, gen, k)
     if (!this.store.mayContain(storeKey)) return undefined
     this.reads++
     return this.store.lookup(storeKey).then((entry) => {
@@ -199,7 +201,7 @@ export class Stager {
   private stageRandomKey(db: MemoryKeyspace): Promise<Staged> | undefined {
     // While the keys on disk are being counted, size says nothing yet about them.
     if (db.size === 0 && !db.counting) return undefined
-    const range = storeKeyPrefix(db.db, db.generation)
+    const range = storeKeyPrefix(db.space, db.generation)
     const point = this.store.sampleKey(range, prefixEnd(range))
     const from = point === undefined ? undefined : point.subarray(range.length)
     const none = Buffer.alloc(0)
@@ -224,7 +226,7 @@ export class Stager {
     inclusive = false,
   ): Promise<Staged> {
     const gen = db.generation
-    const dbPrefix = storeKeyPrefix(db.db, gen)
+    const dbPrefix = storeKeyPrefix(db.space, gen)
     const rangeStart = Buffer.concat([dbPrefix, prefix])
     const from = after === undefined ? rangeStart : Buffer.concat(inclusive ? [dbPrefix, after] : [dbPrefix, after, ZERO])
     const to = prefixEnd(rangeStart)

@@ -4,6 +4,7 @@
 
 import { Errors, error, type Reply } from '../protocol/reply.js'
 import { is } from './args.js'
+import { tenantQuotaError } from './quota.js'
 import type { CommandContext, CommandSpec, CommandStat, ServerStats } from './spec.js'
 
 /** A spec with everything dispatch needs precomputed, so the hot path does no flag searches. */
@@ -11,6 +12,10 @@ export interface CompiledCommand {
   readonly spec: CommandSpec
   readonly noAuth: boolean
   readonly write: boolean
+  /** Refused to tenants: an admin command that is not tenant-scoped. */
+  readonly adminOnly: boolean
+  /** May add data: checked against the tenant's quotas. */
+  readonly denyoom: boolean
   readonly arityError: Reply
   readonly stat: CommandStat
   readonly subcommands: ReadonlyMap<string, CompiledCommand> | undefined
@@ -53,6 +58,8 @@ const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
     spec,
     noAuth: spec.flags.includes('no_auth'),
     write: spec.flags.includes('write'),
+    adminOnly: spec.flags.includes('admin') && spec.tenantScoped !== true,
+    denyoom: spec.flags.includes('denyoom'),
     arityError: Errors.wrongArity(spec.name),
     stat,
     subcommands: spec.subcommands
@@ -161,11 +168,20 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     const argc = argv.length
     if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) return reject(command, command.arityError)
     if (!command.noAuth && !ctx.session.authenticated && options.authRequired()) return reject(command, Errors.noAuth)
+    const session = ctx.session
+    if (command.adminOnly && !session.admin) {
+      return reject(command, error(`NOPERM User ${session.user} has no permissions to run the '${spec.name}' command`))
+    }
     if (command.write) {
       const refused = options.writesRefused()
       if (refused !== undefined) return reject(command, error(refused))
     }
-    const session = ctx.session
+    const tenant = session.tenant
+    tenant.ops++
+    if (command.denyoom && (tenant.maxKeys > 0 || tenant.maxBytes > 0)) {
+      const over = tenantQuotaError(ctx, spec, argv)
+      if (over !== undefined) return reject(command, error(over))
+    }
     session.lastCommand = spec.name
     stats.totalCommandsProcessed++
     const started = clock === undefined ? performance.now() : clock.mark

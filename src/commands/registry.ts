@@ -15,6 +15,7 @@ import { select } from './connection/select.js'
 // end connection
 
 // server
+import { acl } from './server/acl.js'
 import { bgrewriteaof } from './server/bgrewriteaof.js'
 import { bgsave } from './server/bgsave.js'
 import { command } from './server/command.js'
@@ -76,6 +77,10 @@ import { typeCommand } from './generic/type.js'
 import { unlink } from './generic/unlink.js'
 // end generic
 
+// tenant
+import { tenant } from './tenant/tenant.js'
+// end tenant
+
 export const commandSpecs: readonly CommandSpec[] = [
   // connection
   auth,
@@ -88,6 +93,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   select,
   // end connection
   // server
+  acl,
   bgrewriteaof,
   bgsave,
   command,
@@ -146,6 +152,9 @@ export const commandSpecs: readonly CommandSpec[] = [
   typeCommand,
   unlink,
   // end generic
+  // tenant
+  tenant,
+  // end tenant
 ]
 
 /** Top-level commands by lowercase name. */

@@ -54,6 +54,12 @@ export interface CommandSpec {
   readonly complexity?: string
   /** The argument grammar, e.g. `key value [NX | XX]`; COMMAND DOCS and docs/commands.md show it. */
   readonly syntax?: string
+  /**
+   * For an `admin` command: tenants may run it too, because it only ever sees the tenant's own
+   * part of the server (CLIENT LIST shows the tenant's connections). Other admin commands answer
+   * tenants with -NOPERM.
+   */
+  readonly tenantScoped?: boolean
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**
@@ -80,12 +86,42 @@ export interface Session {
   dbIndex: number
   db: Keyspace
   authenticated: boolean
+  /** `default` (the admin, or anyone when no password is set) or the tenant's id. */
   user: string
+  /** The tenant whose databases the connection works in (`default`: the server's own). */
+  tenant: TenantScope
+  /** Whether admin commands are allowed: not for a tenant. */
+  admin: boolean
+  /** AUTH failures on this connection in a row; later attempts are slowed down. */
+  authFailures: number
   /** Last command name, for CLIENT LIST `cmd=`. */
   lastCommand: string
   lastInteraction: number
   /** Set by QUIT, CLIENT KILL and protocol errors: close the connection once replies are written. */
   closeAfterReply: boolean
+}
+
+/** The admin's user name, as Redis's default user; also the default tenant's id. */
+export const DEFAULT_USER = 'default'
+
+/** The durability a tenant asks for, overriding appendfsync for its writes. */
+export type TenantDurability = 'always' | 'everysec'
+
+/** A tenant as commands see it: its databases and its limits. */
+export interface TenantScope {
+  /** `default` for the server's own databases. */
+  readonly id: string
+  /** Its databases, SELECT 0..n-1. */
+  readonly databases: readonly Keyspace[]
+  /** Quotas; 0 means none. */
+  readonly maxKeys: number
+  readonly maxBytes: number
+  /** Undefined: the server's appendfsync. */
+  readonly durability: TenantDurability | undefined
+  /** Set once the tenant is dropped: its connections are being closed. */
+  readonly dropped: boolean
+  /** Commands run in the tenant (dispatch counts them). */
+  ops: number
 }
 
 /** Per-command counters for INFO commandstats. */
@@ -146,7 +182,8 @@ export interface ConfigStore {
 
 export interface ServerContext {
   readonly config: ConfigStore
-  readonly databases: readonly Keyspace[]
+  /** The tenant registry: AUTH, the TENANT commands, quotas. */
+  readonly tenants: TenantRegistry
   readonly stats: ServerStats
   readonly clients: ClientRegistry
   readonly runId: string
@@ -218,6 +255,43 @@ export interface PersistenceStatus {
   readonly lastCheckpointOk: boolean
   readonly lastCheckpointDurationSec: number
   readonly changesSinceLastSave: number
+}
+
+/** What the TENANT commands and AUTH use of the tenant actor (actors/tenants.ts). */
+export interface TenantRegistry {
+  /** The server's own databases (no tenant). */
+  readonly default: TenantScope
+  get(id: string): TenantScope | undefined
+  list(): TenantScope[]
+  readonly size: number
+  /**
+   * Whether `password` is the tenant's, as prepared for this command by the connection (the
+   * scrypt derivation runs off the event loop before the command, see prepareAuth).
+   */
+  checkPassword(session: Session, id: string, password: Buffer): boolean
+  /** Undefined on success, else the error text without a prefix code. */
+  create(session: Session, id: string, password: Buffer, options: TenantOptions): string | undefined
+  drop(id: string): boolean
+  passwd(session: Session, id: string, password: Buffer): boolean
+  set(id: string, options: TenantOptions): boolean
+  /** Keys, bytes, ops/s, connections of one tenant. */
+  usage(tenant: TenantScope): TenantUsage
+  /** Whether a write adding `newKeys` keys and `newBytes` bytes stays within the tenant's quotas. */
+  quotaError(tenant: TenantScope, newKeys: number, newBytes: number): string | undefined
+}
+
+export interface TenantOptions {
+  readonly maxKeys?: number
+  readonly maxBytes?: number
+  /** `default`: follow appendfsync again. */
+  readonly durability?: TenantDurability | 'default'
+}
+
+export interface TenantUsage {
+  readonly keys: number
+  readonly bytes: number
+  readonly opsPerSec: number
+  readonly connections: number
 }
 
 export interface CommandContext {

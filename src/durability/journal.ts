@@ -11,16 +11,27 @@ export type UndoLog = unknown[]
 
 const FLUSHED = Symbol('flushed')
 
+/**
+ * The durability the owners of changed keyspaces ask for (bits, several may be set): a tenant
+ * created with DURABILITY always or everysec, or the server's appendfsync (ASK_DEFAULT).
+ */
+export const ASK_ALWAYS = 1
+export const ASK_EVERYSEC = 2
+export const ASK_DEFAULT = 4
+
 /** The changes of one sealed stretch of commands. */
 export interface Sealed {
   readonly bytes: Buffer
   readonly undo: UndoLog
+  /** ASK_* bits of the keyspaces changed. */
+  readonly asks: number
 }
 
 export class Journal implements MutationLog {
   enabled: boolean
   private readonly writer = new OpWriter()
   private undo: UndoLog = []
+  private asks = 0
 
   constructor(enabled = true) {
     this.enabled = enabled
@@ -32,30 +43,35 @@ export class Journal implements MutationLog {
   }
 
   put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void {
-    this.writer.put(ks.db, key, value, expiresAt)
+    this.writer.put(ks.space, key, value, expiresAt)
+    this.asks |= ks.owner.ask
     this.undo.push(ks, k, prev)
   }
 
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void {
-    this.writer.expire(ks.db, key, expiresAt)
+    this.writer.expire(ks.space, key, expiresAt)
+    this.asks |= ks.owner.ask
     this.undo.push(ks, k, prev)
   }
 
   del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void {
-    this.writer.del(ks.db, key)
+    this.writer.del(ks.space, key)
+    this.asks |= ks.owner.ask
     this.undo.push(ks, k, prev)
   }
 
   flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void {
-    this.writer.flushDb(ks.db, gen)
+    this.writer.flushDb(ks.space, gen)
+    this.asks |= ks.owner.ask
     this.undo.push(ks, FLUSHED, before)
   }
 
   /** The changes since the last seal, or undefined when there were none. */
   seal(): Sealed | undefined {
     if (this.undo.length === 0) return undefined
-    const sealed = { bytes: this.writer.take(), undo: this.undo }
+    const sealed = { bytes: this.writer.take(), undo: this.undo, asks: this.asks }
     this.undo = []
+    this.asks = 0
     return sealed
   }
 }

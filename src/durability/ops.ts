@@ -3,37 +3,38 @@
 // record also reaches, ends in the same state). That idempotence is what lets a flush to the LSM
 // store run while writes go on: replaying the WAL from the flush's start LSN over it converges.
 //
-// Layout (little endian), one op after another, no padding:
-//   PUT      01 | db u16 | keyLen u32 | key | type u8 | expiresAt i64 (ms, 0 = none) | valueLen u32 | value
-//   DEL      02 | db u16 | keyLen u32 | key
-//   EXPIRE   03 | db u16 | keyLen u32 | key | expiresAt i64 (0 = persist)
-//   FLUSHDB  04 | db u16                   (read only: logs before generations)
-//   FLUSHALL 05                            (read only)
-//   FLUSHGEN 06 | db u16 | gen u32         FLUSHDB: the database is empty and at generation gen
+// Layout (little endian), one op after another, no padding. `space` is the keyspace number:
+// tenant u16 * 65536 + database u16 (store-keys.ts).
+//   PUT      01 | space u32 | keyLen u32 | key | type u8 | expiresAt i64 (ms, 0 = none) | valueLen u32 | value
+//   DEL      02 | space u32 | keyLen u32 | key
+//   EXPIRE   03 | space u32 | keyLen u32 | key | expiresAt i64 (0 = persist)
+//   FLUSHALL 05                              (read only)
+//   FLUSHGEN 06 | space u32 | gen u32        FLUSHDB: the keyspace is empty and at generation gen
+// (04, FLUSHDB without a generation, was never written with 32-bit keyspace numbers.)
 
 import type { Value } from '../storage/keyspace.js'
 
 export const OP_PUT = 1
 export const OP_DEL = 2
 export const OP_EXPIRE = 3
-export const OP_FLUSHDB = 4
 export const OP_FLUSHALL = 5
 export const OP_FLUSHGEN = 6
 
 /** Type tags of stored values; new types append, never renumber. */
 export const TYPE_STRING = 0
 
-export const PUT_OVERHEAD = 1 + 2 + 4 + 1 + 8 + 4
-export const DEL_OVERHEAD = 1 + 2 + 4
-export const EXPIRE_OVERHEAD = 1 + 2 + 4 + 8
+export const PUT_OVERHEAD = 1 + 4 + 4 + 1 + 8 + 4
+export const DEL_OVERHEAD = 1 + 4 + 4
+export const EXPIRE_OVERHEAD = 1 + 4 + 4 + 8
+const FLUSHGEN_BYTES = 1 + 4 + 4
 
 /** Receives decoded ops. Keys and values are views into the payload: copy what you keep. */
 export interface OpVisitor {
-  put(db: number, key: Buffer, value: Value, expiresAt: number): void
-  del(db: number, key: Buffer): void
-  expire(db: number, key: Buffer, expiresAt: number): void
-  /** The database is emptied; `gen` is its new generation (undefined: one past the current). */
-  flushDb(db: number, gen: number | undefined): void
+  put(space: number, key: Buffer, value: Value, expiresAt: number): void
+  del(space: number, key: Buffer): void
+  expire(space: number, key: Buffer, expiresAt: number): void
+  /** The keyspace is emptied; `gen` is its new generation. */
+  flushDb(space: number, gen: number): void
   flushAll(): void
 }
 
@@ -68,35 +69,29 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
       visit.flushAll()
       continue
     }
-    if (op === OP_FLUSHDB) {
-      if (!need(3, start)) return start
-      visit.flushDb(payload.readUInt16LE(at + 1), undefined)
-      at += 3
-      continue
-    }
     if (op === OP_FLUSHGEN) {
-      if (!need(7, start)) return start
-      visit.flushDb(payload.readUInt16LE(at + 1), payload.readUInt32LE(at + 3))
-      at += 7
+      if (!need(FLUSHGEN_BYTES, start)) return start
+      visit.flushDb(payload.readUInt32LE(at + 1), payload.readUInt32LE(at + 5))
+      at += FLUSHGEN_BYTES
       continue
     }
     if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) {
       throw new OpsFormatError(`unknown op ${op} at offset ${start}`, start)
     }
-    if (!need(7, start)) return start
-    const db = payload.readUInt16LE(at + 1)
-    const keyLength = payload.readUInt32LE(at + 3)
-    at += 7
+    if (!need(9, start)) return start
+    const space = payload.readUInt32LE(at + 1)
+    const keyLength = payload.readUInt32LE(at + 5)
+    at += 9
     if (!need(keyLength, start)) return start
     const key = payload.subarray(at, at + keyLength)
     at += keyLength
     if (op === OP_DEL) {
-      visit.del(db, key)
+      visit.del(space, key)
       continue
     }
     if (op === OP_EXPIRE) {
       if (!need(8, start)) return start
-      visit.expire(db, key, Number(payload.readBigInt64LE(at)))
+      visit.expire(space, key, Number(payload.readBigInt64LE(at)))
       at += 8
       continue
     }
@@ -107,7 +102,7 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
     const valueLength = payload.readUInt32LE(at + 9)
     at += 13
     if (!need(valueLength, start)) return start
-    visit.put(db, key, { type: 'string', data: payload.subarray(at, at + valueLength) }, expiresAt)
+    visit.put(space, key, { type: 'string', data: payload.subarray(at, at + valueLength) }, expiresAt)
     at += valueLength
   }
   return at
@@ -138,14 +133,14 @@ export class OpWriter {
     return bytes
   }
 
-  put(db: number, key: Buffer, value: Value, expiresAt: number): void {
+  put(space: number, key: Buffer, value: Value, expiresAt: number): void {
     const data = value.data
     const b = this.reserve(PUT_OVERHEAD + key.length + data.length)
     let at = this.at
     b[at] = OP_PUT
-    b.writeUInt16LE(db, at + 1)
-    b.writeUInt32LE(key.length, at + 3)
-    at += 7
+    b.writeUInt32LE(space, at + 1)
+    b.writeUInt32LE(key.length, at + 5)
+    at += 9
     at += key.copy(b, at)
     b[at] = TYPE_STRING
     b.writeBigInt64LE(BigInt(expiresAt), at + 1)
@@ -155,33 +150,33 @@ export class OpWriter {
     this.at = at
   }
 
-  del(db: number, key: Buffer): void {
+  del(space: number, key: Buffer): void {
     const b = this.reserve(DEL_OVERHEAD + key.length)
     const at = this.at
     b[at] = OP_DEL
-    b.writeUInt16LE(db, at + 1)
-    b.writeUInt32LE(key.length, at + 3)
-    this.at = at + 7 + key.copy(b, at + 7)
+    b.writeUInt32LE(space, at + 1)
+    b.writeUInt32LE(key.length, at + 5)
+    this.at = at + 9 + key.copy(b, at + 9)
   }
 
-  expire(db: number, key: Buffer, expiresAt: number): void {
+  expire(space: number, key: Buffer, expiresAt: number): void {
     const b = this.reserve(EXPIRE_OVERHEAD + key.length)
     let at = this.at
     b[at] = OP_EXPIRE
-    b.writeUInt16LE(db, at + 1)
-    b.writeUInt32LE(key.length, at + 3)
-    at += 7
+    b.writeUInt32LE(space, at + 1)
+    b.writeUInt32LE(key.length, at + 5)
+    at += 9
     at += key.copy(b, at)
     b.writeBigInt64LE(BigInt(expiresAt), at)
     this.at = at + 8
   }
 
-  flushDb(db: number, gen: number): void {
-    const b = this.reserve(7)
+  flushDb(space: number, gen: number): void {
+    const b = this.reserve(FLUSHGEN_BYTES)
     b[this.at] = OP_FLUSHGEN
-    b.writeUInt16LE(db, this.at + 1)
-    b.writeUInt32LE(gen, this.at + 3)
-    this.at += 7
+    b.writeUInt32LE(space, this.at + 1)
+    b.writeUInt32LE(gen, this.at + 5)
+    this.at += FLUSHGEN_BYTES
   }
 
   /** Room for `n` more bytes after `at`; moves the unsealed bytes to a new slab if needed. */

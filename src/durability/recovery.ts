@@ -1,37 +1,30 @@
-// Start-up: every WAL record after the store's checkpoint LSN, applied to the databases in LSM
+// Start-up: every WAL record after the store's checkpoint LSN, applied to the keyspaces in LSM
 // order. Nothing is loaded from the segments: a database with keys on disk starts incomplete and
 // reads them on demand (staging), so start-up time depends on the WAL's tail, not on the data
 // size. Runs before the listener opens, with the journal switched off. Replayed changes stay
 // dirty, so the next flush writes them to a segment.
 
-import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
+import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { Wal } from '../wal/wal.js'
 import { decodeOps, OpsFormatError, type OpVisitor } from './ops.js'
-import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
+import { encodeStoreKey } from '../storage/store-keys.js'
 import { applyTo } from './apply.js'
 
 export interface RecoveryResult {
-  /** Databases with keys in the store: they are counted in the background after start-up. */
-  readonly databasesOnDisk: number
   readonly checkpointLsn: number
   readonly records: number
   readonly lastLsn: number
 }
 
 export const recover = async (
-  databases: readonly MemoryKeyspace[],
+  keyspaces: Keyspaces,
   store: LsmStore,
   wal: Wal,
 ): Promise<RecoveryResult> => {
-  let onDisk = 0
-  databases.forEach((db, n) => {
-    const prefix = storeKeyPrefix(n, store.generation(n))
-    const has = store.overlaps(prefix, prefixEnd(prefix))
-    if (has) onDisk++
-    db.attachDisk(store.generation(n), has)
-  })
-  const visitor = applyTo(databases)
+  // Keyspaces with keys in the store start incomplete; they are counted after start-up.
+  keyspaces.attachStore(store)
+  const visitor = applyTo(keyspaces)
   const checkpointLsn = store.checkpointLsn
   let records = 0
   let lastLsn = checkpointLsn
@@ -45,8 +38,8 @@ export const recover = async (
         decodeOps(record.payload, {
           ...IGNORE,
           expire(n, key) {
-            const db = databases[n]
-            if (db === undefined || db.complete || db.known(key.toString('latin1'))) return
+            const db = keyspaces.get(n)
+            if (db.complete || db.known(key.toString('latin1'))) return
             const copy = Buffer.from(key)
             reads.push(
               store.lookup(encodeStoreKey(n, db.generation, key.toString('latin1'))).then((entry) => {
@@ -67,7 +60,7 @@ export const recover = async (
       lastLsn = record.lsn
     }
   }
-  return { databasesOnDisk: onDisk, checkpointLsn, records, lastLsn }
+  return { checkpointLsn, records, lastLsn }
 }
 
 const IGNORE: OpVisitor = { put() {}, del() {}, expire() {}, flushDb() {}, flushAll() {} }

@@ -353,7 +353,7 @@ async function* liveGenerations(
   const current = new Map(generations.map((g) => [g.db, g.gen]))
   for await (const entry of entries) {
     const decoded = decodeStoreKey(entry.key)
-    if (decoded !== undefined && decoded.gen < (current.get(decoded.db) ?? 0)) continue
+    if (decoded !== undefined && decoded.gen < (current.get(decoded.space) ?? 0)) continue
     yield entry
   }
 }

@@ -37,6 +37,8 @@ export const DEFAULT_COMPACTION: CompactionConfig = {
  * handed over and given back or confirmed, and their records as stored.
  */
 export interface FlushSource {
+  /** The keyspace number its store keys carry (store-keys.ts). */
+  readonly space: number
   /** Hands over the keys changed since the last call, and the generation they belong to. */
   takeDirty(): TakenDirty
   /** The flush failed: the keys are changed again. */
@@ -139,6 +141,9 @@ export class LsmStore {
   /** Ordered scans in progress: readers retired meanwhile stay open until none is left. */
   private activeScans = 0
   private retired: SegmentReader[] = []
+  /** The manifest's generations by keyspace, for the snapshot's list they were built from. */
+  private generationsSeen: unknown
+  private generationOf = new Map<number, number>()
 
   private constructor(
     private readonly manifest: Manifest,
@@ -246,9 +251,14 @@ export class LsmStore {
     return this.manifest.current.segments
   }
 
-  /** A database generation's current generation as the manifest records it. */
-  generation(db: number): number {
-    return this.manifest.current.generations.find((g) => g.db === db)?.gen ?? 0
+  /** A keyspace's current generation as the manifest records it. */
+  generation(space: number): number {
+    const generations = this.manifest.current.generations
+    if (this.generationsSeen !== generations) {
+      this.generationsSeen = generations
+      this.generationOf = new Map(generations.map((g) => [g.db, g.gen]))
+    }
+    return this.generationOf.get(space) ?? 0
   }
 
   /** Whether any segment's key range overlaps [from, to) (to undefined: unbounded). */
@@ -295,7 +305,10 @@ export class LsmStore {
     const taken = databases.map((db) => db.takeDirty())
     const records = taken.reduce((n, t) => n + t.keys.size, 0)
     const giveBack = (): void => databases.forEach((db, i) => db.returnDirty(taken[i]!))
-    const generations = taken.flatMap((t, db) => (t.gen > this.generation(db) ? [{ db, gen: t.gen }] : []))
+    const generations = taken.flatMap((t, i) => {
+      const space = databases[i]!.space
+      return t.gen > this.generation(space) ? [{ db: space, gen: t.gen }] : []
+    })
     if (records === 0) {
       if (startLsn > this.checkpointLsn || generations.length > 0) {
         await this.manifest.apply({ checkpointLsn: Math.max(startLsn, this.checkpointLsn), generations })
@@ -391,7 +404,7 @@ export class LsmStore {
         // belongs to it (and is changed in it, so the next flush writes it there); written under
         // the old generation, it is dead on arrival, which is harmless.
         const rec = keyspace.readForFlush(k, t)
-        const key = encodeStoreKey(db, gen, k)
+        const key = encodeStoreKey(keyspace.space, gen, k)
         yield rec === undefined
           ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
           : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data }

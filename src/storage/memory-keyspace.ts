@@ -101,6 +101,9 @@ class Rec implements Entry {
 
 const CLEAN = -1
 
+/** Follows appendfsync (journal.ts ASK_DEFAULT). */
+const DEFAULT_OWNER = { ask: 4 }
+
 /** SCAN cursors remembered (cursor id -> last key returned); the oldest is forgotten first. */
 const SCAN_CURSORS = 65_536
 /** Cursor ids are drawn from [2^32, 2^52): above any rank a client might pass, exact as doubles. */
@@ -124,8 +127,11 @@ export class MemoryKeyspace implements Keyspace {
   private readonly cursors = new Map<number, string>()
   private readonly clock: Clock
   private readonly stats: KeyspaceStats
-  /** This keyspace's database number (SELECT n), as the log records it. */
-  readonly db: number
+  /**
+   * This keyspace's number, as the log and the store record it: the tenant's number times 65536
+   * plus the database (SELECT n); store-keys.ts.
+   */
+  readonly space: number
   private readonly log: MutationLog | undefined
   /**
    * Keys whose state changed since the last flush to the LSM store (a deleted key stays here:
@@ -151,11 +157,17 @@ export class MemoryKeyspace implements Keyspace {
   private sweepStartedAt = 0
   /** Disk keys gathered for the keyspace-wide command about to run. */
   private diskKeys: DiskKeys | undefined
+  private pinned = false
+  /**
+   * Who the keyspace belongs to, as the log needs it: the durability its changes ask for
+   * (journal.ts ASK_*). A tenant sets itself here; otherwise the server's appendfsync applies.
+   */
+  owner: { readonly ask: number } = DEFAULT_OWNER
 
   constructor(options: {
     clock: Clock
     stats: KeyspaceStats
-    db?: number
+    space?: number
     log?: MutationLog
     trackDirty?: boolean
     /** Shared by the databases of one server: how many are not complete. */
@@ -164,7 +176,7 @@ export class MemoryKeyspace implements Keyspace {
     this.incomplete = options.incomplete ?? { count: 0 }
     this.clock = options.clock
     this.stats = options.stats
-    this.db = options.db ?? 0
+    this.space = options.space ?? 0
     this.log = options.log
     if (options.trackDirty === true) this.dirty = []
   }
@@ -188,6 +200,23 @@ export class MemoryKeyspace implements Keyspace {
       sampled += recordBytes(k, this.map.get(k)!)
     }
     return Math.round((sampled / RESIDENT_SAMPLE) * size)
+  }
+
+  /**
+   * Bytes of keys and values, resident or only on disk (tenant quotas, TENANT INFO): exact up
+   * to RESIDENT_SAMPLE resident records, else sampled; keys only on disk count at the resident
+   * records' mean size.
+   */
+  get dataBytes(): number {
+    const resident = this.map.size
+    if (resident === 0) return 0
+    const bytes = this.residentBytes - RECORD_OVERHEAD * resident
+    return Math.round(bytes + (this.diskOnly * bytes) / resident)
+  }
+
+  /** Never evicted: a keyspace whose owner relies on every record staying resident. */
+  pin(): void {
+    this.pinned = true
   }
 
   /** Records held in memory (live or expired), not counting keys only on disk. */
@@ -283,7 +312,7 @@ export class MemoryKeyspace implements Keyspace {
    * by a few survivors.
    */
   evict(bytes: number, maxVisits: number): number {
-    if (this.dirty === undefined || this.countedUpTo !== undefined) return 0
+    if (this.dirty === undefined || this.countedUpTo !== undefined || this.pinned) return 0
     let freed = 0
     for (let n = 0; n < maxVisits && freed < bytes && this.map.size > 0; n++) {
       let r = this.evictCursor?.next()

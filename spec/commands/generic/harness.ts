@@ -52,7 +52,7 @@ export const harness = (): Harness => {
   h.now = START
   const clock = () => h.now
   const dbs = Array.from({ length: 16 }, () => new MemoryKeyspace({ clock, stats }))
-  const session = { dbIndex: 0, db: dbs[0]! } as unknown as Session
+  const session = { dbIndex: 0, db: dbs[0]!, tenant: { id: 'default', databases: dbs } } as unknown as Session
   // The server's stats are the counters its keyspaces bump, as in the real server.
   const server = {
     config: configStore,

@@ -4,6 +4,7 @@ import { is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { clientTypeMatches, unknownType } from './client-list.js'
+import { visibleClients } from './session-info.js'
 
 const NO_SUCH_CLIENT = error('ERR No such client')
 const BAD_ID = error('ERR client-id should be greater than 0')
@@ -56,6 +57,7 @@ const parseFilter = (argv: Buffer[]): Filter | Reply => {
 export const clientKill: CommandSpec = {
   name: 'client|kill',
   arity: -3,
+  tenantScoped: true,
   flags: ['admin', 'noscript', 'loading', 'stale'],
   keys: NO_KEYS,
   group: 'connection',
@@ -79,7 +81,7 @@ export const clientKill: CommandSpec = {
     const me = ctx.session
     let killed = 0
     if (f.typeMatches) {
-      for (const handle of [...ctx.server.clients.all()]) {
+      for (const handle of visibleClients(ctx)) {
         const s = handle.session
         if (f.addr !== undefined && s.addr !== f.addr) continue
         if (f.laddr !== undefined && s.laddr !== f.laddr) continue

@@ -3,7 +3,7 @@ import { Errors, error, verbatim, type Reply } from '../../protocol/reply.js'
 import { is, parseI64 } from '../args.js'
 import type { ClientHandle, CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
-import { clientLine } from './session-info.js'
+import { clientLine, visibleClients } from './session-info.js'
 
 const INVALID_ID = error('ERR Invalid client ID')
 
@@ -31,6 +31,7 @@ export const unknownType = (typeName: Buffer): Reply =>
 export const clientList: CommandSpec = {
   name: 'client|list',
   arity: -2,
+  tenantScoped: true,
   flags: ['admin', 'noscript', 'loading', 'stale'],
   keys: NO_KEYS,
   group: 'connection',
@@ -40,24 +41,24 @@ export const clientList: CommandSpec = {
   syntax: '[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]',
   /** As Redis 7: either one TYPE filter or one ID list (in the order given), not both. */
   execute(ctx, argv): Reply {
-    const clients = ctx.server.clients
+    const visible = visibleClients(ctx)
     let selected: ClientHandle[]
     if (argv.length === 4 && is(argv[2]!, 'type')) {
       const matches = clientTypeMatches(argv[3]!)
       if (matches === undefined) return unknownType(argv[3]!)
-      selected = matches ? [...clients.all()] : []
+      selected = matches ? visible : []
     } else if (argv.length > 3 && is(argv[2]!, 'id')) {
       selected = []
       for (let i = 3; i < argv.length; i++) {
         const id = parseI64(argv[i]!)
         if (id === null) return INVALID_ID
-        const handle = clients.byId(Number(id))
+        const handle = visible.find((h) => h.session.id === Number(id))
         if (handle !== undefined) selected.push(handle)
       }
     } else if (argv.length !== 2) {
       return Errors.syntax
     } else {
-      selected = [...clients.all()]
+      selected = visible
     }
     const now = ctx.server.now()
     let text = ''

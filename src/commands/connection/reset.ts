@@ -17,16 +17,18 @@ export const reset: CommandSpec = {
   complexity: 'O(1)',
   /**
    * Returns the connection to its state right after connecting: RESP2, database 0, no name, and
-   * logged out when a password is required. Library name and version survive, as in Redis.
+   * logged out when a password is required (a tenant's connection is back in the default tenant). Library name and version survive, as in Redis.
    * (Transactions and subscriptions must be cleared here too once they exist.)
    */
   execute(ctx): Reply {
     const session = ctx.session
     session.resp = 2
     session.dbIndex = 0
-    session.db = ctx.server.databases[0]!
     session.name = ''
     session.user = 'default'
+    session.tenant = ctx.server.tenants.default
+    session.admin = true
+    session.db = session.tenant.databases[0]!
     session.authenticated = !passwordRequired(ctx)
     return RESET
   },

@@ -20,7 +20,7 @@ export const select: CommandSpec = {
     const index = parseInteger(argv[1]!)
     // Redis reads the index as a C int: beyond 32 bits is "not an integer", not "out of range".
     if (index === null || index > 2 ** 31 - 1 || index < -(2 ** 31)) return Errors.notInteger
-    const db = ctx.server.databases[index]
+    const db = ctx.session.tenant.databases[index]
     if (db === undefined) return OUT_OF_RANGE
     ctx.session.dbIndex = index
     ctx.session.db = db

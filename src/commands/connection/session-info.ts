@@ -1,9 +1,8 @@
 // What several connection commands share: Redis's rule for client names and library attributes,
 // the CLIENT LIST/INFO line, and authentication of the default user against `requirepass`.
 
-import { timingSafeEqual } from 'node:crypto'
 import { Errors, error, type Reply } from '../../protocol/reply.js'
-import type { ClientHandle, CommandContext, Session } from '../spec.js'
+import { DEFAULT_USER, type ClientHandle, type CommandContext, type Session } from '../spec.js'
 
 /** Names and library attributes must keep CLIENT LIST splittable on spaces: '!'..'~' only. */
 export const isPrintableWord = (value: Buffer): boolean => {
@@ -33,8 +32,12 @@ export const clientLine = (session: Session, now: number, handle?: ClientHandle)
   )
 }
 
-/** The only user until ACLs exist: `default`, whose password is `requirepass` (none when empty). */
-const DEFAULT_USER = 'default'
+/** The connections a client may see and kill: all for the admin, its tenant's own for a tenant. */
+export const visibleClients = (ctx: CommandContext): ClientHandle[] => {
+  const all = [...ctx.server.clients.all()]
+  const session = ctx.session
+  return session.admin ? all : all.filter((handle) => handle.session.tenant === session.tenant)
+}
 
 const NO_PASSWORD_CONFIGURED = error(
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
@@ -44,22 +47,24 @@ const NO_PASSWORD_CONFIGURED = error(
 export const passwordRequired = (ctx: CommandContext): boolean => ctx.server.config.string('requirepass') !== ''
 
 /**
- * AUTH's check, shared with HELLO … AUTH. `username` is undefined for the one-argument form.
- * On success marks the session authenticated and returns undefined; a failure leaves the session
- * as it was (Redis does not log a client out on a wrong password).
+ * AUTH's check, shared with HELLO … AUTH. `username` is undefined for the one-argument form,
+ * which (like `default`) is the admin, whose password is `requirepass`; any other user name is a
+ * tenant id. On success the connection works in that tenant (the admin's: the default one) and
+ * returns undefined; a failure leaves the session as it was (Redis does not log a client out on
+ * a wrong password).
  */
 export const authenticate = (ctx: CommandContext, username: Buffer | undefined, password: Buffer): Reply | undefined => {
-  const requirepass = ctx.server.config.string('requirepass')
-  if (username !== undefined && username.toString('latin1') !== DEFAULT_USER) return Errors.wrongPass
-  if (requirepass === '') {
-    // The default user is `nopass`: any password works, but the legacy form is a likely mistake.
-    if (username === undefined) return NO_PASSWORD_CONFIGURED
-  } else {
-    // Config strings hold bytes as latin1 (CONFIG SET converts that way), so compare as bytes.
-    const expected = Buffer.from(requirepass, 'latin1')
-    if (expected.length !== password.length || !timingSafeEqual(expected, password)) return Errors.wrongPass
-  }
-  ctx.session.authenticated = true
-  ctx.session.user = DEFAULT_USER
+  const session = ctx.session
+  const tenants = ctx.server.tenants
+  // The default user is `nopass` without requirepass, but the legacy form is a likely mistake.
+  if (username === undefined && !passwordRequired(ctx)) return NO_PASSWORD_CONFIGURED
+  const user = username === undefined ? DEFAULT_USER : username.toString('latin1')
+  if (!tenants.checkPassword(session, user, password)) return Errors.wrongPass
+  const tenant = user === DEFAULT_USER ? tenants.default : tenants.get(user)!
+  session.authenticated = true
+  session.user = user
+  session.admin = user === DEFAULT_USER
+  session.tenant = tenant
+  session.db = tenant.databases[session.dbIndex]!
   return undefined
 }

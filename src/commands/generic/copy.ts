@@ -39,7 +39,7 @@ export const copy: CommandSpec = {
         const index = parseInteger(argv[++i]!)
         if (index === null) return Errors.notInteger
         if (index < -I32_MAX - 1 || index > I32_MAX) return I32_RANGE
-        const db = ctx.server.databases[index]
+        const db = ctx.session.tenant.databases[index]
         if (index < 0 || db === undefined) return DB_OUT_OF_RANGE
         target = db
       } else {

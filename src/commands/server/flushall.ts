@@ -17,7 +17,8 @@ export const flushall: CommandSpec = {
   execute(ctx, argv): Reply {
     const invalid = checkFlushMode(argv)
     if (invalid !== undefined) return invalid
-    for (const db of ctx.server.databases) db.flush()
+    // A tenant's FLUSHALL empties its own databases only.
+    for (const db of ctx.session.tenant.databases) db.flush()
     return OK
   },
 }

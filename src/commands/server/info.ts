@@ -3,6 +3,7 @@ import { machine, release, totalmem, type as osType } from 'node:os'
 import { verbatim, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
+import { visibleClients } from '../connection/session-info.js'
 
 type Section = (ctx: CommandContext) => string[]
 
@@ -58,7 +59,7 @@ const server: Section = (ctx) => {
 }
 
 const clients: Section = (ctx) => [
-  `connected_clients:${ctx.server.clients.size}`,
+  `connected_clients:${ctx.session.admin ? ctx.server.clients.size : visibleClients(ctx).length}`,
   'cluster_connections:0',
   `maxclients:${ctx.server.config.get('maxclients') ?? '10000'}`,
   'client_recent_max_input_buffer:0',
@@ -240,7 +241,7 @@ const errorstats: Section = (ctx) =>
 
 const keyspace: Section = (ctx) => {
   const lines: string[] = []
-  ctx.server.databases.forEach((db, i) => {
+  ctx.session.tenant.databases.forEach((db, i) => {
     // avg_ttl would need a pass over the keys with a TTL; Redis only samples it, 0 is its default.
     if (db.size > 0) lines.push(`db${i}:keys=${db.size},expires=${db.volatileCount},avg_ttl=0`)
   })

@@ -1,0 +1,213 @@
+// Tenants over TCP with real clients: AUTH <tenant> <password> selects an isolated keyspace, the
+// admin (requirepass) manages tenants, tenants are refused admin commands, and every error text
+// is Redis's. ioredis, node-redis (HELLO 3 AUTH) and redis-cli --user/--pass log in unchanged.
+
+import { expect } from 'chai'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { Redis } from 'ioredis'
+import { createClient } from 'redis'
+import { startServer, type RunningServer } from '../support/server.js'
+import { errorOf } from '../support/errors.js'
+
+const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
+
+const ADMIN_PASSWORD = 'admin-secret'
+
+describe('tenants: authentication and isolation over TCP', function () {
+  this.timeout(60_000)
+  let server: RunningServer
+  let admin: Redis
+  const opened: Redis[] = []
+
+  /** No reconnection (a dropped tenant's connection must stay closed) and no ready check (INFO before AUTH). */
+  const connect = (options: { username?: string; password?: string } = {}): Redis => {
+    const redis = new Redis({
+      port: server.port,
+      host: '127.0.0.1',
+      maxRetriesPerRequest: 0,
+      enableReadyCheck: false,
+      retryStrategy: () => null,
+      ...options,
+    })
+    redis.on('error', () => {})
+    opened.push(redis)
+    return redis
+  }
+
+  before(async () => {
+    server = await startServer({ args: ['--requirepass', ADMIN_PASSWORD] })
+    admin = connect({ password: ADMIN_PASSWORD })
+    expect(await admin.call('TENANT', 'CREATE', 't1', 'p1')).to.equal('OK')
+    expect(await admin.call('TENANT', 'CREATE', 't2', 'p2', 'MAXKEYS', '1000')).to.equal('OK')
+  })
+
+  after(async () => {
+    for (const redis of opened) redis.disconnect()
+    await server.stop()
+  })
+
+  it('answers -NOAUTH before AUTH and -WRONGPASS for a wrong tenant password or unknown tenant', async () => {
+    const anonymous = connect()
+    expect(await errorOf(anonymous.get('k'))).to.include('NOAUTH Authentication required.')
+    expect(await errorOf(anonymous.call('AUTH', 't1', 'wrong'))).to.include('WRONGPASS invalid username-password pair or user is disabled.')
+    expect(await errorOf(anonymous.call('AUTH', 'nobody', 'p1'))).to.include('WRONGPASS invalid username-password pair or user is disabled.')
+    expect(await errorOf(anonymous.call('AUTH', 'wrong-admin-password'))).to.include('WRONGPASS invalid username-password pair or user is disabled.')
+    // Still not logged in after failures.
+    expect(await errorOf(anonymous.get('k'))).to.include('NOAUTH')
+    expect(await anonymous.call('AUTH', 't1', 'p1')).to.equal('OK')
+    expect(await anonymous.call('ACL', 'WHOAMI')).to.equal('t1')
+  })
+
+  it('gives each tenant its own keys under the same names, invisible to the others and to the admin', async () => {
+    const t1 = connect({ username: 't1', password: 'p1' })
+    const t2 = connect({ username: 't2', password: 'p2' })
+    await t1.set('shared', 'from-t1')
+    await t2.set('shared', 'from-t2')
+    await admin.set('shared', 'from-admin')
+    await t1.mset('only-t1', '1', 'x', '2')
+    expect(await t1.get('shared')).to.equal('from-t1')
+    expect(await t2.get('shared')).to.equal('from-t2')
+    expect(await admin.get('shared')).to.equal('from-admin')
+    expect(await t2.get('only-t1')).to.equal(null)
+    expect((await t1.keys('*')).sort()).to.deep.equal(['only-t1', 'shared', 'x'])
+    expect(await t2.keys('*')).to.deep.equal(['shared'])
+    expect(await t2.dbsize()).to.equal(1)
+    const [, scanned] = await t1.scan('0', 'COUNT', 100)
+    expect(scanned.sort()).to.deep.equal(['only-t1', 'shared', 'x'])
+    expect(['only-t1', 'shared', 'x']).to.include(await t1.randomkey())
+    // FLUSHALL by a tenant empties only that tenant.
+    expect(await t2.flushall()).to.equal('OK')
+    expect(await t2.dbsize()).to.equal(0)
+    expect(await t1.get('shared')).to.equal('from-t1')
+    expect(await admin.get('shared')).to.equal('from-admin')
+    // Databases are per tenant too.
+    await t1.select(3)
+    await t1.set('in-db3', 'v')
+    await t2.select(3)
+    expect(await t2.get('in-db3')).to.equal(null)
+    const keyspace = await t1.info('keyspace')
+    expect(keyspace).to.match(/^db0:keys=3,/m)
+    expect(keyspace).to.match(/^db3:keys=1,/m)
+    expect(await admin.info('keyspace')).to.not.match(/^db3:/m)
+  })
+
+  it('refuses admin commands to tenants with -NOPERM and scopes CLIENT LIST to the tenant', async () => {
+    const t1 = connect({ username: 't1', password: 'p1' })
+    connect({ username: 't2', password: 'p2' })
+    await t1.ping()
+    expect(await errorOf(t1.call('CONFIG', 'SET', 'maxclients', '10'))).to.include(
+      "NOPERM User t1 has no permissions to run the 'config|set' command",
+    )
+    expect(await errorOf(t1.call('CONFIG', 'GET', 'requirepass'))).to.include('NOPERM')
+    expect(await errorOf(t1.call('TENANT', 'LIST'))).to.include("NOPERM User t1 has no permissions to run the 'tenant|list' command")
+    expect(await errorOf(t1.call('TENANT', 'DROP', 't2'))).to.include('NOPERM')
+    expect(await errorOf(t1.call('SHUTDOWN'))).to.include('NOPERM')
+    const list = (await t1.call('CLIENT', 'LIST')) as string
+    const users = list.trim().split('\n').map((line) => /user=(\S+)/.exec(line)![1])
+    expect(users.length).to.be.greaterThan(0)
+    expect(new Set(users)).to.deep.equal(new Set(['t1']))
+    const all = (await admin.call('CLIENT', 'LIST')) as string
+    expect(all).to.match(/user=t2 /)
+    expect(await admin.call('TENANT', 'LIST')).to.deep.equal(['t1', 't2'])
+  })
+
+  it('keeps passwords out of CONFIG GET, INFO, TENANT INFO and the log', async () => {
+    const info = (await admin.call('TENANT', 'INFO', 't2')) as (string | number)[]
+    const fields = Object.fromEntries(Array.from({ length: info.length / 2 }, (_, i) => [info[2 * i], info[2 * i + 1]]))
+    expect(fields).to.include({ id: 't2', maxkeys: 1000, maxbytes: 0, durability: 'default' })
+    expect(fields).to.have.keys('id', 'keys', 'bytes', 'ops_per_sec', 'connections', 'maxkeys', 'maxbytes', 'durability')
+    const everything = [JSON.stringify(info), await admin.info('everything'), server.output()].join('\n')
+    expect(everything).to.not.include('p1')
+    expect(everything).to.not.include('p2')
+  })
+
+  it('slows down and logs repeated failures on a connection, naming the tenant and the peer only', async () => {
+    const guesser = connect()
+    for (let i = 0; i < 4; i++) {
+      expect(await errorOf(guesser.call('AUTH', 't1', `guess-number-${i}`))).to.include('WRONGPASS')
+    }
+    const log = server.output()
+    expect(log).to.match(/AUTH failed \d+ times in a row for user 't1' from 127\.0\.0\.1:\d+/)
+    expect(log).to.not.include('guess-number')
+    // The same connection may still log in afterwards.
+    expect(await guesser.call('AUTH', 't1', 'p1')).to.equal('OK')
+  })
+
+  it('logs in with node-redis (HELLO 3 AUTH user pass) and with the AUTH command after connecting', async () => {
+    const client = createClient({ socket: { port: server.port, host: '127.0.0.1' }, username: 't1', password: 'p1', RESP: 3 })
+    await client.connect()
+    try {
+      expect(await client.get('shared')).to.equal('from-t1')
+      expect(await client.sendCommand(['ACL', 'WHOAMI'])).to.equal('t1')
+    } finally {
+      await client.quit()
+    }
+    const wrong = createClient({ socket: { port: server.port, host: '127.0.0.1', reconnectStrategy: false }, username: 't1', password: 'nope', RESP: 3 })
+    wrong.on('error', () => {})
+    expect(await errorOf(wrong.connect())).to.include('WRONGPASS')
+  })
+
+  it('logs in with redis-cli --user --pass', function () {
+    if (!have('redis-cli')) this.skip()
+    const cli = (...args: string[]): string =>
+      execFileSync('redis-cli', ['-p', String(server.port), '--user', 't1', '--pass', 'p1', '--no-auth-warning', ...args], {
+        encoding: 'utf8',
+      }).trimEnd()
+    expect(cli('GET', 'shared')).to.equal('from-t1')
+    expect(cli('ACL', 'WHOAMI')).to.equal('t1')
+  })
+
+  it('enforces MAXKEYS and MAXBYTES: the write that would exceed is refused and changes nothing', async () => {
+    expect(await admin.call('TENANT', 'CREATE', 'small', 'pw', 'MAXKEYS', '3', 'MAXBYTES', '1000')).to.equal('OK')
+    const small = connect({ username: 'small', password: 'pw' })
+    await small.mset('a', '1', 'b', '2', 'c', '3')
+    expect(await errorOf(small.set('d', '4'))).to.include('ERR tenant quota exceeded')
+    expect(await errorOf(small.mset('a', '9', 'e', '5'))).to.include('ERR tenant quota exceeded')
+    expect(await small.mget('a', 'd', 'e')).to.deep.equal(['1', null, null])
+    expect(await small.set('a', 'overwrite')).to.equal('OK')
+    expect(await small.del('b')).to.equal(1)
+    expect(await small.set('d', '4')).to.equal('OK')
+    expect(await errorOf(small.set('a', 'x'.repeat(2000)))).to.include('ERR tenant quota exceeded')
+    expect(await small.get('a')).to.equal('overwrite')
+    expect(await small.dbsize()).to.equal(3)
+    // Raising the quota lets the write through.
+    expect(await admin.call('TENANT', 'SET', 'small', 'MAXKEYS', '0', 'MAXBYTES', '0')).to.equal('OK')
+    expect(await small.set('e', 'x'.repeat(2000))).to.equal('OK')
+  })
+
+  it('drops a tenant: its connections close, its data is gone, and the id can be created afresh', async () => {
+    expect(await admin.call('TENANT', 'CREATE', 'gone', 'pw')).to.equal('OK')
+    const gone = connect({ username: 'gone', password: 'pw' })
+    await gone.mset('k1', 'v1', 'k2', 'v2')
+    const closed = new Promise<void>((resolve) => gone.once('close', () => resolve()))
+    expect(await admin.call('TENANT', 'DROP', 'gone')).to.equal('OK')
+    await closed
+    expect(await errorOf(admin.call('TENANT', 'DROP', 'gone'))).to.include("ERR no such tenant 'gone'")
+    const again = connect()
+    expect(await errorOf(again.call('AUTH', 'gone', 'pw'))).to.include('WRONGPASS')
+    expect(await admin.call('TENANT', 'CREATE', 'gone', 'pw2')).to.equal('OK')
+    expect(await again.call('AUTH', 'gone', 'pw2')).to.equal('OK')
+    expect(await again.dbsize()).to.equal(0)
+    expect(await again.mget('k1', 'k2')).to.deep.equal([null, null])
+  })
+
+  it('changes a password with TENANT PASSWD: the old one stops working', async () => {
+    expect(await admin.call('TENANT', 'CREATE', 'rotating', 'old')).to.equal('OK')
+    const c = connect()
+    expect(await c.call('AUTH', 'rotating', 'old')).to.equal('OK')
+    expect(await admin.call('TENANT', 'PASSWD', 'rotating', 'new')).to.equal('OK')
+    expect(await errorOf(c.call('AUTH', 'rotating', 'old'))).to.include('WRONGPASS')
+    expect(await c.call('AUTH', 'rotating', 'new')).to.equal('OK')
+  })
+
+  it('validates TENANT arguments as Redis validates options', async () => {
+    expect(await errorOf(admin.call('TENANT', 'CREATE', 't1', 'x'))).to.include("ERR tenant 't1' already exists")
+    expect(await errorOf(admin.call('TENANT', 'CREATE', 'bad id', 'x'))).to.include('ERR invalid tenant id')
+    expect(await errorOf(admin.call('TENANT', 'CREATE', 'default', 'x'))).to.include('ERR invalid tenant id')
+    expect(await errorOf(admin.call('TENANT', 'CREATE', 'u', 'x', 'MAXKEYS'))).to.include('ERR syntax error')
+    expect(await errorOf(admin.call('TENANT', 'CREATE', 'u', 'x', 'MAXKEYS', '-1'))).to.include('ERR MAXKEYS must be')
+    expect(await errorOf(admin.call('TENANT', 'CREATE', 'u', 'x', 'DURABILITY', 'no'))).to.include('ERR DURABILITY must be')
+    expect(await errorOf(admin.call('TENANT', 'NOPE'))).to.include("ERR unknown subcommand 'NOPE'")
+    expect(await errorOf(admin.call('TENANT', 'INFO', 'nobody'))).to.include("ERR no such tenant 'nobody'")
+  })
+})
