@@ -25,6 +25,7 @@ const client = (port: number, options: { username?: string; password?: string } 
 const checkpoint = async (admin: Redis): Promise<void> => {
   await admin.bgsave()
   await waitFor('the checkpoint', async () => /^rdb_bgsave_in_progress:0/m.test(await admin.info('persistence')), 60_000)
+  expect(await admin.info('persistence')).to.match(/^rdb_last_bgsave_status:ok/m)
 }
 
 const fields = (reply: unknown): Record<string, string | number> => {

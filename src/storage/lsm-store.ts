@@ -298,10 +298,12 @@ export class LsmStore {
    * failure the changed keys are handed back to the databases, to be flushed next time.
    */
   async flush(
-    databases: readonly FlushSource[],
+    sources: readonly FlushSource[],
     startLsn: number,
     beforeInstall: () => Promise<boolean>,
   ): Promise<{ installed: boolean; records: number; bytes: number }> {
+    // In keyspace order, which is the store's key order; and a copy, as the caller's list grows.
+    const databases = [...sources].sort((a, b) => a.space - b.space)
     const taken = databases.map((db) => db.takeDirty())
     const records = taken.reduce((n, t) => n + t.keys.size, 0)
     const giveBack = (): void => databases.forEach((db, i) => db.returnDirty(taken[i]!))
