@@ -16,3 +16,5 @@ export { immediateScheduler } from './pipeline/immediateScheduler.js'
 export { WalError, type Wal, type WalOptions, type WalRecord, type RecoveryReport, type WalStats } from './wal/wal.js'
 export { openNativeWal, crc32c } from './wal/native-wal.js'
 export { MemoryWal } from './wal/memory-wal.js'
+// The load-test harness's workloads, loops, pool and latency recording (docs/loadtest.md).
+export * from './bench/index.js'

@@ -121,6 +121,18 @@ describe('tenants: authentication and isolation over TCP', function () {
     expect(everything).to.not.include('p2')
   })
 
+  it('reports a tenant\'s keys, connections and command rate in TENANT INFO', async () => {
+    const t1 = connect({ username: 't1', password: 'p1' })
+    const until = Date.now() + 2200
+    while (Date.now() < until) await t1.get('shared')
+    const info = (await admin.call('TENANT', 'INFO', 't1')) as (string | number)[]
+    const fields = Object.fromEntries(Array.from({ length: info.length / 2 }, (_, i) => [info[2 * i], info[2 * i + 1]]))
+    expect(fields.ops_per_sec as number).to.be.greaterThan(0)
+    expect(fields.connections as number).to.be.greaterThan(0)
+    expect(fields.keys as number).to.be.greaterThan(0)
+    expect(fields.bytes as number).to.be.greaterThan(0)
+  })
+
   it('slows down and logs repeated failures on a connection, naming the tenant and the peer only', async () => {
     const guesser = connect()
     for (let i = 0; i < 4; i++) {

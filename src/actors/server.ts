@@ -15,7 +15,7 @@ import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import { Keyspaces } from '../storage/keyspaces.js'
-import { SYSTEM_SPACE, Tenants } from './tenants.js'
+import { SYSTEM_SPACE, Tenants, runTenantRates } from './tenants.js'
 import { RuntimeConfig } from '../config/store.js'
 import type { LoadedConfig } from '../config/load.js'
 import { Logger, describeError, type LogLevel } from '../log.js'
@@ -326,6 +326,7 @@ export const startServer = (
     yield* runExpiryActor(runtime)
     yield* runIdleClientsActor(runtime)
     yield* runEvictionActor(runtime)
+    yield* runTenantRates(runtime.tenants)
     runtime.log.notice(`Ready to accept connections tcp on ${host}:${port}`)
     return Object.assign(runtime, { shutdownRequested: Deferred.await(shutdown) })
   })

@@ -10,6 +10,8 @@
 // of it salted with a per-process secret lets the same password through at once later.
 
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import * as Effect from 'effect/Effect'
+import type * as Scope from 'effect/Scope'
 import type { Keyspaces } from '../storage/keyspaces.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import { keyspaceNumber } from '../storage/store-keys.js'
@@ -43,6 +45,7 @@ const NEXT_KEY = Buffer.from('next-tenant-number')
 /** After this many failed AUTHs in a row on a connection, each further answer is delayed. */
 const FREE_FAILURES = 3
 const MAX_FAILURE_DELAY_MS = 2000
+const RATE_SECONDS = 1
 
 export const derive = (password: Buffer, salt: Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) =>
@@ -391,3 +394,12 @@ export class Tenants implements TenantRegistry {
     return new Promise((resolve) => setTimeout(resolve, ms))
   }
 }
+
+/** The tenant actor's clock: each tenant's command rate, measured once a second (TENANT INFO). */
+export const runTenantRates = (tenants: Tenants): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.sync(() => tenants.sampleRates(RATE_SECONDS)).pipe(
+    Effect.zipRight(Effect.sleep(RATE_SECONDS * 1000)),
+    Effect.forever,
+    Effect.forkScoped,
+    Effect.asVoid,
+  )

@@ -1,0 +1,84 @@
+import { expect } from 'chai'
+import { lastValueFrom, toArray } from 'rxjs'
+import { closedLoop } from '../../src/bench/closedLoop.js'
+import { BenchConnection } from '../../src/bench/connection.js'
+import { openPool } from '../../src/bench/pool.js'
+import { encodeCommand } from '../../src/bench/resp.js'
+import type { Reply } from '../../src/protocol/reply.js'
+import { startRedisServer, type RedisServer } from './support/redisServer.js'
+
+const text = (r: Reply): string => (r.kind === 'bulk' ? Buffer.from(r.value as Buffer).toString('latin1') : JSON.stringify(r))
+
+describe('BenchConnection against redis-server', function () {
+  this.timeout(30_000)
+  let redis: RedisServer
+  before(async () => (redis = await startRedisServer()))
+  after(async () => redis?.stop())
+
+  it('pipelines thousands of requests in one tick and matches every reply to its request', async () => {
+    const c = await BenchConnection.open({ port: redis.port })
+    try {
+      const n = 5000
+      // Different lengths and binary payloads, so a reply matched to the wrong request shows.
+      const values = Array.from({ length: n }, (_, i) => Buffer.from(`v${i}:` + 'x'.repeat(i % 97) + '\u0000\r\n', 'latin1'))
+      const sets = values.map((v, i) => c.request(encodeCommand(['SET', `corr:${i}`, v])))
+      const gets = values.map((_, i) => c.request(encodeCommand(['GET', `corr:${(i * 7919) % n}`])))
+      expect(c.inFlight).to.equal(2 * n)
+      expect((await Promise.all(sets)).every((r) => r.kind === 'simple' && r.value === 'OK')).to.equal(true)
+      const got = await Promise.all(gets)
+      got.forEach((reply, i) => expect(text(reply)).to.equal(values[(i * 7919) % n]!.toString('latin1')))
+      expect(c.inFlight).to.equal(0)
+    } finally {
+      c.close()
+    }
+  })
+
+  it('keeps per-request order when replies arrive split across reads (large values)', async () => {
+    const c = await BenchConnection.open({ port: redis.port })
+    try {
+      const big = 'b'.repeat(300_000)
+      await c.request(encodeCommand(['SET', 'big', big]))
+      const replies = await Promise.all([c.request(encodeCommand(['GET', 'big'])), c.request(encodeCommand(['PING'])), c.request(encodeCommand(['GET', 'big']))])
+      expect(text(replies[0]!)).to.have.length(300_000)
+      expect(replies[1]).to.deep.equal({ kind: 'simple', value: 'PONG' })
+      expect(text(replies[2]!)).to.equal(big)
+    } finally {
+      c.close()
+    }
+  })
+
+  it('a closed loop over a pool gets each INCR answer in order: per key, the counter values 1..n', async () => {
+    const pool = await openPool({ port: redis.port, clients: 4 })
+    try {
+      const sources = pool.connections.map((_, i) => () => ({ op: 'incr', frame: encodeCommand(['INCR', `loop:${i}`]) }))
+      const done = await lastValueFrom(closedLoop(pool.connections, sources, { pipeline: 16, requests: 4000 }).pipe(toArray()))
+      expect(done).to.have.length(4000)
+      // Each connection increments its own counter, so in reply order it must read 1, 2, 3, …
+      for (let pipe = 0; pipe < 4; pipe++) {
+        const values = done.filter((c) => c.pipe === pipe).map((c) => (c.reply.kind === 'integer' ? Number(c.reply.value) : -1))
+        expect(values).to.deep.equal(values.map((_, i) => i + 1))
+      }
+      const totals = await Promise.all(pool.connections.map((c, i) => c.request(encodeCommand(['GET', `loop:${i}`]))))
+      expect(totals.map(text).map(Number).reduce((a, b) => a + b, 0)).to.equal(4000)
+    } finally {
+      pool.close()
+    }
+  })
+
+  it('settles pending requests with CONNECTION errors when the server goes away', async () => {
+    const c = await BenchConnection.open({ port: redis.port })
+    const reply = c.request(encodeCommand(['BLPOP', 'no-such-list', '5']))
+    setTimeout(() => c.close(), 50)
+    expect(await reply).to.deep.equal({ kind: 'error', value: 'CONNECTION closed' })
+    expect(c.open).to.equal(false)
+  })
+
+  it('rejects a pool whose AUTH fails, naming the server error', async () => {
+    try {
+      await openPool({ port: redis.port, clients: 2, tenants: 2, password: 'pw' })
+      expect.fail('opened')
+    } catch (error) {
+      expect((error as Error).message).to.match(/^AUTH failed: (WRONGPASS|ERR)/)
+    }
+  })
+})

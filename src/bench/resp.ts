@@ -1,0 +1,25 @@
+// Requests on the wire: RESP arrays of bulk strings, as every Redis client sends them.
+
+/** A request ready to write: latin1 text when every argument is text, bytes otherwise. */
+export type Frame = string | Buffer
+
+/**
+ * Encodes one command. Text arguments are taken as latin1 (one byte per character), which keeps
+ * the frame a string that is concatenated with its neighbours and written once per flush; a
+ * Buffer argument makes the frame a Buffer.
+ */
+export const encodeCommand = (args: readonly (string | Buffer)[]): Frame => {
+  if (args.every((arg) => typeof arg === 'string')) {
+    let text = '*' + args.length + '\r\n'
+    for (const arg of args as readonly string[]) text += '$' + arg.length + '\r\n' + arg + '\r\n'
+    return text
+  }
+  const parts: Buffer[] = [Buffer.from('*' + args.length + '\r\n', 'latin1')]
+  for (const arg of args) {
+    const bytes = typeof arg === 'string' ? Buffer.from(arg, 'latin1') : arg
+    parts.push(Buffer.from('$' + bytes.length + '\r\n', 'latin1'), bytes, CRLF)
+  }
+  return Buffer.concat(parts)
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1')
