@@ -115,7 +115,10 @@ describe('tenants: authentication and isolation over TCP', function () {
     const info = (await admin.call('TENANT', 'INFO', 't2')) as (string | number)[]
     const fields = Object.fromEntries(Array.from({ length: info.length / 2 }, (_, i) => [info[2 * i], info[2 * i + 1]]))
     expect(fields).to.include({ id: 't2', maxkeys: 1000, maxbytes: 0, durability: 'default' })
-    expect(fields).to.have.keys('id', 'keys', 'bytes', 'ops_per_sec', 'connections', 'maxkeys', 'maxbytes', 'durability')
+    expect(fields).to.have.keys(
+      'id', 'keys', 'bytes', 'ops_per_sec', 'connections', 'maxkeys', 'maxbytes', 'durability',
+      'ssd_segments', 'ssd_bytes', 'hdd_segments', 'hdd_bytes',
+    )
     const everything = [JSON.stringify(info), await admin.info('everything'), server.output()].join('\n')
     expect(everything).to.not.include('p1')
     expect(everything).to.not.include('p2')

@@ -38,7 +38,8 @@ const shown = (e: SegmentEntry): string =>
 const estimate = (e: SegmentEntry): number => e.key.length + e.value.length + 16
 
 const versionArb = fc.record({
-  db: fc.constantFrom(0, 1),
+  // Keyspaces of the default tenant and of tenant 1 (65536 = tenant 1, database 0).
+  db: fc.constantFrom(0, 1, 65536),
   gen: fc.constantFrom(0, 1, 2),
   space: fc.constantFrom(SPACE_KEYS, SPACE_KEYS, SPACE_KEYS, SPACE_MEMBERS),
   k: fc.integer({ min: 0, max: 30 }).map((n) => `k${n}`),
@@ -70,7 +71,7 @@ const sourceOf = (versions: Version[]): SegmentEntry[] => {
 
 const jobArb = fc.record({
   sources: fc.array(fc.array(versionArb, { maxLength: 40 }), { minLength: 1, maxLength: 5 }).map((lists) => lists.map(sourceOf)),
-  generations: fc.subarray([0, 1]).chain((dbs) =>
+  generations: fc.subarray([0, 1, 65536]).chain((dbs) =>
     fc.tuple(...dbs.map((db) => fc.record({ db: fc.constant(db), gen: fc.constantFrom(0, 1, 2) }))),
   ),
   dropTombstones: fc.boolean(),
@@ -169,10 +170,16 @@ describe('compaction worker', () => {
         for (const [i, output] of result.outputs.entries()) {
           const entries = await readAll(output.path)
           expect(entries.length, `output ${i} is empty`).to.be.above(0)
-          // Each output closes at the first entry that takes it to the target, the last at the end.
+          // Each output holds one tenant and closes at the first entry that takes it to the
+          // target or before another tenant's first entry; the last at the end.
           const bytes = entries.reduce((n, e) => n + estimate(e), 0)
           expect(bytes - estimate(entries.at(-1)!)).to.be.below(targetSegmentBytes)
-          if (i < result.outputs.length - 1) expect(bytes).to.be.at.least(targetSegmentBytes)
+          expect(new Set(entries.map((e) => e.key.readUInt16BE(0))).size, `output ${i} holds one tenant`).to.equal(1)
+          if (i < result.outputs.length - 1) {
+            const nextFirst = (await readAll(result.outputs[i + 1]!.path))[0]!
+            const tenantEnds = nextFirst.key.readUInt16BE(0) !== entries.at(-1)!.key.readUInt16BE(0)
+            expect(bytes >= targetSegmentBytes || tenantEnds, `output ${i} closed early`).to.equal(true)
+          }
           const reader = await openSegment(output.path, 0)
           const { id: _, ...onDisk } = reader.meta
           await reader.close()

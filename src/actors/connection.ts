@@ -140,8 +140,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   stage(argv: Buffer[]): PromiseLike<void> | undefined {
-    // Password derivations (AUTH as a tenant, TENANT CREATE) run off the event loop first.
-    const prepared = this.server.tenants.prepare(this.session, argv)
+    // Password derivations (AUTH as a tenant, TENANT CREATE) and TIERING RUN's pass run first.
+    const prepared = this.server.prepare(this.session, argv)
     if (prepared !== undefined) return prepared
     const stager = this.server.stager
     // While every database is complete (the data fits in memory), no command needs staging.

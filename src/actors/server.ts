@@ -10,7 +10,9 @@ import { join, resolve } from 'node:path'
 import * as Deferred from 'effect/Deferred'
 import * as Effect from 'effect/Effect'
 import * as Scope from 'effect/Scope'
-import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, ServerStats, StorageStatus } from '../commands/spec.js'
+import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, ServerStats, Session, StorageStatus, TierPlacement, TieringStatus } from '../commands/spec.js'
+import type { SegmentInfo } from '../storage/manifest.js'
+import { is } from '../commands/args.js'
 import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
@@ -27,9 +29,10 @@ import { Checkpointer } from './checkpoint.js'
 import { Journal } from '../durability/journal.js'
 import { recover } from '../durability/recovery.js'
 import { LsmStore } from '../storage/lsm-store.js'
-import { decodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
+import { decodeStoreKey, prefixEnd, storeKeyPrefix, tenantRange } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
 import { runEvictionActor, type EvictionStats } from './eviction.js'
+import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
 import type { RecoveryMode, Wal } from '../wal/wal.js'
@@ -81,6 +84,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   checkpointer: Checkpointer | undefined
   store: LsmStore | undefined
   readonly eviction: EvictionStats = { evictedKeys: 0 }
+  tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
   stager: Stager | undefined
   /**
@@ -143,6 +147,31 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   byId(id: number): Connection | undefined {
     return this.connections.get(id)
   }
+
+  /**
+   * What a command needs done off the event loop before it runs: password derivations (AUTH as
+   * a tenant, TENANT CREATE/PASSWD) and TIERING RUN's pass. Undefined for every other command.
+   */
+  prepare(session: Session, argv: Buffer[]): Promise<void> | undefined {
+    const name = argv[0]!
+    if (name.length === 7 && argv.length === 2 && session.admin && session.authenticated && is(name, 'tiering') && is(argv[1]!, 'run')) {
+      const tiering = this.tiering
+      if (tiering === undefined) return undefined
+      return tiering.run().then((result) => {
+        this.tieringRuns.set(session, result)
+      })
+    }
+    return this.tenants.prepare(session, argv)
+  }
+
+  /** The pass TIERING RUN waited for on this connection (taken once). */
+  takeTieringRun(session: Session): TieringPassResult | undefined {
+    const result = this.tieringRuns.get(session)
+    this.tieringRuns.delete(session)
+    return result
+  }
+
+  private readonly tieringRuns = new WeakMap<Session, TieringPassResult>()
 
   authRequired(): boolean {
     return this.config.string('requirepass') !== ''
@@ -219,6 +248,31 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     }
   }
 
+  tieringStatus(): TieringStatus {
+    const store = this.store
+    const tiering = this.tiering
+    const placement = placementOf(store?.segments ?? [], () => true)
+    const stats = store?.tiering
+    return {
+      ...placement,
+      enabled: store !== undefined,
+      demotions: stats?.demotions ?? 0,
+      promotions: stats?.promotions ?? 0,
+      bytesMoved: stats?.bytesMoved ?? 0,
+      errors: stats?.errors ?? 0,
+      lastError: stats?.lastError ?? '',
+      passes: tiering?.passes ?? 0,
+      lastRunAt: tiering?.lastRunAt ?? 0,
+      inProgress: tiering?.inProgress ?? false,
+    }
+  }
+
+  tenantTiers(tenant: number): TierPlacement {
+    const from = tenantRange(tenant)
+    const to = tenantRange(tenant + 1)
+    return placementOf(this.store?.segments ?? [], (s) => Buffer.compare(s.lastKey, from) >= 0 && Buffer.compare(s.firstKey, to) < 0)
+  }
+
   requestCheckpoint(): 'started' | 'running' | 'off' {
     const checkpointer = this.checkpointer
     if (checkpointer === undefined) return 'off'
@@ -255,6 +309,21 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   }
 }
 
+const placementOf = (segments: readonly SegmentInfo[], include: (s: SegmentInfo) => boolean): TierPlacement => {
+  const placement = { ssdSegments: 0, ssdBytes: 0, hddSegments: 0, hddBytes: 0 }
+  for (const s of segments) {
+    if (!include(s)) continue
+    if (s.tier === 'hdd') {
+      placement.hddSegments++
+      placement.hddBytes += s.bytes
+    } else {
+      placement.ssdSegments++
+      placement.ssdBytes += s.bytes
+    }
+  }
+  return placement
+}
+
 /**
  * Reads the tenant registry's keyspace back from the store in full (the registry is small and
  * stays resident), then rebuilds the registry and creates every tenant's databases.
@@ -263,7 +332,7 @@ const loadRegistry = async (runtime: ServerRuntime, store: LsmStore): Promise<vo
   const system = runtime.keyspaces.get(SYSTEM_SPACE)
   if (!system.complete) {
     const prefix = storeKeyPrefix(SYSTEM_SPACE, system.generation)
-    for await (const entry of store.scanLive(prefix, prefixEnd(prefix), { now: runtime.now() })) {
+    for await (const entry of store.scanLive(prefix, prefixEnd(prefix), { now: runtime.now(), countAsRead: false })) {
       system.install(entry.key.subarray(prefix.length), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
     }
     system.endCount()
@@ -366,12 +435,14 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       )
     }
     const ssdDir = config.string('ssd-dir') === '' ? join(dir, 'ssd') : resolve(config.string('ssd-dir'))
+    const hddDir = config.string('hdd-dir') === '' ? join(dir, 'hdd') : resolve(config.string('hdd-dir'))
     const store = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () =>
           LsmStore.open({
             dir: join(dir, 'manifest'),
             ssdDir,
+            hddDir,
             blockCacheBytes: blockCacheBytes(config.number('maxmemory')),
             onExpiredDropped: (storeKey) => {
               const decoded = decodeStoreKey(storeKey)
@@ -423,6 +494,13 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       log,
       runtime.stats.startedAt,
     )
+    store.trackAccess = config.boolean('tier-tracking')
+    config.onChange('tier-tracking', (value) => {
+      store.trackAccess = value === 'yes'
+    })
+    const tiering = new Tiering(store, config, log, () => runtime.tenants.activeSinceLastPass())
+    runtime.tiering = tiering
+    yield* runTieringActor(tiering, config)
     yield* Effect.acquireRelease(
       Effect.sync(() => {
         durability.start()

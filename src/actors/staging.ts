@@ -89,7 +89,7 @@ export class Stager {
         if (!db.counting) continue
         const gen = db.generation
         const prefix = storeKeyPrefix(db.space, gen)
-        for await (const entry of this.store.scanLive(prefix, prefixEnd(prefix), { now: this.now(), includeExpired: true })) {
+        for await (const entry of this.store.scanLive(prefix, prefixEnd(prefix), { now: this.now(), includeExpired: true, countAsRead: false })) {
           // A FLUSHDB meanwhile started a new generation and ended the count.
           if (db.generation !== gen || !db.counting) break
           db.countDiskKey(entry.key.toString('latin1', prefix.length))

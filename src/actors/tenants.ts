@@ -70,6 +70,7 @@ export class Tenant implements TenantScope {
   ops = 0
   opsPerSec = 0
   private lastOps = 0
+  opsAtLastPass = 0
   /** Bytes added since `bytesMeasured` was taken: the quota check's estimate between measurements. */
   bytesMeasured = 0
   bytesAdded = 0
@@ -370,6 +371,16 @@ export class Tenants implements TenantRegistry {
       tenant.bytesAdded += newBytes
     }
     return undefined
+  }
+
+  /** Tenant numbers that ran commands since the last call (the tiering actor's "in use"). */
+  activeSinceLastPass(): Set<number> {
+    const active = new Set<number>()
+    for (const tenant of [this.default, ...this.byId.values()]) {
+      if (tenant.ops !== tenant.opsAtLastPass) active.add(tenant.num)
+      tenant.opsAtLastPass = tenant.ops
+    }
+    return active
   }
 
   /** Measures each tenant's command rate; the actor calls this once a second. */

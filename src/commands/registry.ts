@@ -81,6 +81,10 @@ import { unlink } from './generic/unlink.js'
 import { tenant } from './tenant/tenant.js'
 // end tenant
 
+// tiering
+import { tiering } from './tiering/tiering.js'
+// end tiering
+
 export const commandSpecs: readonly CommandSpec[] = [
   // connection
   auth,
@@ -155,6 +159,9 @@ export const commandSpecs: readonly CommandSpec[] = [
   // tenant
   tenant,
   // end tenant
+  // tiering
+  tiering,
+  // end tiering
 ]
 
 /** Top-level commands by lowercase name. */

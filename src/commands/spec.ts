@@ -111,6 +111,8 @@ export type TenantDurability = 'always' | 'everysec'
 export interface TenantScope {
   /** `default` for the server's own databases. */
   readonly id: string
+  /** Its keyspaces are numbered num * 65536 + db (0: the default tenant). */
+  readonly num: number
   /** Its databases, SELECT 0..n-1. */
   readonly databases: readonly Keyspace[]
   /** Quotas; 0 means none. */
@@ -204,6 +206,39 @@ export interface ServerContext {
   storage(): StorageStatus
   /** Starts a checkpoint in the background (BGSAVE, BGREWRITEAOF). */
   requestCheckpoint(): 'started' | 'running' | 'off'
+  /** Segments and bytes per tier, migrations, the last pass (INFO tiering, TIERING STATUS). */
+  tieringStatus(): TieringStatus
+  /** Segments holding keys of tenant number `tenant`, per tier (TENANT INFO). */
+  tenantTiers(tenant: number): TierPlacement
+  /** The pass TIERING RUN waited for before it ran on this connection (undefined: none ran). */
+  takeTieringRun(session: Session): TieringRun | undefined
+}
+
+export interface TierPlacement {
+  readonly ssdSegments: number
+  readonly ssdBytes: number
+  readonly hddSegments: number
+  readonly hddBytes: number
+}
+
+export interface TieringStatus extends TierPlacement {
+  /** False without a store (appendonly no). */
+  readonly enabled: boolean
+  readonly demotions: number
+  readonly promotions: number
+  readonly bytesMoved: number
+  readonly errors: number
+  readonly lastError: string
+  readonly passes: number
+  /** ms since the epoch; 0 before the first pass. */
+  readonly lastRunAt: number
+  readonly inProgress: boolean
+}
+
+export interface TieringRun {
+  readonly moves: readonly { readonly id: number; readonly to: 'ssd' | 'hdd'; readonly reason: string }[]
+  readonly moved: number
+  readonly failed: number
 }
 
 export interface StorageStatus {

@@ -112,7 +112,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   ]),
   choice('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
   text('logfile', '', false),
-  integer('databases', 16, 1, 1_000_000, false),
+  // A keyspace number holds the database in 16 bits (store-keys.ts).
+  integer('databases', 16, 1, 65536, false),
   integer('hz', 10, 1, 500),
   integer('maxclients', 10000, 1, 1_000_000),
   integer('timeout', 0, 0, 2 ** 31 - 1),
@@ -142,6 +143,18 @@ export const OPTIONS: readonly OptionSpec[] = [
   memory('wal-checkpoint-bytes', 64 * 1024 * 1024, 1024 * 1024),
   /** The LSM store's SSD tier (segment files); empty means `<dir>/ssd`. */
   text('ssd-dir', '', false),
+  /** The HDD tier, where cold segments move; empty means `<dir>/hdd`. May be another filesystem. */
+  text('hdd-dir', '', false),
+  /** Seconds without a read or write after which a segment (or a whole idle tenant) moves to HDD. */
+  integer('tier-cold-after', 3600, 1, 2 ** 31 - 1),
+  /** Above this many bytes in the SSD tier the coldest segments move first, cold or not (0: no cap). */
+  memory('tier-ssd-max-bytes', 0),
+  /** Seconds between tiering passes (access counters decay once per pass). */
+  integer('tier-scan-interval', 10, 1, 86400),
+  /** An HDD segment is promoted back to SSD once its decaying read count reaches this. */
+  integer('tier-promote-heat', 8, 1, 2 ** 31 - 1),
+  /** Count reads per segment for tiering (off: nothing is tracked, so nothing is judged hot). */
+  flag('tier-tracking', true),
   flag('protected-mode', true),
   flag('daemonize', false, false),
   text('pidfile', '', false),

@@ -14,7 +14,7 @@
 
 import { rm } from 'node:fs/promises'
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads'
-import { decodeStoreKey } from './store-keys.js'
+import { decodeStoreKey, tenantOfKey } from './store-keys.js'
 import { mergeEntries } from './merge.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
@@ -296,7 +296,7 @@ class KeyPacker {
   }
 }
 
-/** Merges the job's inputs into output segments cut at about targetSegmentBytes. */
+/** Merges the job's inputs into output segments cut at about targetSegmentBytes and at every tenant boundary. */
 async function compact(
   job: WorkerJob,
   nextPath: () => Promise<string>,
@@ -325,6 +325,8 @@ async function compact(
             bytes += entry.key.length + entry.value.length + 16
             next = await merged.next()
             if (bytes >= job.targetSegmentBytes) return
+            // One tenant per segment, so tiering can move a tenant's range alone.
+            if (!next.done && tenantOfKey(next.value.key) !== tenantOfKey(entry.key)) return
           }
         }
         outputs.push({ path, meta: await writeSegment(path, cut()) })

@@ -2,7 +2,7 @@
 // each newly created directory is fsynced, or a crash may lose the entry together with every
 // file synced inside it.
 
-import { mkdir, open } from 'node:fs/promises'
+import { copyFile, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** Makes creations, renames and removals in `dir` durable. */
@@ -26,4 +26,20 @@ export const createDirDurably = async (dir: string): Promise<void> => {
     if (at === first || dirname(at) === at) break
   }
   for (const path of created.reverse()) await syncDirectory(dirname(path))
+}
+
+/**
+ * Copies `source` to `target` (across filesystems too: never a rename) and makes the copy
+ * durable: the file's data and its directory entry are fsynced before this resolves. The copy
+ * runs on the thread pool (copyFile), never on the event loop.
+ */
+export const copyDurably = async (source: string, target: string): Promise<void> => {
+  await copyFile(source, target)
+  const handle = await open(target, 'r+')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await syncDirectory(dirname(target))
 }

@@ -7,8 +7,10 @@ import { readdir, unlink } from 'node:fs/promises'
 import { createDirDurably } from './durable-dir.js'
 import { join } from 'node:path'
 import type { Value } from './keyspace.js'
-import { encodeStoreKey } from './store-keys.js'
-import { openManifest, type Manifest, type SegmentInfo } from './manifest.js'
+import { encodeStoreKey, tenantOfKey } from './store-keys.js'
+import { openManifest, TIERS, type Manifest, type ManifestSnapshot, type SegmentInfo, type Tier } from './manifest.js'
+import type { SegmentAccess } from './tiering-types.js'
+import { copyDurably } from './durable-dir.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
@@ -101,6 +103,8 @@ export interface LsmStoreOptions {
   readonly dir: string
   /** Where segments of the SSD tier live. */
   readonly ssdDir: string
+  /** Where segments of the HDD tier live (tiering moves cold ones there); `ssdDir` when unset. */
+  readonly hddDir?: string
   readonly compaction?: CompactionConfig
   readonly blockCacheBytes?: number
   /**
@@ -118,10 +122,10 @@ export interface StoreStats {
   compactedBytes: number
 }
 
-const infoOf = (meta: SegmentMeta, id: number, level: number): SegmentInfo => ({
+const infoOf = (meta: SegmentMeta, id: number, level: number, tier: Tier): SegmentInfo => ({
   id,
   level,
-  tier: 'ssd',
+  tier,
   file: segmentFile(id),
   bytes: meta.bytes,
   entries: meta.entries,
@@ -133,9 +137,27 @@ const infoOf = (meta: SegmentMeta, id: number, level: number): SegmentInfo => ({
   minExpiresAt: meta.minExpiresAt,
 })
 
+interface MutableAccess {
+  reads: number
+  heat: number
+  lastAccessAt: number
+  movedAt: number
+}
+
 export class LsmStore {
   readonly stats: StoreStats = { flushes: 0, flushedBytes: 0, compactions: 0, compactedBytes: 0 }
   private readonly readers = new Map<number, SegmentReader>()
+  /**
+   * Reads per segment since the last tiering pass, and what the passes made of them (the
+   * policy's SegmentAccess). Counting is one map lookup and an increment per segment a read
+   * consults past its bloom filter.
+   */
+  private readonly access = new Map<number, MutableAccess>()
+  /** Compactions and tier moves take turns: a segment is never moved while it is being merged. */
+  private exclusive: Promise<unknown> = Promise.resolve()
+  readonly tiering = { demotions: 0, promotions: 0, bytesMoved: 0, errors: 0, lastError: '' }
+  /** Whether reads are counted per segment (tier-tracking). */
+  trackAccess = true
   private compacting: Promise<void> | undefined
   private closed = false
   /** Ordered scans in progress: readers retired meanwhile stay open until none is left. */
@@ -157,17 +179,26 @@ export class LsmStore {
    */
   static async open(options: LsmStoreOptions): Promise<LsmStore> {
     await createDirDurably(options.ssdDir)
+    if (options.hddDir !== undefined) await createDirDurably(options.hddDir)
     const manifest = await openManifest(options.dir)
     const store = new LsmStore(manifest, options, new BlockCache(options.blockCacheBytes ?? 32 * 1024 * 1024))
     try {
-      const live = new Set(manifest.current.segments.map((s) => s.file))
-      for (const name of await readdir(options.ssdDir)) {
-        if ((name.endsWith(SEGMENT_SUFFIX) || name.endsWith(`${SEGMENT_SUFFIX}.tmp`)) && !live.has(name)) {
-          await unlink(join(options.ssdDir, name))
+      // A crash during a tier move leaves a copy in the other directory: only the manifest's
+      // tier for each file is live.
+      for (const tier of TIERS) {
+        const dir = store.dirOf(tier)
+        if (tier === 'hdd' && dir === options.ssdDir) continue
+        const live = new Set(manifest.current.segments.filter((s) => store.dirOf(s.tier) === dir).map((s) => s.file))
+        for (const name of await readdir(dir)) {
+          if ((name.endsWith(SEGMENT_SUFFIX) || name.endsWith(`${SEGMENT_SUFFIX}.tmp`)) && !live.has(name)) {
+            await unlink(join(dir, name))
+          }
         }
       }
+      const now = Date.now()
       for (const segment of manifest.current.segments) {
-        store.readers.set(segment.id, await openSegment(join(options.ssdDir, segment.file), segment.id, store.cache))
+        store.readers.set(segment.id, await openSegment(store.pathOf(segment), segment.id, store.cache))
+        store.access.set(segment.id, { reads: 0, heat: 0, lastAccessAt: now, movedAt: 0 })
       }
     } catch (e) {
       await store.close()
@@ -222,6 +253,10 @@ export class LsmStore {
             break
           }
           if (!reader.mayContain(key, hash)) continue
+          if (this.trackAccess) {
+            const access = this.access.get(segment.id)
+            if (access !== undefined) access.reads++
+          }
           const entry = await reader.get(key, hash)
           if (entry !== undefined) return entry
         }
@@ -276,13 +311,20 @@ export class LsmStore {
   async *scanLive(
     from: Buffer,
     to: Buffer | undefined,
-    options: { now: number; includeExpired?: boolean; fillCache?: boolean },
+    options: { now: number; includeExpired?: boolean; fillCache?: boolean; countAsRead?: boolean },
   ): AsyncIterableIterator<SegmentEntry> {
     this.activeScans++
     try {
-      const sources = this.manifest.current.segments
-        .filter((s) => Buffer.compare(s.lastKey, from) >= 0 && (to === undefined || Buffer.compare(s.firstKey, to) < 0))
-        .map((s) => this.readers.get(s.id)!.scan(from, to, { fillCache: options.fillCache ?? false }))
+      const segments = this.manifest.current.segments.filter(
+        (s) => Buffer.compare(s.lastKey, from) >= 0 && (to === undefined || Buffer.compare(s.firstKey, to) < 0),
+      )
+      if (this.trackAccess && options.countAsRead !== false) {
+        for (const s of segments) {
+          const access = this.access.get(s.id)
+          if (access !== undefined) access.reads++
+        }
+      }
+      const sources = segments.map((s) => this.readers.get(s.id)!.scan(from, to, { fillCache: options.fillCache ?? false }))
       yield* mergeEntries(sources, { dropTombstones: true, now: options.now, keepExpired: options.includeExpired === true })
     } finally {
       if (--this.activeScans === 0) await this.closeRetired()
@@ -290,7 +332,8 @@ export class LsmStore {
   }
 
   /**
-   * Writes the records changed since the last flush into a new level-0 segment. The flush is
+   * Writes the records changed since the last flush into new level-0 segments, one per tenant
+   * with changes. The flush is
    * fuzzy: records are read in slices while writes go on, so the segment may hold changes made
    * after `startLsn`; replaying the WAL after `startLsn` over it converges, because WAL records
    * are after-images. `beforeInstall` decides, once the segment is written, whether it may
@@ -318,36 +361,68 @@ export class LsmStore {
       databases.forEach((db, i) => db.flushInstalled(taken[i]!))
       return { installed: true, records: 0, bytes: 0 }
     }
-    const id = this.manifest.allocateSegmentId()
-    const path = join(this.options.ssdDir, segmentFile(id))
-    let meta: SegmentMeta
+    // One level-0 segment per tenant with changes, so tiering can move a tenant's range alone.
+    const groups = new Map<number, number[]>()
+    databases.forEach((db, i) => {
+      if (taken[i]!.keys.size === 0) return
+      const tenant = Math.floor(db.space / 0x10000)
+      let group = groups.get(tenant)
+      if (group === undefined) groups.set(tenant, (group = []))
+      group.push(i)
+    })
+    /** Segments of this flush, from the moment their file may exist (meta once written). */
+    const written: { id: number; path: string; meta?: SegmentMeta }[] = []
+    const discard = async (): Promise<void> => {
+      for (const w of written) {
+        await this.readers.get(w.id)?.close()
+        this.readers.delete(w.id)
+        await unlink(w.path).catch(() => undefined)
+      }
+    }
     try {
-      meta = await writeSegment(path, this.dirtyEntries(databases, taken, startLsn))
+      for (const indices of groups.values()) {
+        const id = this.manifest.allocateSegmentId()
+        const path = join(this.options.ssdDir, segmentFile(id))
+        const segment: { id: number; path: string; meta?: SegmentMeta } = { id, path }
+        written.push(segment)
+        segment.meta = await writeSegment(
+          path,
+          this.dirtyEntries(
+            indices.map((i) => databases[i]!),
+            indices.map((i) => taken[i]!),
+            startLsn,
+          ),
+        )
+      }
       if (!(await beforeInstall())) {
-        await unlink(path).catch(() => undefined)
+        await discard()
         giveBack()
         return { installed: false, records, bytes: 0 }
       }
-      // The reader is in place before the manifest names the segment: every segment of a
+      // The readers are in place before the manifest names the segments: every segment of a
       // manifest state has its reader (lookup and scanLive depend on it).
-      this.readers.set(id, await openSegment(path, id, this.cache))
+      for (const w of written) this.readers.set(w.id, await openSegment(w.path, w.id, this.cache))
       await this.manifest.apply({
-        add: [infoOf(meta, id, 0)],
+        add: written.map((w) => infoOf(w.meta!, w.id, 0, 'ssd')),
         checkpointLsn: startLsn,
-        nextSegmentId: id + 1,
+        nextSegmentId: Math.max(...written.map((w) => w.id)) + 1,
         generations,
       })
     } catch (e) {
-      await this.readers.get(id)?.close()
-      this.readers.delete(id)
-      await unlink(path).catch(() => undefined)
+      await discard()
       giveBack()
       throw e
     }
+    const now = Date.now()
+    let bytes = 0
+    for (const w of written) {
+      this.access.set(w.id, { reads: 0, heat: 0, lastAccessAt: now, movedAt: 0 })
+      bytes += w.meta!.bytes
+    }
     databases.forEach((db, i) => db.flushInstalled(taken[i]!))
     this.stats.flushes++
-    this.stats.flushedBytes += meta.bytes
-    return { installed: true, records, bytes: meta.bytes }
+    this.stats.flushedBytes += bytes
+    return { installed: true, records, bytes }
   }
 
   get compactionRunning(): boolean {
@@ -370,7 +445,7 @@ export class LsmStore {
       const task = pickCompaction(this.manifest.current, this.options.compaction ?? DEFAULT_COMPACTION, now())
       if (task === undefined) return
       try {
-        await this.runCompaction(task, now())
+        await this.takeTurn(() => this.runCompaction(task, now()))
       } catch (e) {
         // Abandoned by close(): not a failure.
         if (this.closed) return
@@ -379,11 +454,95 @@ export class LsmStore {
     }
   }
 
+  /** The directory of a tier. */
+  dirOf(tier: Tier): string {
+    return tier === 'hdd' ? (this.options.hddDir ?? this.options.ssdDir) : this.options.ssdDir
+  }
+
+  pathOf(segment: SegmentInfo): string {
+    return join(this.dirOf(segment.tier), segment.file)
+  }
+
+  /** Runs `fn` when no compaction step or tier move is running, and holds the others off meanwhile. */
+  private takeTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.exclusive.then(fn)
+    this.exclusive = turn.catch(() => undefined)
+    return turn
+  }
+
+  /**
+   * Ends a tiering pass's measuring period: every segment's heat is halved and its reads since
+   * the last pass added; a segment read meanwhile was accessed at `now`, and so was every
+   * segment of a tenant in `activeTenants` (it ran commands, which may all have been served
+   * from memory: its range is in use). Returns the policy's view.
+   */
+  accessPass(now: number, activeTenants: ReadonlySet<number>): Map<number, SegmentAccess> {
+    const view = new Map<number, SegmentAccess>()
+    for (const segment of this.manifest.current.segments) {
+      let access = this.access.get(segment.id)
+      if (access === undefined) this.access.set(segment.id, (access = { reads: 0, heat: 0, lastAccessAt: now, movedAt: 0 }))
+      access.heat = access.heat / 2 + access.reads
+      const tenant = tenantOfKey(segment.firstKey)
+      const inActiveTenant = activeTenants.has(tenant) && tenantOfKey(segment.lastKey) === tenant
+      if (access.reads > 0 || inActiveTenant) access.lastAccessAt = now
+      access.reads = 0
+      view.set(segment.id, { heat: access.heat, lastAccessAt: access.lastAccessAt, movedAt: access.movedAt })
+    }
+    return view
+  }
+
+  get manifestSnapshot(): ManifestSnapshot {
+    return this.manifest.current
+  }
+
+  /**
+   * Moves a segment's file to another tier's directory: copy, fsync the copy and the directory,
+   * switch the manifest, then delete the source. A crash before the switch leaves the copy as an
+   * orphan, after it the source: start-up deletes either, so exactly one live copy remains.
+   * Reads go on throughout (the old reader until the switch, the new one after). False when the
+   * segment is gone (compacted meanwhile) or already there.
+   */
+  moveSegment(id: number, to: Tier): Promise<boolean> {
+    return this.takeTurn(async () => {
+      if (this.closed) return false
+      const segment = this.manifest.current.segments.find((s) => s.id === id)
+      if (segment === undefined || segment.tier === to || this.dirOf(to) === this.dirOf(segment.tier)) return false
+      const source = this.pathOf(segment)
+      const target = join(this.dirOf(to), segment.file)
+      try {
+        await copyDurably(source, target)
+        const reader = await openSegment(target, id, this.cache)
+        try {
+          await this.manifest.apply({ move: [{ id, tier: to }] })
+        } catch (e) {
+          await reader.close()
+          throw e
+        }
+        const old = this.readers.get(id)
+        this.readers.set(id, reader)
+        if (old !== undefined) this.retired.push(old)
+      } catch (e) {
+        await unlink(target).catch(() => undefined)
+        throw e
+      }
+      await unlink(source).catch(() => undefined)
+      if (this.activeScans === 0) await this.closeRetired()
+      const access = this.access.get(id)
+      if (access !== undefined) access.movedAt = Date.now()
+      if (to === 'hdd') this.tiering.demotions++
+      else this.tiering.promotions++
+      this.tiering.bytesMoved += segment.bytes
+      return true
+    })
+  }
+
   async close(): Promise<void> {
     this.closed = true
     // A merge may take seconds: it is abandoned (its inputs stay live, its outputs are removed).
     if (this.compacting !== undefined) await stopCompactionWorker()
     await this.compacting?.catch(() => undefined)
+    // A tier move in flight finishes (or fails) before the files close.
+    await this.exclusive
     await Promise.all([...this.readers.values(), ...this.retired].map((r) => r.close()))
     this.readers.clear()
     this.retired = []
@@ -428,15 +587,17 @@ export class LsmStore {
     // about as large as the inputs), and the worker asks for more when it is short. Unused ids
     // are only gaps.
     const idOfPath = new Map<string, number>()
+    // Outputs stay in the tier their inputs are in; fresh data (any input on SSD) goes to SSD.
+    const outputTier: Tier = inputs.every((s) => s.tier === 'hdd') ? 'hdd' : 'ssd'
     const allocate = (): string => {
       const id = this.manifest.allocateSegmentId()
-      const path = join(this.options.ssdDir, segmentFile(id))
+      const path = join(this.dirOf(outputTier), segmentFile(id))
       idOfPath.set(path, id)
       return path
     }
     const inputBytes = inputs.reduce((n, s) => n + s.bytes, 0)
     const result = await runCompactionInWorker({
-      inputs: inputs.map((s) => join(this.options.ssdDir, s.file)),
+      inputs: inputs.map((s) => this.pathOf(s)),
       dropTombstones: task.dropTombstones,
       now,
       generations: this.manifest.current.generations,
@@ -444,10 +605,10 @@ export class LsmStore {
       outputs: Array.from({ length: Math.ceil(inputBytes / config.targetSegmentBytes) + 2 }, allocate),
       moreOutputs: allocate,
     })
-    const outputs = result.outputs.map((o) => infoOf(o.meta, idOfPath.get(o.path)!, task.outputLevel))
+    const outputs = result.outputs.map((o) => infoOf(o.meta, idOfPath.get(o.path)!, task.outputLevel, outputTier))
     try {
       for (const output of outputs) {
-        this.readers.set(output.id, await openSegment(join(this.options.ssdDir, output.file), output.id, this.cache))
+        this.readers.set(output.id, await openSegment(this.pathOf(output), output.id, this.cache))
       }
       await this.manifest.apply({
         remove: ids,
@@ -473,7 +634,15 @@ export class LsmStore {
     }
     // An open reader keeps reading an unlinked file, so the files go now and the readers once no
     // ordered scan may still be reading them.
-    for (const input of inputs) await unlink(join(this.options.ssdDir, input.file)).catch(() => undefined)
+    const written = Date.now()
+    for (const output of outputs) {
+      // An output inherits its inputs' reads, so compaction neither heats nor chills a range.
+      const heat = inputs.reduce((h, s) => Math.max(h, this.access.get(s.id)?.heat ?? 0), 0)
+      const lastAccessAt = inputs.reduce((t, s) => Math.max(t, this.access.get(s.id)?.lastAccessAt ?? written), 0)
+      this.access.set(output.id, { reads: 0, heat, lastAccessAt, movedAt: 0 })
+    }
+    for (const id of ids) this.access.delete(id)
+    for (const input of inputs) await unlink(this.pathOf(input)).catch(() => undefined)
     if (this.activeScans === 0) await this.closeRetired()
   }
 

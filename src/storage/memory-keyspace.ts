@@ -587,10 +587,19 @@ export class MemoryKeyspace implements Keyspace {
    * RANDOM_KEY_TRIES expired draws it walks the keys in order instead (reclaiming as it goes), so
    * the answer is undefined only when no live key remains.
    */
+  /**
+   * A resident key or one of the gathered disk keys, in proportion to how many keys each side
+   * holds (a few resident keys must not stand in for millions on disk).
+   */
   randomKey(): Buffer | undefined {
+    const disk = this.diskKeys
+    if (disk !== undefined && this.diskOnly > 0 && Math.random() * this.size >= this.map.size) {
+      const candidates = disk.keys.filter((k) => !this.known(k))
+      if (candidates.length > 0) return Buffer.from(candidates[Math.floor(Math.random() * candidates.length)]!, 'latin1')
+    }
     const resident = this.randomResidentKey()
-    if (resident !== undefined || this.diskKeys === undefined) return resident
-    for (const k of this.diskKeys.keys) if (!this.known(k)) return Buffer.from(k, 'latin1')
+    if (resident !== undefined || disk === undefined) return resident
+    for (const k of disk.keys) if (!this.known(k)) return Buffer.from(k, 'latin1')
     return undefined
   }
 

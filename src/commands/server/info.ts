@@ -239,6 +239,26 @@ const commandstats: Section = (ctx) => {
 const errorstats: Section = (ctx) =>
   [...ctx.server.stats.errors].map(([code, count]) => `errorstat_${code}:count=${count}`)
 
+/** This server's own section: segments and bytes per storage tier, and what the tiering actor did. */
+export const tieringLines = (ctx: CommandContext): string[] => {
+  const t = ctx.server.tieringStatus()
+  return [
+    `tier_enabled:${t.enabled ? 1 : 0}`,
+    `tier_ssd_segments:${t.ssdSegments}`,
+    `tier_ssd_bytes:${t.ssdBytes}`,
+    `tier_hdd_segments:${t.hddSegments}`,
+    `tier_hdd_bytes:${t.hddBytes}`,
+    `tier_migrations:${t.demotions}`,
+    `tier_promotions:${t.promotions}`,
+    `tier_bytes_moved:${t.bytesMoved}`,
+    `tier_passes:${t.passes}`,
+    `tier_pass_in_progress:${t.inProgress ? 1 : 0}`,
+    `tier_last_run:${Math.floor(t.lastRunAt / 1000)}`,
+    `tier_errors:${t.errors}`,
+    `tier_last_error:${t.lastError.replace(/[\r\n]+/g, ' ')}`,
+  ]
+}
+
 const keyspace: Section = (ctx) => {
   const lines: string[] = []
   ctx.session.tenant.databases.forEach((db, i) => {
@@ -262,6 +282,7 @@ const SECTIONS: readonly (readonly [name: string, header: string, lines: Section
   ['errorstats', 'Errorstats', errorstats, true],
   ['cluster', 'Cluster', () => ['cluster_enabled:0'], true],
   ['keyspace', 'Keyspace', keyspace, true],
+  ['tiering', 'Tiering', tieringLines, false],
 ]
 
 /** The INFO text for the requested section names (lowercase); unknown names are ignored. */

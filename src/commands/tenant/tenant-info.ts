@@ -10,7 +10,7 @@ export const tenantInfo: CommandSpec = {
   flags: ['admin', 'noscript', 'loading', 'stale'],
   keys: NO_KEYS,
   group: 'server',
-  summary: "A tenant's usage and settings: keys, bytes, ops/s, connections, quotas, durability",
+  summary: "A tenant's usage and settings: keys, bytes, ops/s, connections, quotas, durability, tier placement",
   since: '7.0.0',
   complexity: 'O(D) where D is the number of databases',
   syntax: 'id',
@@ -20,6 +20,7 @@ export const tenantInfo: CommandSpec = {
     const tenant = tenants.get(argv[2]!.toString('latin1'))
     if (tenant === undefined) return noSuchTenant(argv[2]!)
     const usage = tenants.usage(tenant)
+    const tiers = ctx.server.tenantTiers(tenant.num)
     return record({
       id: bulk(tenant.id),
       keys: integer(usage.keys),
@@ -29,6 +30,11 @@ export const tenantInfo: CommandSpec = {
       maxkeys: integer(tenant.maxKeys),
       maxbytes: integer(tenant.maxBytes),
       durability: bulk(tenant.durability ?? 'default'),
+      // Segments holding its keys, per tier (a segment may also hold a neighbour's keys).
+      ssd_segments: integer(tiers.ssdSegments),
+      ssd_bytes: integer(tiers.ssdBytes),
+      hdd_segments: integer(tiers.hddSegments),
+      hdd_bytes: integer(tiers.hddBytes),
     })
   },
 }
