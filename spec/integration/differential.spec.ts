@@ -4,19 +4,11 @@
 
 import { expect } from 'chai'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies } from '../support/raw.js'
+import { freePort } from '../support/clients.js'
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
 
 const encode = (argv: string[]): string =>
   `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')

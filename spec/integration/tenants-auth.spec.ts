@@ -8,6 +8,7 @@ import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { startServer, type RunningServer } from '../support/server.js'
 import { errorOf } from '../support/errors.js'
+import { fieldsOf, quietClient } from '../support/clients.js'
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
 
@@ -19,17 +20,8 @@ describe('tenants: authentication and isolation over TCP', function () {
   let admin: Redis
   const opened: Redis[] = []
 
-  /** No reconnection (a dropped tenant's connection must stay closed) and no ready check (INFO before AUTH). */
   const connect = (options: { username?: string; password?: string } = {}): Redis => {
-    const redis = new Redis({
-      port: server.port,
-      host: '127.0.0.1',
-      maxRetriesPerRequest: 0,
-      enableReadyCheck: false,
-      retryStrategy: () => null,
-      ...options,
-    })
-    redis.on('error', () => {})
+    const redis = quietClient(server.port, options)
     opened.push(redis)
     return redis
   }
@@ -113,7 +105,7 @@ describe('tenants: authentication and isolation over TCP', function () {
 
   it('keeps passwords out of CONFIG GET, INFO, TENANT INFO and the log', async () => {
     const info = (await admin.call('TENANT', 'INFO', 't2')) as (string | number)[]
-    const fields = Object.fromEntries(Array.from({ length: info.length / 2 }, (_, i) => [info[2 * i], info[2 * i + 1]]))
+    const fields = fieldsOf(info)
     expect(fields).to.include({ id: 't2', maxkeys: 1000, maxbytes: 0, durability: 'default' })
     expect(fields).to.have.keys(
       'id', 'keys', 'bytes', 'ops_per_sec', 'connections', 'maxkeys', 'maxbytes', 'durability',
@@ -129,7 +121,7 @@ describe('tenants: authentication and isolation over TCP', function () {
     const until = Date.now() + 2200
     while (Date.now() < until) await t1.get('shared')
     const info = (await admin.call('TENANT', 'INFO', 't1')) as (string | number)[]
-    const fields = Object.fromEntries(Array.from({ length: info.length / 2 }, (_, i) => [info[2 * i], info[2 * i + 1]]))
+    const fields = fieldsOf(info)
     expect(fields.ops_per_sec as number).to.be.greaterThan(0)
     expect(fields.connections as number).to.be.greaterThan(0)
     expect(fields.keys as number).to.be.greaterThan(0)

@@ -12,14 +12,9 @@ import { join } from 'node:path'
 import { startServer, type RunningServer } from '../support/server.js'
 import { errorOf } from '../support/errors.js'
 import { infoField, waitFor } from '../support/info.js'
+import { fieldsOf, quietClient } from '../support/clients.js'
 
 const ADMIN = 'admin-pw'
-
-const client = (port: number, options: { username?: string; password?: string } = {}): Redis => {
-  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null, ...options })
-  redis.on('error', () => {})
-  return redis
-}
 
 /** BGSAVE, then waits until the flush to segments is done. */
 const checkpoint = async (admin: Redis): Promise<void> => {
@@ -28,18 +23,13 @@ const checkpoint = async (admin: Redis): Promise<void> => {
   expect(await admin.info('persistence')).to.match(/^rdb_last_bgsave_status:ok/m)
 }
 
-const fields = (reply: unknown): Record<string, string | number> => {
-  const flat = reply as (string | number)[]
-  return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]!]))
-}
-
 describe('tenants survive restarts and kill -9; drop; per-tenant durability', function () {
   this.timeout(180_000)
   let dir: string
   let server: RunningServer | undefined
   const clients: Redis[] = []
   const open = (options: { username?: string; password?: string } = {}): Redis => {
-    const redis = client(server!.port, options)
+    const redis = quietClient(server!.port, options)
     clients.push(redis)
     return redis
   }
@@ -79,7 +69,7 @@ describe('tenants survive restarts and kill -9; drop; per-tenant durability', fu
       const root = open({ password: ADMIN })
       expect(await root.get('k')).to.equal('admin-v')
       expect(await root.call('TENANT', 'LIST')).to.deep.equal(['alpha', 'beta'])
-      expect(fields(await root.call('TENANT', 'INFO', 'alpha'))).to.include({ maxkeys: 5, durability: 'everysec', keys: 2 })
+      expect(fieldsOf(await root.call('TENANT', 'INFO', 'alpha'))).to.include({ maxkeys: 5, durability: 'everysec', keys: 2 })
       // The quota still holds.
       await a.mset('x1', '1', 'x2', '2', 'x3', '3')
       expect(await errorOf(a.set('x4', '4'))).to.include('ERR tenant quota exceeded')

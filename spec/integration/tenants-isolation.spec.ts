@@ -6,25 +6,18 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { Redis } from 'ioredis'
 import { startServer, type RunningServer } from '../support/server.js'
 import { waitFor } from '../support/info.js'
+import { freePort } from '../support/clients.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
 import { decodeStoreKey } from '../../src/storage/store-keys.js'
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {

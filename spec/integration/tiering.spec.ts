@@ -11,17 +11,7 @@ import { join } from 'node:path'
 import { startServer, type RunningServer } from '../support/server.js'
 import { infoField, waitFor } from '../support/info.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
-
-const client = (port: number, options: { username?: string; password?: string } = {}): Redis => {
-  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null, ...options })
-  redis.on('error', () => {})
-  return redis
-}
-
-const fields = (reply: unknown): Record<string, number | string> => {
-  const flat = reply as (string | number)[]
-  return Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [String(flat[2 * i]), flat[2 * i + 1]!]))
-}
+import { fieldsOf, quietClient } from '../support/clients.js'
 
 const segmentFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.seg')).sort()
 
@@ -31,7 +21,7 @@ describe('tiering: cold tenants move to the HDD directory and back', function ()
   let server: RunningServer | undefined
   const clients: Redis[] = []
   const open = (options: { username?: string; password?: string } = {}): Redis => {
-    const redis = client(server!.port, options)
+    const redis = quietClient(server!.port, options)
     clients.push(redis)
     return redis
   }
@@ -80,21 +70,21 @@ describe('tiering: cold tenants move to the HDD directory and back', function ()
     await waitFor(
       'the idle tenant on HDD',
       async () => {
-        const t = fields(await admin.call('TENANT', 'INFO', 'idle'))
+        const t = fieldsOf(await admin.call('TENANT', 'INFO', 'idle'))
         return (t.hdd_segments as number) > 0 && t.ssd_segments === 0
       },
       30_000,
     )
     reading = false
     await reader
-    const busyInfo = fields(await admin.call('TENANT', 'INFO', 'busy'))
+    const busyInfo = fieldsOf(await admin.call('TENANT', 'INFO', 'busy'))
     expect(busyInfo.ssd_segments as number, 'busy tenant segments on SSD').to.be.greaterThan(0)
     expect(busyInfo.hdd_segments, 'busy tenant segments on HDD').to.equal(0)
     expect(segmentFiles(dirs().hdd).length).to.be.greaterThan(0)
     const tiering = await admin.info('tiering')
     expect(infoField(tiering, 'tier_migrations')).to.be.greaterThan(0)
     expect(infoField(tiering, 'tier_hdd_bytes')).to.be.greaterThan(0)
-    expect(fields(await admin.call('TIERING', 'STATUS')).migrations as number).to.be.greaterThan(0)
+    expect(fieldsOf(await admin.call('TIERING', 'STATUS')).migrations as number).to.be.greaterThan(0)
     await expect_values(idle, 'idle')
 
     // After a restart the idle tenant's keys are read from the HDD segments.
@@ -102,7 +92,7 @@ describe('tiering: cold tenants move to the HDD directory and back', function ()
     await start(['--tier-scan-interval', '3600'])
     const idleAgain = open({ username: 'idle', password: 'pw' })
     await expect_values(idleAgain, 'idle')
-    expect(fields(await open().call('TENANT', 'INFO', 'idle')).hdd_segments as number).to.be.greaterThan(0)
+    expect(fieldsOf(await open().call('TENANT', 'INFO', 'idle')).hdd_segments as number).to.be.greaterThan(0)
     expect(infoField(await open().info('memory'), 'wtr_disk_reads')).to.be.greaterThan(0)
 
     async function expect_values(c: Redis, tenant: string): Promise<void> {
@@ -130,15 +120,15 @@ describe('tiering: cold tenants move to the HDD directory and back', function ()
     // next one finds its range cold.
     await admin.call('TIERING', 'RUN')
     await new Promise((r) => setTimeout(r, 1500))
-    const run = fields(await admin.call('TIERING', 'RUN'))
+    const run = fieldsOf(await admin.call('TIERING', 'RUN'))
     expect(run.moved as number, JSON.stringify(run)).to.be.greaterThan(0)
-    expect(fields(await admin.call('TENANT', 'INFO', 'sleepy')).ssd_segments).to.equal(0)
+    expect(fieldsOf(await admin.call('TENANT', 'INFO', 'sleepy')).ssd_segments).to.equal(0)
     // Reads that reach the disk (maxmemory keeps most keys there), pass after pass.
     let promoted = false
     for (let pass = 0; pass < 10 && !promoted; pass++) {
       for (let i = 0; i < 5000; i += 7) expect(await sleepy.get(`key:${i}`)).to.equal(`value-${i}-${'x'.repeat(300)}`)
       await admin.call('TIERING', 'RUN')
-      promoted = (fields(await admin.call('TENANT', 'INFO', 'sleepy')).ssd_segments as number) > 0
+      promoted = (fieldsOf(await admin.call('TENANT', 'INFO', 'sleepy')).ssd_segments as number) > 0
     }
     expect(promoted, 'promoted after sustained reads').to.equal(true)
     expect(infoField(await admin.info('tiering'), 'tier_promotions')).to.be.greaterThan(0)
