@@ -154,6 +154,16 @@ describe('tenants: authentication and isolation over TCP', function () {
     expect(await errorOf(wrong.connect())).to.include('WRONGPASS')
   })
 
+  it('logs in with HELLO <ver> AUTH <tenant> <password> sent by ioredis, and refuses a wrong one', async () => {
+    const c = connect()
+    expect(await errorOf(c.call('HELLO', '2', 'AUTH', 't1', 'nope'))).to.include('WRONGPASS invalid username-password pair or user is disabled.')
+    expect(await errorOf(c.get('shared'))).to.include('NOAUTH')
+    const hello = fieldsOf(await c.call('HELLO', '2', 'AUTH', 't1', 'p1'))
+    expect(hello).to.include({ server: 'redis', proto: 2 })
+    expect(await c.call('ACL', 'WHOAMI')).to.equal('t1')
+    expect(await c.get('shared')).to.equal('from-t1')
+  })
+
   it('logs in with redis-cli --user --pass', function () {
     if (!have('redis-cli')) this.skip()
     const cli = (...args: string[]): string =>
