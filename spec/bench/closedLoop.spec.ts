@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { asyncScheduler, take, toArray } from 'rxjs'
+import { asyncScheduler, mergeAll, take, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { closedLoop } from '../../src/bench/closedLoop.js'
-import { latencyMs, type Completion } from '../../src/bench/completion.js'
+import type { Completion } from '../../src/bench/completion.js'
 import type { BenchRequest } from '../../src/bench/workload.js'
 import { FakePipe } from './support/fakePipe.js'
 
@@ -15,20 +15,21 @@ const numbered = (): BenchRequest => ({ op: 'get', frame: `r${counter++}` })
 
 const run = (
   makePipes: () => FakePipe[],
-  options: { pipeline: number; requests?: number; refill?: 'batch' | 'window' },
+  options: { pipeline: number; requests?: number; refill?: 'batch' | 'window'; latency?: 'batch' | 'request' },
   limit?: number,
-): { done: Completion[]; pipes: FakePipe[] } => {
-  let done: Completion[] = []
+): { done: Completion[]; groups: Completion[][]; pipes: FakePipe[] } => {
+  let groups: Completion[][] = []
   let pipes: FakePipe[] = []
   counter = 0
   testScheduler().run(({ flush }) => {
     pipes = makePipes()
-    const loop = closedLoop(pipes, numbered, { ...options, clock: () => asyncScheduler.now() })
-    ;(limit === undefined ? loop : loop.pipe(take(limit))).pipe(toArray()).subscribe((all) => (done = all))
+    const loop = closedLoop(pipes, numbered, options)
+    ;(limit === undefined ? loop : loop.pipe(take(limit))).pipe(toArray()).subscribe((all) => (groups = all))
     flush()
   })
-  return { done, pipes }
+  return { done: groups.flat(), groups, pipes }
 }
+const latencies = (done: Completion[]): number[] => done.map((c) => c.latencyMs)
 
 describe('closedLoop', () => {
   it('sends exactly `requests` requests and completes when all are answered', () => {
@@ -37,10 +38,41 @@ describe('closedLoop', () => {
     expect(pipes.reduce((a, p) => a + p.frames.length, 0)).to.equal(10)
   })
 
-  it('batch refill (redis-benchmark): the next `pipeline` requests leave together once the batch is answered', () => {
-    const { done } = run(() => [new FakePipe(asyncScheduler, 2)], { pipeline: 3, requests: 6 })
+  it('batch refill (redis-benchmark): the next `pipeline` requests leave in one write once the batch is answered', () => {
+    const { done, pipes } = run(() => [new FakePipe(asyncScheduler, 2)], { pipeline: 3, requests: 6 })
+    expect(pipes[0]!.writeSizes).to.deep.equal([3, 3])
     expect(done.map((c) => c.sentAt)).to.deep.equal([0, 0, 0, 6, 6, 6])
-    expect(done.map(latencyMs)).to.deep.equal([2, 4, 6, 2, 4, 6])
+    expect(done.map((c) => c.doneAt)).to.deep.equal([2, 4, 6, 8, 10, 12])
+  })
+
+  it("batch latency (redis-benchmark's): each request of a write is charged from the write to the first read that answers it", () => {
+    // Replies to a write of three come in three reads, 2 ms apart.
+    const { done } = run(() => [new FakePipe(asyncScheduler, 2)], { pipeline: 3, requests: 6 })
+    expect(done.map((c) => c.firstReplyAt)).to.deep.equal([2, 2, 2, 8, 8, 8])
+    expect(latencies(done)).to.deep.equal([2, 2, 2, 2, 2, 2])
+    expect(done.map((c) => c.intendedAt)).to.deep.equal(done.map((c) => c.sentAt))
+  })
+
+  it('request latency: each request is charged up to the read that completed its own reply', () => {
+    const { done } = run(() => [new FakePipe(asyncScheduler, 2)], { pipeline: 3, requests: 6, latency: 'request' })
+    expect(latencies(done)).to.deep.equal([2, 4, 6, 2, 4, 6])
+  })
+
+  it('the two definitions agree at pipeline 1', () => {
+    const batch = run(() => [new FakePipe(asyncScheduler, 3)], { pipeline: 1, requests: 4 }).done
+    const request = run(() => [new FakePipe(asyncScheduler, 3)], { pipeline: 1, requests: 4, latency: 'request' }).done
+    expect(latencies(batch)).to.deep.equal([3, 3, 3, 3])
+    expect(latencies(request)).to.deep.equal(latencies(batch))
+  })
+
+  it('emits the completions of one read together, as one array, in reply order', () => {
+    // The first reply takes 1 ms, the rest of the write comes with it: one read of four replies.
+    let n = 0
+    const { groups } = run(() => [new FakePipe(asyncScheduler, () => (n++ % 4 === 0 ? 1 : 0))], { pipeline: 4, requests: 8 })
+    expect(groups.map((g) => g.map((c) => c.doneAt))).to.deep.equal([
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+    ])
   })
 
   it('window refill (memtier): each reply lets one request go, keeping `pipeline` in flight', () => {
@@ -49,9 +81,35 @@ describe('closedLoop', () => {
     expect(done.map((c) => c.doneAt)).to.deep.equal([2, 4, 6, 8, 10, 12])
   })
 
+  it('recycling completions changes nothing a subscriber sees during next, and reuses the objects', () => {
+    const seen = (recycle: boolean): { views: string[]; objects: Set<Completion> } => {
+      const views: string[] = []
+      const objects = new Set<Completion>()
+      counter = 0
+      testScheduler().run(({ flush }) => {
+        let n = 0
+        const pipes = [new FakePipe(asyncScheduler, () => (n++ % 3) + 1), new FakePipe(asyncScheduler, 2)]
+        closedLoop(pipes, numbered, { pipeline: 4, requests: 60, recycle }).subscribe((group) => {
+          for (const c of group) {
+            objects.add(c)
+            views.push(`${c.pipe} ${c.op} ${c.sentAt} ${c.firstReplyAt} ${c.doneAt} ${c.latencyMs} ${c.reply.kind}`)
+          }
+        })
+        flush()
+      })
+      return { views, objects }
+    }
+    const fresh = seen(false)
+    const recycled = seen(true)
+    expect(recycled.views).to.deep.equal(fresh.views)
+    expect(fresh.objects.size).to.equal(60)
+    // In flight at once: at most 4 per pipe, plus a group being emitted.
+    expect(recycled.objects.size).to.be.at.most(16)
+  })
+
   it('measures latency from the send: a slow server lowers the load instead of growing the latency', () => {
     const { done } = run(() => [new FakePipe(asyncScheduler, 15)], { pipeline: 1, requests: 5 })
-    expect(done.map(latencyMs)).to.deep.equal([15, 15, 15, 15, 15])
+    expect(latencies(done)).to.deep.equal([15, 15, 15, 15, 15])
   })
 
   it('stops sending when unsubscribed', () => {
@@ -64,7 +122,7 @@ describe('closedLoop', () => {
     let done: Completion[] = []
     testScheduler().run(({ flush }) => {
       const pipe = new FakePipe(asyncScheduler, 10)
-      closedLoop([pipe], numbered, { pipeline: 4, clock: () => asyncScheduler.now() }).pipe(toArray()).subscribe((all) => (done = all))
+      closedLoop([pipe], numbered, { pipeline: 4 }).pipe(mergeAll(), toArray()).subscribe((all) => (done = all))
       asyncScheduler.schedule(() => pipe.fail(), 25)
       flush()
     })

@@ -1,13 +1,15 @@
 import { expect } from 'chai'
-import { lastValueFrom, toArray } from 'rxjs'
+import { lastValueFrom, mergeAll, toArray } from 'rxjs'
 import { closedLoop } from '../../src/bench/closedLoop.js'
 import { BenchConnection } from '../../src/bench/connection.js'
 import { openPool } from '../../src/bench/pool.js'
 import { encodeCommand } from '../../src/bench/resp.js'
 import type { Reply } from '../../src/protocol/reply.js'
+import type { ReplyTimes } from '../../src/bench/pipe.js'
 import { startRedisServer, type RedisServer } from './support/redisServer.js'
 
-const text = (r: Reply): string => (r.kind === 'bulk' ? Buffer.from(r.value as Buffer).toString('latin1') : JSON.stringify(r))
+const text = (r: Reply): string =>
+  r.kind !== 'bulk' ? JSON.stringify(r) : typeof r.value === 'string' ? r.value : r.value.toString('latin1')
 
 describe('BenchConnection against redis-server', function () {
   this.timeout(30_000)
@@ -47,11 +49,39 @@ describe('BenchConnection against redis-server', function () {
     }
   })
 
+  it("stamps a write's time and its first answering read on every request it carried", async () => {
+    const c = await BenchConnection.open({ port: redis.port })
+    try {
+      const big = 'b'.repeat(400_000)
+      await c.request(encodeCommand(['SET', 'stamped', big]))
+      // One write of three requests; the GET's reply needs several reads (the read buffer is 64 KiB).
+      const settled: { reply: Reply; times: ReplyTimes }[] = []
+      const all = new Promise<void>((resolve) => {
+        const pending = { settle: (reply: Reply, times: ReplyTimes) => settled.push({ reply, times }) === 3 && resolve() }
+        for (const args of [['GET', 'stamped'], ['PING'], ['GET', 'stamped']]) c.send(encodeCommand(args), pending)
+      })
+      await all
+      const [first, ping, last] = settled.map((s) => s.times)
+      const { sentAt, firstReplyAt } = first!
+      expect(settled.map((s) => [s.times.sentAt, s.times.firstReplyAt])).to.deep.equal([[sentAt, firstReplyAt], [sentAt, firstReplyAt], [sentAt, firstReplyAt]])
+      expect(sentAt).to.be.below(firstReplyAt)
+      // The first read carried only the start of the first GET's reply: the write is answered
+      // from then on, before that reply is complete.
+      expect(firstReplyAt).to.be.below(first!.readAt)
+      expect(first!.readAt).to.be.at.most(ping!.readAt)
+      expect(ping!.readAt).to.be.below(last!.readAt)
+      expect(settled[1]!.reply).to.deep.equal({ kind: 'simple', value: 'PONG' })
+      expect(text(settled[2]!.reply)).to.equal(big)
+    } finally {
+      c.close()
+    }
+  })
+
   it('a closed loop over a pool gets each INCR answer in order: per key, the counter values 1..n', async () => {
     const pool = await openPool({ port: redis.port, clients: 4 })
     try {
       const sources = pool.connections.map((_, i) => () => ({ op: 'incr', frame: encodeCommand(['INCR', `loop:${i}`]) }))
-      const done = await lastValueFrom(closedLoop(pool.connections, sources, { pipeline: 16, requests: 4000 }).pipe(toArray()))
+      const done = await lastValueFrom(closedLoop(pool.connections, sources, { pipeline: 16, requests: 4000 }).pipe(mergeAll(), toArray()))
       expect(done).to.have.length(4000)
       // Each connection increments its own counter, so in reply order it must read 1, 2, 3, …
       for (let pipe = 0; pipe < 4; pipe++) {

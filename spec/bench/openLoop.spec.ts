@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { asyncScheduler, toArray } from 'rxjs'
+import { asyncScheduler, mergeAll, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { latencyMs, type Completion } from '../../src/bench/completion.js'
+import type { Completion } from '../../src/bench/completion.js'
 import { openLoop } from '../../src/bench/openLoop.js'
 import type { BenchRequest } from '../../src/bench/workload.js'
 import { FakePipe } from './support/fakePipe.js'
@@ -16,12 +16,13 @@ const run = (pipes: (s: typeof asyncScheduler) => FakePipe[], options: { rate: n
   let out: Completion[] = []
   testScheduler().run(({ flush }) => {
     openLoop(pipes(asyncScheduler), () => request, { ...options, scheduler: asyncScheduler })
-      .pipe(toArray())
+      .pipe(mergeAll(), toArray())
       .subscribe((all) => (out = all))
     flush()
   })
   return out
 }
+const latencyMs = (c: Completion): number => c.latencyMs
 
 describe('openLoop', () => {
   it('sends at the fixed rate whatever the server does: a fast server sees one request per interval', () => {
@@ -54,6 +55,30 @@ describe('openLoop', () => {
     expect(Math.max(...latencies)).to.equal(100)
   })
 
+  it('recycling completions changes nothing a subscriber sees during next', () => {
+    const seen = (recycle: boolean): { views: string[]; objects: number } => {
+      const views: string[] = []
+      const objects = new Set<Completion>()
+      testScheduler().run(({ flush }) => {
+        let n = 0
+        const pipes = [new FakePipe(asyncScheduler, () => (n++ % 4) * 7), new FakePipe(asyncScheduler, 3)]
+        openLoop(pipes, () => request, { rate: 200, maxInFlight: 2, requests: 40, scheduler: asyncScheduler, recycle }).subscribe((group) => {
+          for (const c of group) {
+            objects.add(c)
+            views.push(`${c.pipe} ${c.intendedAt} ${c.sentAt} ${c.doneAt} ${c.latencyMs}`)
+          }
+        })
+        flush()
+      })
+      return { views, objects: objects.size }
+    }
+    const fresh = seen(false)
+    const recycled = seen(true)
+    expect(recycled.views).to.deep.equal(fresh.views)
+    expect(fresh.objects).to.equal(40)
+    expect(recycled.objects).to.be.below(40)
+  })
+
   it('spreads requests round-robin over pipes with room, up to maxInFlight each', () => {
     const pipes: FakePipe[] = []
     run(
@@ -71,7 +96,7 @@ describe('openLoop', () => {
     testScheduler().run(({ flush }) => {
       const pipe = new FakePipe(asyncScheduler, 50)
       openLoop([pipe], () => request, { rate: 100, maxInFlight: 4, scheduler: asyncScheduler })
-        .pipe(toArray())
+        .pipe(mergeAll(), toArray())
         .subscribe((all) => (out = all))
       asyncScheduler.schedule(() => pipe.fail(), 25)
       flush()

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import fc from 'fast-check'
 import { TestScheduler } from 'rxjs/testing'
 import type { Completion } from '../../src/bench/completion.js'
 import { decodeHistogram } from '../../src/bench/histogram.js'
@@ -9,13 +10,31 @@ const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) 
   expect(actual).to.deep.equal(expected)
 })
 
-const ok = (op: string, intendedAt: number, doneAt: number): Completion => ({ op, pipe: 0, intendedAt, sentAt: intendedAt, doneAt, reply: { kind: 'simple', value: 'OK' } })
-const failed = (value: string, doneAt: number): Completion => ({ op: 'set', pipe: 0, intendedAt: 0, sentAt: 0, doneAt, reply: { kind: 'error', value } })
+const ok = (op: string, intendedAt: number, doneAt: number): Completion => ({
+  op,
+  pipe: 0,
+  intendedAt,
+  sentAt: intendedAt,
+  firstReplyAt: doneAt,
+  doneAt,
+  latencyMs: doneAt - intendedAt,
+  reply: { kind: 'simple', value: 'OK' },
+})
+const failed = (value: string, doneAt: number): Completion => ({
+  op: 'set',
+  pipe: 0,
+  intendedAt: 0,
+  sentAt: 0,
+  firstReplyAt: doneAt,
+  doneAt,
+  latencyMs: doneAt,
+  reply: { kind: 'error', value },
+})
 
 describe('recordLatency', () => {
-  it('passes every completion through unchanged, and completes and errors with its source', () => {
+  it('passes every group of completions through unchanged, and completes and errors with its source', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const values = { a: ok('get', 0, 1), b: ok('set', 2, 5) }
+      const values = { a: [ok('get', 0, 1)], b: [ok('set', 2, 5), ok('set', 2, 6)] }
       const recorder = new LatencyRecorder(0)
       expectObservable(cold('-a-b-|', values).pipe(recordLatency(recorder))).toBe('-a-b-|', values)
       expectObservable(cold('-a-#', values).pipe(recordLatency(new LatencyRecorder(0)))).toBe('-a-#', values)
@@ -25,7 +44,7 @@ describe('recordLatency', () => {
   it('records each operation in its own histogram, in microseconds, measured from the intended time', () => {
     const recorder = new LatencyRecorder(0)
     testScheduler().run(({ cold, flush }) => {
-      cold('abc|', { a: ok('get', 0, 1.5), b: ok('get', 10, 12), c: ok('set', 0, 0.25) }).pipe(recordLatency(recorder)).subscribe()
+      cold('ab|', { a: [ok('get', 0, 1.5), ok('get', 10, 12)], b: [ok('set', 0, 0.25)] }).pipe(recordLatency(recorder)).subscribe()
       flush()
     })
     const snapshot = recorder.snapshot()
@@ -34,6 +53,52 @@ describe('recordLatency', () => {
     expect(get.minNonZeroValue).to.be.closeTo(1500, 1)
     expect(get.maxValue).to.be.closeTo(2000, 1)
     expect(decodeHistogram(snapshot.operations['set']!).maxValue).to.be.closeTo(250, 1)
+  })
+
+  it('records a group of equal latencies with one count each, exactly as recording them one by one', () => {
+    // Groups as a read brings them: several operations, latencies often equal, now and then an error.
+    const completion = fc
+      .record({
+        op: fc.constantFrom('get', 'set'),
+        doneAt: fc.integer({ min: 0, max: 2500 }),
+        latencyUs: fc.constantFrom(1, 250, 999, 1000, 1500),
+        fraction: fc.constantFrom(0, 0.0004, 0.3),
+        error: fc.constantFrom(undefined, 'ERR x', 'NOAUTH y'),
+      })
+      .map(({ op, doneAt, latencyUs, fraction, error }) => {
+        const c = ok(op, doneAt - (latencyUs + fraction) / 1000, doneAt)
+        return error === undefined ? c : { ...c, reply: { kind: 'error' as const, value: error } }
+      })
+    fc.assert(
+      fc.property(fc.array(fc.array(completion, { maxLength: 20 }), { maxLength: 6 }), (groups) => {
+        const grouped = new LatencyRecorder(0, 1)
+        const single = new LatencyRecorder(0, 1)
+        for (const group of groups) grouped.recordAll(group)
+        for (const c of groups.flat()) single.record(c)
+        const a = grouped.snapshot()
+        const b = single.snapshot()
+        expect(a.elapsedMs).to.equal(b.elapsedMs)
+        expect(a.errors).to.deep.equal(b.errors)
+        expect(Object.keys(a.operations).sort()).to.deep.equal(Object.keys(b.operations).sort())
+        for (const op of Object.keys(a.operations)) {
+          const [x, y] = [decodeHistogram(a.operations[op]!), decodeHistogram(b.operations[op]!)]
+          expect([x.totalCount, x.minNonZeroValue, x.maxValue, x.mean]).to.deep.equal([y.totalCount, y.minNonZeroValue, y.maxValue, y.mean])
+        }
+        expect(a.series.map((s) => [s.second, s.ops, s.errors, decodeHistogram(s.histogram).totalCount])).to.deep.equal(
+          b.series.map((s) => [s.second, s.ops, s.errors, decodeHistogram(s.histogram).totalCount]),
+        )
+      }),
+    )
+  })
+
+  it('records latencies as whole microseconds, at least 1', () => {
+    const recorder = new LatencyRecorder(0)
+    recorder.recordAll([ok('get', 0, 0.0004), ok('get', 0, 0.0014), ok('get', 0, 0.0016)])
+    const h = decodeHistogram(recorder.snapshot().operations['get']!)
+    expect([h.totalCount, h.minNonZeroValue, h.maxValue]).to.deep.equal([3, 1, 2])
+    // 0.4 µs counts as 1 µs and 1.4 µs rounds to 1 µs: two thirds of the values are 1.
+    expect(h.getValueAtPercentile(66)).to.equal(1)
+    expect(h.getValueAtPercentile(67)).to.equal(2)
   })
 
   it('counts error replies by their first word and keeps them out of the latency histograms', () => {

@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { compareReports } from '../../src/bench/compare.js'
 import { decodeHistogram } from '../../src/bench/histogram.js'
 import { renderHtml } from '../../src/bench/html.js'
+import { BenchConnection } from '../../src/bench/connection.js'
 import { main } from '../../src/bench/main.js'
 import { REPORT_SCHEMA, type BenchReport } from '../../src/bench/report.js'
 import { reportProblems } from '../../src/bench/reportSchema.js'
+import { encodeCommand } from '../../src/bench/resp.js'
 import { startRedisServer, type RedisServer } from './support/redisServer.js'
 
 describe('bench --json report', function () {
@@ -24,10 +26,22 @@ describe('bench --json report', function () {
   })
 
   const run = async (name: string, ...args: string[]): Promise<BenchReport> => runExpecting(0, name, ...args)
+  /** Runs without the default warm-up unless the arguments ask for one, to keep the specs short. */
   const runExpecting = async (code: number, name: string, ...args: string[]): Promise<BenchReport> => {
     const file = join(dir, `${name}.json`)
-    expect(await main(['--port', String(redis.port), '--quiet', '--json', file, ...args])).to.equal(code)
+    const warmup = args.includes('--warmup') ? [] : ['--warmup', '0']
+    expect(await main(['--port', String(redis.port), '--quiet', '--json', file, ...warmup, ...args])).to.equal(code)
     return JSON.parse(readFileSync(file, 'utf8')) as BenchReport
+  }
+  const commandCalls = async (command: string): Promise<number> => {
+    const c = await BenchConnection.open({ port: redis.port })
+    try {
+      const info = await c.request(encodeCommand(['INFO', 'commandstats']))
+      const text = info.kind === 'bulk' ? (typeof info.value === 'string' ? info.value : info.value.toString('latin1')) : ''
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(text)?.[1] ?? 0)
+    } finally {
+      c.close()
+    }
   }
 
   it('writes a report that satisfies the documented schema, with the counts of the run', async () => {
@@ -48,6 +62,34 @@ describe('bench --json report', function () {
     expect(get.latencyMs.p50).to.be.at.most(get.latencyMs.p99)
     expect(get.latencyMs.p99).to.be.at.most(get.latencyMs.max)
     expect(report.spectrum.at(-1)!.percentile).to.equal(100)
+  })
+
+  it('records the latency definition and refill in the config: batch by default, request on demand, intended for an open loop', async () => {
+    const closed = await run('latency-batch', '--requests', '300', '--clients', '2', '--pipeline', '4', '--workload', 'get')
+    const request = await run('latency-request', '--requests', '300', '--clients', '2', '--pipeline', '4', '--workload', 'get', '--latency', 'request', '--refill', 'window')
+    const open = await run('latency-open', '--requests', '300', '--clients', '2', '--rate', '3000', '--workload', 'get')
+    expect([closed, request, open].map((r) => [r.config.latency, r.config.refill])).to.deep.equal([
+      ['batch', 'batch'],
+      ['request', 'window'],
+      ['intended', null],
+    ])
+    for (const r of [closed, request, open]) expect(reportProblems(r)).to.deep.equal([])
+    expect(await main(['--port', String(redis.port), '--rate', '100', '--latency', 'batch'])).to.equal(2)
+    expect(await main(['--port', String(redis.port), '--latency', 'first'])).to.equal(2)
+  })
+
+  it('warms up for 1 s by default with the same load, and records only the requests asked for', async () => {
+    const before = await commandCalls('ping')
+    const report = await main(['--port', String(redis.port), '--quiet', '--json', join(dir, 'warm.json'), '--requests', '200', '--clients', '2', '--workload', 'ping'])
+    expect(report).to.equal(0)
+    const warm = JSON.parse(readFileSync(join(dir, 'warm.json'), 'utf8')) as BenchReport
+    expect(warm.config.warmupSeconds).to.equal(1)
+    expect(warm.summary.requests).to.equal(200)
+    expect(decodeHistogram(warm.operations['ping']!.histogram).totalCount).to.equal(200)
+    // The server answered the warm-up's PINGs as well: a second of load on two connections.
+    expect((await commandCalls('ping')) - before).to.be.above(200)
+    const cold = await run('cold', '--requests', '200', '--clients', '2', '--workload', 'ping')
+    expect(cold.config.warmupSeconds).to.equal(0)
   })
 
   it('merges the threads of a --threads run into one report with every request', async () => {

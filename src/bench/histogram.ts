@@ -5,14 +5,15 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type His
 
 export type { Histogram }
 
+/** One hour: the longest latency a histogram tracks. */
+const HIGHEST_MICROS = 3_600_000_000
+
 /** Three significant digits over 1 µs .. 1 h: 0.1 % precision, as redis-benchmark and wrk2 keep. */
 export const latencyHistogram = (significantDigits: 1 | 2 | 3 = 3): Histogram =>
-  build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: significantDigits })
+  build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_MICROS, numberOfSignificantValueDigits: significantDigits })
 
-/** Records a latency given in milliseconds; anything below 1 µs counts as 1 µs. */
-export const recordMs = (histogram: Histogram, ms: number): void => {
-  histogram.recordValue(ms < 0.001 ? 1 : Math.min(3_600_000_000, Math.round(ms * 1000)))
-}
+/** A latency in milliseconds as the integer microseconds histograms hold: at least 1, at most 1 h. */
+export const toMicros = (ms: number): number => (ms < 0.001 ? 1 : ms >= HIGHEST_MICROS / 1000 ? HIGHEST_MICROS : Math.round(ms * 1000))
 
 export const encodeHistogram = (histogram: Histogram): string => encodeIntoCompressedBase64(histogram)
 

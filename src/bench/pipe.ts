@@ -5,9 +5,25 @@
 import type { Reply } from '../protocol/reply.js'
 import type { Frame } from './resp.js'
 
-/** A request awaiting its reply. `now` is the clock reading when the reply was read. */
+/**
+ * When a reply came, on the pipe's clock (ms): the times of the write that carried its request and
+ * of the read that completed it. One object serves every reply that one read brings to one write.
+ * `sentAt` and `firstReplyAt` are the two ends of redis-benchmark's latency: it starts its clock
+ * just before a batch's write and stops it at the first read that brings back part of the
+ * batch's replies.
+ */
+export interface ReplyTimes {
+  /** Just before the bytes of the write went to the socket. */
+  readonly sentAt: number
+  /** When the first read that carried (part of) a reply to that write arrived. */
+  readonly firstReplyAt: number
+  /** When the read that completed this reply arrived. */
+  readonly readAt: number
+}
+
+/** A request awaiting its reply. */
 export interface Pending {
-  settle(reply: Reply, now: number): void
+  settle(reply: Reply, times: ReplyTimes): void
 }
 
 export interface RequestPipe {
@@ -22,6 +38,12 @@ export interface RequestPipe {
    * error reply whose first word is CONNECTION.
    */
   onClose(listener: () => void): void
+  /**
+   * Calls `listener` after each group of settlements: all the replies one read completed, or all
+   * the requests a failure settled. Loops hand on their completions per group, not per request.
+   * Returns a function that removes the listener.
+   */
+  onSettled(listener: () => void): () => void
 }
 
 /** The error reply pending requests get when their connection goes away. */

@@ -3,8 +3,8 @@
 // is plain data (histograms in their compressed text form), so the snapshots of several threads
 // travel by postMessage and merge into one.
 
-import { latencyMs, type Completion } from './completion.js'
-import { decodeHistogram, encodeHistogram, latencyHistogram, recordMs, type Histogram } from './histogram.js'
+import type { Completion } from './completion.js'
+import { decodeHistogram, encodeHistogram, latencyHistogram, toMicros, type Histogram } from './histogram.js'
 
 interface SecondBucket {
   ops: number
@@ -45,24 +45,59 @@ export class LatencyRecorder {
     this.lastAt = startedAt
   }
 
+  /** Records one completion; `recordAll` does the same for a group, cheaper per completion. */
   record(completion: Completion): void {
-    const second = Math.min(this.lastSecond, Math.max(0, Math.floor((completion.doneAt - this.startedAt) / 1000)))
-    const bucket = this.seconds[second] ?? this.bucket(second)
-    if (completion.doneAt > this.lastAt) this.lastAt = completion.doneAt
-    const reply = completion.reply
-    if (reply.kind === 'error') {
-      const space = reply.value.indexOf(' ')
-      const type = space === -1 ? reply.value : reply.value.slice(0, space)
-      this.errors.set(type, (this.errors.get(type) ?? 0) + 1)
-      bucket.errors++
-      return
+    this.recordAll([completion])
+  }
+
+  /**
+   * Records a group of completions (a loop's emission: the replies of one read). Neighbours with
+   * the same operation, second and latency in whole microseconds (under redis-benchmark's
+   * definition, all the replies a read brings to one write) are recorded with one count each.
+   */
+  recordAll(completions: readonly Completion[]): void {
+    const n = completions.length
+    let i = 0
+    while (i < n) {
+      const first = completions[i]!
+      if (first.doneAt > this.lastAt) this.lastAt = first.doneAt
+      const second = this.secondOf(first.doneAt)
+      const bucket = this.seconds[second] ?? this.bucket(second)
+      if (first.reply.kind === 'error') {
+        this.recordError(first.reply.value, bucket)
+        i++
+        continue
+      }
+      const micros = toMicros(first.latencyMs)
+      let end = i + 1
+      while (end < n) {
+        const next = completions[end]!
+        if (next.op !== first.op || next.reply.kind === 'error' || toMicros(next.latencyMs) !== micros || this.secondOf(next.doneAt) !== second) break
+        if (next.doneAt > this.lastAt) this.lastAt = next.doneAt
+        end++
+      }
+      this.recordRun(first.op, micros, end - i, bucket)
+      i = end
     }
-    let histogram = this.operations.get(completion.op)
-    if (histogram === undefined) this.operations.set(completion.op, (histogram = latencyHistogram()))
-    const ms = latencyMs(completion)
-    recordMs(histogram, ms)
-    recordMs(bucket.histogram, ms)
-    bucket.ops++
+  }
+
+  private recordRun(op: string, micros: number, count: number, bucket: SecondBucket): void {
+    let histogram = this.operations.get(op)
+    if (histogram === undefined) this.operations.set(op, (histogram = latencyHistogram()))
+    histogram.recordValueWithCount(micros, count)
+    bucket.histogram.recordValueWithCount(micros, count)
+    bucket.ops += count
+  }
+
+  private secondOf(at: number): number {
+    return Math.min(this.lastSecond, Math.max(0, Math.floor((at - this.startedAt) / 1000)))
+  }
+
+  private recordError(text: string, bucket: SecondBucket): void {
+    const space = text.indexOf(' ')
+    const type = space === -1 ? text : text.slice(0, space)
+    this.errors.set(type, (this.errors.get(type) ?? 0) + 1)
+    bucket.errors++
   }
 
   /** Answers and errors so far; for progress lines. */

@@ -4,6 +4,7 @@
 // reportSchema.ts checks it.
 
 import { decodeHistogram, latencyHistogram, percentileSpectrum, summarize, type LatencySummary } from './histogram.js'
+import type { LatencyDefinition } from './completion.js'
 import type { RecorderSnapshot } from './recorder.js'
 
 export const REPORT_SCHEMA = 'we-trust-redis/bench-report/1'
@@ -13,6 +14,10 @@ export interface BenchConfig {
   readonly port: number
   readonly clients: number
   readonly pipeline: number
+  /** A closed loop's refill (`batch` or `window`); null for an open loop. */
+  readonly refill: 'batch' | 'window' | null
+  /** The latency definition: `batch` or `request` (closed loop), `intended` (open loop). */
+  readonly latency: LatencyDefinition
   readonly threads: number
   readonly workload: string
   readonly keyspace: number
@@ -22,6 +27,8 @@ export interface BenchConfig {
   readonly rate: number | null
   readonly durationSeconds: number | null
   readonly requests: number | null
+  /** The unrecorded warm-up before the measured run (0 for none). */
+  readonly warmupSeconds: number
   readonly tenants: number | null
   readonly seed: number
 }

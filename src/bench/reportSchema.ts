@@ -15,6 +15,11 @@ const integer: Check = (v, path, problems) => {
 const string: Check = (v, path, problems) => {
   if (typeof v !== 'string') problems.push(`${path}: expected a string`)
 }
+const oneOf =
+  (...values: string[]): Check =>
+  (v, path, problems) => {
+    if (typeof v !== 'string' || !values.includes(v)) problems.push(`${path}: expected one of ${values.join(', ')}`)
+  }
 const nullable =
   (check: Check): Check =>
   (v, path, problems) => {
@@ -57,6 +62,8 @@ const report = object({
     port: integer,
     clients: integer,
     pipeline: integer,
+    refill: nullable(oneOf('batch', 'window')),
+    latency: oneOf('batch', 'request', 'intended'),
     threads: integer,
     workload: string,
     keyspace: integer,
@@ -65,6 +72,7 @@ const report = object({
     rate: nullable(number),
     durationSeconds: nullable(number),
     requests: nullable(integer),
+    warmupSeconds: number,
     tenants: nullable(integer),
     seed: integer,
   }),

@@ -1,12 +1,15 @@
 // Requests on the wire: RESP arrays of bulk strings, as every Redis client sends them.
 
-/** A request ready to write: latin1 text when every argument is text, bytes otherwise. */
+/**
+ * A request ready to write: latin1 text, or bytes. A frame is never changed once sent: the socket
+ * may hold it until it is written, and cached frames are sent many times.
+ */
 export type Frame = string | Buffer
 
 /**
- * Encodes one command. Text arguments are taken as latin1 (one byte per character), which keeps
- * the frame a string that is concatenated with its neighbours and written once per flush; a
- * Buffer argument makes the frame a Buffer.
+ * Encodes one command. Text arguments are taken as latin1 (one byte per character) and give a
+ * string frame, the cheapest to build for a request sent once; a Buffer argument makes the frame
+ * a Buffer.
  */
 export const encodeCommand = (args: readonly (string | Buffer)[]): Frame => {
   if (args.every((arg) => typeof arg === 'string')) {
@@ -20,6 +23,12 @@ export const encodeCommand = (args: readonly (string | Buffer)[]): Frame => {
     parts.push(Buffer.from('$' + bytes.length + '\r\n', 'latin1'), bytes, CRLF)
   }
   return Buffer.concat(parts)
+}
+
+/** Encodes one command as bytes, for requests built once and written many times. */
+export const encodeCommandBytes = (args: readonly (string | Buffer)[]): Buffer => {
+  const frame = encodeCommand(args)
+  return typeof frame === 'string' ? Buffer.from(frame, 'latin1') : frame
 }
 
 const CRLF = Buffer.from('\r\n', 'latin1')

@@ -2,7 +2,8 @@
 // close. Several threads run this side by side on their share of the clients and merge the
 // snapshots (see threads.ts).
 
-import { lastValueFrom, takeUntil, timer, type SchedulerLike } from 'rxjs'
+import { lastValueFrom, takeUntil, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import type { Completion } from './completion.js'
 import type { KeyDistribution } from './keyDistribution.js'
 import { closedLoop } from './closedLoop.js'
 import { openLoop } from './openLoop.js'
@@ -11,6 +12,7 @@ import { preciseScheduler } from './preciseScheduler.js'
 import { LatencyRecorder, type RecorderSnapshot } from './recorder.js'
 import { recordLatency } from './recordLatency.js'
 import type { ValueSize } from './valueSize.js'
+import { whenIdle } from './whenIdle.js'
 import { RequestCatalog, workload, type WorkloadSpec } from './workload.js'
 
 export interface RunOptions {
@@ -23,9 +25,16 @@ export interface RunOptions {
   readonly pipeline: number
   /** How a closed loop refills its pipeline (see closedLoop.ts); batch by default. */
   readonly refill?: 'batch' | 'window'
-  /** Exactly one of durationMs and requests bounds the run. */
+  /** How a closed loop measures latency (see closedLoop.ts); batch by default. An open loop measures from the intended time. */
+  readonly latency?: 'batch' | 'request'
+  /** Exactly one of durationMs and requests bounds the measured run. */
   readonly durationMs?: number
   readonly requests?: number
+  /**
+   * Before the measured run, the same load for this long, not recorded, and then drained: the
+   * harness's own JIT compilation and heap growth happen there instead of in the measurements.
+   */
+  readonly warmupMs?: number
   readonly workload: WorkloadSpec
   readonly keyspace: number
   readonly keyDistribution: KeyDistribution
@@ -55,6 +64,8 @@ export const runWorkload = async (options: RunOptions, hooks: RunHooks = {}): Pr
     clients: options.clients,
     firstClient: first,
     clock,
+    // A run looks at reply kinds and error texts only: bulk payloads are skipped, not copied.
+    replyValues: false,
     ...(options.user === undefined ? {} : { user: options.user }),
     ...(options.password === undefined ? {} : { password: options.password }),
     ...(options.tenants === undefined ? {} : { tenants: options.tenants }),
@@ -71,18 +82,24 @@ export const runWorkload = async (options: RunOptions, hooks: RunHooks = {}): Pr
       catalog,
     }),
   )
-  const startedAt = clock()
-  const recorder = new LatencyRecorder(startedAt, options.durationMs === undefined ? Infinity : Math.max(0, Math.ceil(options.durationMs / 1000) - 1))
-  const limits = options.requests === undefined ? {} : { requests: options.requests }
-  const loop =
+  // Recycling: the only subscriber is the recorder, which keeps no completion.
+  const makeLoop = (limits: { requests?: number }): Observable<Completion[]> =>
     options.rate === undefined
-      ? closedLoop(pool.connections, sources, { pipeline: options.pipeline, refill: options.refill ?? 'batch', clock, ...limits })
-      : openLoop(pool.connections, sources, { rate: options.rate, maxInFlight: options.pipeline, scheduler, clock, ...limits })
-  const ticker =
-    hooks.onTick === undefined
-      ? undefined
-      : timer(hooks.tickMs ?? 250, hooks.tickMs ?? 250, scheduler).subscribe(() => hooks.onTick!(recorder, clock() - startedAt))
+      ? closedLoop(pool.connections, sources, { pipeline: options.pipeline, refill: options.refill ?? 'batch', latency: options.latency ?? 'batch', recycle: true, ...limits })
+      : openLoop(pool.connections, sources, { rate: options.rate, maxInFlight: options.pipeline, scheduler, recycle: true, ...limits })
+  let ticker: Subscription | undefined
   try {
+    if ((options.warmupMs ?? 0) > 0) {
+      await lastValueFrom(makeLoop({}).pipe(takeUntil(timer(options.warmupMs!, scheduler))), { defaultValue: undefined })
+      await whenIdle(pool.connections)
+    }
+    const startedAt = clock()
+    const recorder = new LatencyRecorder(startedAt, options.durationMs === undefined ? Infinity : Math.max(0, Math.ceil(options.durationMs / 1000) - 1))
+    const loop = makeLoop(options.requests === undefined ? {} : { requests: options.requests })
+    if (hooks.onTick !== undefined) {
+      const onTick = hooks.onTick
+      ticker = timer(hooks.tickMs ?? 250, hooks.tickMs ?? 250, scheduler).subscribe(() => onTick(recorder, clock() - startedAt))
+    }
     const bounded = options.durationMs === undefined ? loop : loop.pipe(takeUntil(timer(options.durationMs, scheduler)))
     await lastValueFrom(bounded.pipe(recordLatency(recorder)), { defaultValue: undefined })
     return recorder.snapshot(options.durationMs === undefined ? undefined : Math.min(clock(), startedAt + options.durationMs))

@@ -4,7 +4,7 @@
 
 import { keyIndexSource, keyName, type KeyDistribution } from './keyDistribution.js'
 import { seededRandom, deriveSeed } from './random.js'
-import { encodeCommand, type Frame } from './resp.js'
+import { encodeCommand, encodeCommandBytes, type Frame } from './resp.js'
 import { valueLengthSource, type ValueSize } from './valueSize.js'
 
 export interface BenchRequest {
@@ -42,9 +42,10 @@ export interface WorkloadOptions {
 }
 
 /**
- * Requests whose frame depends only on the key, built once per key and shared by every source of
- * a run: the request stream then allocates nothing, which keeps the harness's own CPU cost per
- * request low. Sources that should share one pass the same catalog.
+ * Requests whose frame depends only on the key, encoded to bytes once per key and shared by every
+ * source of a run: the request stream then allocates and encodes nothing, and a write only copies
+ * bytes, which keeps the harness's own CPU cost per request low. Sources that should share one
+ * pass the same catalog.
  */
 export class RequestCatalog {
   private readonly tables = new Map<string, (BenchRequest | null)[]>()
@@ -54,10 +55,11 @@ export class RequestCatalog {
 
   constructor(readonly keyspace: number) {}
 
-  /** The request of operation `op` on each key index, `build` spelling its frame from the key name. */
-  perKey(op: string, variant: string, build: (key: string) => Frame): (index: number) => BenchRequest {
-    const make = (index: number): BenchRequest => ({ op, frame: build(keyName(index)) })
-    if (this.keyspace > RequestCatalog.CACHE_KEYS_UP_TO) return make
+  /** The request of operation `op` on each key index, `args` spelling its command from the key name. */
+  perKey(op: string, variant: string, args: (key: string) => string[]): (index: number) => BenchRequest {
+    // Uncached requests are built per call, where a string is cheaper to make than bytes.
+    if (this.keyspace > RequestCatalog.CACHE_KEYS_UP_TO) return (index) => ({ op, frame: encodeCommand(args(keyName(index))) })
+    const make = (index: number): BenchRequest => ({ op, frame: encodeCommandBytes(args(keyName(index))) })
     let table = this.tables.get(`${op} ${variant}`)
     if (table === undefined) {
       // Filled rather than `new Array(n)`: a large holey array falls back to slow dictionary elements.
@@ -80,11 +82,11 @@ export const workload = (spec: WorkloadSpec, options: WorkloadOptions): RequestS
   const catalog = options.catalog ?? new RequestCatalog(keyspace)
   if (catalog.keyspace !== keyspace) throw new RangeError('the catalog was built for another keyspace')
   const filler = 'x'.repeat(valueSize.max)
-  const getOf = catalog.perKey('get', '', (k) => encodeCommand(['GET', k]))
+  const getOf = catalog.perKey('get', '', (k) => ['GET', k])
   const get = (): BenchRequest => getOf(key())
   let set: RequestSource
   if (valueSize.min === valueSize.max) {
-    const setOf = catalog.perKey('set', String(filler.length), (k) => encodeCommand(['SET', k, filler]))
+    const setOf = catalog.perKey('set', String(filler.length), (k) => ['SET', k, filler])
     set = () => setOf(key())
   } else {
     const valueLength = valueLengthSource(valueSize, random)
@@ -96,11 +98,11 @@ export const workload = (spec: WorkloadSpec, options: WorkloadOptions): RequestS
     case 'get':
       return get
     case 'incr': {
-      const incrOf = catalog.perKey('incr', '', (k) => encodeCommand(['INCR', k]))
+      const incrOf = catalog.perKey('incr', '', (k) => ['INCR', k])
       return () => incrOf(key())
     }
     case 'ping': {
-      const ping: BenchRequest = { op: 'ping', frame: encodeCommand(['PING']) }
+      const ping: BenchRequest = { op: 'ping', frame: encodeCommandBytes(['PING']) }
       return () => ping
     }
     case 'mixed': {
