@@ -45,6 +45,11 @@ const checkAgainst = async (redis: Redis, model: Map<string, string>, deleted: r
   const gone = deleted.filter((k) => !model.has(k)).slice(0, 300)
   if (gone.length > 0) expect(await redis.exists(...gone)).to.equal(0)
   const keys = await redis.keys('k:*')
+  const extra = keys.filter((k) => !model.has(k))
+  if (extra.length > 0) {
+    const sample = extra.slice(0, 5)
+    expect.fail(`KEYS returned ${extra.length} keys that do not exist, e.g. ${sample.join(' ')} (GET: ${JSON.stringify(await redis.mget(...sample))}, EXISTS: ${await redis.exists(...sample)})`)
+  }
   expect(keys.length).to.equal(model.size)
   expect(new Set(keys)).to.deep.equal(new Set(names))
   const prefixed = await redis.keys('k:0001*')
@@ -56,6 +61,11 @@ const checkAgainst = async (redis: Redis, model: Map<string, string>, deleted: r
     for (const k of batch) scanned.add(k)
     cursor = next
   } while (cursor !== '0')
+  const scannedExtra = [...scanned].filter((k) => !model.has(k))
+  if (scannedExtra.length > 0) {
+    const sample = scannedExtra.slice(0, 5)
+    expect.fail(`SCAN returned ${scannedExtra.length} keys that do not exist, e.g. ${sample.join(' ')} (GET: ${JSON.stringify(await redis.mget(...sample))}, EXISTS: ${await redis.exists(...sample)})`)
+  }
   expect(scanned.size).to.equal(model.size)
   for (const k of names) if (!scanned.has(k)) expect.fail(`SCAN missed ${k}`)
   const random = await redis.randomkey()
