@@ -37,6 +37,8 @@ export class Checkpointer {
     private readonly thresholdBytes: () => number,
     private readonly log: Logger,
     startedAt: number,
+    /** Resolves once no reader of an older store snapshot is in flight (Stager.whenIdle). */
+    private readonly readersIdle: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.lastSaveTime = startedAt
   }
@@ -77,10 +79,15 @@ export class Checkpointer {
     const fragments = this.durability.stats.fragments
     const unchanged = (): boolean => this.durability.stats.failedBatches === failures
     try {
-      const flushed = await this.store.flush(this.databases, startLsn, async () => {
-        await this.durability.whenSettled()
-        return !this.stopping && unchanged()
-      })
+      const flushed = await this.store.flush(
+        this.databases,
+        startLsn,
+        async () => {
+          await this.durability.whenSettled()
+          return !this.stopping && unchanged()
+        },
+        this.readersIdle,
+      )
       if (!flushed.installed) {
         this.log.notice('Flush discarded: a WAL write failed or shutdown began while it was written')
         return false

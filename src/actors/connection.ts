@@ -165,6 +165,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         reply = this.server.dispatch(this, argv)
       } finally {
         staged.db.attachDiskKeys(undefined)
+        staged.release()
       }
     }
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
@@ -238,6 +239,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   private teardown(): void {
     this.closed = true
+    // A gathering whose command will never run holds nothing back any more.
+    this.staged?.release()
+    this.staged = undefined
     this.subscription?.unsubscribe()
     this.server.removeClient(this)
   }

@@ -493,6 +493,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       () => config.number('wal-checkpoint-bytes'),
       log,
       runtime.stats.startedAt,
+      () => stager.whenIdle(),
     )
     store.trackAccess = config.boolean('tier-tracking')
     config.onChange('tier-tracking', (value) => {

@@ -25,6 +25,11 @@ import { parseCursor } from '../commands/generic/scan.js'
 export interface Staged {
   readonly db: MemoryKeyspace
   readonly keys: DiskKeys
+  /**
+   * The command has run (or never will): the gathered keys are no longer in use. Until then the
+   * resident set keeps every decision the gathering relied on (see Stager.gathering).
+   */
+  release(): void
 }
 
 const SCAN_DEFAULT_COUNT = 10
@@ -36,10 +41,21 @@ export class Stager {
   /** Keys read back from the store. */
   reads = 0
   /**
-   * Keyspace-wide gatherings in flight. Eviction waits while there is one: a key resident when
-   * the gathering passed it, then flushed and evicted before the command runs, would be missed.
+   * Keyspace-wide gatherings in flight, from the start of the read until their command has run.
+   * The disk keys gathered are a snapshot of the store, merged at command time with what the
+   * resident set decides; so while one is in flight, the resident set must not let go of what
+   * it decided when the gathering read the store: eviction waits (a key resident then, evicted
+   * since, would be missed) and so does a flush's install (a key deleted in memory then, whose
+   * tombstone the flush just wrote, would show again from the older snapshot).
    */
-  gathering = 0
+  get gathering(): number {
+    return this.inFlight.size
+  }
+
+  /** Gatherings in flight by number (numbers grow), and who waits for those up to a number. */
+  private readonly inFlight = new Set<number>()
+  private gatherings = 0
+  private idleWaiters: { upTo: number; resolve: () => void }[] = []
   /** Settles once the start-up count of the keys on disk is done. */
   counted: Promise<void> = Promise.resolve()
 
@@ -79,6 +95,32 @@ export class Stager {
       default:
         return this.stageKeys(db, argv, spec, db)
     }
+  }
+
+  /**
+   * Resolves once every gathering already in flight has ended (later ones are not waited for,
+   * so a steady stream of SCANs cannot hold a flush back).
+   */
+  whenIdle(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push({ upTo: this.gatherings, resolve }))
+  }
+
+  private startGathering(): number {
+    const id = ++this.gatherings
+    this.inFlight.add(id)
+    return id
+  }
+
+  private endGathering(id: number): void {
+    this.inFlight.delete(id)
+    if (this.idleWaiters.length === 0) return
+    let oldest = Infinity
+    for (const n of this.inFlight) if (n < oldest) oldest = n
+    const ready = this.idleWaiters.filter((w) => w.upTo < oldest)
+    if (ready.length === 0) return
+    this.idleWaiters = this.idleWaiters.filter((w) => w.upTo >= oldest)
+    for (const w of ready) w.resolve()
   }
 
   /** Counts each partly-on-disk database's keys on disk, in the background. */
@@ -207,9 +249,11 @@ export class Stager {
     const none = Buffer.alloc(0)
     // From a random point on (past the last key, from the start); a few keys, as some may be
     // deleted in memory already.
-    return this.gather(db, none, from, RANDOM_KEY_RUN, true).then((found) =>
-      found.keys.keys.length > 0 ? found : this.gather(db, none, undefined, RANDOM_KEY_RUN),
-    )
+    return this.gather(db, none, from, RANDOM_KEY_RUN, true).then((found) => {
+      if (found.keys.keys.length > 0) return found
+      found.release()
+      return this.gather(db, none, undefined, RANDOM_KEY_RUN)
+    })
   }
 
   /**
@@ -233,7 +277,7 @@ export class Stager {
     const keys: string[] = []
     const expiresAt: number[] = []
     let end: string | undefined
-    this.gathering++
+    const gathering = this.startGathering()
     try {
       if (to === undefined || Buffer.compare(from, to) < 0) {
         const start = Buffer.compare(from, rangeStart) < 0 ? rangeStart : from
@@ -249,9 +293,16 @@ export class Stager {
           }
         }
       }
-    } finally {
-      this.gathering--
+    } catch (e) {
+      this.endGathering(gathering)
+      throw e
     }
-    return { db, keys: { keys, expiresAt, end } }
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      this.endGathering(gathering)
+    }
+    return { db, keys: { keys, expiresAt, end }, release }
   }
 }

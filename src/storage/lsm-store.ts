@@ -344,6 +344,12 @@ export class LsmStore {
     sources: readonly FlushSource[],
     startLsn: number,
     beforeInstall: () => Promise<boolean>,
+    /**
+     * Awaited once the manifest names the new segments, before the sources stop treating the
+     * flushed keys as changed (their deletes as known): readers of an older store snapshot
+     * still in flight must finish first.
+     */
+    beforeRelease?: () => Promise<void>,
   ): Promise<{ installed: boolean; records: number; bytes: number }> {
     // In keyspace order, which is the store's key order; and a copy, as the caller's list grows.
     const databases = [...sources].sort((a, b) => a.space - b.space)
@@ -413,6 +419,7 @@ export class LsmStore {
       giveBack()
       throw e
     }
+    await beforeRelease?.()
     const now = Date.now()
     let bytes = 0
     for (const w of written) {

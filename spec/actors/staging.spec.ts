@@ -1,0 +1,72 @@
+// Staging against a real store: a keyspace-wide command merges disk keys gathered before it
+// runs with what the resident set decides when it runs. A flush installed in between must not
+// make a key deleted in memory show again from the gathered (older) snapshot of the store.
+
+import { expect } from 'chai'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { commandSpecs } from '../../src/commands/registry.js'
+import { makeDispatch } from '../../src/commands/dispatch.js'
+import { newServerStats } from '../../src/actors/server.js'
+import { Stager } from '../../src/actors/staging.js'
+import { LsmStore } from '../../src/storage/lsm-store.js'
+import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
+import { newKeyspaceStats } from '../../src/storage/keyspace.js'
+import { prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
+
+const NOW = 1_700_000_000_000
+const b = (s: string): Buffer => Buffer.from(s, 'latin1')
+
+describe('Stager and flushes', function () {
+  this.timeout(30_000)
+  let root: string
+  let store: LsmStore
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'wtr-staging-'))
+    store = await LsmStore.open({ dir: join(root, 'manifest'), ssdDir: join(root, 'ssd') })
+  })
+  afterEach(async () => {
+    await store.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('keeps a key deleted in memory out of a SCAN whose gathering predates the flush of its tombstone', async () => {
+    // Three keys on disk, none resident: the keyspace as a restart leaves it.
+    const writer = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
+    for (const k of ['a', 'b', 'c']) writer.set(b(k), { type: 'string', data: b(`v-${k}`) }, 0)
+    await store.flush([writer], 1, async () => true)
+    const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
+    const prefix = storeKeyPrefix(0, 0)
+    db.attachDisk(0, store.overlaps(prefix, prefixEnd(prefix)))
+    db.endCount()
+    // "b" is read back and deleted: known deleted until a flush has written its tombstone.
+    const read = await store.lookup(Buffer.concat([prefix, b('b')]))
+    db.install(b('b'), { type: 'string', data: Buffer.from(read!.value) }, 0)
+    expect(db.delete(b('b'))).to.equal(true)
+
+    const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
+    const stager = new Stager([db], store, dispatch.resolve, () => NOW)
+    const staged = await stager.stage(db, [b('SCAN'), b('0'), b('COUNT'), b('100')], [db])
+    expect(staged, 'SCAN gathers disk keys').to.not.equal(undefined)
+
+    // A flush writes the tombstone meanwhile; it may install on disk, but the resident set keeps
+    // "b" known until the gathered snapshot is no longer in use.
+    let flushed = false
+    const flush = store.flush([db], 2, async () => true, () => stager.whenIdle()).then(() => (flushed = true))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(flushed, 'the flush waits for the gathering in flight').to.equal(false)
+
+    db.attachDiskKeys(staged!.keys)
+    const result = db.scan(0, 100)
+    db.attachDiskKeys(undefined)
+    staged!.release()
+    expect(result.keys.map((k) => k.toString('latin1'))).to.deep.equal(['a', 'c'])
+
+    await flush
+    expect(flushed).to.equal(true)
+    expect(db.known('b'), 'after the flush the store decides "b"').to.equal(false)
+    expect((await store.lookup(Buffer.concat([prefix, b('b')])))?.kind).to.equal('delete')
+  })
+})
