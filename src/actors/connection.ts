@@ -150,7 +150,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const pending = stager.stage(session.db as MemoryKeyspace, argv, session.tenant.databases as readonly MemoryKeyspace[])
     if (pending === undefined) return undefined
     return pending.then((staged) => {
-      this.staged = staged
+      // A connection closed while its gathering ran will never run the command.
+      if (this.closed) staged?.release()
+      else this.staged = staged
     })
   }
 
