@@ -55,17 +55,16 @@ harness --user busy --pass pw --workload get --keyspace "$KEYS" --duration 600s 
 LOAD=$!
 cli config set tier-cold-after 3 >/dev/null
 start_bytes=$(info tier_bytes_moved)
-first=""; last=""; prev=$start_bytes
+start_ms=$(info tier_move_time_ms)
 for _ in $(seq 1200); do
-  now=$(date +%s.%N); bytes=$(info tier_bytes_moved)
-  if [ "$bytes" != "$prev" ]; then [ -z "$first" ] && first=$now; last=$now; prev=$bytes; fi
   if [ "$(tenant_field idle ssd_segments)" = 0 ] && [ "$(tenant_field idle hdd_segments)" != 0 ]; then break; fi
   sleep 0.1
 done
 kill "$LOAD" 2>/dev/null || true; wait "$LOAD" 2>/dev/null || true
-moved=$((prev - start_bytes))
-span=$(echo "${last:-0} - ${first:-0} + 0.1" | bc -l)
-mbps=$(echo "$moved / 1048576 / $span" | bc -l)
+moved=$(( $(info tier_bytes_moved) - start_bytes ))
+move_ms=$(( $(info tier_move_time_ms) - start_ms ))
+# Bytes moved over the time spent moving them (copy, fsyncs, manifest switch, delete).
+mbps=$(echo "$moved / 1048576 / (($move_ms + 1) / 1000)" | bc -l)
 
 latency() { # tenant -> "ops p50 p99" from the harness's JSON
   harness --user "$1" --pass pw --workload get --keyspace "$KEYS" --duration "${SECONDS_PER_RUN}s" --clients 50 --json - |
@@ -96,7 +95,7 @@ cat <<EOF
 | keys per tenant, value bytes, maxmemory | $KEYS, $VALUE, $MAXMEMORY |
 | HDD directory | $( [ -n "${HDD_DIR_SET:-}" ] && echo "$HDD_DIR" || echo "same device as SSD" ) |
 | bytes migrated to HDD | $moved |
-| migration throughput under GET load | $(printf '%.1f' "$mbps") MB/s |
+| migration throughput under GET load | $(printf '%.1f' "$mbps") MB/s ($moved bytes in $move_ms ms of moving) |
 | GET, SSD-tier tenant: ops/s, p50, p99 (ms) | $ssd_ops, $ssd_p50, $ssd_p99 |
 | GET, HDD-tier tenant: ops/s, p50, p99 (ms) | $hdd_ops, $hdd_p50, $hdd_p99 |
 | GET ops/s, tracking on / off (median of 4 pairs) | $(printf '%.3f' "$median") ($(printf '%.3f ' "${ratios[@]}")) |

@@ -103,6 +103,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       demotions: 0,
       promotions: 0,
       bytesMoved: 0,
+      moveMs: 0,
       errors: 0,
       lastError: '',
       passes: 0,

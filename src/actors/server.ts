@@ -259,6 +259,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       demotions: stats?.demotions ?? 0,
       promotions: stats?.promotions ?? 0,
       bytesMoved: stats?.bytesMoved ?? 0,
+      moveMs: stats?.moveMs ?? 0,
       errors: stats?.errors ?? 0,
       lastError: stats?.lastError ?? '',
       passes: tiering?.passes ?? 0,

@@ -13,6 +13,9 @@ import { describeError } from '../log.js'
 import { planTiering } from '../storage/tiering-policy.js'
 import type { TierMove, TieringConfig } from '../storage/tiering-types.js'
 
+/** Bytes of segments moved together (one manifest edit, one directory sync). */
+const MOVE_BATCH_BYTES = 64 * 1024 * 1024
+
 export interface TieringPassResult {
   readonly moves: readonly TierMove[]
   /** Moves carried out (a segment compacted away meanwhile is skipped). */
@@ -65,18 +68,29 @@ export class Tiering {
     const moves = planTiering({ snapshot: this.store.manifestSnapshot, access, now, config: this.policyConfig() })
     let moved = 0
     let failed = 0
-    for (const move of moves) {
+    // Moves go in batches of about MOVE_BATCH_BYTES: one manifest edit and one directory sync per
+    // batch, and compaction waits for one batch at most.
+    for (let i = 0; i < moves.length; ) {
+      const batch: TierMove[] = []
+      let bytes = 0
+      while (i < moves.length && (batch.length === 0 || bytes < MOVE_BATCH_BYTES)) {
+        const move = moves[i++]!
+        batch.push(move)
+        bytes += this.store.segments.find((s) => s.id === move.id)?.bytes ?? 0
+      }
       try {
-        if (await this.store.moveSegment(move.id, move.to)) {
-          moved++
-          this.log.verbose(`Tiering: segment ${move.id} moved to ${move.to.toUpperCase()} (${move.reason})`)
+        const done = await this.store.moveSegments(batch)
+        moved += done.length
+        for (const m of done) {
+          const reason = batch.find((b) => b.id === m.id)?.reason ?? ''
+          this.log.verbose(`Tiering: segment ${m.id} moved to ${m.to.toUpperCase()} (${reason})`)
         }
       } catch (e) {
-        failed++
+        failed += batch.length
         const stats = this.store.tiering
         stats.errors++
         stats.lastError = describeError(e)
-        this.log.warning(`Tiering: moving segment ${move.id} to ${move.to.toUpperCase()} failed: ${stats.lastError}`)
+        this.log.warning(`Tiering: moving ${batch.length} segment(s) failed: ${stats.lastError}`)
       }
     }
     this.passes++

@@ -227,6 +227,8 @@ export interface TieringStatus extends TierPlacement {
   readonly demotions: number
   readonly promotions: number
   readonly bytesMoved: number
+  /** Time spent moving segments, in ms (bytesMoved over it is the migration throughput). */
+  readonly moveMs: number
   readonly errors: number
   readonly lastError: string
   readonly passes: number

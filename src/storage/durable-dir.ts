@@ -30,10 +30,11 @@ export const createDirDurably = async (dir: string): Promise<void> => {
 
 /**
  * Copies `source` to `target` (across filesystems too: never a rename) and makes the copy
- * durable: the file's data and its directory entry are fsynced before this resolves. The copy
- * runs on the thread pool (copyFile), never on the event loop.
+ * durable: the file's data, and its directory entry unless `syncDir` is false (a caller copying
+ * several files syncs the directory once), are fsynced before this resolves. The copy runs on
+ * the thread pool (copyFile), never on the event loop.
  */
-export const copyDurably = async (source: string, target: string): Promise<void> => {
+export const copyDurably = async (source: string, target: string, syncDir = true): Promise<void> => {
   await copyFile(source, target)
   const handle = await open(target, 'r+')
   try {
@@ -41,5 +42,5 @@ export const copyDurably = async (source: string, target: string): Promise<void>
   } finally {
     await handle.close()
   }
-  await syncDirectory(dirname(target))
+  if (syncDir) await syncDirectory(dirname(target))
 }

@@ -10,7 +10,7 @@ import type { Value } from './keyspace.js'
 import { encodeStoreKey, tenantOfKey } from './store-keys.js'
 import { openManifest, TIERS, type Manifest, type ManifestSnapshot, type SegmentInfo, type Tier } from './manifest.js'
 import type { SegmentAccess } from './tiering-types.js'
-import { copyDurably } from './durable-dir.js'
+import { copyDurably, syncDirectory } from './durable-dir.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
@@ -155,7 +155,8 @@ export class LsmStore {
   private readonly access = new Map<number, MutableAccess>()
   /** Compactions and tier moves take turns: a segment is never moved while it is being merged. */
   private exclusive: Promise<unknown> = Promise.resolve()
-  readonly tiering = { demotions: 0, promotions: 0, bytesMoved: 0, errors: 0, lastError: '' }
+  /** Tier moves so far; `moveMs` is the time spent moving (copy to switch to delete). */
+  readonly tiering = { demotions: 0, promotions: 0, bytesMoved: 0, moveMs: 0, errors: 0, lastError: '' }
   /** Whether reads are counted per segment (tier-tracking). */
   trackAccess = true
   private compacting: Promise<void> | undefined
@@ -503,43 +504,50 @@ export class LsmStore {
   }
 
   /**
-   * Moves a segment's file to another tier's directory: copy, fsync the copy and the directory,
-   * switch the manifest, then delete the source. A crash before the switch leaves the copy as an
-   * orphan, after it the source: start-up deletes either, so exactly one live copy remains.
-   * Reads go on throughout (the old reader until the switch, the new one after). False when the
-   * segment is gone (compacted meanwhile) or already there.
+   * Moves segments' files to another tier's directory: copy each and fsync it, fsync the target
+   * directories, switch the manifest once for all of them, then delete the sources. A crash
+   * before the switch leaves the copies as orphans, after it the sources: start-up deletes
+   * either, so exactly one live copy of each remains. Reads go on throughout (the old readers
+   * until the switch, the new ones after). Segments gone meanwhile (compacted) or already in
+   * place are skipped; returns the moves carried out.
    */
-  moveSegment(id: number, to: Tier): Promise<boolean> {
+  moveSegments(moves: readonly { readonly id: number; readonly to: Tier }[]): Promise<{ id: number; to: Tier; bytes: number }[]> {
     return this.takeTurn(async () => {
-      if (this.closed) return false
-      const segment = this.manifest.current.segments.find((s) => s.id === id)
-      if (segment === undefined || segment.tier === to || this.dirOf(to) === this.dirOf(segment.tier)) return false
-      const source = this.pathOf(segment)
-      const target = join(this.dirOf(to), segment.file)
+      if (this.closed) return []
+      const planned: { segment: SegmentInfo; to: Tier; target: string }[] = []
+      for (const { id, to } of moves) {
+        const segment = this.manifest.current.segments.find((s) => s.id === id)
+        if (segment === undefined || segment.tier === to || this.dirOf(to) === this.dirOf(segment.tier)) continue
+        planned.push({ segment, to, target: join(this.dirOf(to), segment.file) })
+      }
+      if (planned.length === 0) return []
+      const started = performance.now()
+      const opened: SegmentReader[] = []
       try {
-        await copyDurably(source, target)
-        const reader = await openSegment(target, id, this.cache)
-        try {
-          await this.manifest.apply({ move: [{ id, tier: to }] })
-        } catch (e) {
-          await reader.close()
-          throw e
-        }
-        const old = this.readers.get(id)
-        this.readers.set(id, reader)
-        if (old !== undefined) this.retired.push(old)
+        for (const p of planned) await copyDurably(this.pathOf(p.segment), p.target, false)
+        for (const dir of new Set(planned.map((p) => this.dirOf(p.to)))) await syncDirectory(dir)
+        for (const p of planned) opened.push(await openSegment(p.target, p.segment.id, this.cache))
+        await this.manifest.apply({ move: planned.map((p) => ({ id: p.segment.id, tier: p.to })) })
       } catch (e) {
-        await unlink(target).catch(() => undefined)
+        for (const reader of opened) await reader.close()
+        for (const p of planned) await unlink(p.target).catch(() => undefined)
         throw e
       }
-      await unlink(source).catch(() => undefined)
+      const now = Date.now()
+      planned.forEach((p, i) => {
+        const old = this.readers.get(p.segment.id)
+        this.readers.set(p.segment.id, opened[i]!)
+        if (old !== undefined) this.retired.push(old)
+        const access = this.access.get(p.segment.id)
+        if (access !== undefined) access.movedAt = now
+        if (p.to === 'hdd') this.tiering.demotions++
+        else this.tiering.promotions++
+        this.tiering.bytesMoved += p.segment.bytes
+      })
+      for (const p of planned) await unlink(this.pathOf(p.segment)).catch(() => undefined)
       if (this.activeScans === 0) await this.closeRetired()
-      const access = this.access.get(id)
-      if (access !== undefined) access.movedAt = Date.now()
-      if (to === 'hdd') this.tiering.demotions++
-      else this.tiering.promotions++
-      this.tiering.bytesMoved += segment.bytes
-      return true
+      this.tiering.moveMs += performance.now() - started
+      return planned.map((p) => ({ id: p.segment.id, to: p.to, bytes: p.segment.bytes }))
     })
   }
 

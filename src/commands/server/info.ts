@@ -251,6 +251,7 @@ export const tieringLines = (ctx: CommandContext): string[] => {
     `tier_migrations:${t.demotions}`,
     `tier_promotions:${t.promotions}`,
     `tier_bytes_moved:${t.bytesMoved}`,
+    `tier_move_time_ms:${Math.round(t.moveMs)}`,
     `tier_passes:${t.passes}`,
     `tier_pass_in_progress:${t.inProgress ? 1 : 0}`,
     `tier_last_run:${Math.floor(t.lastRunAt / 1000)}`,

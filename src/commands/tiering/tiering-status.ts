@@ -24,6 +24,7 @@ export const tieringStatus: CommandSpec = {
       migrations: integer(t.demotions),
       promotions: integer(t.promotions),
       bytes_moved: integer(t.bytesMoved),
+      move_time_ms: integer(Math.round(t.moveMs)),
       passes: integer(t.passes),
       pass_in_progress: integer(t.inProgress ? 1 : 0),
       last_run: integer(Math.floor(t.lastRunAt / 1000)),
