@@ -134,6 +134,8 @@ export class Tenants implements TenantRegistry {
   private readonly byId = new Map<string, Tenant>()
   private nextNum = 1
   private readonly prepared = new WeakMap<Session, PreparedAuth>()
+  /** New passwords' salts and keys, derived for the TENANT CREATE or PASSWD about to run. */
+  private readonly secrets = new WeakMap<Session, { password: Buffer; salt: Buffer; key: Buffer }>()
   /** Tenant id -> digest of the password last verified for it (see the header). */
   private readonly verified = new Map<string, Buffer>()
   private readonly pepper = randomBytes(32)
@@ -272,14 +274,12 @@ export class Tenants implements TenantRegistry {
   }
 
   /** For TENANT CREATE and PASSWD: the salt and derived key, made before the command runs. */
-  prepareSecret(session: Session, password: Buffer): Promise<void> {
+  private prepareSecret(session: Session, password: Buffer): Promise<void> {
     const salt = randomBytes(SALT_BYTES)
     return derive(password, salt).then((key) => {
       this.secrets.set(session, { password, salt, key })
     })
   }
-
-  private readonly secrets = new WeakMap<Session, { password: Buffer; salt: Buffer; key: Buffer }>()
 
   private takeSecret(session: Session, password: Buffer): { salt: Buffer; key: Buffer } | undefined {
     const secret = this.secrets.get(session)

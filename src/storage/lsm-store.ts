@@ -7,7 +7,8 @@ import { readdir, unlink } from 'node:fs/promises'
 import { createDirDurably } from './durable-dir.js'
 import { join } from 'node:path'
 import type { Value } from './keyspace.js'
-import { encodeStoreKey, tenantOfKey } from './store-keys.js'
+import { encodeStoreKey, tenantOfKeyspace } from './store-keys.js'
+import { segmentTenant } from './tiering-policy.js'
 import { openManifest, TIERS, type Manifest, type ManifestSnapshot, type SegmentInfo, type Tier } from './manifest.js'
 import type { SegmentAccess } from './tiering-types.js'
 import { copyDurably, syncDirectory } from './durable-dir.js'
@@ -372,7 +373,7 @@ export class LsmStore {
     const groups = new Map<number, number[]>()
     databases.forEach((db, i) => {
       if (taken[i]!.keys.size === 0) return
-      const tenant = Math.floor(db.space / 0x10000)
+      const tenant = tenantOfKeyspace(db.space)
       let group = groups.get(tenant)
       if (group === undefined) groups.set(tenant, (group = []))
       group.push(i)
@@ -490,8 +491,9 @@ export class LsmStore {
       let access = this.access.get(segment.id)
       if (access === undefined) this.access.set(segment.id, (access = { reads: 0, heat: 0, lastAccessAt: now, movedAt: 0 }))
       access.heat = access.heat / 2 + access.reads
-      const tenant = tenantOfKey(segment.firstKey)
-      const inActiveTenant = activeTenants.has(tenant) && tenantOfKey(segment.lastKey) === tenant
+      // The same rule the policy judges a tenant's segments by.
+      const tenant = segmentTenant(segment)
+      const inActiveTenant = tenant !== undefined && activeTenants.has(tenant)
       if (access.reads > 0 || inActiveTenant) access.lastAccessAt = now
       access.reads = 0
       view.set(segment.id, { heat: access.heat, lastAccessAt: access.lastAccessAt, movedAt: access.movedAt })

@@ -12,6 +12,9 @@ const KEY_HEADER = 9
 /** The keyspace number of database `db` of tenant number `tenant`. */
 export const keyspaceNumber = (tenant: number, db: number): number => tenant * 0x10000 + db
 
+/** The tenant number of a keyspace number. */
+export const tenantOfKeyspace = (space: number): number => Math.floor(space / 0x10000)
+
 /** The tenant number of a store key (its keyspace number's high half). */
 export const tenantOfKey = (key: Buffer): number => (key.length >= 2 ? key.readUInt16BE(0) : 0)
 
