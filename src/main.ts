@@ -1,7 +1,6 @@
 // The server command: configuration → server scope → wait for SHUTDOWN or a signal → release.
 // SIGINT/SIGTERM interrupt the main fiber (NodeRuntime), which runs the same release sequence.
 
-import * as NodeFileSystem from '@effect/platform-node/NodeFileSystem'
 import { runMain } from '@effect/platform-node/NodeRuntime'
 import * as Cause from 'effect/Cause'
 import * as Effect from 'effect/Effect'
@@ -32,7 +31,6 @@ const program = Effect.gen(function* () {
 }).pipe(
   Effect.scoped,
   Effect.tapError((e) => Effect.sync(() => process.stderr.write(`*** FATAL: ${e.message}\n`))),
-  Effect.provide(NodeFileSystem.layer),
 )
 
 runMain(program, {
