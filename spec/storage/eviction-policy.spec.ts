@@ -2,7 +2,7 @@
 
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, planEviction } from '../../src/storage/eviction-policy.js'
+import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, STALL_MARK, planEviction } from '../../src/storage/eviction-policy.js'
 
 const MB = 1024 * 1024
 
@@ -12,12 +12,14 @@ describe('planEviction', () => {
       evictBytes: 0,
       evictShare: 0,
       flush: false,
+      stallWrites: false,
+      resumeWrites: true,
     })
   })
 
   it('leaves memory alone below the high mark', () => {
     const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 80 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
-    expect(plan).to.deep.equal({ evictBytes: 0, evictShare: 0, flush: false })
+    expect(plan).to.deep.equal({ evictBytes: 0, evictShare: 0, flush: false, stallWrites: false, resumeWrites: true })
   })
 
   it('frees memory down to the low mark once above the high mark', () => {
@@ -41,6 +43,14 @@ describe('planEviction', () => {
     expect(plan.flush).to.equal(true)
   })
 
+  it('holds writes once memory passes maxmemory, and lets them go under the high mark', () => {
+    const at = (usedMb: number) => planEviction({ maxmemory: 100 * MB, residentBytes: usedMb * MB, storeBytes: 0, dirtyBytes: 0, flushRunning: false })
+    expect(at(101)).to.include({ stallWrites: true, resumeWrites: false })
+    // Between the high mark and the limit a stall neither begins nor ends: no flapping.
+    expect(at(95)).to.include({ stallWrites: false, resumeWrites: false })
+    expect(at(89)).to.include({ stallWrites: false, resumeWrites: true })
+  })
+
   it('never plans to free more than is used, and evicts exactly when above the high mark', () => {
     fc.assert(
       fc.property(
@@ -58,6 +68,8 @@ describe('planEviction', () => {
           expect(plan.evictBytes).to.be.at.most(used)
           if (flushRunning) expect(plan.flush).to.equal(false)
           if (!flushRunning && dirtyBytes > max * MB * DIRTY_SHARE) expect(plan.flush).to.equal(true)
+          expect(plan.stallWrites).to.equal(used > max * MB * STALL_MARK)
+          expect(plan.stallWrites && plan.resumeWrites).to.equal(false)
         },
       ),
     )

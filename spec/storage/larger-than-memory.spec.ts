@@ -157,4 +157,61 @@ describe('data larger than maxmemory (real server)', function () {
       await server.stop()
     }
   })
+
+  it('holds writes that outrun flushes and eviction, keeps reads going, and loses nothing', async () => {
+    const maxmemory = 2 * 1024 * 1024
+    const server = await pool.start({ dir: pool.freshDir(), args: ['--maxmemory', String(maxmemory), '--appendfsync', 'everysec'] })
+    const writers = await Promise.all([1, 2, 3, 4].map(() => connect(server)))
+    const reader = await connect(server)
+    const monitor = await connect(server)
+    const WRITER_KEYS = 15_000
+    const big = (w: number, i: number): string => `${w}:${i}:`.padEnd(300, String.fromCharCode(97 + ((w + i) % 26)))
+    try {
+      await reader.set('probe', 'still here')
+      let loading = true
+      let peakResident = 0
+      let reads = 0
+      const sampling = (async () => {
+        while (loading) {
+          peakResident = Math.max(peakResident, await infoOf(monitor, 'memory', 'wtr_resident_records_bytes'))
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      })()
+      const reading = (async () => {
+        while (loading) {
+          expect(await reader.get('probe')).to.equal('still here')
+          reads++
+        }
+      })()
+      // About 20 MB of records, ten times maxmemory, pipelined as fast as the server takes them.
+      await Promise.all(
+        writers.map(async (redis, w) => {
+          for (let i = 0; i < WRITER_KEYS; i += 500) {
+            const pipeline = redis.pipeline()
+            for (let j = i; j < i + 500; j++) pipeline.set(`w${w}:${j}`, big(w, j))
+            for (const [err] of (await pipeline.exec())!) expect(err).to.equal(null)
+          }
+        }),
+      )
+      loading = false
+      await Promise.all([sampling, reading])
+      expect(await infoOf(monitor, 'memory', 'wtr_write_stalls')).to.be.greaterThan(0)
+      // Stalls begin at maxmemory, checked every 25 ms: writes overshoot by what arrives meanwhile.
+      expect(peakResident).to.be.at.most(2 * maxmemory)
+      expect(reads).to.be.greaterThan(20)
+      expect(await monitor.dbsize()).to.equal(4 * WRITER_KEYS + 1)
+      for (let w = 0; w < 4; w++) {
+        for (let i = 0; i < WRITER_KEYS; i += 1000) {
+          const names = Array.from({ length: 1000 }, (_, j) => `w${w}:${i + j}`)
+          const got = await monitor.mget(...names)
+          got.forEach((v, j) => {
+            if (v !== big(w, i + j)) expect.fail(`GET ${names[j]}: ${String(v).slice(0, 20)}`)
+          })
+        }
+      }
+    } finally {
+      for (const r of [...writers, reader, monitor]) r.disconnect()
+      await server.stop()
+    }
+  })
 })

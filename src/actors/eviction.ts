@@ -2,7 +2,9 @@
 // asks the pure policy (storage/eviction-policy.ts) what to do, asks for a flush when changed
 // records crowd memory, and drops clean records (coldest first), which stay readable from the store.
 // Unlike Redis's maxmemory policies, nothing is lost and no write is refused: evicted keys are
-// read back from disk when a command needs them.
+// read back from disk when a command needs them. Writes that arrive faster than flushes and
+// eviction free memory wait instead (a write stall, as RocksDB's): while the resident set is over
+// maxmemory, commands that can grow it are held before they run, and reads go on.
 
 import * as Effect from 'effect/Effect'
 import type * as Scope from 'effect/Scope'
@@ -12,12 +14,56 @@ import { planEviction } from '../storage/eviction-policy.js'
 const TICK_MS = 25
 /** Time one tick may spend evicting, so it never stalls the event loop for long. */
 const TICK_BUDGET_MS = 3
+/** The same while writes are stalled: they wait for this work, and reads are all that is left. */
+const STALLED_TICK_BUDGET_MS = 12
 /** Records looked at between two looks at the clock. */
 const VISITS_PER_STEP = 1000
 
 export interface EvictionStats {
   /** Records dropped from memory (INFO memory wtr_evicted_to_disk_keys). */
   evictedKeys: number
+}
+
+/**
+ * Holds commands that can grow memory (`denyoom`) while the resident set is over maxmemory. A
+ * stall begins when a tick finds memory over the limit and ends when a tick finds it back under
+ * the high mark, or when nothing could free memory (no flush running, nothing clean to drop),
+ * so writes never wait for what cannot happen.
+ */
+export class WriteStall {
+  private waiting: Promise<void> | undefined
+  private release: (() => void) | undefined
+  private since = 0
+  /** Stalls begun (INFO memory wtr_write_stalls). */
+  count = 0
+  /** Milliseconds spent stalled, the current stall included (wtr_write_stall_ms). */
+  private endedMs = 0
+
+  /** What a write waits for during a stall; undefined when writes run at once. */
+  get wait(): Promise<void> | undefined {
+    return this.waiting
+  }
+
+  stalledMs(now: number): number {
+    return this.endedMs + (this.waiting === undefined ? 0 : now - this.since)
+  }
+
+  begin(now: number): void {
+    if (this.waiting !== undefined) return
+    this.count++
+    this.since = now
+    this.waiting = new Promise((resolve) => {
+      this.release = resolve
+    })
+  }
+
+  end(now: number): void {
+    if (this.waiting === undefined) return
+    this.endedMs += now - this.since
+    this.waiting = undefined
+    this.release?.()
+    this.release = undefined
+  }
 }
 
 export const evictOnce = (runtime: ServerRuntime): void => {
@@ -46,9 +92,14 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   })
   const stats = runtime.eviction
   if (plan.flush) runtime.requestCheckpoint()
+  const stall = runtime.writeStall
+  const now = performance.now()
+  const cleanBytes = residentBytes - Math.min(residentBytes, dirtyEntries * recordBytes)
+  if (plan.stallWrites && (checkpointer.inProgress || plan.flush || cleanBytes > 0)) stall.begin(now)
+  else if (plan.resumeWrites || (!checkpointer.inProgress && !plan.flush && cleanBytes <= 0)) stall.end(now)
   if (plan.evictShare <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
   // Each database gives up the same share of its resident records, in steps, within the budget.
-  const deadline = performance.now() + TICK_BUDGET_MS
+  const deadline = now + (stall.wait === undefined ? TICK_BUDGET_MS : STALLED_TICK_BUDGET_MS)
   runtime.keyspaces.all.forEach((db, n) => {
     if (db.residentCount === 0) return
     let target = Math.ceil(plan.evictShare * bytesOf[n]!)
@@ -68,6 +119,8 @@ export const runEvictionActor = (runtime: ServerRuntime): Effect.Effect<void, ne
   Effect.sync(() => evictOnce(runtime)).pipe(
     Effect.zipRight(Effect.sleep(TICK_MS)),
     Effect.forever,
+    // Without the actor nothing would end a stall: writes held at shutdown run and are answered.
+    Effect.ensuring(Effect.sync(() => runtime.writeStall.end(performance.now()))),
     Effect.forkScoped,
     Effect.asVoid,
   )

@@ -31,7 +31,7 @@ import { recover } from '../durability/recovery.js'
 import { LsmStore } from '../storage/lsm-store.js'
 import { decodeStoreKey, prefixEnd, storeKeyPrefix, tenantRange } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
-import { runEvictionActor, type EvictionStats } from './eviction.js'
+import { runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
@@ -84,6 +84,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   checkpointer: Checkpointer | undefined
   store: LsmStore | undefined
   readonly eviction: EvictionStats = { evictedKeys: 0 }
+  /** Holds writes while memory is over maxmemory (the eviction actor begins and ends stalls). */
+  readonly writeStall = new WriteStall()
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
   stager: Stager | undefined
@@ -236,6 +238,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       residentKeys,
       diskOnlyKeys,
       evictedToDisk: this.eviction.evictedKeys,
+      writeStalls: this.writeStall.count,
+      writeStallMs: this.writeStall.stalledMs(performance.now()),
       diskReads: this.stager?.reads ?? 0,
       dirtyKeys,
       storeMemoryBytes: store?.residentBytes ?? 0,

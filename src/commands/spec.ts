@@ -252,6 +252,9 @@ export interface StorageStatus {
   readonly diskOnlyKeys: number
   /** Records dropped from memory to stay within maxmemory (they stay in the store). */
   readonly evictedToDisk: number
+  /** Times writes were held because memory was over maxmemory, and the time they were held. */
+  readonly writeStalls: number
+  readonly writeStallMs: number
   /** Keys read back from the store for a command. */
   readonly diskReads: number
   /** Records changed since the last flush to the store. */

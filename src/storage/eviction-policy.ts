@@ -10,6 +10,11 @@ export const HIGH_MARK = 0.9
 export const LOW_MARK = 0.8
 /** Changed records past this share of maxmemory ask for a flush. */
 export const DIRTY_SHARE = 0.25
+/**
+ * Over this share, writes wait until memory is back under the high mark: eviction and flushes
+ * could not keep up with them.
+ */
+export const STALL_MARK = 1
 
 export interface MemoryFigures {
   /** 0: no limit. */
@@ -27,10 +32,14 @@ export interface EvictionPlan {
   readonly evictShare: number
   /** Start a flush (checkpoint) so changed records become clean. */
   readonly flush: boolean
+  /** Memory is over the limit: hold writes that can grow it. */
+  readonly stallWrites: boolean
+  /** Memory is back under the high mark: held writes may run. */
+  readonly resumeWrites: boolean
 }
 
 export const planEviction = (m: MemoryFigures): EvictionPlan => {
-  if (m.maxmemory <= 0) return { evictBytes: 0, evictShare: 0, flush: false }
+  if (m.maxmemory <= 0) return { evictBytes: 0, evictShare: 0, flush: false, stallWrites: false, resumeWrites: true }
   const used = m.residentBytes + m.storeBytes
   const over = used > m.maxmemory * HIGH_MARK
   const evictBytes = over ? Math.ceil(used - m.maxmemory * LOW_MARK) : 0
@@ -38,5 +47,5 @@ export const planEviction = (m: MemoryFigures): EvictionPlan => {
   const blocked = over && m.residentBytes - m.dirtyBytes < evictBytes
   const flush = !m.flushRunning && (m.dirtyBytes > m.maxmemory * DIRTY_SHARE || (blocked && m.dirtyBytes > 0))
   const evictShare = m.residentBytes <= 0 ? 0 : Math.min(1, evictBytes / m.residentBytes)
-  return { evictBytes, evictShare, flush }
+  return { evictBytes, evictShare, flush, stallWrites: used > m.maxmemory * STALL_MARK, resumeWrites: !over }
 }

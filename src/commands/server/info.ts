@@ -106,6 +106,8 @@ const memory: Section = (ctx) => {
     `wtr_disk_only_keys:${st.diskOnlyKeys}`,
     // Redis's evicted_keys counts keys lost to eviction, which never happens here (it stays 0).
     `wtr_evicted_to_disk_keys:${st.evictedToDisk}`,
+    `wtr_write_stalls:${st.writeStalls}`,
+    `wtr_write_stall_ms:${Math.round(st.writeStallMs)}`,
     `wtr_disk_reads:${st.diskReads}`,
   ]
 }
