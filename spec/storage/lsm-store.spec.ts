@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
-import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
+import { MemoryKeyspace, RECORD_OVERHEAD } from '../../src/storage/memory-keyspace.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
 import type { SegmentReader } from '../../src/storage/segment-reader.js'
 import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
@@ -208,7 +208,7 @@ describe('LsmStore point reads and the resident set', function () {
               ks!.flush()
               changed.clear()
             }
-            const expected = [...ks!.keys()].reduce((n, k) => n + k.length + ks!.peek(k)!.value.data.length + 160, 0)
+            const expected = [...ks!.keys()].reduce((n, k) => n + k.length + ks!.peek(k)!.value.data.length + RECORD_OVERHEAD, 0)
             expect(ks!.residentBytes).to.equal(expected)
           }
         },
