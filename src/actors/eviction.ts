@@ -27,8 +27,8 @@ export interface EvictionStats {
 /**
  * Holds commands that can grow memory (`denyoom`) while the resident set is over maxmemory. A
  * stall begins when a tick finds memory over the limit and ends when a tick finds it back under
- * the high mark, or when nothing could free memory (no flush running, nothing clean to drop),
- * so writes never wait for what cannot happen.
+ * the high mark, or when nothing could free memory (no flush running or due, nothing clean to
+ * drop, or the last flush failed), so writes never wait for what cannot happen.
  */
 export class WriteStall {
   private waiting: Promise<void> | undefined
@@ -95,8 +95,11 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   const stall = runtime.writeStall
   const now = performance.now()
   const cleanBytes = residentBytes - Math.min(residentBytes, dirtyEntries * recordBytes)
-  if (plan.stallWrites && (checkpointer.inProgress || plan.flush || cleanBytes > 0)) stall.begin(now)
-  else if (plan.resumeWrites || (!checkpointer.inProgress && !plan.flush && cleanBytes <= 0)) stall.end(now)
+  // Only what a flush or eviction can free is worth waiting for. After a failed flush (a full or
+  // failing disk) writes run and meet the log's own errors rather than wait without end.
+  const canFree = checkpointer.lastOk && (checkpointer.inProgress || plan.flush || cleanBytes > 0)
+  if (plan.stallWrites && canFree) stall.begin(now)
+  else if (plan.resumeWrites || !canFree) stall.end(now)
   if (plan.evictShare <= 0 || recordBytes === 0 || (runtime.stager?.gathering ?? 0) > 0) return
   // Each database gives up the same share of its resident records, in steps, within the budget.
   const deadline = now + (stall.wait === undefined ? TICK_BUDGET_MS : STALLED_TICK_BUDGET_MS)
