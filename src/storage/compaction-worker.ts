@@ -217,10 +217,16 @@ class CompactionWorker {
   }
 }
 
+const WORKER_YOUNG_GENERATION_MB = 8
+
 function startWorker(): Worker {
   const self = import.meta.url
   const entry = self.endsWith('.ts') ? new URL('./compaction-worker-tsx.mjs', self) : new URL(self)
-  return new Worker(entry, { workerData: WORKER_DATA })
+  // A merge's garbage is short-lived and its pace is not the hot path's: a small young generation
+  // (Node's default lets it grow to 48 MB) keeps the worker's resident memory down. Loading 1 M
+  // keys under --maxmemory 50mb: RSS 355 MB with the default, 330-339 MB with 6 MB and 338 MB with
+  // 8 MB, at the same load speed.
+  return new Worker(entry, { workerData: WORKER_DATA, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } })
 }
 
 /** Store keys packed as (u32 length, bytes) pairs, read back as views into `packed`. */
