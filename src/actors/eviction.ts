@@ -71,7 +71,11 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   const checkpointer = runtime.checkpointer
   if (store === undefined || checkpointer === undefined) return
   const maxmemory = runtime.config.number('maxmemory')
-  if (maxmemory <= 0) return
+  if (maxmemory <= 0) {
+    // CONFIG SET maxmemory 0 lifts the limit, and with it any stall.
+    runtime.writeStall.end(performance.now())
+    return
+  }
   // residentBytes samples records: measured once per database and tick.
   const bytesOf = runtime.keyspaces.all.map((db) => (db.residentCount === 0 ? 0 : db.residentBytes))
   let residentBytes = 0
@@ -83,18 +87,19 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     dirtyEntries += db.dirtyLength
   })
   const recordBytes = residentKeys === 0 ? 0 : residentBytes / residentKeys
+  const dirtyBytes = Math.min(residentBytes, dirtyEntries * recordBytes)
   const plan = planEviction({
     maxmemory,
     residentBytes,
     storeBytes: store.residentBytes,
-    dirtyBytes: Math.min(residentBytes, dirtyEntries * recordBytes),
+    dirtyBytes,
     flushRunning: checkpointer.inProgress,
   })
   const stats = runtime.eviction
   if (plan.flush) runtime.requestCheckpoint()
   const stall = runtime.writeStall
   const now = performance.now()
-  const cleanBytes = residentBytes - Math.min(residentBytes, dirtyEntries * recordBytes)
+  const cleanBytes = residentBytes - dirtyBytes
   // Only what a flush or eviction can free is worth waiting for. After a failed flush (a full or
   // failing disk) writes run and meet the log's own errors rather than wait without end.
   const canFree = checkpointer.lastOk && (checkpointer.inProgress || plan.flush || cleanBytes > 0)
