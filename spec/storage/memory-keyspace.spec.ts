@@ -44,11 +44,12 @@ describe('MemoryKeyspace', () => {
       expect(ks.get(b('\x00\x00'))).to.equal(undefined)
     })
 
-    it('keeps the stored value bytes as given', () => {
+    it('keeps the stored value bytes as given, even if the caller reuses its Buffer', () => {
       const { ks } = fixture()
       const data = Buffer.from([0, 255, 128, 10])
       ks.set(b('k'), { type: 'string', data }, 0)
-      expect(ks.get(b('k'))!.value.data).to.equal(data)
+      data.fill(7)
+      expect(ks.get(b('k'))!.value.data).to.deep.equal(Buffer.from([0, 255, 128, 10]), 'set copies the bytes')
     })
 
     it('hands out entries whose value and expiry do not change under later writes', () => {

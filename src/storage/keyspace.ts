@@ -45,7 +45,10 @@ export interface Keyspace {
   get(key: Buffer): Entry | undefined
   /** Like get, but leaves the access time alone (TOUCH-free reads such as OBJECT IDLETIME). */
   peek(key: Buffer): Entry | undefined
-  /** Stores a value; expiresAt 0 means persistent. Replaces any previous value and type. */
+  /**
+   * Stores a value; expiresAt 0 means persistent. Replaces any previous value and type. The
+   * bytes are copied: the caller may reuse its Buffer (argv views into a read buffer, say).
+   */
   set(key: Buffer, value: Value, expiresAt: number): void
   /** Changes the expiry of an existing live key; returns false if the key does not exist. */
   setExpiry(key: Buffer, expiresAt: number): boolean

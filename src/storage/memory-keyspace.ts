@@ -1,5 +1,6 @@
 // The in-memory Keyspace: one database held in three structures.
-// - `map`: latin1 key string -> record. Every point operation (GET/SET) is one or two lookups here.
+// - `table`: the records, off the JavaScript heap (record-table.ts), found by key. Every point
+//   operation (GET/SET) is one or two lookups here.
 // - `index`: the same key strings in byte order (OrderedIndex), for KEYS, SCAN and RANDOMKEY.
 //   Touched only when a key is created or removed.
 // - `volatile`: the keys that carry an expiry, walked round-robin by the active expire cycle. A
@@ -10,6 +11,7 @@
 
 import type { Clock, Entry, Keyspace, KeyspaceStats, ScanResult, Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
+import { CLEAN, RecordTable, TABLE_RECORD_OVERHEAD } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
 
 /**
@@ -29,7 +31,7 @@ export interface MutationLog {
 
 /** The structures that hold a keyspace's keys, as flush() leaves them behind (for undo). */
 export interface KeyspaceTables {
-  readonly map: Map<string, Entry>
+  readonly table: RecordTable
   readonly index: OrderedIndex
   readonly volatile: Set<string>
   readonly disk: DiskState
@@ -66,42 +68,31 @@ export interface DiskKeys {
 }
 
 /**
- * What one resident record costs beyond its key and value bytes: the map entry, the key string,
- * the record, the value and Buffer objects, the ordered index's slot, the changed-key list.
- * `node --expose-gc bench/record-cost.mjs` measures it after full collections: 302-334 bytes for
- * values of 64 to 1,000 bytes. Counting less lets the records take more memory than maxmemory.
+ * What one resident key costs on the JavaScript heap: its latin1 string (held by the ordered
+ * index, and by the volatile set when it carries a TTL) and the index's slot.
+ * `node --expose-gc bench/record-cost.mjs` measures the whole cost per record.
  */
-export const RECORD_OVERHEAD = 320
-
-/** Bytes of a value's payload; collection types will report their own sizes. */
-const valueBytes = (value: Value): number => (value.data === undefined ? 0 : value.data.length)
-
-const recordBytes = (k: string, rec: Entry): number => k.length + valueBytes(rec.value) + RECORD_OVERHEAD
-
-/** Records residentBytes counts exactly, or samples above that. */
-const RESIDENT_SAMPLE = 128
+const KEY_HEAP_OVERHEAD = 56
 
 /**
- * The stored record, handed out as the Entry. value and expiresAt never change (set and
- * setExpiry store a new record), so an Entry a caller holds stays a snapshot across writes; only
- * accessedAt is updated in place.
+ * What one resident record costs beyond its key and value bytes: the table's header, alignment
+ * and slot share, and the key's copy on the heap (the key bytes counted twice).
  */
-class Rec implements Entry {
-  /**
-   * Whether the store holds this very record: CLEAN once a flush that wrote it is installed (or
-   * it was read from the store), the id of the flush writing it meanwhile, 0 while only memory
-   * has it. Only CLEAN records may be evicted. A change stores a new Rec, which starts at 0.
-   */
-  stored = 0
+export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
 
+/**
+ * An entry handed out: a snapshot of the record. The value is a view of the record's bytes in
+ * the table, which are never written again (record-table.ts), so the snapshot stays exact across
+ * later writes. `stored` is the record's flush state, so that an undo puts it back as it was.
+ */
+class StoredEntry implements Entry {
   constructor(
     readonly value: Value,
     readonly expiresAt: number,
-    public accessedAt: number,
+    readonly accessedAt: number,
+    readonly stored: number,
   ) {}
 }
-
-const CLEAN = -1
 
 /** Follows appendfsync (journal.ts ASK_DEFAULT). */
 const DEFAULT_OWNER = { ask: 4 }
@@ -118,10 +109,16 @@ const RANDOM_KEY_TRIES = 100
 
 const EMPTY_VALUE = Buffer.alloc(0)
 
-const isExpired = (rec: Rec, now: number): boolean => rec.expiresAt !== 0 && now > rec.expiresAt
+const isExpiredAt = (expiresAt: number, now: number): boolean => expiresAt !== 0 && now > expiresAt
 
 export class MemoryKeyspace implements Keyspace {
-  private map = new Map<string, Rec>()
+  /**
+   * The records. Their flush state says whether the store holds this very record: CLEAN once a
+   * flush that wrote it is installed (or it was read from the store), the id of the flush
+   * writing it meanwhile, 0 while only memory has it. Only CLEAN records may be evicted. A
+   * change stores the record anew (or resets the state), which starts at 0.
+   */
+  private table = new RecordTable()
   private index = new OrderedIndex()
   private volatile = new Set<string>()
   /** Where the active expire cycle resumes; undefined when it has to start a new round. */
@@ -154,9 +151,8 @@ export class MemoryKeyspace implements Keyspace {
   private readonly flushing = new Map<TakenDirty, Set<string>>()
   /** Flushes started, for the ids records carry while one writes them. */
   private flushes = 0
-  /** Where eviction's sweep over the map stands, and when the sweep began. */
-  private evictCursor: Iterator<[string, Rec]> | undefined
-  private sweepStartedAt = 0
+  /** When eviction's current sweep over the table began; -1 before the first. */
+  private sweepStartedAt = -1
   /** Disk keys gathered for the keyspace-wide command about to run. */
   private diskKeys: DiskKeys | undefined
   private pinned = false
@@ -184,36 +180,23 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   /**
-   * Approximate memory the resident records hold: exact up to RESIDENT_SAMPLE records, else the
-   * mean of that many randomly sampled records times the count. Sampled rather than counted on
-   * every write, because keeping a count means reading the overwritten record, a chain of cache
-   * misses on the SET path.
+   * Memory the resident records hold: the table (slabs, dead space included, and slots) and the
+   * keys' copies on the heap.
    */
   get residentBytes(): number {
-    const size = this.map.size
-    if (size <= RESIDENT_SAMPLE) {
-      let bytes = 0
-      for (const [k, rec] of this.map) bytes += recordBytes(k, rec)
-      return bytes
-    }
-    let sampled = 0
-    for (let n = 0; n < RESIDENT_SAMPLE; n++) {
-      const k = this.index.at(Math.floor(Math.random() * size))!
-      sampled += recordBytes(k, this.map.get(k)!)
-    }
-    return Math.round((sampled / RESIDENT_SAMPLE) * size)
+    const table = this.table
+    return table.size === 0 ? 0 : table.memoryBytes + table.size * KEY_HEAP_OVERHEAD
   }
 
   /**
-   * Bytes of keys and values, resident or only on disk (tenant quotas, TENANT INFO): exact up
-   * to RESIDENT_SAMPLE resident records, else sampled; keys only on disk count at the resident
-   * records' mean size.
+   * Bytes of keys and values, resident or only on disk (tenant quotas, TENANT INFO); keys only
+   * on disk count at the resident records' mean size.
    */
   get dataBytes(): number {
-    const resident = this.map.size
+    const table = this.table
+    const resident = table.size
     if (resident === 0) return 0
-    const bytes = this.residentBytes - RECORD_OVERHEAD * resident
-    return Math.round(bytes + (this.diskOnly * bytes) / resident)
+    return Math.round(table.dataBytes + (this.diskOnly * table.dataBytes) / resident)
   }
 
   /** Never evicted: a keyspace whose owner relies on every record staying resident. */
@@ -223,7 +206,7 @@ export class MemoryKeyspace implements Keyspace {
 
   /** Records held in memory (live or expired), not counting keys only on disk. */
   get residentCount(): number {
-    return this.map.size
+    return this.table.size
   }
 
   /** The generation of this database's keys in the store. */
@@ -253,7 +236,7 @@ export class MemoryKeyspace implements Keyspace {
    * key from disk: the disk may hold the version a delete replaced.
    */
   known(k: string): boolean {
-    if (this.map.has(k) || this.deleted.has(k)) return true
+    if (this.table.has(k) || this.deleted.has(k)) return true
     for (const deleted of this.flushing.values()) if (deleted.has(k)) return true
     return false
   }
@@ -288,9 +271,8 @@ export class MemoryKeyspace implements Keyspace {
   install(key: Buffer, value: Value, expiresAt: number): void {
     const k = key.toString('latin1')
     if (this.known(k)) return
-    const rec = new Rec(value, expiresAt, this.clock())
-    rec.stored = CLEAN
-    this.map.set(k, rec)
+    const table = this.table
+    table.put(table.findString(k), k, value.data, expiresAt, this.clock(), CLEAN)
     this.index.add(k)
     if (expiresAt !== 0) this.volatile.add(k)
     this.uncountDiskKey(k)
@@ -307,27 +289,28 @@ export class MemoryKeyspace implements Keyspace {
    * they exist nowhere else until a flush has installed them. Nothing is dropped while the disk
    * keys are counted (the count would miss a key evicted ahead of it).
    *
-   * The order is CLOCK over the map's insertion order: a persistent cursor sweeps the records,
-   * sparing those accessed since the sweep began (a second chance), so cold records go first,
-   * as with LRU. Records inserted together go together, which also returns whole allocation
-   * slabs of their values to the allocator, where random sampling would leave every slab pinned
-   * by a few survivors.
+   * The order is CLOCK over the table's slabs: a persistent sweep visits the records, sparing
+   * those accessed since the sweep began (a second chance), so cold records go first, as with
+   * LRU. Records appended together go together, which empties whole slabs and returns them,
+   * where random sampling would leave every slab pinned by a few survivors.
    */
   evict(bytes: number, maxVisits: number): number {
     if (this.dirty === undefined || this.countedUpTo !== undefined || this.pinned) return 0
+    const table = this.table
+    if (this.sweepStartedAt < 0) this.sweepStartedAt = this.clock()
     let freed = 0
-    for (let n = 0; n < maxVisits && freed < bytes && this.map.size > 0; n++) {
-      let r = this.evictCursor?.next()
-      if (r === undefined || r.done) {
-        this.evictCursor = this.map.entries()
+    for (let n = 0; n < maxVisits && freed < bytes && table.size > 0; n++) {
+      if (!table.sweepNext()) {
         this.sweepStartedAt = this.clock()
-        r = this.evictCursor.next()
-        if (r.done) break
+        if (!table.sweepNext()) break
       }
-      const [k, rec] = r.value
-      if (rec.stored !== CLEAN || rec.accessedAt > this.sweepStartedAt) continue
-      freed += recordBytes(k, rec)
-      this.remove(k, rec)
+      if (table.sweepStored() !== CLEAN || table.sweepAccessedAt() > this.sweepStartedAt) continue
+      const k = table.sweepKey()
+      const expiresAt = table.sweepExpiresAt()
+      freed += table.sweepDataBytes() + RECORD_OVERHEAD
+      table.sweepRemove()
+      this.index.delete(k)
+      if (expiresAt !== 0) this.volatile.delete(k)
       this.diskOnly++
       if (this.completeFlag) this.setComplete(false)
     }
@@ -367,18 +350,20 @@ export class MemoryKeyspace implements Keyspace {
 
   flushInstalled(taken: TakenDirty): void {
     this.flushing.delete(taken)
-    const map = this.map
+    const table = this.table
     for (const k of taken.keys) {
-      const rec = map.get(k)
-      if (rec !== undefined && rec.stored === taken.id) rec.stored = CLEAN
+      const slot = table.findString(k)
+      if (slot >= 0 && table.stored(slot) === taken.id) table.setStored(slot, CLEAN)
     }
   }
 
   /** The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. */
   readForFlush(k: string, taken: TakenDirty): Entry | undefined {
-    const rec = this.map.get(k)
-    if (rec !== undefined && rec.stored !== CLEAN) rec.stored = taken.id
-    return rec
+    const table = this.table
+    const slot = table.findString(k)
+    if (slot < 0) return undefined
+    if (table.stored(slot) !== CLEAN) table.setStored(slot, taken.id)
+    return this.entryAt(slot)
   }
 
   /**
@@ -396,12 +381,13 @@ export class MemoryKeyspace implements Keyspace {
 
   /** The record for a latin1 key as stored, expired or not, with no side effects (flush). */
   peekStored(k: string): Entry | undefined {
-    return this.map.get(k)
+    const slot = this.table.findString(k)
+    return slot < 0 ? undefined : this.entryAt(slot)
   }
 
   /** Keys resident plus keys only on disk (expired ones not yet reclaimed included, as Redis). */
   get size(): number {
-    return this.map.size + this.diskOnly
+    return this.table.size + this.diskOnly
   }
 
   get volatileCount(): number {
@@ -409,16 +395,16 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   get(key: Buffer): Entry | undefined {
-    const k = key.toString('latin1')
-    const rec = this.map.get(k)
-    if (rec !== undefined) {
+    const table = this.table
+    const slot = table.findBytes(key)
+    if (slot >= 0) {
       const now = this.clock()
-      if (!isExpired(rec, now)) {
-        rec.accessedAt = now
+      if (!isExpiredAt(table.expiresAt(slot), now)) {
+        table.setAccessed(slot, now)
         this.stats.hits++
-        return rec
+        return this.entryAt(slot)
       }
-      this.expire(k, rec)
+      this.expireSlot(key.toString('latin1'), slot)
     }
     this.stats.misses++
     return undefined
@@ -426,76 +412,73 @@ export class MemoryKeyspace implements Keyspace {
 
   /** Like get without touching the access time or the hit/miss counters (write-path lookups). */
   peek(key: Buffer): Entry | undefined {
-    const k = key.toString('latin1')
-    const rec = this.map.get(k)
-    if (rec === undefined) return undefined
-    if (!isExpired(rec, this.clock())) return rec
-    this.expire(k, rec)
+    const table = this.table
+    const slot = table.findBytes(key)
+    if (slot < 0) return undefined
+    if (!isExpiredAt(table.expiresAt(slot), this.clock())) return this.entryAt(slot)
+    this.expireSlot(key.toString('latin1'), slot)
     return undefined
   }
 
+  /** Copies the value's bytes: the caller may reuse its Buffer afterwards. */
   set(key: Buffer, value: Value, expiresAt: number): void {
     const k = key.toString('latin1')
-    const map = this.map
+    const table = this.table
     const now = this.clock()
+    const slot = table.findBytes(key)
     const log = this.log
-    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, map.get(k))
+    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, slot < 0 ? undefined : this.entryAt(slot))
     this.dirty?.push(k)
-    if (this.volatile.size === 0) {
-      // No key carries a TTL, so none can have expired: one lookup tells new from overwritten.
-      // The old record is not read at all: on a large keyspace each of its objects is a cache miss.
-      const before = map.size
-      map.set(k, new Rec(value, expiresAt, now))
-      if (map.size !== before) this.index.add(k)
-      if (expiresAt !== 0) this.volatile.add(k)
-      return
-    }
-    const old = map.get(k)
-    map.set(k, new Rec(value, expiresAt, now))
-    if (old === undefined) {
+    if (slot < 0) {
+      this.store(slot, k, value, expiresAt, now, 0)
       this.index.add(k)
       if (expiresAt !== 0) this.volatile.add(k)
       return
     }
+    const old = table.expiresAt(slot)
+    this.store(slot, k, value, expiresAt, now, 0)
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
-    if (isExpired(old, now)) this.stats.expiredKeys++
-    if (old.expiresAt === 0) {
+    if (isExpiredAt(old, now)) this.stats.expiredKeys++
+    if (old === 0) {
       if (expiresAt !== 0) this.volatile.add(k)
     } else if (expiresAt === 0) this.volatile.delete(k)
   }
 
   setExpiry(key: Buffer, expiresAt: number): boolean {
+    const table = this.table
+    const slot = table.findBytes(key)
+    if (slot < 0) return false
     const k = key.toString('latin1')
-    const rec = this.map.get(k)
-    if (rec === undefined) return false
     const now = this.clock()
-    if (isExpired(rec, now)) {
-      this.expire(k, rec)
+    const old = table.expiresAt(slot)
+    if (isExpiredAt(old, now)) {
+      this.expireSlot(k, slot)
       return false
     }
     const log = this.log
-    if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, rec)
+    if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, this.entryAt(slot))
     this.dirty?.push(k)
     // A write lookup refreshes the access time in Redis too.
-    this.map.set(k, new Rec(rec.value, expiresAt, now))
-    if (rec.expiresAt === 0) {
+    table.setExpiry(slot, expiresAt, now)
+    if (old === 0) {
       if (expiresAt !== 0) this.volatile.add(k)
     } else if (expiresAt === 0) this.volatile.delete(k)
     return true
   }
 
   delete(key: Buffer): boolean {
+    const table = this.table
+    const slot = table.findBytes(key)
+    if (slot < 0) return false
     const k = key.toString('latin1')
-    const rec = this.map.get(k)
-    if (rec === undefined) return false
-    if (isExpired(rec, this.clock())) {
-      this.expire(k, rec)
+    if (isExpiredAt(table.expiresAt(slot), this.clock())) {
+      this.expireSlot(k, slot)
       return false
     }
     const log = this.log
-    if (log !== undefined && log.enabled) log.del(this, key, k, rec)
+    if (log !== undefined && log.enabled) log.del(this, key, k, this.entryAt(slot))
     this.forget(k)
-    this.remove(k, rec)
+    this.removeSlot(k, slot)
     return true
   }
 
@@ -572,11 +555,12 @@ export class MemoryKeyspace implements Keyspace {
       if (start !== undefined && !k.startsWith(start)) return { cursor: 0, keys }
       last = k
       visited++
-      const rec = this.map.get(k)!
-      if (isExpired(rec, now)) this.expire(k, rec)
+      const table = this.table
+      const slot = table.findString(k)
+      if (isExpiredAt(table.expiresAt(slot), now)) this.expireSlot(k, slot)
       else {
         const b = Buffer.from(k, 'latin1')
-        if (accept === undefined || accept(b, rec)) keys.push(b)
+        if (accept === undefined || accept(b, this.entryAt(slot))) keys.push(b)
       }
       r = from.next()
     }
@@ -595,7 +579,7 @@ export class MemoryKeyspace implements Keyspace {
    */
   randomKey(): Buffer | undefined {
     const disk = this.diskKeys
-    if (disk !== undefined && this.diskOnly > 0 && Math.random() * this.size >= this.map.size) {
+    if (disk !== undefined && this.diskOnly > 0 && Math.random() * this.size >= this.table.size) {
       const candidates = disk.keys.filter((k) => !this.known(k))
       if (candidates.length > 0) return Buffer.from(candidates[Math.floor(Math.random() * candidates.length)]!, 'latin1')
     }
@@ -608,16 +592,17 @@ export class MemoryKeyspace implements Keyspace {
   private randomResidentKey(): Buffer | undefined {
     const index = this.index
     const now = this.clock()
+    const table = this.table
     for (let tries = 0; tries < RANDOM_KEY_TRIES && index.size > 0; tries++) {
       const k = index.at(Math.floor(Math.random() * index.size))!
-      const rec = this.map.get(k)!
-      if (!isExpired(rec, now)) return Buffer.from(k, 'latin1')
-      this.expire(k, rec)
+      const slot = table.findString(k)
+      if (!isExpiredAt(table.expiresAt(slot), now)) return Buffer.from(k, 'latin1')
+      this.expireSlot(k, slot)
     }
     for (const k of index.from()) {
-      const rec = this.map.get(k)!
-      if (!isExpired(rec, now)) return Buffer.from(k, 'latin1')
-      this.expire(k, rec)
+      const slot = table.findString(k)
+      if (!isExpiredAt(table.expiresAt(slot), now)) return Buffer.from(k, 'latin1')
+      this.expireSlot(k, slot)
     }
     return undefined
   }
@@ -640,16 +625,16 @@ export class MemoryKeyspace implements Keyspace {
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
       log.flush(this, this.tables(), gen)
-      this.evictCursor = undefined
-      this.map = new Map()
+      this.table = new RecordTable()
       this.index = new OrderedIndex()
       this.volatile = new Set()
     } else {
-      this.map.clear()
+      this.table.clear()
       this.index.clear()
       this.volatile.clear()
     }
     this.volatileCursor = undefined
+    this.sweepStartedAt = -1
     if (this.dirty === undefined) return
     this.dirty = []
     this.deleted = new Set()
@@ -663,7 +648,7 @@ export class MemoryKeyspace implements Keyspace {
 
   private tables(): KeyspaceTables {
     return {
-      map: this.map,
+      table: this.table,
       index: this.index,
       volatile: this.volatile,
       disk: {
@@ -683,26 +668,29 @@ export class MemoryKeyspace implements Keyspace {
    */
   restore(k: string, prev: Entry | undefined): void {
     this.dirty?.push(k)
-    const cur = this.map.get(k)
+    const table = this.table
+    const slot = table.findString(k)
     if (prev === undefined) {
-      if (cur !== undefined) this.remove(k, cur)
+      if (slot >= 0) this.removeSlot(k, slot)
       return
     }
-    this.map.set(k, prev as Rec)
-    if (cur === undefined) this.index.add(k)
+    const cur = slot < 0 ? 0 : table.expiresAt(slot)
+    const stored = prev instanceof StoredEntry ? prev.stored : 0
+    this.store(slot, k, prev.value, prev.expiresAt, prev.accessedAt, stored)
+    if (slot < 0) this.index.add(k)
     if (prev.expiresAt !== 0) this.volatile.add(k)
-    else if (cur !== undefined && cur.expiresAt !== 0) this.volatile.delete(k)
+    else if (cur !== 0) this.volatile.delete(k)
   }
 
   /** Undo of flush(): reinstates the tables it handed to the log. */
   restoreTables(tables: KeyspaceTables): void {
     // Changes made after the flush were undone before this (undo runs newest first), so the
     // resident set returns exactly as the flush found it.
-    this.map = tables.map as Map<string, Rec>
+    this.table = tables.table
     this.index = tables.index
     this.volatile = tables.volatile
     this.volatileCursor = undefined
-    this.evictCursor = undefined
+    this.sweepStartedAt = -1
     if (this.dirty === undefined) return
     const disk = tables.disk
     const dirty = disk.dirty
@@ -735,9 +723,9 @@ export class MemoryKeyspace implements Keyspace {
           if (r.done) break
         }
         const k = r.value
-        const rec = this.map.get(k)!
-        if (isExpired(rec, now)) {
-          this.expire(k, rec)
+        const slot = this.table.findString(k)
+        if (isExpiredAt(this.table.expiresAt(slot), now)) {
+          this.expireSlot(k, slot)
           expired++
         }
       }
@@ -806,8 +794,8 @@ export class MemoryKeyspace implements Keyspace {
     let last: string | undefined
     for (const k of this.mergedKeys(start, position.after !== undefined, p)) {
       last = k
-      const rec = this.map.get(k)
-      const entry: Entry = rec ?? { value: { type: 'string', data: EMPTY_VALUE }, expiresAt: 0, accessedAt: 0 }
+      const slot = this.table.findString(k)
+      const entry: Entry = slot >= 0 ? this.entryAt(slot) : { value: { type: 'string', data: EMPTY_VALUE }, expiresAt: 0, accessedAt: 0 }
       const b = Buffer.from(k, 'latin1')
       if (accept === undefined || accept(b, entry)) keys.push(b)
       if (++visited >= budget) return { cursor: this.rememberCursor(k), keys }
@@ -818,14 +806,27 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   private isLive(k: string, now: number): boolean {
-    return this.volatile.size === 0 || !isExpired(this.map.get(k)!, now)
+    return this.volatile.size === 0 || !isExpiredAt(this.table.expiresAt(this.table.findString(k)), now)
   }
 
-  private expire(k: string, rec: Rec): void {
+  /** The record in `slot`, as a snapshot. */
+  private entryAt(slot: number): StoredEntry {
+    const table = this.table
+    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
+    return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
+  }
+
+  /** Strings are stored as bytes in the table; other types as objects beside it. */
+  private store(slot: number, k: string, value: Value, expiresAt: number, accessedAt: number, stored: number): void {
+    if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored)
+    else this.table.putObject(slot, k, value, expiresAt, accessedAt, stored)
+  }
+
+  private expireSlot(k: string, slot: number): void {
     // Not logged (replay drops expired keys anyway), but the store must learn of it: the flush
     // writes a tombstone, and until then the key is known deleted, never read back from disk.
     this.forget(k)
-    this.remove(k, rec)
+    this.removeSlot(k, slot)
     this.stats.expiredKeys++
   }
 
@@ -837,10 +838,11 @@ export class MemoryKeyspace implements Keyspace {
     this.deleted.add(k)
   }
 
-  private remove(k: string, rec: Rec): void {
-    this.map.delete(k)
+  private removeSlot(k: string, slot: number): void {
+    const expiresAt = this.table.expiresAt(slot)
+    this.table.remove(slot)
     this.index.delete(k)
-    if (rec.expiresAt !== 0) this.volatile.delete(k)
+    if (expiresAt !== 0) this.volatile.delete(k)
   }
 
   private rememberCursor(last: string): number {

@@ -21,7 +21,7 @@ export const append: CommandSpec = {
     // A write lookup: like Redis's lookupKeyWrite it counts no keyspace hit or miss.
     const entry = db.peek(key)
     if (entry === undefined) {
-      db.set(key, { type: 'string', data: Buffer.from(suffix) }, 0)
+      db.set(key, { type: 'string', data: suffix }, 0)
       return integer(suffix.length)
     }
     if (entry.value.type !== 'string') return Errors.wrongType

@@ -18,7 +18,7 @@ export const getset: CommandSpec = {
     const entry = db.get(key)
     if (entry !== undefined && entry.value.type !== 'string') return Errors.wrongType
     // Like a plain SET, the new value carries no TTL.
-    db.set(key, { type: 'string', data: Buffer.from(argv[2]!) }, 0)
+    db.set(key, { type: 'string', data: argv[2]! }, 0)
     return entry === undefined ? NULL : bulk(entry.value.data)
   },
 }

@@ -17,7 +17,7 @@ export const mset: CommandSpec = {
     const db = ctx.session.db
     // Each key is replaced whatever its type, and loses any TTL; a repeated key keeps the last value.
     for (let i = 1; i < argv.length; i += 2) {
-      db.set(argv[i]!, { type: 'string', data: Buffer.from(argv[i + 1]!) }, 0)
+      db.set(argv[i]!, { type: 'string', data: argv[i + 1]! }, 0)
     }
     return OK
   },

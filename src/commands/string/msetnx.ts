@@ -20,7 +20,7 @@ export const msetnx: CommandSpec = {
       if (db.peek(argv[i]!) !== undefined) return integer(0)
     }
     for (let i = 1; i < argv.length; i += 2) {
-      db.set(argv[i]!, { type: 'string', data: Buffer.from(argv[i + 1]!) }, 0)
+      db.set(argv[i]!, { type: 'string', data: argv[i + 1]! }, 0)
     }
     return integer(1)
   },

@@ -1,8 +1,7 @@
 // SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
 //
 // Also home of the expiry-argument rules SETEX, PSETEX and GETEX share (Redis's
-// getExpireMillisecondsOrReply). Stored Buffers are never mutated after db.set: replies hand them
-// to the socket as they are.
+// getExpireMillisecondsOrReply).
 import { NULL, OK, bulk, Errors, type ErrorReply, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is, parseI64, parseInteger } from '../args.js'
@@ -61,8 +60,8 @@ export const set: CommandSpec = {
   execute(ctx, argv): Reply {
     const db = ctx.session.db
     const key = argv[1]!
-    // argv may be views into the connection's read buffer; a stored view would pin that chunk.
-    const data = Buffer.from(argv[2]!)
+    // The keyspace copies the bytes: argv may be views into the connection's read buffer.
+    const data = argv[2]!
     if (argv.length === 3) {
       db.set(key, { type: 'string', data }, 0)
       return OK

@@ -16,7 +16,7 @@ export const setex: CommandSpec = {
   execute(ctx, argv): Reply {
     const expiresAt = parseExpire(argv[2]!, 'ex', ctx.server.now(), 'setex')
     if (typeof expiresAt !== 'number') return expiresAt
-    ctx.session.db.set(argv[1]!, { type: 'string', data: Buffer.from(argv[3]!) }, expiresAt)
+    ctx.session.db.set(argv[1]!, { type: 'string', data: argv[3]! }, expiresAt)
     return OK
   },
 }

@@ -16,7 +16,7 @@ export const setnx: CommandSpec = {
     const db = ctx.session.db
     // A key of any type counts as existing.
     if (db.peek(argv[1]!) !== undefined) return integer(0)
-    db.set(argv[1]!, { type: 'string', data: Buffer.from(argv[2]!) }, 0)
+    db.set(argv[1]!, { type: 'string', data: argv[2]! }, 0)
     return integer(1)
   },
 }

@@ -1,0 +1,543 @@
+// The memtable's records, held outside the JavaScript heap: each record is a header, its key and
+// its value, contiguous in a large slab Buffer, and an open-addressing hash table in an
+// Int32Array finds it by key. A lookup touches the table's slot and the record, two cache misses,
+// where a Map of record objects touches six or seven heap objects; and the collector sees a few
+// large Buffers instead of millions of small objects.
+//
+// Contracts:
+// - Records are append-only. A change appends a new record and marks the old one dead; the bytes
+//   of a record are never written again once appended (only its header's access time, expiry and
+//   flush state change). A Buffer view of a value therefore stays valid and unchanged for as long
+//   as it is held, even after the record is replaced, moved or dropped: a slab is never reused,
+//   only released to the collector.
+// - A slab whose live bytes fall below half is compacted (its live records are copied to the slab
+//   being filled) when that slab fills up, so dead space stays bounded by about the live bytes.
+// - A slot index from find* is valid until the next change to the table (put, remove, or a
+//   sweep's removal), which may move entries.
+
+/** Record header: key length, value length, expiresAt, accessedAt, flush state, flags. */
+const HEADER = 32
+/** Int32 offsets within a record's header. */
+const I_KEY_LEN = 0
+const I_VALUE_LEN = 1
+const I_STORED = 6
+const I_FLAGS = 7
+/** Float64 offsets within a record's header. */
+const F_EXPIRES = 1
+const F_ACCESSED = 2
+
+const LIVE = 1
+/** The value is an object held beside the table (objects), not bytes in the slab. */
+const OBJECT = 2
+
+/**
+ * Regular slabs start small (a database with a handful of keys must not hold a megabyte; a
+ * server may have thousands of them) and double with the table up to SLAB_BYTES. A record
+ * above LARGE bytes gets a slab of its own.
+ */
+const FIRST_SLAB_BYTES = 4096
+const SLAB_BYTES = 1 << 20
+const LARGE = SLAB_BYTES >> 3
+
+/** Hash table slot: [hash, slab id + 1 (0 = empty), offset]. */
+const STRIDE = 3
+const MIN_SLOTS = 64
+
+/** The flush state of a record the store already holds (see MemoryKeyspace's `stored`). */
+export const CLEAN = -1
+
+class Slab {
+  readonly i32: Int32Array
+  readonly f64: Float64Array
+  /** Bytes appended so far. */
+  used = 0
+  /** Bytes of the live records in it. */
+  live = 0
+
+  constructor(
+    readonly id: number,
+    readonly buf: Buffer,
+    /** Holds one large record; released as soon as that record dies. */
+    readonly dedicated: boolean,
+  ) {
+    this.i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)
+    this.f64 = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3)
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+const align8 = (n: number): number => (n + 7) & ~7
+
+const recordSize = (keyLength: number, valueLength: number): number => align8(HEADER + keyLength + valueLength)
+
+// FNV-1a over the bytes, then murmur3's finalizer so the low bits (the table index) mix well.
+// hashBytes and hashString must agree for a key's latin1 string and its bytes.
+const finish = (h: number): number => {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
+export const hashBytes = (b: Uint8Array, start: number, end: number): number => {
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193)
+  return finish(h)
+}
+
+export const hashString = (k: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193)
+  return finish(h)
+}
+
+/** What one record costs in the table beyond its key and value: header, alignment, slot share. */
+export const TABLE_RECORD_OVERHEAD = HEADER + 4 + (STRIDE * 4) / 0.5
+
+export class RecordTable {
+  private slots = new Int32Array(MIN_SLOTS * STRIDE)
+  private mask = MIN_SLOTS - 1
+  private count = 0
+  private slabs: (Slab | undefined)[] = []
+  private freeIds: number[] = []
+  /** Values that are not bytes (collection types), by key. */
+  private objects = new Map<string, unknown>()
+  private active: Slab | undefined
+  private slabBytes = 0
+  private liveData = 0
+  /** Bytes of the live records, headers and alignment included. */
+  private liveBytes = 0
+  /** The eviction sweep's position: a slab id and an offset in it. */
+  private sweepSlab = 0
+  private sweepOff = 0
+  /** The slab the sweep is in, as it was when the sweep entered it. */
+  private sweepIn: Slab | undefined
+  /** The sweep stands on the record at sweepOff (it still has to step past it). */
+  private sweepOn = false
+
+  /** Live records. */
+  get size(): number {
+    return this.count
+  }
+
+  /** Bytes of the live records' keys and values. */
+  get dataBytes(): number {
+    return this.liveData
+  }
+
+  /** Memory held: the slabs (dead space included) and the hash table. */
+  get memoryBytes(): number {
+    return this.slabBytes + this.slots.byteLength
+  }
+
+  findBytes(key: Uint8Array): number {
+    const hash = hashBytes(key, 0, key.length)
+    const slots = this.slots
+    const mask = this.mask
+    let i = hash & mask
+    for (;;) {
+      const at = i * STRIDE
+      const slabId = slots[at + 1]!
+      if (slabId === 0) break
+      if (slots[at] === hash) {
+        const slab = this.slabs[slabId - 1]!
+        const off = slots[at + 2]!
+        if (slab.i32[off >> 2] === key.length && this.keyEqualsBytes(slab.buf, off + HEADER, key)) return i
+      }
+      i = (i + 1) & mask
+    }
+    return -1
+  }
+
+  findString(k: string): number {
+    const hash = hashString(k)
+    const slots = this.slots
+    const mask = this.mask
+    let i = hash & mask
+    for (;;) {
+      const at = i * STRIDE
+      const slabId = slots[at + 1]!
+      if (slabId === 0) break
+      if (slots[at] === hash) {
+        const slab = this.slabs[slabId - 1]!
+        const off = slots[at + 2]!
+        if (slab.i32[off >> 2] === k.length && this.keyEqualsString(slab.buf, off + HEADER, k)) return i
+      }
+      i = (i + 1) & mask
+    }
+    return -1
+  }
+
+  has(k: string): boolean {
+    return this.findString(k) >= 0
+  }
+
+  expiresAt(slot: number): number {
+    const off = this.slots[slot * STRIDE + 2]!
+    return this.slabOf(slot).f64[(off >> 3) + F_EXPIRES]!
+  }
+
+  accessedAt(slot: number): number {
+    const off = this.slots[slot * STRIDE + 2]!
+    return this.slabOf(slot).f64[(off >> 3) + F_ACCESSED]!
+  }
+
+  setAccessed(slot: number, now: number): void {
+    const off = this.slots[slot * STRIDE + 2]!
+    this.slabOf(slot).f64[(off >> 3) + F_ACCESSED] = now
+  }
+
+  stored(slot: number): number {
+    const off = this.slots[slot * STRIDE + 2]!
+    return this.slabOf(slot).i32[(off >> 2) + I_STORED]!
+  }
+
+  setStored(slot: number, stored: number): void {
+    const off = this.slots[slot * STRIDE + 2]!
+    this.slabOf(slot).i32[(off >> 2) + I_STORED] = stored
+  }
+
+  /** Changes the expiry in place; the record becomes changed (not stored) and accessed `now`. */
+  setExpiry(slot: number, expiresAt: number, now: number): void {
+    const off = this.slots[slot * STRIDE + 2]!
+    const slab = this.slabOf(slot)
+    slab.f64[(off >> 3) + F_EXPIRES] = expiresAt
+    slab.f64[(off >> 3) + F_ACCESSED] = now
+    slab.i32[(off >> 2) + I_STORED] = 0
+  }
+
+  /** A view of the value's bytes: valid and unchanged for as long as it is held (see above). */
+  value(slot: number): Buffer {
+    const off = this.slots[slot * STRIDE + 2]!
+    const slab = this.slabOf(slot)
+    const start = off + HEADER + slab.i32[off >> 2]!
+    return slab.buf.subarray(start, start + slab.i32[(off >> 2) + I_VALUE_LEN]!)
+  }
+
+  valueLength(slot: number): number {
+    const off = this.slots[slot * STRIDE + 2]!
+    return this.slabOf(slot).i32[(off >> 2) + I_VALUE_LEN]!
+  }
+
+  /** Whether the record holds an object (putObject) rather than bytes. */
+  isObject(slot: number): boolean {
+    const off = this.slots[slot * STRIDE + 2]!
+    return (this.slabOf(slot).i32[(off >> 2) + I_FLAGS]! & OBJECT) !== 0
+  }
+
+  object(slot: number): unknown {
+    return this.objects.get(this.key(slot))
+  }
+
+  /** As put, for a value held as an object beside the table (it has no bytes in a slab). */
+  putObject(slot: number, k: string, value: unknown, expiresAt: number, accessedAt: number, stored: number): boolean {
+    const created = this.put(slot, k, EMPTY, expiresAt, accessedAt, stored)
+    const found = this.findString(k)
+    const off = this.slots[found * STRIDE + 2]!
+    this.slabOf(found).i32[(off >> 2) + I_FLAGS] = LIVE | OBJECT
+    this.objects.set(k, value)
+    return created
+  }
+
+  key(slot: number): string {
+    const off = this.slots[slot * STRIDE + 2]!
+    const slab = this.slabOf(slot)
+    return slab.buf.toString('latin1', off + HEADER, off + HEADER + slab.i32[off >> 2]!)
+  }
+
+  /**
+   * Stores a record for `k`, replacing any previous one. `slot` is what findString(k) or
+   * findBytes returned for this key with no change to the table since (-1: absent). Returns
+   * true when the key was created.
+   */
+  put(slot: number, k: string, data: Uint8Array, expiresAt: number, accessedAt: number, stored: number): boolean {
+    const size = recordSize(k.length, data.length)
+    const slab = this.room(size)
+    // room() may move records (compaction): that rewrites their slots' locations in place, so
+    // `slot` still holds this key's record.
+    const off = slab.used
+    slab.used += size
+    slab.live += size
+    this.liveBytes += size
+    const i32 = slab.i32
+    const base = off >> 2
+    i32[base + I_KEY_LEN] = k.length
+    i32[base + I_VALUE_LEN] = data.length
+    slab.f64[(off >> 3) + F_EXPIRES] = expiresAt
+    slab.f64[(off >> 3) + F_ACCESSED] = accessedAt
+    i32[base + I_STORED] = stored
+    i32[base + I_FLAGS] = LIVE
+    slab.buf.write(k, off + HEADER, k.length, 'latin1')
+    slab.buf.set(data, off + HEADER + k.length)
+    this.liveData += k.length + data.length
+    if (slot >= 0) {
+      const at = slot * STRIDE
+      this.kill(this.slabs[this.slots[at + 1]! - 1]!, this.slots[at + 2]!)
+      this.slots[at + 1] = slab.id + 1
+      this.slots[at + 2] = off
+      return false
+    }
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow()
+    const hash = hashString(k)
+    const at = this.probeFree(hash) * STRIDE
+    this.slots[at] = hash
+    this.slots[at + 1] = slab.id + 1
+    this.slots[at + 2] = off
+    this.count++
+    return true
+  }
+
+  /** Removes the record in `slot`. */
+  remove(slot: number): void {
+    const at = slot * STRIDE
+    this.kill(this.slabs[this.slots[at + 1]! - 1]!, this.slots[at + 2]!)
+    this.clearSlot(slot)
+  }
+
+  /** Drops every record. */
+  clear(): void {
+    this.slots = new Int32Array(MIN_SLOTS * STRIDE)
+    this.mask = MIN_SLOTS - 1
+    this.count = 0
+    this.slabs = []
+    this.freeIds = []
+    this.objects.clear()
+    this.active = undefined
+    this.slabBytes = 0
+    this.liveData = 0
+    this.liveBytes = 0
+    this.sweepSlab = 0
+    this.sweepOff = 0
+    this.sweepIn = undefined
+    this.sweepOn = false
+  }
+
+  /**
+   * Advances the eviction sweep to the next live record, in slab order (records appended
+   * together are visited together, so evicting them frees whole slabs). Returns false when the
+   * sweep has wrapped around to the start (call again to begin the next round) or the table is
+   * empty.
+   */
+  sweepNext(): boolean {
+    if (this.count === 0) return false
+    const slabs = this.slabs
+    for (;;) {
+      const slab = slabs[this.sweepSlab]
+      let off = this.sweepOff
+      if (slab !== this.sweepIn) {
+        // The slab under the sweep was released (and its id perhaps reused): start it afresh.
+        this.sweepIn = slab
+        this.sweepOn = false
+        off = 0
+      }
+      if (this.sweepOn && slab !== undefined) {
+        off += recordSize(slab.i32[off >> 2]!, slab.i32[(off >> 2) + I_VALUE_LEN]!)
+        this.sweepOn = false
+      }
+      while (slab !== undefined && off < slab.used) {
+        if ((slab.i32[(off >> 2) + I_FLAGS]! & LIVE) !== 0) {
+          this.sweepOff = off
+          this.sweepOn = true
+          return true
+        }
+        off += recordSize(slab.i32[off >> 2]!, slab.i32[(off >> 2) + I_VALUE_LEN]!)
+      }
+      this.sweepOff = 0
+      this.sweepIn = undefined
+      if (++this.sweepSlab >= slabs.length) {
+        this.sweepSlab = 0
+        return false
+      }
+      this.sweepIn = slabs[this.sweepSlab]
+    }
+  }
+
+  /** The record the sweep stands on (after sweepNext returned true): its flush state. */
+  sweepStored(): number {
+    return this.sweepIn!.i32[(this.sweepOff >> 2) + I_STORED]!
+  }
+
+  sweepAccessedAt(): number {
+    return this.sweepIn!.f64[(this.sweepOff >> 3) + F_ACCESSED]!
+  }
+
+  sweepExpiresAt(): number {
+    return this.sweepIn!.f64[(this.sweepOff >> 3) + F_EXPIRES]!
+  }
+
+  sweepKey(): string {
+    const slab = this.sweepIn!
+    const off = this.sweepOff
+    return slab.buf.toString('latin1', off + HEADER, off + HEADER + slab.i32[off >> 2]!)
+  }
+
+  /** The bytes of the record the sweep stands on: key and value. */
+  sweepDataBytes(): number {
+    const slab = this.sweepIn!
+    return slab.i32[this.sweepOff >> 2]! + slab.i32[(this.sweepOff >> 2) + I_VALUE_LEN]!
+  }
+
+  /** Removes the record the sweep stands on. */
+  sweepRemove(): void {
+    const slab = this.sweepIn!
+    const off = this.sweepOff
+    const slot = this.slotOf(slab, off)
+    // The sweep stays on the dead record: sweepNext steps past it (or past the slab, if dropped).
+    this.kill(slab, off)
+    this.clearSlot(slot)
+  }
+
+  private slabOf(slot: number): Slab {
+    return this.slabs[this.slots[slot * STRIDE + 1]! - 1]!
+  }
+
+  private keyEqualsBytes(buf: Buffer, start: number, key: Uint8Array): boolean {
+    for (let i = 0; i < key.length; i++) if (buf[start + i] !== key[i]) return false
+    return true
+  }
+
+  private keyEqualsString(buf: Buffer, start: number, k: string): boolean {
+    for (let i = 0; i < k.length; i++) if (buf[start + i] !== k.charCodeAt(i)) return false
+    return true
+  }
+
+  /** Marks a record dead; a slab left with nothing live (other than the one being filled) goes. */
+  private kill(slab: Slab, off: number): void {
+    const i32 = slab.i32
+    const base = off >> 2
+    if ((i32[base + I_FLAGS]! & OBJECT) !== 0) this.objects.delete(slab.buf.toString('latin1', off + HEADER, off + HEADER + i32[base]!))
+    i32[base + I_FLAGS] = 0
+    const keyLength = i32[base + I_KEY_LEN]!
+    const valueLength = i32[base + I_VALUE_LEN]!
+    this.liveData -= keyLength + valueLength
+    const size = recordSize(keyLength, valueLength)
+    slab.live -= size
+    this.liveBytes -= size
+    if (slab.live === 0 && slab !== this.active) this.release(slab)
+  }
+
+  private release(slab: Slab): void {
+    this.slabs[slab.id] = undefined
+    this.freeIds.push(slab.id)
+    this.slabBytes -= slab.buf.length
+  }
+
+  /** A slab with `size` bytes free at its end. */
+  private room(size: number): Slab {
+    if (size > LARGE) return this.newSlab(size, true)
+    const active = this.active
+    if (active !== undefined && active.used + size <= active.buf.length) return active
+    let bytes = Math.min(SLAB_BYTES, Math.max(FIRST_SLAB_BYTES, active === undefined ? 0 : active.buf.length * 2))
+    while (bytes < size) bytes *= 2
+    const fresh = this.newSlab(bytes, false)
+    if (active !== undefined && active.live === 0) this.release(active)
+    this.active = fresh
+    while (this.slabBytes > 2 * this.liveBytes + fresh.buf.length && this.compactOne(fresh, size)) {}
+    return fresh
+  }
+
+  private newSlab(bytes: number, dedicated: boolean): Slab {
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.slabs.length
+    const slab = new Slab(id, Buffer.allocUnsafeSlow(align8(bytes)), dedicated)
+    this.slabs[id] = slab
+    this.slabBytes += slab.buf.length
+    return slab
+  }
+
+  /**
+   * Copies the live records of the sparsest regular slab under half full into `into` (a fresh
+   * slab), keeping `reserve` bytes free there, and releases it; false when no slab qualifies.
+   * The slabs then hold at most about twice the live bytes, and each copy frees more than it
+   * copies.
+   */
+  private compactOne(into: Slab, reserve: number): boolean {
+    let victim: Slab | undefined
+    const room = into.buf.length - into.used - reserve
+    for (const slab of this.slabs) {
+      if (slab === undefined || slab === into || slab.dedicated || slab.live * 2 >= slab.used || slab.live > room) continue
+      if (victim === undefined || slab.live < victim.live) victim = slab
+    }
+    if (victim === undefined) return false
+    const from = victim.buf
+    let off = 0
+    while (off < victim.used) {
+      const base = off >> 2
+      const size = recordSize(victim.i32[base + I_KEY_LEN]!, victim.i32[base + I_VALUE_LEN]!)
+      if ((victim.i32[base + I_FLAGS]! & LIVE) !== 0) {
+        const slot = this.slotOf(victim, off)
+        const to = into.used
+        from.copy(into.buf, to, off, off + size)
+        into.used += size
+        into.live += size
+        victim.live -= size
+        this.slots[slot * STRIDE + 1] = into.id + 1
+        this.slots[slot * STRIDE + 2] = to
+      }
+      off += size
+    }
+    this.release(victim)
+    return true
+  }
+
+  /** The slot that points at the record at `off` in `slab`. */
+  private slotOf(slab: Slab, off: number): number {
+    const keyStart = off + HEADER
+    const hash = hashBytes(slab.buf, keyStart, keyStart + slab.i32[off >> 2]!)
+    const slots = this.slots
+    const id = slab.id + 1
+    let i = hash & this.mask
+    for (;;) {
+      const at = i * STRIDE
+      if (slots[at + 1] === id && slots[at + 2] === off) return i
+      if (slots[at + 1] === 0) throw new Error('record table: a live record has no slot')
+      i = (i + 1) & this.mask
+    }
+  }
+
+  private probeFree(hash: number): number {
+    let i = hash & this.mask
+    while (this.slots[i * STRIDE + 1] !== 0) i = (i + 1) & this.mask
+    return i
+  }
+
+  /** Backward-shift deletion: no tombstones, so probes stay short under churn. */
+  private clearSlot(slot: number): void {
+    const slots = this.slots
+    const mask = this.mask
+    let hole = slot
+    let i = (slot + 1) & mask
+    for (;;) {
+      const at = i * STRIDE
+      if (slots[at + 1] === 0) break
+      const home = slots[at]! & mask
+      // The entry at i may move into the hole if its home is not cyclically within (hole, i].
+      const inRange = hole <= i ? home > hole && home <= i : home > hole || home <= i
+      if (!inRange) {
+        const to = hole * STRIDE
+        slots[to] = slots[at]!
+        slots[to + 1] = slots[at + 1]!
+        slots[to + 2] = slots[at + 2]!
+        hole = i
+      }
+      i = (i + 1) & mask
+    }
+    slots[hole * STRIDE + 1] = 0
+    this.count--
+  }
+
+  private grow(): void {
+    const old = this.slots
+    const capacity = (this.mask + 1) * 2
+    this.slots = new Int32Array(capacity * STRIDE)
+    this.mask = capacity - 1
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at + 1] === 0) continue
+      const i = this.probeFree(old[at]!) * STRIDE
+      this.slots[i] = old[at]!
+      this.slots[i + 1] = old[at + 1]!
+      this.slots[i + 2] = old[at + 2]!
+    }
+  }
+}
