@@ -10,8 +10,9 @@
 //   flush state change). A Buffer view of a value therefore stays valid and unchanged for as long
 //   as it is held, even after the record is replaced, moved or dropped: a slab is never reused,
 //   only released to the collector.
-// - A slab whose live bytes fall below half is compacted (its live records are copied to the slab
-//   being filled) when that slab fills up, so dead space stays bounded by about the live bytes.
+// - When the slab being filled is full and the slabs hold more than twice the live bytes, slabs
+//   under half live are compacted (their live records copied to the fresh slab), so dead space
+//   stays bounded by about the live bytes plus a slab.
 // - A slot index from find* is valid until the next change to the table (put, remove, or a
 //   sweep's removal), which may move entries.
 
@@ -447,7 +448,7 @@ export class RecordTable {
   }
 
   /**
-   * Copies the live records of the sparsest regular slab under half full into `into` (a fresh
+   * Copies the live records of the regular slab with the lowest live share, under half, into `into` (a fresh
    * slab), keeping `reserve` bytes free there, and releases it; false when no slab qualifies.
    * The slabs then hold at most about twice the live bytes, and each copy frees more than it
    * copies.
@@ -457,7 +458,7 @@ export class RecordTable {
     const room = into.buf.length - into.used - reserve
     for (const slab of this.slabs) {
       if (slab === undefined || slab === into || slab.dedicated || slab.live * 2 >= slab.used || slab.live > room) continue
-      if (victim === undefined || slab.live < victim.live) victim = slab
+      if (victim === undefined || slab.live * victim.buf.length < victim.live * slab.buf.length) victim = slab
     }
     if (victim === undefined) return false
     const from = victim.buf
