@@ -89,7 +89,9 @@ class Harness {
     this.seen.add(k)
     const had = this.model.has(k)
     const slot = this.find(k, via)
-    const created = this.table.put(slot, k, data, expiresAt, accessedAt, stored)
+    // A put after a find by bytes passes the key's bytes too, as the keyspace's SET does.
+    const keyBytes = via === 'bytes' ? Buffer.from(k, 'latin1') : undefined
+    const created = this.table.put(slot, k, data, expiresAt, accessedAt, stored, keyBytes)
     eq(created, !had, () => `put(${show(k)}) created the key`)
     this.model.set(k, { data, expiresAt, accessedAt, stored })
     this.puts++

@@ -430,13 +430,13 @@ export class MemoryKeyspace implements Keyspace {
     if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, slot < 0 ? undefined : this.entryAt(slot))
     this.dirty?.push(k)
     if (slot < 0) {
-      this.store(slot, k, value, expiresAt, now, 0)
+      this.store(slot, k, value, expiresAt, now, 0, key)
       this.index.add(k)
       if (expiresAt !== 0) this.volatile.add(k)
       return
     }
     const old = table.expiresAt(slot)
-    this.store(slot, k, value, expiresAt, now, 0)
+    this.store(slot, k, value, expiresAt, now, 0, key)
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
     if (isExpiredAt(old, now)) this.stats.expiredKeys++
     if (old === 0) {
@@ -817,8 +817,8 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   /** Strings are stored as bytes in the table; other types as objects beside it. */
-  private store(slot: number, k: string, value: Value, expiresAt: number, accessedAt: number, stored: number): void {
-    if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored)
+  private store(slot: number, k: string, value: Value, expiresAt: number, accessedAt: number, stored: number, key?: Buffer): void {
+    if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key)
     else this.table.putObject(slot, k, value, expiresAt, accessedAt, stored)
   }
 

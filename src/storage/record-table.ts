@@ -250,10 +250,19 @@ export class RecordTable {
 
   /**
    * Stores a record for `k`, replacing any previous one. `slot` is what findString(k) or
-   * findBytes returned for this key with no change to the table since (-1: absent). Returns
+   * findBytes returned for this key with no change to the table since (-1: absent). `keyBytes`,
+   * when the caller has them, are the key's bytes (copied faster than the string's). Returns
    * true when the key was created.
    */
-  put(slot: number, k: string, data: Uint8Array, expiresAt: number, accessedAt: number, stored: number): boolean {
+  put(
+    slot: number,
+    k: string,
+    data: Uint8Array,
+    expiresAt: number,
+    accessedAt: number,
+    stored: number,
+    keyBytes?: Uint8Array,
+  ): boolean {
     const size = recordSize(k.length, data.length)
     const slab = this.room(size)
     // room() may move records (compaction): that rewrites their slots' locations in place, so
@@ -270,7 +279,8 @@ export class RecordTable {
     slab.f64[(off >> 3) + F_ACCESSED] = accessedAt
     i32[base + I_STORED] = stored
     i32[base + I_FLAGS] = LIVE
-    slab.buf.write(k, off + HEADER, k.length, 'latin1')
+    if (keyBytes !== undefined) slab.buf.set(keyBytes, off + HEADER)
+    else slab.buf.write(k, off + HEADER, k.length, 'latin1')
     slab.buf.set(data, off + HEADER + k.length)
     this.liveData += k.length + data.length
     if (slot >= 0) {
@@ -281,7 +291,7 @@ export class RecordTable {
       return false
     }
     if ((this.count + 1) * 2 > this.mask + 1) this.grow()
-    const hash = hashString(k)
+    const hash = keyBytes !== undefined ? hashBytes(keyBytes, 0, keyBytes.length) : hashString(k)
     const at = this.probeFree(hash) * STRIDE
     this.slots[at] = hash
     this.slots[at + 1] = slab.id + 1
