@@ -20,6 +20,7 @@ import { runCompactionInWorker, stopCompactionWorker } from './compaction-worker
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
+import { buildReadPlan, segmentHolding, type ReadPlan } from './read-plan.js'
 
 const SEGMENT_SUFFIX = '.seg'
 /** Records encoded per event-loop turn while a flush reads the resident set. */
@@ -168,6 +169,7 @@ export class LsmStore {
   /** The manifest's generations by keyspace, for the snapshot's list they were built from. */
   private generationsSeen: unknown
   private generationOf = new Map<number, number>()
+  private plan: ReadPlan | undefined
 
   private constructor(
     private readonly manifest: Manifest,
@@ -213,8 +215,23 @@ export class LsmStore {
   mayContain(key: Buffer): boolean {
     if (this.readers.size === 0) return false
     const hash = bloomHash(key)
-    for (const reader of this.readers.values()) if (reader.mayContain(key, hash)) return true
+    const levels = this.readPlan().levels
+    for (let level = 0; level < levels.length; level++) {
+      const run = levels[level]!
+      if (level === 0) {
+        for (const segment of run) if (this.readers.get(segment.id)?.mayContain(key, hash) !== false) return true
+      } else {
+        const segment = segmentHolding(run, key)
+        if (segment !== undefined && this.readers.get(segment.id)?.mayContain(key, hash) !== false) return true
+      }
+    }
     return false
+  }
+
+  private readPlan(): ReadPlan {
+    const state = this.manifest.current
+    if (this.plan?.state !== state) this.plan = buildReadPlan(state)
+    return this.plan
   }
 
   /**
@@ -245,22 +262,28 @@ export class LsmStore {
     // never sees. Such a pass starts over on the manifest's newer state, which holds the same
     // data in other segments; skipping a retired segment would report a live key absent.
     for (let attempt = 0; ; attempt++) {
-      const state = this.manifest.current
+      const plan = this.readPlan()
+      const state = plan.state
       try {
         let stale = false
-        for (const segment of state.segments) {
-          const reader = this.readers.get(segment.id)
-          if (reader === undefined) {
-            stale = true
-            break
+        consult: for (let level = 0; level < plan.levels.length; level++) {
+          const run = plan.levels[level]!
+          const one = level === 0 ? undefined : segmentHolding(run, key)
+          if (level !== 0 && one === undefined) continue
+          for (const segment of level === 0 ? run : [one!]) {
+            const reader = this.readers.get(segment.id)
+            if (reader === undefined) {
+              stale = true
+              break consult
+            }
+            if (!reader.mayContain(key, hash)) continue
+            if (this.trackAccess) {
+              const access = this.access.get(segment.id)
+              if (access !== undefined) access.reads++
+            }
+            const entry = await reader.get(key, hash)
+            if (entry !== undefined) return entry
           }
-          if (!reader.mayContain(key, hash)) continue
-          if (this.trackAccess) {
-            const access = this.access.get(segment.id)
-            if (access !== undefined) access.reads++
-          }
-          const entry = await reader.get(key, hash)
-          if (entry !== undefined) return entry
         }
         if (!stale) return undefined
       } catch (e) {

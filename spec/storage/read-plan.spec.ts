@@ -1,0 +1,70 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { buildReadPlan, segmentHolding } from '../../src/storage/read-plan.js'
+import type { ManifestSnapshot, SegmentInfo } from '../../src/storage/manifest.js'
+
+const segment = (id: number, level: number, firstKey: Buffer, lastKey: Buffer, maxSeq = id): SegmentInfo => ({
+  id,
+  level,
+  tier: 'ssd',
+  file: `${id}.seg`,
+  bytes: 1,
+  entries: 1,
+  tombstones: 0,
+  firstKey,
+  lastKey,
+  minSeq: 0,
+  maxSeq,
+  minExpiresAt: 0,
+})
+
+const snapshot = (segments: SegmentInfo[]): ManifestSnapshot => ({
+  segments,
+  checkpointLsn: 0,
+  nextSegmentId: segments.length + 1,
+  compactPointers: [],
+  generations: [],
+})
+
+/** Distinct sorted keys, paired into non-overlapping [first, last] ranges. */
+const run = fc
+  .uniqueArray(fc.uint8Array({ minLength: 0, maxLength: 4 }), { selector: (k) => Buffer.from(k).toString('hex'), maxLength: 40 })
+  .map((keys) => {
+    const sorted = keys.map((k) => Buffer.from(k)).sort(Buffer.compare)
+    const segments: SegmentInfo[] = []
+    for (let i = 0; i + 1 < sorted.length; i += 2) segments.push(segment(segments.length + 1, 1, sorted[i]!, sorted[i + 1]!))
+    return segments
+  })
+
+describe('read plan', () => {
+  it('finds the one segment of a sorted run whose range holds a key, as a linear search would', () => {
+    fc.assert(
+      fc.property(run, fc.uint8Array({ maxLength: 5 }), (segments, raw) => {
+        const key = Buffer.from(raw)
+        const linear = segments.find((s) => Buffer.compare(s.firstKey, key) <= 0 && Buffer.compare(key, s.lastKey) <= 0)
+        expect(segmentHolding(segments, key)).to.equal(linear)
+        // Every range's own bounds are found.
+        for (const s of segments) {
+          expect(segmentHolding(segments, s.firstKey)).to.equal(s)
+          expect(segmentHolding(segments, s.lastKey)).to.equal(s)
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('groups segments by level and keeps level 0 in read order', () => {
+    const k = (s: string): Buffer => Buffer.from(s)
+    const newest = segment(7, 0, k('a'), k('z'), 9)
+    const older = segment(3, 0, k('b'), k('c'), 4)
+    const deep = [segment(1, 2, k('a'), k('f')), segment(2, 2, k('g'), k('p'))]
+    const plan = buildReadPlan(snapshot([newest, older, ...deep]))
+    expect(plan.levels).to.have.length(3)
+    expect(plan.levels[0]).to.deep.equal([newest, older])
+    expect(plan.levels[1]).to.deep.equal([])
+    expect(plan.levels[2]).to.deep.equal(deep)
+    expect(segmentHolding(plan.levels[2]!, k('h'))).to.equal(deep[1])
+    expect(segmentHolding(plan.levels[2]!, k('fz'))).to.equal(undefined)
+    expect(buildReadPlan(snapshot([])).levels).to.deep.equal([[]])
+  })
+})

@@ -1,0 +1,40 @@
+// Which segments a point read consults: every segment of level 0 (flushed memtables, whose key
+// ranges overlap), newest first; then, in each deeper level (a sorted run of non-overlapping
+// ranges), at most the one segment whose range holds the key, found by binary search. Built once
+// per manifest state, so a read probes a few segments instead of every segment's range.
+
+import type { ManifestSnapshot, SegmentInfo } from './manifest.js'
+import { compareBytes } from './segment-format.js'
+
+export interface ReadPlan {
+  readonly state: ManifestSnapshot
+  /** By level number: level 0 in read order (newest first), deeper levels sorted by firstKey. */
+  readonly levels: readonly (readonly SegmentInfo[])[]
+}
+
+/** The state's segments grouped by level, in the order the snapshot keeps them (manifest.ts). */
+export const buildReadPlan = (state: ManifestSnapshot): ReadPlan => {
+  const levels: SegmentInfo[][] = [[]]
+  for (const segment of state.segments) {
+    while (levels.length <= segment.level) levels.push([])
+    levels[segment.level]!.push(segment)
+  }
+  return { state, levels }
+}
+
+/** In a run of non-overlapping segments sorted by firstKey: the one whose range holds `key`. */
+export const segmentHolding = (run: readonly SegmentInfo[], key: Uint8Array): SegmentInfo | undefined => {
+  let lo = 0
+  let hi = run.length
+  // The first segment whose lastKey is at or after the key.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const last = run[mid]!.lastKey
+    if (compareBytes(last, 0, last.length, key, 0, key.length) < 0) lo = mid + 1
+    else hi = mid
+  }
+  const segment = run[lo]
+  if (segment === undefined) return undefined
+  const first = segment.firstKey
+  return compareBytes(first, 0, first.length, key, 0, key.length) <= 0 ? segment : undefined
+}
