@@ -131,34 +131,35 @@ describe('encodeReply', () => {
 
   describe('large payloads', () => {
     for (const resp of [2, 3] as const) {
-      it(`hands a bulk of 128 KB or more to the socket as it is (RESP${resp})`, () => {
-        const payload = Buffer.alloc(128 * 1024, 'p')
+      it(`hands a bulk of 16 KB or more to the socket as it is (RESP${resp})`, () => {
+        const payload = Buffer.alloc(16 * 1024, 'p')
         const writer = new ReplyWriter()
         encodeReply(writer, bulk(payload), resp)
         const pieces = writer.take()
         expect(pieces).to.have.length(3)
         expect(pieces[1]).to.equal(payload)
-        expect(text(pieces[0]!)).to.equal('$131072\r\n')
+        expect(text(pieces[0]!)).to.equal('$16384\r\n')
         expect(text(pieces[2]!)).to.equal('\r\n')
       })
 
       it(`hands a large verbatim payload through as well (RESP${resp})`, () => {
-        const payload = Buffer.alloc(200_000, 'v')
+        const payload = Buffer.alloc(20_000, 'v')
         const writer = new ReplyWriter()
         encodeReply(writer, verbatim(payload), resp)
         const pieces = writer.take()
         expect(pieces).to.include(payload)
-        expect(Buffer.concat(pieces).equals(Buffer.concat([Buffer.from(resp === 3 ? '=200004\r\ntxt:' : '$200000\r\n'), payload, Buffer.from('\r\n')]))).to.equal(true)
+        expect(Buffer.concat(pieces).equals(Buffer.concat([Buffer.from(resp === 3 ? '=20004\r\ntxt:' : '$20000\r\n'), payload, Buffer.from('\r\n')]))).to.equal(true)
       })
     }
 
-    it('copies a payload just below 128 KB into the slab (a stored value that shares a record slab)', () => {
-      const payload = Buffer.alloc(128 * 1024 - 1, 'p')
+    it('copies a payload just below 16 KB into the slab', () => {
+      const payload = Buffer.alloc(16 * 1024 - 1, 'p')
       const writer = new ReplyWriter()
       encodeReply(writer, bulk(payload), 2)
       const pieces = writer.take()
-      for (const piece of pieces) expect(piece.buffer).not.to.equal(payload.buffer)
-      expect(Buffer.concat(pieces).equals(Buffer.concat([Buffer.from('$131071\r\n'), payload, Buffer.from('\r\n')]))).to.equal(true)
+      expect(pieces).to.have.length(1)
+      expect(pieces[0]!.buffer).not.to.equal(payload.buffer)
+      expect(Buffer.concat(pieces).equals(Buffer.concat([Buffer.from('$16383\r\n'), payload, Buffer.from('\r\n')]))).to.equal(true)
     })
 
     it('writes a latin1 string bulk larger than a slab', () => {

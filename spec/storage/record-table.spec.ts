@@ -72,8 +72,8 @@ class Harness {
   readonly seen = new Set<string>()
   /** Views handed out by value(), with what they held then. */
   views: { view: Buffer; copy: Buffer }[] = []
-  /** The ArrayBuffer each live key's value was in when last looked at (to see compaction move it). */
-  readonly homes = new Map<string, ArrayBufferLike>()
+  /** Where each live key's record was when last looked at (to see compaction move it). */
+  readonly homes = new Map<string, string>()
   moves = 0
   puts = 0
   sweepVisits = 0
@@ -99,7 +99,7 @@ class Harness {
     ok(at >= 0, () => `findString(${show(k)}) right after put`)
     const v = this.table.value(at)
     ok(v.equals(data), () => `value(${show(k)}) right after put`)
-    this.homes.set(k, v.buffer)
+    this.homes.set(k, this.table.location(at))
     if (this.views.length < 24 || this.puts % 7 === 0) {
       if (this.views.length >= 24) this.views.splice(this.puts % this.views.length, 1)
       this.views.push({ view: v, copy: data })
@@ -205,8 +205,8 @@ class Harness {
       eq(t.accessedAt(slot), r.accessedAt, () => `accessedAt(${show(k)})`)
       eq(t.stored(slot), r.stored, () => `stored(${show(k)})`)
       const home = this.homes.get(k)
-      if (home !== undefined && home !== v.buffer) this.moves++
-      this.homes.set(k, v.buffer)
+      if (home !== undefined && home !== t.location(slot)) this.moves++
+      this.homes.set(k, t.location(slot))
     }
     for (const k of this.seen) {
       if (this.model.has(k)) continue
@@ -559,16 +559,17 @@ describe('RecordTable', () => {
       for (let i = 0; i < 6000; i++) h.put(`pre:${i}`, fill(300, i + 7), i, i, i, 'string')
       h.put('anchor', fill(500, 1), 1, 2, 3, 'string')
       const anchorView = t.value(t.findString('anchor'))
+      const anchorAt = t.location(t.findString('anchor'))
       for (let i = 0; i < 3000; i++) h.put(`fill:${i}`, fill(300, i + 10), i, i, i, 'string')
       // Nine in ten die, in every slab: no slab empties, the anchor's slab is mostly dead.
       for (let i = 0; i < 6000; i++) if (i % 10 !== 0) h.remove(`pre:${i}`, 'string')
       for (let i = 0; i < 3000; i++) if (i % 10 !== 0) h.remove(`fill:${i}`, 'string')
       h.check(true)
       let i = 0
-      for (; t.value(t.findString('anchor')).buffer === anchorView.buffer && i < 20_000; i++) {
+      for (; t.location(t.findString('anchor')) === anchorAt && i < 20_000; i++) {
         h.put(`more:${i}`, fill(300, 5000 + i), i, i, CLEAN, 'bytes')
       }
-      expect(t.value(t.findString('anchor')).buffer, 'the anchor was moved by compaction').to.not.equal(anchorView.buffer)
+      expect(t.location(t.findString('anchor')), 'the anchor was moved by compaction').to.not.equal(anchorAt)
       expect(anchorView.equals(fill(500, 1))).to.equal(true)
       expect(h.moves).to.equal(0)
       h.check(true)
@@ -578,6 +579,24 @@ describe('RecordTable', () => {
   })
 
   describe('value views', () => {
+    it('are the caller\'s own bytes even after their slab is released and reused', () => {
+      const t = new RecordTable()
+      const n = 20_000
+      // Enough records that slabs reach their full size (the ones released slabs are kept for).
+      for (let i = 0; i < n; i++) t.put(t.findString(`a:${i}`), `a:${i}`, fill(200, i), 0, 0, 0)
+      const held: { view: Buffer; copy: Buffer }[] = []
+      for (let i = 0; i < n; i += 97) {
+        const view = t.value(t.findString(`a:${i}`))
+        held.push({ view, copy: Buffer.from(view) })
+      }
+      // Overwriting every record empties the old slabs; new records go into reused ones.
+      for (let round = 1; round <= 4; round++) {
+        for (let i = 0; i < n; i++) t.put(t.findString(`a:${i}`), `a:${i}`, fill(200, i + round * 7919), 0, 0, 0)
+      }
+      for (const { view, copy } of held) expect(view.equals(copy)).to.equal(true)
+      for (let i = 0; i < n; i += 331) expect(t.value(t.findString(`a:${i}`)).equals(fill(200, i + 4 * 7919))).to.equal(true)
+    })
+
     it('keep their bytes after the key is overwritten and then removed', () => {
       const t = new RecordTable()
       t.put(t.findString('k'), 'k', fill(100, 1), 0, 0, 0)
@@ -597,7 +616,7 @@ describe('RecordTable', () => {
         views.push({ view: v, copy: Buffer.from(v) })
       }
       t.put(t.findString('anchor'), 'anchor', fill(64, 9), 0, 0, 0)
-      const anchor = t.value(t.findString('anchor'))
+      const anchorAt = t.location(t.findString('anchor'))
       // Records in the first slab: one overwritten, one removed, one left live, one large.
       for (const k of ['over', 'gone', 'live']) t.put(t.findString(k), k, fill(1000, k.length * 31 + k.charCodeAt(0)), 0, 0, 0)
       t.put(t.findString('big'), 'big', fill(200_000, 5), 0, 0, 0)
@@ -608,13 +627,13 @@ describe('RecordTable', () => {
       for (const { view, copy } of views) expect(view.equals(copy)).to.equal(true)
       // Churn until the first slab has been compacted (its live anchor has moved elsewhere).
       let i = 0
-      while (t.value(t.findString('anchor')).buffer === anchor.buffer && i < 200_000) {
+      while (t.location(t.findString('anchor')) === anchorAt && i < 200_000) {
         const k = `churn:${i % 500}`
         t.put(t.findString(k), k, fill(400, i), 0, 0, 0)
         i++
         if (i % 997 === 0) hold(k)
       }
-      expect(t.value(t.findString('anchor')).buffer).to.not.equal(anchor.buffer)
+      expect(t.location(t.findString('anchor'))).to.not.equal(anchorAt)
       for (const { view, copy } of views) expect(view.equals(copy)).to.equal(true)
       hold('live')
       t.clear()

@@ -6,13 +6,8 @@ import type { Reply } from './reply.js'
 import { formatDouble } from './format.js'
 
 const SLAB_SIZE = 64 * 1024
-/**
- * Payloads at least this large are passed to the socket as they are, not copied into a slab.
- * Smaller stored values are views into the record table's shared 1 MB slabs (records up to
- * 128 KB share them): copying those keeps a slow client's queued replies from pinning a whole
- * slab each.
- */
-const DIRECT_PAYLOAD = 128 * 1024
+/** Payloads at least this large are passed to the socket as they are, not copied into a slab. */
+const DIRECT_PAYLOAD = 16 * 1024
 /** Strings up to this length are copied by a JS loop rather than a native write. */
 const SHORT_STRING = 48
 

@@ -81,9 +81,10 @@ const KEY_HEAP_OVERHEAD = 56
 export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
 
 /**
- * An entry handed out: a snapshot of the record. The value is a view of the record's bytes in
- * the table, which are never written again (record-table.ts), so the snapshot stays exact across
- * later writes. `stored` is the record's flush state, so that an undo puts it back as it was.
+ * An entry handed out: a snapshot of the record. The value's bytes are the caller's own (the
+ * table copies them out, or hands a view of a slab it never reuses: record-table.ts), so the
+ * snapshot stays exact across later writes. `stored` is the record's flush state, so that an
+ * undo puts it back as it was.
  */
 class StoredEntry implements Entry {
   constructor(

@@ -5,11 +5,14 @@
 // large Buffers instead of millions of small objects.
 //
 // Contracts:
-// - Records are append-only. A change appends a new record and marks the old one dead; the bytes
-//   of a record are never written again once appended (only its header's access time, expiry and
-//   flush state change). A Buffer view of a value therefore stays valid and unchanged for as long
-//   as it is held, even after the record is replaced, moved or dropped: a slab is never reused,
-//   only released to the collector.
+// - Records are append-only. A change appends a new record and marks the old one dead; only a
+//   header's access time, expiry and flush state are written in place.
+// - Shared slabs are reused: a 1 MB slab released (emptied, or compacted away) goes to a small
+//   pool of spares, so overwrites do not make garbage of whole slabs for the collector (each
+//   released slab is external memory the collector frees only in a full collection, and their
+//   churn started one every few hundred milliseconds under overwrites). So value() copies bytes
+//   out of a shared slab: nothing outside the table ever holds a view of one. A record too large
+//   to share a slab has one of its own, never reused, and value() hands out a view of it.
 // - When the slab being filled is full and the slabs hold more than twice the live bytes, slabs
 //   under half live are compacted (their live records copied to the fresh slab), so dead space
 //   stays bounded by about the live bytes plus a slab.
@@ -67,6 +70,16 @@ class Slab {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/** Values up to this length are copied out by a loop rather than a native copy. */
+const SHORT_COPY = 64
+
+/**
+ * Released 1 MB slabs kept for reuse, shared by every table of the process (a server's databases
+ * and tenants); beyond this many, a released slab is left to the collector.
+ */
+const SPARE_SLABS = 16
+const spares: Buffer[] = []
 
 const align8 = (n: number): number => (n + 7) & ~7
 
@@ -209,12 +222,27 @@ export class RecordTable {
     slab.i32[(off >> 2) + I_STORED] = 0
   }
 
-  /** A view of the value's bytes: valid and unchanged for as long as it is held (see above). */
+  /**
+   * The value's bytes, for the caller to keep: a copy from a shared slab (those are reused), a
+   * view of a slab of its own (never reused, never written again).
+   */
   value(slot: number): Buffer {
     const off = this.slots[slot * STRIDE + 2]!
     const slab = this.slabOf(slot)
     const start = off + HEADER + slab.i32[off >> 2]!
-    return slab.buf.subarray(start, start + slab.i32[(off >> 2) + I_VALUE_LEN]!)
+    const length = slab.i32[(off >> 2) + I_VALUE_LEN]!
+    if (slab.dedicated) return slab.buf.subarray(start, start + length)
+    const copy = Buffer.allocUnsafe(length)
+    if (length <= SHORT_COPY) {
+      const from = slab.buf
+      for (let i = 0; i < length; i++) copy[i] = from[start + i]!
+    } else slab.buf.copy(copy, 0, start, start + length)
+    return copy
+  }
+
+  /** Where the record sits, as "slab:offset": diagnostics, and how specs see compaction move it. */
+  location(slot: number): string {
+    return `${this.slots[slot * STRIDE + 1]! - 1}:${this.slots[slot * STRIDE + 2]!}`
   }
 
   valueLength(slot: number): number {
@@ -433,6 +461,7 @@ export class RecordTable {
     this.slabs[slab.id] = undefined
     this.freeIds.push(slab.id)
     this.slabBytes -= slab.buf.length
+    if (!slab.dedicated && slab.buf.length === SLAB_BYTES && spares.length < SPARE_SLABS) spares.push(slab.buf)
   }
 
   /** A slab with `size` bytes free at its end. */
@@ -451,7 +480,8 @@ export class RecordTable {
 
   private newSlab(bytes: number, dedicated: boolean): Slab {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.slabs.length
-    const slab = new Slab(id, Buffer.allocUnsafeSlow(align8(bytes)), dedicated)
+    const reuse = !dedicated && bytes === SLAB_BYTES ? spares.pop() : undefined
+    const slab = new Slab(id, reuse ?? Buffer.allocUnsafeSlow(align8(bytes)), dedicated)
     this.slabs[id] = slab
     this.slabBytes += slab.buf.length
     return slab
