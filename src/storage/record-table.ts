@@ -146,6 +146,11 @@ export class RecordTable {
     return this.slabBytes + this.slots.byteLength
   }
 
+  // findBytes and findString are the same probe twice, on purpose: each compares keys of one
+  // representation, so the loop on the GET and SET path stays monomorphic (no per-byte branch on
+  // the key's kind, no comparison callback).
+
+  /** The slot holding the record for these key bytes, or -1. */
   findBytes(key: Uint8Array): number {
     const hash = hashBytes(key, 0, key.length)
     const slots = this.slots
@@ -165,6 +170,7 @@ export class RecordTable {
     return -1
   }
 
+  /** The slot holding the record for this latin1 key, or -1. */
   findString(k: string): number {
     const hash = hashString(k)
     const slots = this.slots
