@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { buildReadPlan, segmentHolding } from '../../src/storage/read-plan.js'
+import { buildReadPlan, pointReadOrder, segmentHolding } from '../../src/storage/read-plan.js'
 import type { ManifestSnapshot, SegmentInfo } from '../../src/storage/manifest.js'
 
 const segment = (id: number, level: number, firstKey: Buffer, lastKey: Buffer, maxSeq = id): SegmentInfo => ({
@@ -65,6 +65,9 @@ describe('read plan', () => {
     expect(plan.levels[2]).to.deep.equal(deep)
     expect(segmentHolding(plan.levels[2]!, k('h'))).to.equal(deep[1])
     expect(segmentHolding(plan.levels[2]!, k('fz'))).to.equal(undefined)
+    // A point read: all of level 0 newest first, then the deeper segment whose range holds the key.
+    expect(pointReadOrder(plan, k('h'))).to.deep.equal([newest, older, deep[1]])
+    expect(pointReadOrder(plan, k('fz'))).to.deep.equal([newest, older])
     expect(buildReadPlan(snapshot([])).levels).to.deep.equal([[]])
   })
 })

@@ -76,7 +76,7 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     runtime.writeStall.end(performance.now())
     return
   }
-  // residentBytes samples records: measured once per database and tick.
+  // Measured once per database and tick: the policy and the per-database shares use the same figures.
   const bytesOf = runtime.keyspaces.all.map((db) => (db.residentCount === 0 ? 0 : db.residentBytes))
   let residentBytes = 0
   let residentKeys = 0

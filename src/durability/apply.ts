@@ -3,10 +3,10 @@
 import type { Keyspaces } from '../storage/keyspaces.js'
 import type { OpVisitor } from './ops.js'
 
-/** An OpVisitor that applies ops to the keyspaces. Values are copied out of the read buffers. */
+/** An OpVisitor that applies ops to the keyspaces (which copy values out of the read buffers). */
 export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
   put(space, key, value, expiresAt) {
-    keyspaces.get(space).set(key, { type: value.type, data: Buffer.from(value.data) }, expiresAt)
+    keyspaces.get(space).set(key, { type: value.type, data: value.data }, expiresAt)
   },
   del(space, key) {
     keyspaces.get(space).deleteReplayed(key)

@@ -20,7 +20,7 @@ import { runCompactionInWorker, stopCompactionWorker } from './compaction-worker
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
-import { buildReadPlan, segmentHolding, type ReadPlan } from './read-plan.js'
+import { buildReadPlan, pointReadOrder, type ReadPlan } from './read-plan.js'
 
 const SEGMENT_SUFFIX = '.seg'
 /** Records encoded per event-loop turn while a flush reads the resident set. */
@@ -215,15 +215,9 @@ export class LsmStore {
   mayContain(key: Buffer): boolean {
     if (this.readers.size === 0) return false
     const hash = bloomHash(key)
-    const levels = this.readPlan().levels
-    for (let level = 0; level < levels.length; level++) {
-      const run = levels[level]!
-      if (level === 0) {
-        for (const segment of run) if (this.readers.get(segment.id)?.mayContain(key, hash) !== false) return true
-      } else {
-        const segment = segmentHolding(run, key)
-        if (segment !== undefined && this.readers.get(segment.id)?.mayContain(key, hash) !== false) return true
-      }
+    // A segment without a reader (retired meanwhile) may hold the key: the lookup finds out.
+    for (const segment of pointReadOrder(this.readPlan(), key)) {
+      if (this.readers.get(segment.id)?.mayContain(key, hash) !== false) return true
     }
     return false
   }
@@ -266,24 +260,19 @@ export class LsmStore {
       const state = plan.state
       try {
         let stale = false
-        consult: for (let level = 0; level < plan.levels.length; level++) {
-          const run = plan.levels[level]!
-          const one = level === 0 ? undefined : segmentHolding(run, key)
-          if (level !== 0 && one === undefined) continue
-          for (const segment of level === 0 ? run : [one!]) {
-            const reader = this.readers.get(segment.id)
-            if (reader === undefined) {
-              stale = true
-              break consult
-            }
-            if (!reader.mayContain(key, hash)) continue
-            if (this.trackAccess) {
-              const access = this.access.get(segment.id)
-              if (access !== undefined) access.reads++
-            }
-            const entry = await reader.get(key, hash)
-            if (entry !== undefined) return entry
+        for (const segment of pointReadOrder(plan, key)) {
+          const reader = this.readers.get(segment.id)
+          if (reader === undefined) {
+            stale = true
+            break
           }
+          if (!reader.mayContain(key, hash)) continue
+          if (this.trackAccess) {
+            const access = this.access.get(segment.id)
+            if (access !== undefined) access.reads++
+          }
+          const entry = await reader.get(key, hash)
+          if (entry !== undefined) return entry
         }
         if (!stale) return undefined
       } catch (e) {

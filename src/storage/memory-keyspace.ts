@@ -310,8 +310,7 @@ export class MemoryKeyspace implements Keyspace {
       const expiresAt = table.sweepExpiresAt()
       freed += table.sweepDataBytes() + RECORD_OVERHEAD
       table.sweepRemove()
-      this.index.delete(k)
-      if (expiresAt !== 0) this.volatile.delete(k)
+      this.unindex(k, expiresAt)
       this.diskOnly++
       if (this.completeFlag) this.setComplete(false)
     }
@@ -842,6 +841,11 @@ export class MemoryKeyspace implements Keyspace {
   private removeSlot(k: string, slot: number): void {
     const expiresAt = this.table.expiresAt(slot)
     this.table.remove(slot)
+    this.unindex(k, expiresAt)
+  }
+
+  /** Drops a key removed from the table from the ordered index and, if it had a TTL, the volatile set. */
+  private unindex(k: string, expiresAt: number): void {
     this.index.delete(k)
     if (expiresAt !== 0) this.volatile.delete(k)
   }

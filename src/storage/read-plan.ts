@@ -22,6 +22,19 @@ export const buildReadPlan = (state: ManifestSnapshot): ReadPlan => {
   return { state, levels }
 }
 
+/**
+ * The segments a point read of `key` consults, in the order it consults them (newest first): all
+ * of level 0, then at most one per deeper level.
+ */
+export const pointReadOrder = (plan: ReadPlan, key: Uint8Array): SegmentInfo[] => {
+  const order = [...plan.levels[0]!]
+  for (let level = 1; level < plan.levels.length; level++) {
+    const segment = segmentHolding(plan.levels[level]!, key)
+    if (segment !== undefined) order.push(segment)
+  }
+  return order
+}
+
 /** In a run of non-overlapping segments sorted by firstKey: the one whose range holds `key`. */
 export const segmentHolding = (run: readonly SegmentInfo[], key: Uint8Array): SegmentInfo | undefined => {
   let lo = 0

@@ -85,6 +85,13 @@ const align8 = (n: number): number => (n + 7) & ~7
 
 const recordSize = (keyLength: number, valueLength: number): number => align8(HEADER + keyLength + valueLength)
 
+/** The size of the record at `off`, read from its header. */
+const sizeAt = (slab: Slab, off: number): number => recordSize(slab.i32[(off >> 2) + I_KEY_LEN]!, slab.i32[(off >> 2) + I_VALUE_LEN]!)
+
+/** The key of the record at `off`, as a latin1 string. */
+const keyAt = (slab: Slab, off: number): string =>
+  slab.buf.toString('latin1', off + HEADER, off + HEADER + slab.i32[(off >> 2) + I_KEY_LEN]!)
+
 // FNV-1a over the bytes, then murmur3's finalizer so the low bits (the table index) mix well.
 // hashBytes and hashString must agree for a key's latin1 string and its bytes.
 const finish = (h: number): number => {
@@ -277,9 +284,7 @@ export class RecordTable {
   }
 
   key(slot: number): string {
-    const off = this.slots[slot * STRIDE + 2]!
-    const slab = this.slabOf(slot)
-    return slab.buf.toString('latin1', off + HEADER, off + HEADER + slab.i32[off >> 2]!)
+    return keyAt(this.slabOf(slot), this.slots[slot * STRIDE + 2]!)
   }
 
   /**
@@ -378,7 +383,7 @@ export class RecordTable {
         off = 0
       }
       if (this.sweepOn && slab !== undefined) {
-        off += recordSize(slab.i32[off >> 2]!, slab.i32[(off >> 2) + I_VALUE_LEN]!)
+        off += sizeAt(slab, off)
         this.sweepOn = false
       }
       while (slab !== undefined && off < slab.used) {
@@ -387,7 +392,7 @@ export class RecordTable {
           this.sweepOn = true
           return true
         }
-        off += recordSize(slab.i32[off >> 2]!, slab.i32[(off >> 2) + I_VALUE_LEN]!)
+        off += sizeAt(slab, off)
       }
       this.sweepOff = 0
       this.sweepIn = undefined
@@ -413,9 +418,7 @@ export class RecordTable {
   }
 
   sweepKey(): string {
-    const slab = this.sweepIn!
-    const off = this.sweepOff
-    return slab.buf.toString('latin1', off + HEADER, off + HEADER + slab.i32[off >> 2]!)
+    return keyAt(this.sweepIn!, this.sweepOff)
   }
 
   /** The bytes of the record the sweep stands on: key and value. */
@@ -452,7 +455,7 @@ export class RecordTable {
   private kill(slab: Slab, off: number): void {
     const i32 = slab.i32
     const base = off >> 2
-    if ((i32[base + I_FLAGS]! & OBJECT) !== 0) this.objects.delete(slab.buf.toString('latin1', off + HEADER, off + HEADER + i32[base]!))
+    if ((i32[base + I_FLAGS]! & OBJECT) !== 0) this.objects.delete(keyAt(slab, off))
     i32[base + I_FLAGS] = 0
     const keyLength = i32[base + I_KEY_LEN]!
     const valueLength = i32[base + I_VALUE_LEN]!
@@ -510,9 +513,8 @@ export class RecordTable {
     const from = victim.buf
     let off = 0
     while (off < victim.used) {
-      const base = off >> 2
-      const size = recordSize(victim.i32[base + I_KEY_LEN]!, victim.i32[base + I_VALUE_LEN]!)
-      if ((victim.i32[base + I_FLAGS]! & LIVE) !== 0) {
+      const size = sizeAt(victim, off)
+      if ((victim.i32[(off >> 2) + I_FLAGS]! & LIVE) !== 0) {
         const slot = this.slotOf(victim, off)
         const to = into.used
         from.copy(into.buf, to, off, off + size)
