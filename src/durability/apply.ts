@@ -5,14 +5,21 @@ import type { OpVisitor } from './ops.js'
 
 /** An OpVisitor that applies ops to the keyspaces (which copy values out of the read buffers). */
 export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
+  // A key whose expiry has already passed is replayed as deleted. Reclaiming an expired key is
+  // not logged, so replaying its value would bring back, as an expired key DBSIZE counts, a key
+  // reclaimed before the restart (Redis logs the reclaim as a DEL for the same reason).
   put(space, key, value, expiresAt) {
-    keyspaces.get(space).set(key, { type: value.type, data: value.data }, expiresAt)
+    const db = keyspaces.get(space)
+    if (db.hasExpired(expiresAt)) db.deleteReplayed(key)
+    else db.set(key, { type: value.type, data: value.data }, expiresAt)
   },
   del(space, key) {
     keyspaces.get(space).deleteReplayed(key)
   },
   expire(space, key, expiresAt) {
-    keyspaces.get(space).setExpiry(key, expiresAt)
+    const db = keyspaces.get(space)
+    if (db.hasExpired(expiresAt)) db.deleteReplayed(key)
+    else db.setExpiry(key, expiresAt)
   },
   flushDb(space, gen) {
     keyspaces.get(space).flushTo(gen)

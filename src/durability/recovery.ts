@@ -37,9 +37,10 @@ export const recover = async (
         const reads: Promise<void>[] = []
         decodeOps(record.payload, {
           ...IGNORE,
-          expire(n, key) {
+          expire(n, key, expiresAt) {
             const db = keyspaces.get(n)
-            if (db.complete || db.known(key.toString('latin1'))) return
+            // A passed expiry is replayed as a delete, which needs no value.
+            if (db.complete || db.hasExpired(expiresAt) || db.known(key.toString('latin1'))) return
             const copy = Buffer.from(key)
             reads.push(
               store.lookup(encodeStoreKey(n, db.generation, key.toString('latin1'))).then((entry) => {

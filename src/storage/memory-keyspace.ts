@@ -482,6 +482,11 @@ export class MemoryKeyspace implements Keyspace {
     return true
   }
 
+  /** Whether an expiry time (0: none) has passed by this keyspace's clock. */
+  hasExpired(expiresAt: number): boolean {
+    return isExpiredAt(expiresAt, this.clock())
+  }
+
   /**
    * A delete replayed from the log: the key may exist only on disk (replay does not read it
    * back), so it becomes known deleted either way, and the next flush writes its tombstone.
