@@ -1,9 +1,9 @@
 // The connection actor: one per socket. Socket reads flow through the RxJS pipeline
 //   chunks → decodeFrames → executeCommands → holdUntilDurable → encodeReplies → socket
 // one emission per read, and replies are written strictly in request order, each batch once the
-// writes it depends on are durable. The actor owns the
-// connection's session and its backpressure: while more than `client-output-pause-bytes` wait
-// to be written to a client that is not reading, the server stops reading from it.
+// writes it depends on are durable, at the end of the event-loop turn (OutputFlusher). The actor
+// owns the connection's session and its backpressure: while more than `client-output-pause-bytes`
+// wait to be written to a client that is not reading, the server stops reading from it.
 
 import type { Socket } from 'node:net'
 import { Subject, type Subscription } from 'rxjs'
@@ -37,6 +37,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   /** Why reading is paused: PAUSED_OUTPUT and/or PAUSED_BACKLOG; reading resumes at 0. */
   private pausedFor = 0
   private closed = false
+  /** Replies encoded this event-loop turn, written by flushOutput. */
+  private output: Buffer[] = []
+  private outputBytes = 0
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined
   /** Resolves once the socket is fully closed. */
@@ -87,7 +90,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   get pendingOutputBytes(): number {
-    return this.socket.writableLength
+    return this.socket.writableLength + this.outputBytes
   }
 
   get queryBufferBytes(): number {
@@ -191,19 +194,29 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   private write(batch: EncodedBatch): void {
     if (this.closed) return
-    const socket = this.socket
     const pieces = batch.pieces
-    if (pieces.length === 1) {
-      socket.write(pieces[0]!)
-    } else if (pieces.length > 1) {
+    if (this.output.length === 0 && pieces.length > 0) this.server.flusher.enqueue(this)
+    for (let i = 0; i < pieces.length; i++) this.output.push(pieces[i]!)
+    this.outputBytes += batch.bytes
+    if (batch.close) this.close()
+  }
+
+  /** Writes the replies queued this event-loop turn (the server's OutputFlusher calls it). */
+  flushOutput(): void {
+    const output = this.output
+    if (output.length === 0 || this.closed) return
+    const socket = this.socket
+    if (output.length === 1) {
+      socket.write(output[0]!)
+    } else {
       socket.cork()
-      for (const piece of pieces) socket.write(piece)
+      for (let i = 0; i < output.length; i++) socket.write(output[i]!)
       socket.uncork()
     }
-    this.server.stats.totalNetOutputBytes += batch.bytes
-    if (batch.close) {
-      this.close()
-    } else if ((this.pausedFor & PAUSED_OUTPUT) === 0 && socket.writableLength > this.server.config.number('client-output-pause-bytes')) {
+    this.server.stats.totalNetOutputBytes += this.outputBytes
+    this.output = []
+    this.outputBytes = 0
+    if ((this.pausedFor & PAUSED_OUTPUT) === 0 && socket.writableLength > this.server.config.number('client-output-pause-bytes')) {
       this.pauseFor(PAUSED_OUTPUT)
     }
   }
@@ -237,6 +250,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   private close(): void {
     if (this.closed) return
+    // Replies still queued for this turn go out before the end of the stream.
+    this.flushOutput()
     this.closed = true
     this.socket.pause()
     this.socket.end()

@@ -3,6 +3,7 @@
 // acquiring it listens; releasing it stops accepting, lets every connection write the replies
 // already produced, closes them, and stops the background actors.
 
+import { OutputFlusher } from './output-flusher.js'
 import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -86,6 +87,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly eviction: EvictionStats = { evictedKeys: 0 }
   /** Holds writes while memory is over maxmemory (the eviction actor begins and ends stalls). */
   readonly writeStall = new WriteStall()
+  readonly flusher = new OutputFlusher()
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
   stager: Stager | undefined
