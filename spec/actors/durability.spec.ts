@@ -351,6 +351,40 @@ describe('Durability', function () {
     })
   })
 
+  describe('no', () => {
+    it('never syncs for a write, but syncs once the unsynced appends pass 4 MB (the replay tail stays bounded)', async () => {
+      const { wal, write } = start('no')
+      const value = 'v'.repeat(64 * 1024)
+      for (let i = 0; i < 20; i++) await write(`k${i}`, value)
+      expect(wal.attempts.every((a) => !a.sync)).to.equal(true)
+      expect(wal.syncedLsn).to.equal(0)
+      for (let i = 20; i < 80; i++) await write(`k${i}`, value)
+      await turns()
+      expect(wal.syncedLsn).to.be.greaterThan(0)
+    })
+  })
+
+  describe('reused buffers', () => {
+    it('every record holds exactly the writes of its batch, across hundreds of commits of several fragments', async () => {
+      const { wal, set, durability, dbs } = start('always')
+      for (let round = 0; round < 300; round++) {
+        wal.hold()
+        set(`first${round}`, 'x'.repeat(round * 7))
+        const first = durability.mark()
+        // Sealed while the first commit is in flight: one record of several fragments.
+        for (let f = 0; f < 4; f++) {
+          set(`r${round}f${f}`, String(round * 10 + f).repeat(300))
+          durability.mark()
+        }
+        wal.release()
+        await firstValueFrom(durability.settlements.pipe(filter((s) => s.settled >= first + 4)))
+      }
+      await durability.stop()
+      expect(await replay(wal.crashed(), 2)).to.deep.equal(dump(dbs))
+      expect(wal.attempts.some((a) => keysIn(a.payload).length > 1)).to.equal(true)
+    })
+  })
+
   describe('stop()', () => {
     it('waits for the fragments already sealed, then syncs whatever the policy', async () => {
       const { durability, wal, set } = start('no')

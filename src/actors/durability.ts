@@ -13,6 +13,7 @@ import { Subject, type Subscription } from 'rxjs'
 import { groupCommit, type CommitOutcome } from '../pipeline/groupCommit.js'
 import { immediateScheduler } from '../pipeline/immediateScheduler.js'
 import { ALWAYS_DURABLE, type DurabilityGate, type Settlement } from '../pipeline/holdUntilDurable.js'
+import { ByteBuffer } from '../durability/byte-buffer.js'
 import { ASK_ALWAYS, ASK_DEFAULT, ASK_EVERYSEC, Journal, undo, type UndoLog } from '../durability/journal.js'
 import { WalError, type Wal } from '../wal/wal.js'
 import type { Logger } from '../log.js'
@@ -27,12 +28,20 @@ interface Fragment {
   readonly undo: UndoLog
   /** Journal ASK_* bits: whether its writes want fdatasync before the reply. */
   readonly asks: number
+  /** The journal's name for `bytes`, released once they are written or dropped. */
+  readonly take: number
 }
 
 const DROPPED = -1
 /** fsync latencies kept for the percentiles INFO reports. */
 const LATENCY_SAMPLES = 4096
 const PROBE_INTERVAL_MS = 1000
+/**
+ * Payloads appended without fdatasync (everysec, no) are kept for the replay after a failed sync;
+ * past this size they are synced at once, which bounds that memory (and costs one background
+ * fdatasync per this many bytes).
+ */
+const UNSYNCED_LIMIT_BYTES = 4 * 1024 * 1024
 const EVERYSEC_MS = 1000
 
 const STRERROR: Record<string, string> = {
@@ -127,7 +136,9 @@ export class Durability implements DurabilityGate, WriteBacklog {
    * Their writes were acknowledged; when a write or sync fails, the log drops everything after
    * its last good sync, so the probe record carries these again (after-images: harmless twice).
    */
-  private unsynced: Buffer[] = []
+  private readonly unsynced = new ByteBuffer()
+  /** The payload of the commit in flight when it joins several fragments. */
+  private readonly payload = new ByteBuffer()
   private waiters: { target: number; resolve: () => void }[] = []
 
   constructor(
@@ -177,7 +188,14 @@ export class Durability implements DurabilityGate, WriteBacklog {
     const journal = this.journal
     if (journal.dirty) {
       const sealed = journal.seal()!
-      const fragment: Fragment = { seq: ++this.seq, epoch: this.epoch, bytes: sealed.bytes, undo: sealed.undo, asks: sealed.asks }
+      const fragment: Fragment = {
+        seq: ++this.seq,
+        epoch: this.epoch,
+        bytes: sealed.bytes,
+        undo: sealed.undo,
+        asks: sealed.asks,
+        take: sealed.take,
+      }
       this.pending.push(fragment)
       this.backlogBytes += fragment.bytes.length
       this.fragments.next(fragment)
@@ -215,13 +233,25 @@ export class Durability implements DurabilityGate, WriteBacklog {
 
   private commit(items: readonly Fragment[]): Promise<number> {
     const epoch = this.epoch
+    const lastTake = items[items.length - 1]!.take
     let first = 0
     while (first < items.length && items[first]!.epoch !== epoch) first++
     // Fragments sealed before a failure were (or are about to be) undone with it; they must never
     // reach the log.
-    if (first === items.length || this.poisoned) return Promise.resolve(DROPPED)
+    if (first === items.length || this.poisoned) {
+      this.journal.release(lastTake)
+      return Promise.resolve(DROPPED)
+    }
     const live = first === 0 ? items : items.slice(first)
-    const payload = live.length === 1 ? live[0]!.bytes : Buffer.concat(live.map((f) => f.bytes))
+    let payload: Buffer
+    if (live.length === 1) payload = live[0]!.bytes
+    else {
+      // Free to reuse: groupCommit starts a commit only once the previous one has settled.
+      const assembled = this.payload
+      assembled.clear()
+      for (const f of live) assembled.append(f.bytes)
+      payload = assembled.view()
+    }
     const lsn = this.lastLsn + 1
     // One fdatasync for the whole batch if any of its writes asks for it: a tenant with
     // DURABILITY always, or one following appendfsync always.
@@ -236,8 +266,12 @@ export class Durability implements DurabilityGate, WriteBacklog {
         if (sync) {
           this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
           // fdatasync covers every earlier write to the log too.
-          if (this.unsynced.length > 0) this.unsynced = []
-        } else this.unsynced.push(payload)
+          this.unsynced.clear()
+        } else {
+          this.unsynced.append(payload)
+          if (this.unsynced.length > UNSYNCED_LIMIT_BYTES) this.syncUnsynced()
+        }
+        this.journal.release(lastTake)
         this.stats.batches++
         this.stats.fragments += live.length
         this.stats.bytes += payload.length
@@ -245,6 +279,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
       },
       (e: unknown) => {
         this.poisoned = true
+        this.journal.release(lastTake)
         throw e
       },
     )
@@ -314,11 +349,11 @@ export class Durability implements DurabilityGate, WriteBacklog {
       // A record through the same path as data: it succeeds only if write and fdatasync do. It
       // carries the acknowledged writes the log dropped with its unsynced tail (empty under always).
       const lsn = this.lastLsn + 1
-      const replay = this.unsynced.length === 0 ? Buffer.alloc(0) : Buffer.concat(this.unsynced)
-      const replayed = this.unsynced.length
+      // A copy: the tail may change while the append runs.
+      const replay = Buffer.from(this.unsynced.view())
       this.wal.append(lsn, replay, true).then(
         () => {
-          this.unsynced = this.unsynced.slice(replayed)
+          this.unsynced.dropFront(replay.length)
           this.probe = undefined
           this.refused = undefined
           this.stats.lastWriteOk = true
@@ -336,12 +371,17 @@ export class Durability implements DurabilityGate, WriteBacklog {
   }
 
   private syncEverySecond(): void {
-    if (this.syncing || this.refused !== undefined) return
     if (this.wal.lastLsn <= this.wal.syncedLsn) {
-      this.everysecOwed = false
+      if (!this.syncing) this.everysecOwed = false
       return
     }
     if (!this.everysecOwed && this.options.policy() !== 'everysec') return
+    this.syncUnsynced()
+  }
+
+  /** fdatasyncs what was appended without it, in the background. */
+  private syncUnsynced(): void {
+    if (this.syncing || this.refused !== undefined) return
     this.everysecOwed = false
     this.syncing = true
     const started = performance.now()
@@ -350,7 +390,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
     this.wal.sync().then(
       () => {
         this.syncing = false
-        this.unsynced = this.unsynced.slice(covered)
+        this.unsynced.dropFront(covered)
         this.latencies[this.latencyCount++ % LATENCY_SAMPLES] = performance.now() - started
       },
       (e: unknown) => {

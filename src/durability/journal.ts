@@ -25,6 +25,8 @@ export interface Sealed {
   readonly undo: UndoLog
   /** ASK_* bits of the keyspaces changed. */
   readonly asks: number
+  /** Names `bytes` for release(): they stay valid until a release of this number or later. */
+  readonly take: number
 }
 
 export class Journal implements MutationLog {
@@ -69,10 +71,16 @@ export class Journal implements MutationLog {
   /** The changes since the last seal, or undefined when there were none. */
   seal(): Sealed | undefined {
     if (this.undo.length === 0) return undefined
-    const sealed = { bytes: this.writer.take(), undo: this.undo, asks: this.asks }
+    const take = this.writer.nextTake
+    const sealed = { bytes: this.writer.take(), undo: this.undo, asks: this.asks, take }
     this.undo = []
     this.asks = 0
     return sealed
+  }
+
+  /** The bytes of every seal up to `take` are no longer read: their memory may be reused. */
+  release(take: number): void {
+    this.writer.release(take)
   }
 }
 

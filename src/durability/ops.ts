@@ -110,15 +110,25 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
 
 /**
  * Appends encoded ops to slabs. A sealed range is never written again (a new slab is started
- * instead), so a payload handed to the WAL stays valid while the native call reads it.
+ * instead), so a payload handed to the WAL stays valid while the native call reads it. A slab
+ * left behind is reused once every range taken from it is released (copied into a commit), so
+ * a steady write load allocates no new slabs.
  */
+/** Slabs kept for reuse: enough for the ranges of a few commits in flight or waiting. */
+const MAX_SPARE_SLABS = 4
+
 export class OpWriter {
   private slab: Buffer
   private start = 0
   private at = 0
+  /** take() calls so far: a taken range is named by this count after its take. */
+  private takes = 0
+  /** Slabs left behind, oldest first, each with the last take that has bytes in it. */
+  private retired: { slab: Buffer; lastTake: number }[] = []
+  private spares: Buffer[] = []
 
   constructor(private readonly slabBytes = 1 << 20) {
-    this.slab = Buffer.allocUnsafe(slabBytes)
+    this.slab = Buffer.allocUnsafeSlow(slabBytes)
   }
 
   /** Bytes written since the last take(). */
@@ -126,11 +136,32 @@ export class OpWriter {
     return this.at - this.start
   }
 
-  /** The bytes written since the last call, as one Buffer. */
+  /** The number the next take() returns with its range (see release). */
+  get nextTake(): number {
+    return this.takes + 1
+  }
+
+  /** The bytes written since the last call, as one Buffer, valid until released. */
   take(): Buffer {
     const bytes = this.slab.subarray(this.start, this.at)
     this.start = this.at
+    this.takes++
     return bytes
+  }
+
+  /**
+   * Contract: the ranges of takes 1..`take` are no longer read (copied into a commit, or
+   * dropped): the slabs that held only them may be written again.
+   */
+  release(take: number): void {
+    const retired = this.retired
+    let n = 0
+    while (n < retired.length && retired[n]!.lastTake <= take) this.keepSpare(retired[n++]!.slab)
+    if (n > 0) retired.splice(0, n)
+  }
+
+  private keepSpare(slab: Buffer): void {
+    if (slab.length === this.slabBytes && this.spares.length < MAX_SPARE_SLABS) this.spares.push(slab)
   }
 
   put(space: number, key: Buffer, value: Value, expiresAt: number): void {
@@ -185,8 +216,14 @@ export class OpWriter {
     const pending = this.at - this.start
     // Growing by what is pending keeps a long unsealed stretch (a big MSET) linear, without
     // doubling the room for one huge value.
-    const next = Buffer.allocUnsafe(pending + n + Math.max(pending, this.slabBytes))
+    const next =
+      pending + n <= this.slabBytes / 2
+        ? (this.spares.pop() ?? Buffer.allocUnsafeSlow(this.slabBytes))
+        : Buffer.allocUnsafeSlow(pending + n + Math.max(pending, this.slabBytes))
     this.slab.copy(next, 0, this.start, this.at)
+    // Its taken bytes (takes up to now) may still be read; its unsealed ones moved with `pending`.
+    if (this.start > 0) this.retired.push({ slab: this.slab, lastTake: this.takes })
+    else this.keepSpare(this.slab)
     this.slab = next
     this.start = 0
     this.at = pending
