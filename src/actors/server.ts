@@ -3,7 +3,6 @@
 // acquiring it listens; releasing it stops accepting, lets every connection write the replies
 // already produced, closes them, and stops the background actors.
 
-import { OutputFlusher } from './output-flusher.js'
 import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -33,6 +32,7 @@ import { LsmStore } from '../storage/lsm-store.js'
 import { decodeStoreKey, prefixEnd, storeKeyPrefix, tenantRange } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
 import { runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
+import { OutputFlusher } from './output-flusher.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
@@ -87,6 +87,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly eviction: EvictionStats = { evictedKeys: 0 }
   /** Holds writes while memory is over maxmemory (the eviction actor begins and ends stalls). */
   readonly writeStall = new WriteStall()
+  /** Writes every connection's replies of an event-loop turn together, after the turn's reads. */
   readonly flusher = new OutputFlusher()
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
