@@ -5,6 +5,8 @@
 
 import { expect } from 'chai'
 import { mock } from 'node:test'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { filter, firstValueFrom } from 'rxjs'
 import { Durability, type FsyncPolicy } from '../../src/actors/durability.js'
 import { applyTo } from '../../src/durability/apply.js'
@@ -361,6 +363,29 @@ describe('Durability', function () {
       for (let i = 20; i < 80; i++) await write(`k${i}`, value)
       await turns()
       expect(wal.syncedLsn).to.be.greaterThan(0)
+    })
+  })
+
+  describe('memory', () => {
+    it('lets go of a settled batch\'s undo log (the values its writes replaced) at once', async () => {
+      setFlagsFromString('--expose-gc')
+      const gc = runInNewContext('gc') as () => void
+      const { journal, write, set } = start('always')
+      set('big', 'x'.repeat(1 << 20))
+      await write('other', '0')
+      // The undo log of the overwrite holds the 1 MB value it replaced.
+      const seal = journal.seal.bind(journal)
+      let undoLog: WeakRef<object> | undefined
+      journal.seal = () => {
+        const sealed = seal()
+        if (sealed !== undefined) undoLog ??= new WeakRef(sealed.undo)
+        return sealed
+      }
+      await write('big', 'y')
+      await turns()
+      gc()
+      expect(undoLog).to.not.equal(undefined)
+      expect(undoLog!.deref()).to.equal(undefined)
     })
   })
 

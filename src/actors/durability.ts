@@ -114,7 +114,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
   private seq = 0
   private epoch = 0
   /** Sealed fragments not yet settled, oldest first (from `head`). */
-  private pending: Fragment[] = []
+  private pending: (Fragment | undefined)[] = []
   private head = 0
   private readonly fragments = new Subject<Fragment>()
   private subscription: Subscription | undefined
@@ -290,9 +290,12 @@ export class Durability implements DurabilityGate, WriteBacklog {
     if (outcome.ok) {
       if (outcome.result === DROPPED) return
       const last = items[items.length - 1]!.seq
-      while (this.head < this.pending.length && this.pending[this.head]!.seq <= last) {
-        this.backlogBytes -= this.pending[this.head]!.bytes.length
-        this.head++
+      const pending = this.pending
+      while (this.head < pending.length && pending[this.head]!.seq <= last) {
+        this.backlogBytes -= pending[this.head]!.bytes.length
+        // Its undo log holds the values its writes replaced (a burst of large overwrites would
+        // otherwise stay in memory until 1,024 more fragments settle).
+        pending[this.head++] = undefined
       }
       this.compactPending()
       this.stats.lastWriteOk = true
