@@ -108,15 +108,15 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
   return at
 }
 
+/** Slabs kept for reuse: enough for the ranges of a few commits in flight or waiting. */
+const MAX_SPARE_SLABS = 4
+
 /**
  * Appends encoded ops to slabs. A sealed range is never written again (a new slab is started
  * instead), so a payload handed to the WAL stays valid while the native call reads it. A slab
  * left behind is reused once every range taken from it is released (copied into a commit), so
  * a steady write load allocates no new slabs.
  */
-/** Slabs kept for reuse: enough for the ranges of a few commits in flight or waiting. */
-const MAX_SPARE_SLABS = 4
-
 export class OpWriter {
   private slab: Buffer
   private start = 0
