@@ -145,6 +145,29 @@ describe('protocol over TCP', function () {
     other.end()
   })
 
+  it('delivers every reply intact to a client that reads late (replies queued behind a full socket)', async () => {
+    const c = await rawClient(server.port)
+    const values = Array.from({ length: 200 }, (_, i) => `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26))))
+    c.send(values.map((v, i) => `SET late:${i} ${v}\r\n`).join(''))
+    await c.read(endsWith('+OK\r\n'.repeat(200)))
+    c.socket.pause()
+    let expected = ''
+    // Many turns of about 200 KB each: the kernel's buffer fills, later writes wait in the
+    // socket, and the server keeps encoding replies meanwhile.
+    for (let round = 0; round < 40; round++) {
+      const order = values.map((_, i) => (i * 7 + round * 13) % values.length)
+      c.socket.write(order.map((i) => `GET late:${i}\r\n`).join(''))
+      expected += order.map((i) => `$1000\r\n${values[i]}\r\n`).join('')
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    await new Promise((r) => setTimeout(r, 200))
+    c.socket.resume()
+    const got = await c.read((b) => b.length >= expected.length)
+    expect(got.length).to.equal(expected.length)
+    expect(got.toString('latin1') === expected).to.equal(true)
+    c.end()
+  })
+
   it('stops reading from a client that does not read its replies, and serves others', async () => {
     const slow = await rawClient(server.port)
     const value = 'v'.repeat(64 * 1024)

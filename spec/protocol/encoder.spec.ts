@@ -200,6 +200,23 @@ describe('encodeReply', () => {
       expect(text(snapshot)).to.equal('$5\r\nfirst\r\n')
     })
 
+    it('writes the same slab again after recycle, and only then', () => {
+      const writer = new ReplyWriter()
+      encodeReply(writer, bulk('first'), 2)
+      const [first] = writer.take()
+      writer.recycle()
+      encodeReply(writer, bulk('again'), 2)
+      const [second] = writer.take()
+      expect(second!.buffer).to.equal(first!.buffer)
+      expect(second!.byteOffset).to.equal(first!.byteOffset)
+      expect(text(second!)).to.equal('$5\r\nagain\r\n')
+      // Bytes written but not yet taken are never recycled.
+      encodeReply(writer, bulk('held'), 2)
+      writer.recycle()
+      encodeReply(writer, integer(1), 2)
+      expect(text(Buffer.concat(writer.take()))).to.equal('$4\r\nheld\r\n:1\r\n')
+    })
+
     it('reports the bytes written since the last take, large payloads included', () => {
       const writer = new ReplyWriter()
       encodeReply(writer, OK, 2)

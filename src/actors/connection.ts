@@ -40,6 +40,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   /** Replies encoded this event-loop turn, written by flushOutput. */
   private output: Buffer[] = []
   private outputBytes = 0
+  private readonly replyWriter = new ReplyWriter()
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined
   /** Resolves once the socket is fully closed. */
@@ -107,7 +108,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         decodeFrames(this.decoder),
         executeCommands(this),
         holdUntilDurable(this.server.gate),
-        encodeReplies(new ReplyWriter()),
+        encodeReplies(this.replyWriter),
       )
       .subscribe({
         next: (batch) => this.write(batch),
@@ -216,6 +217,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     this.server.stats.totalNetOutputBytes += this.outputBytes
     this.output = []
     this.outputBytes = 0
+    // Nothing left in the stream: the socket copied every piece to the kernel during write.
+    if (socket.writableLength === 0) this.replyWriter.recycle()
     if ((this.pausedFor & PAUSED_OUTPUT) === 0 && socket.writableLength > this.server.config.number('client-output-pause-bytes')) {
       this.pauseFor(PAUSED_OUTPUT)
     }
