@@ -224,6 +224,82 @@ describe('LsmStore point reads and the resident set', function () {
   })
 })
 
+describe('MemoryKeyspace changed keys', () => {
+  it('lists a key once however often it changes between flushes', () => {
+    const [ks] = databases()
+    for (let i = 0; i < 1000; i++) ks!.set(b(`k${i % 10}`), { type: 'string', data: b(String(i)) }, 0)
+    expect(ks!.dirtyLength).to.equal(10)
+    const taken = ks!.takeDirty()
+    for (const k of taken.keys) ks!.readForFlush(k, taken)
+    for (let i = 0; i < 100; i++) ks!.set(b('k1'), { type: 'string', data: b(String(i)) }, 0)
+    ks!.flushInstalled(taken)
+    expect(ks!.dirtyLength).to.equal(1)
+  })
+
+  it('a flush that runs while keys change (fuzzy) leaves nothing unwritten: the next flush covers the rest', () => {
+    type Step =
+      | { op: 'set' | 'install'; key: string; value: string }
+      | { op: 'del' | 'expire'; key: string }
+      | { op: 'take' | 'read' | 'finish' | 'fail' }
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'install' as const), key: keyArb, value: fc.string({ maxLength: 8 }) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('del' as const, 'expire' as const), key: keyArb }) },
+      { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('take' as const, 'read' as const, 'read' as const, 'finish' as const, 'fail' as const) }) },
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
+        const clock = { now: NOW }
+        const ks = new MemoryKeyspace({ clock: () => clock.now, stats: newKeyspaceStats(), trackDirty: true })
+        /** What the store holds: installed flushes, and installs read from it. */
+        const disk = new Map<string, string>()
+        let flush: { taken: ReturnType<MemoryKeyspace['takeDirty']>; unread: string[]; written: Map<string, string | undefined> } | undefined
+        const install = (): void => {
+          for (const k of flush!.unread) flush!.written.set(k, ks.readForFlush(k, flush!.taken)?.value.data.toString('latin1'))
+          for (const [k, v] of flush!.written) v === undefined ? disk.delete(k) : disk.set(k, v)
+          ks.flushInstalled(flush!.taken)
+          flush = undefined
+        }
+        for (const s of steps) {
+          if (s.op === 'set') ks.set(b(s.key), { type: 'string', data: b(s.value) }, 0)
+          else if (s.op === 'install') {
+            // A record read back from the store: only what the store holds, and only if unknown.
+            const v = disk.get(s.key)
+            if (v !== undefined) ks.install(b(s.key), { type: 'string', data: b(v) }, 0)
+          } else if (s.op === 'del') ks.delete(b(s.key))
+          else if (s.op === 'expire') {
+            if (ks.setExpiry(b(s.key), clock.now + 1)) {
+              clock.now += 2
+              ks.peek(b(s.key))
+            }
+          } else if (s.op === 'take') {
+            if (flush === undefined) {
+              const taken = ks.takeDirty()
+              flush = { taken, unread: [...taken.keys], written: new Map() }
+            }
+          } else if (s.op === 'read') {
+            const k = flush?.unread.shift()
+            if (k !== undefined) flush!.written.set(k, ks.readForFlush(k, flush!.taken)?.value.data.toString('latin1'))
+          } else if (s.op === 'finish') {
+            if (flush !== undefined) install()
+          } else if (flush !== undefined) {
+            ks.returnDirty(flush.taken)
+            flush = undefined
+          }
+        }
+        if (flush !== undefined) install()
+        // One more flush, with nothing changing meanwhile: the store then holds every live key.
+        flush = { taken: ks.takeDirty(), unread: [], written: new Map() }
+        flush.unread = [...flush.taken.keys]
+        install()
+        const live = new Map([...ks.keys()].map((k) => [k.toString('latin1'), ks.peek(k)!.value.data.toString('latin1')]))
+        for (const [k, v] of live) expect(disk.get(k), `key ${k}`).to.equal(v)
+        for (const k of disk.keys()) expect(live.has(k), `deleted key ${k} still on disk`).to.equal(true)
+      }),
+      { numRuns: 500 },
+    )
+  })
+})
+
 describe('LsmStore flush ordering', function () {
   this.timeout(60_000)
 
