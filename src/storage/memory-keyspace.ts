@@ -357,12 +357,17 @@ export class MemoryKeyspace implements Keyspace {
     }
   }
 
-  /** The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. */
+  /**
+   * The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. A
+   * record already expired is written as a tombstone: its reclaim is not logged, so written as
+   * it is, a restart before the next flush would find it on disk and count it in DBSIZE again.
+   */
   readForFlush(k: string, taken: TakenDirty): Entry | undefined {
     const table = this.table
     const slot = table.findString(k)
     if (slot < 0) return undefined
     if (table.stored(slot) !== CLEAN) table.setStored(slot, taken.id)
+    if (isExpiredAt(table.expiresAt(slot), this.clock())) return undefined
     return this.keptEntryAt(slot)
   }
 
