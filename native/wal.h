@@ -99,6 +99,34 @@ int64_t wtr_wal_read(wtr_wal *wal, uint64_t after, uint8_t *buf, uint64_t cap);
 int32_t wtr_wal_append(wtr_wal *wal, uint64_t lsn, const uint8_t *payload, uint64_t len,
                        int32_t sync);
 
+/*
+ * Sets the completion word: once wtr_wal_append has succeeded, as the last thing before it
+ * returns, it stores the record's LSN there as an IEEE-754 double (an atomic 64-bit store), so a
+ * thread that polls the word learns of the append's success before the call's return reaches it.
+ * A failed append leaves the word alone. `word` must be 8 bytes, 8-byte aligned, and stay valid
+ * until the handle is closed or another word (or NULL, to stop) is set. Returns 0 or -EINVAL.
+ */
+int32_t wtr_wal_watch(wtr_wal *wal, uint8_t *word, uint64_t len);
+
+/*
+ * Starts the appender thread and returns the file descriptor of the Unix socket it reports on
+ * (the caller reads and closes it), or a negative status (-EINVAL if it already runs). For each
+ * appended record the thread writes 16 bytes: the LSN (uint64 LE), the status of the append
+ * (int32 LE, as wtr_wal_append returns it) and 4 zero bytes. wtr_wal_close stops the thread
+ * after the records queued.
+ */
+int32_t wtr_wal_committer_start(wtr_wal *wal);
+
+/*
+ * Queues wtr_wal_append(wal, lsn, address, len, sync) for the appender thread and returns at once:
+ * 0, or -EINVAL when the thread is not running. The `len` bytes at `address` must stay unchanged
+ * until the record's report (or the completion word showing its LSN).
+ */
+int32_t wtr_wal_submit(wtr_wal *wal, uint64_t lsn, uint64_t address, uint64_t len, int32_t sync);
+
+/* The address of `buf` as an integer, for wtr_wal_submit. */
+uint64_t wtr_wal_address(const uint8_t *buf);
+
 /* fdatasyncs everything appended so far. Failure: as wtr_wal_append. */
 int32_t wtr_wal_sync(wtr_wal *wal);
 

@@ -1,12 +1,14 @@
 //! The C ABI (native/wal.h documents each function). Every entry point catches panics, checks
 //! its pointers, and reports failures as a negative code plus a message kept in the handle.
 
+use crate::committer::{Committer, Job};
 use crate::sys::{WalError, EINVAL, ERR_PANIC};
 use crate::wal::{FailOp, Options, ReadOutcome, Wal};
 use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 pub const ABI_VERSION: u32 = 1;
@@ -18,6 +20,10 @@ const STATS_FIELDS: usize = 5;
 pub struct Handle {
     wal: Wal,
     last_error: Mutex<String>,
+    /// Where wtr_wal_append publishes the LSN it made good (wtr_wal_watch); NULL when unset.
+    completion: AtomicPtr<AtomicU64>,
+    /// The appender thread (wtr_wal_committer_start), stopped before the handle is freed.
+    committer: Mutex<Option<Committer>>,
 }
 
 impl Handle {
@@ -26,6 +32,21 @@ impl Handle {
             text.clear();
             text.push_str(&error.message);
         }
+    }
+
+    /// An append, its completion word, and its status.
+    fn append(&self, lsn: u64, payload: &[u8], sync: bool) -> i32 {
+        let result = self.wal.append(lsn, payload, sync);
+        if result.is_ok() {
+            // Last, once nothing of the call can fail any more: a reader of the word may treat
+            // the append as returned with success.
+            let word = self.completion.load(Ordering::Acquire);
+            if !word.is_null() {
+                // SAFETY: wtr_wal_watch's contract keeps the word valid while it is set.
+                unsafe { (*word).store((lsn as f64).to_bits(), Ordering::Release) };
+            }
+        }
+        self.status(result)
     }
 
     fn status(&self, result: Result<(), WalError>) -> i32 {
@@ -94,7 +115,7 @@ pub unsafe extern "C" fn wtr_wal_open(
         },
     );
     match result {
-        Ok(wal) => Box::into_raw(Box::new(Handle { wal, last_error: Mutex::new(String::new()) })),
+        Ok(wal) => Box::into_raw(Box::new(Handle { wal, last_error: Mutex::new(String::new()), completion: AtomicPtr::new(std::ptr::null_mut()), committer: Mutex::new(None) })),
         Err(error) => {
             if !err_code.is_null() {
                 std::ptr::copy_nonoverlapping(error.code.to_le_bytes().as_ptr(), err_code, 4);
@@ -158,7 +179,95 @@ pub unsafe extern "C" fn wtr_wal_append(wal: *mut Handle, lsn: u64, payload: *co
         } else {
             std::slice::from_raw_parts(payload, len as usize)
         };
-        h.status(h.wal.append(lsn, payload, sync != 0))
+        h.append(lsn, payload, sync != 0)
+    })
+}
+
+/// Starts the appender thread (native/src/committer.rs) and returns the file descriptor of the
+/// socket it reports on (the caller closes it), or a negative status.
+///
+/// # Safety
+/// `wal` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn wtr_wal_committer_start(wal: *mut Handle) -> i32 {
+    guarded(ERR_PANIC, || {
+        let h = match handle(wal) {
+            Some(h) => h,
+            None => return -EINVAL,
+        };
+        let mut slot = match h.committer.lock() {
+            Ok(slot) => slot,
+            Err(_) => return ERR_PANIC,
+        };
+        if slot.is_some() {
+            return h.status(Err(WalError::invalid("the appender thread is already running")));
+        }
+        // The thread only runs while the handle lives: wtr_wal_close stops it first.
+        let target = wal as usize;
+        let started = Committer::start(move |job: &Job| {
+            let h = unsafe { &*(target as *const Handle) };
+            let payload: &[u8] = if job.len == 0 { &[] } else { unsafe { std::slice::from_raw_parts(job.address as *const u8, job.len) } };
+            guarded(ERR_PANIC, || h.append(job.lsn, payload, job.sync))
+        });
+        match started {
+            Ok((committer, fd)) => {
+                *slot = Some(committer);
+                fd
+            }
+            Err(error) => -(error.raw_os_error().unwrap_or(EINVAL)),
+        }
+    })
+}
+
+/// Queues an append for the appender thread: `len` bytes at `address`, which stay unchanged
+/// until its report. Returns 0, or -EINVAL when the thread is not running.
+///
+/// # Safety
+/// `wal` is NULL or a live handle; `address` is `len` readable bytes until the report.
+#[no_mangle]
+pub unsafe extern "C" fn wtr_wal_submit(wal: *mut Handle, lsn: u64, address: u64, len: u64, sync: i32) -> i32 {
+    guarded(ERR_PANIC, || {
+        let h = match handle(wal) {
+            Some(h) => h,
+            None => return -EINVAL,
+        };
+        let slot = match h.committer.lock() {
+            Ok(slot) => slot,
+            Err(_) => return ERR_PANIC,
+        };
+        let job = Job { lsn, address: address as usize, len: len as usize, sync: sync != 0 };
+        match slot.as_ref() {
+            Some(committer) if committer.submit(job) => 0,
+            _ => h.status(Err(WalError::invalid("the appender thread is not running"))),
+        }
+    })
+}
+
+/// The address of `buf`'s first byte, for wtr_wal_submit (a caller such as ffi-rs can name a
+/// buffer's bytes by address only through the library).
+///
+/// # Safety
+/// None: the pointer is only converted.
+#[no_mangle]
+pub unsafe extern "C" fn wtr_wal_address(buf: *const u8) -> u64 {
+    buf as u64
+}
+
+/// # Safety
+/// `wal` is NULL or a live handle; `word` is NULL or 8 writable bytes, 8-byte aligned, that stay
+/// valid until the handle is closed or another word is set.
+#[no_mangle]
+pub unsafe extern "C" fn wtr_wal_watch(wal: *mut Handle, word: *mut u8, len: u64) -> i32 {
+    guarded(ERR_PANIC, || {
+        let h = match handle(wal) {
+            Some(h) => h,
+            None => return -EINVAL,
+        };
+        if !word.is_null() && (len < 8 || (word as usize) % 8 != 0) {
+            return h.status(Err(WalError::invalid("the completion word must be 8 bytes, 8-byte aligned")));
+        }
+        h.completion.store(word as *mut AtomicU64, Ordering::Release);
+        0
     })
 }
 
@@ -246,6 +355,9 @@ pub unsafe extern "C" fn wtr_wal_close(wal: *mut Handle) -> i32 {
     }
     guarded(ERR_PANIC, || {
         let boxed = Box::from_raw(wal);
+        // The thread reads the handle: it ends (after the appends queued) before the handle goes.
+        let committer = boxed.committer.lock().ok().and_then(|mut slot| slot.take());
+        drop(committer);
         boxed.wal.close().map_or_else(|error| error.code, |()| 0)
     })
 }

@@ -1,4 +1,5 @@
 pub mod aligned;
+pub mod committer;
 pub mod crc32c;
 pub mod ffi;
 pub mod files;

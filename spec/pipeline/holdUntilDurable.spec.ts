@@ -16,6 +16,7 @@ class ScriptedGate implements DurabilityGate {
   mark(): number {
     return this.needs.shift() ?? 0
   }
+  poll(): void {}
   settle(s: Settlement): void {
     this.settledSeq = s.settled
     this.settlements.next(s)

@@ -73,6 +73,52 @@ describe('native WAL on disk', () => {
     await log.dispose()
   })
 
+  it('settles an append through poll() while the event loop never gets to read the report', async () => {
+    const wal = await log.open()
+    for (let lsn = 1; lsn <= 20; lsn++) {
+      let settled = false
+      void wal.append(lsn, payloadFor(lsn, 300 + lsn), true).then(() => {
+        settled = true
+      })
+      const deadline = performance.now() + 5000
+      // Microtasks only: the report socket cannot be read in this loop.
+      while (!settled && performance.now() < deadline) {
+        wal.poll()
+        await Promise.resolve()
+      }
+      expect(settled, `append ${lsn}`).to.equal(true)
+      expect(wal.lastLsn).to.equal(lsn)
+      expect(wal.syncedLsn).to.equal(lsn)
+    }
+    await wal.close()
+    const reopened = await log.open()
+    const records = await readAll(reopened)
+    expect(records.map((r) => r.lsn)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1))
+    records.forEach((r) => expect(r.payload.equals(payloadFor(r.lsn, 300 + r.lsn))).to.equal(true))
+  })
+
+  it('never settles a failed append through poll(): the failure arrives with its report', async () => {
+    const wal = await log.open()
+    await wal.append(1, payloadFor(1, 100), true)
+    wal.failNext('append', 'EIO')
+    let outcome: string | undefined
+    wal.append(2, payloadFor(2, 100), true).then(
+      () => (outcome = 'ok'),
+      (e: WalError) => (outcome = e.code),
+    )
+    const deadline = performance.now() + 300
+    while (performance.now() < deadline) {
+      wal.poll()
+      await Promise.resolve()
+    }
+    expect(outcome).to.equal(undefined)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(outcome).to.equal('EIO')
+    expect(wal.lastLsn).to.equal(1)
+    await wal.append(2, payloadFor(2, 100, 1), true)
+    expect(wal.lastLsn).to.equal(2)
+  })
+
   it('cuts a torn tail at any truncation offset, reports it, and appends on', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 5, max: 40 }), fc.integer({ min: 0, max: 2 ** 31 }), async (count, seed) => {

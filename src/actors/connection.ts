@@ -125,6 +125,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.session.lastInteraction = this.server.tick()
       this.chunks.next(chunk)
       const gate = this.server.gate
+      gate.poll()
       if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
       if (this.decoder.bufferedBytes > this.server.config.number('client-query-buffer-limit')) {
         // As Redis: a client whose unfinished command outgrows the limit is dropped, and logged.

@@ -112,6 +112,9 @@ export class Durability implements DurabilityGate, WriteBacklog {
   settledSeq = 0
   backlogBytes = 0
   private seq = 0
+  /** The commit in flight (or the last one): its last fragment's seq and its fragment count. */
+  private inFlightLast = 0
+  private inFlightCount = 0
   private epoch = 0
   /** Sealed fragments not yet settled, oldest first (from `head`). */
   private pending: (Fragment | undefined)[] = []
@@ -184,6 +187,13 @@ export class Durability implements DurabilityGate, WriteBacklog {
     return this.refused !== undefined
   }
 
+  poll(): void {
+    // Only once as many fragments wait as the commit in flight carries: settled earlier, the
+    // next commit would go out smaller, and at -P 16 batches of a quarter the size cost more
+    // in fdatasyncs than the earlier start saves.
+    if (this.seq - this.inFlightLast >= this.inFlightCount) this.wal.poll()
+  }
+
   mark(): number {
     const journal = this.journal
     if (journal.dirty) {
@@ -253,6 +263,8 @@ export class Durability implements DurabilityGate, WriteBacklog {
       payload = assembled.view()
     }
     const lsn = this.lastLsn + 1
+    this.inFlightLast = live[live.length - 1]!.seq
+    this.inFlightCount = live.length
     // One fdatasync for the whole batch if any of its writes asks for it: a tenant with
     // DURABILITY always, or one following appendfsync always.
     let asks = 0

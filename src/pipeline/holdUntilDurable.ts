@@ -24,10 +24,16 @@ export interface DurabilityGate {
   readonly settledSeq: number
   /** Emits synchronously on each settlement, in order. */
   readonly settlements: Observable<Settlement>
+  /**
+   * Learns now of a commit whose disk work has finished (Wal.poll). The connection actor calls it
+   * after each socket read: a loop busy with other clients' reads would otherwise see the
+   * completion only at its next poll phase, with the disk idle meanwhile.
+   */
+  poll(): void
 }
 
 /** The gate when nothing is logged (appendonly no): every reply may leave at once. */
-export const ALWAYS_DURABLE: DurabilityGate = { mark: () => 0, settledSeq: 0, settlements: NEVER }
+export const ALWAYS_DURABLE: DurabilityGate = { mark: () => 0, settledSeq: 0, settlements: NEVER, poll: () => {} }
 
 /** The batch with every reply replaced by the failure text (the writes it saw were undone). */
 const failedBatch = (batch: ReplyBatch, reason: string): ReplyBatch => {

@@ -114,6 +114,9 @@ export class MemoryWal implements Wal {
     return batch
   }
 
+  /** Nothing to learn early: an append settles as soon as its promise can. */
+  poll(): void {}
+
   async append(lsn: number, payload: Buffer, sync: boolean): Promise<void> {
     this.ensureOpen()
     if (lsn !== this.last + 1 && !(this.last === 0 && Number.isSafeInteger(lsn) && lsn >= 1)) {

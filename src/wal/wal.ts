@@ -90,6 +90,13 @@ export interface Wal {
   append(lsn: number, payload: Buffer, sync: boolean): Promise<void>
 
   /**
+   * Settles the append in flight now if the disk work behind it has already succeeded, ahead of
+   * the completion notice, which a busy event loop reads only at its next poll phase. Cheap (a
+   * memory read); the connection actor calls it between socket reads. Does nothing otherwise.
+   */
+  poll(): void
+
+  /**
    * fdatasyncs everything appended so far (appendfsync everysec). Failure: as append (lastLsn
    * falls back to syncedLsn).
    */
