@@ -123,11 +123,11 @@ class NativeWalLog implements NativeWal {
   /** The appender thread's reports; referenced only while an append runs. */
   private readonly reports: Socket
   /** Bytes of a report split across reads. */
-  private carry = Buffer.alloc(0)
+  private carry = EMPTY
   /**
-   * Base addresses of the buffers payloads come from. The append names its payload by address:
-   * an asynchronous ffi-rs call given a buffer object costs the event loop tens of microseconds
-   * more per call (it keeps the buffer alive across threads, and releases it through the loop).
+   * Base addresses of the buffers payloads come from. The appender thread reads a payload after
+   * the call that queued it has returned, so the call names it by address, and `appending`
+   * keeps it alive until the append settles.
    */
   private readonly addresses = new WeakMap<ArrayBufferLike, number>()
   private readonly addressCall: SyncCall<DataType.U64>
@@ -207,8 +207,15 @@ class NativeWalLog implements NativeWal {
     if (fd < 0) throw this.failure(fd)
     this.reports = new Socket({ fd, readable: true, writable: false })
     this.reports.on('data', (chunk: Buffer) => this.onReports(chunk))
-    // A failure of the socket leaves the appends to poll(); nothing else reads it.
+    // The thread writes to the socket until wtr_wal_close stops it. Should the socket fail or
+    // end before, the append waiting for a report is failed rather than left to hang.
     this.reports.on('error', () => {})
+    this.reports.on('close', () => {
+      const appending = this.appending
+      if (appending === undefined) return
+      this.appending = undefined
+      appending.reject(new WalError('the WAL appender thread stopped reporting', 'EPIPE'))
+    })
     this.reports.unref()
     this.recovery = this.readReport()
     this.last = this.recovery.lastLsn
