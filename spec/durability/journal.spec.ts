@@ -98,15 +98,27 @@ describe('journal', () => {
     )
   })
 
-  it('records nothing while disabled, and only changes (not reads or lazy expiry) while enabled', () => {
+  it('records nothing while disabled; while enabled, changes and reclaims of expired keys, not reads', () => {
     const journal = new Journal(false)
     const { dbs, clock } = fixture(journal)
     dbs[0]!.set(b('k'), { type: 'string', data: b('v') }, clock.now + 10)
+    dbs[0]!.set(b('stays'), { type: 'string', data: b('v') }, 0)
     expect(journal.dirty).to.equal(false)
     journal.enabled = true
+    expect(dbs[0]!.get(b('stays'))!.value.data.toString()).to.equal('v')
+    expect(journal.seal()).to.equal(undefined)
+    // Reclaiming an expired key is a DEL in the log, as Redis propagates it.
     clock.now += 100
     expect(dbs[0]!.get(b('k'))).to.equal(undefined)
-    expect(journal.seal()).to.equal(undefined)
+    const reclaimed: string[] = []
+    decodeOps(journal.seal()!.bytes, {
+      put: () => expect.fail('a put'),
+      del: (_space, key) => reclaimed.push(key.toString()),
+      expire: () => expect.fail('an expire'),
+      flushDb: () => expect.fail('a flushdb'),
+      flushAll: () => expect.fail('a flushall'),
+    })
+    expect(reclaimed).to.deep.equal(['k'])
     dbs[0]!.set(b('x'), { type: 'string', data: b('1') }, 0)
     expect(journal.seal()!.bytes.length).to.be.greaterThan(0)
   })

@@ -19,6 +19,8 @@ export const expireOnce = (runtime: ServerRuntime): number => {
     if (db.volatileCount > 0) removed += db.expireCycle(deadline)
     if (performance.now() >= deadline) break
   }
+  // The reclaims are logged (as DELs); outside any connection's read, nothing else seals them.
+  if (removed > 0) runtime.gate.mark()
   return removed
 }
 

@@ -5,9 +5,9 @@ import type { OpVisitor } from './ops.js'
 
 /** An OpVisitor that applies ops to the keyspaces (which copy values out of the read buffers). */
 export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
-  // A key whose expiry has already passed is replayed as deleted. Reclaiming an expired key is
-  // not logged, so replaying its value would bring back, as an expired key DBSIZE counts, a key
-  // reclaimed before the restart (Redis logs the reclaim as a DEL for the same reason).
+  // A key whose expiry has already passed is replayed as deleted: its reclaim (a DEL) may lie
+  // beyond a torn tail, and replaying its value would bring back, as an expired key DBSIZE
+  // counts, a key that was gone.
   put(space, key, value, expiresAt) {
     const db = keyspaces.get(space)
     if (db.hasExpired(expiresAt)) db.deleteReplayed(key)

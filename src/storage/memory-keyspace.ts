@@ -359,8 +359,8 @@ export class MemoryKeyspace implements Keyspace {
 
   /**
    * The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. A
-   * record already expired is written as a tombstone: its reclaim is not logged, so written as
-   * it is, a restart before the next flush would find it on disk and count it in DBSIZE again.
+   * record already expired is written as a tombstone: it is gone for every reader, and on disk
+   * it would count in DBSIZE after a restart until something read it.
    */
   readForFlush(k: string, taken: TakenDirty): Entry | undefined {
     const table = this.table
@@ -846,8 +846,12 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   private expireSlot(k: string, slot: number): void {
-    // Not logged (replay drops expired keys anyway), but the store must learn of it: the flush
-    // writes a tombstone, and until then the key is known deleted, never read back from disk.
+    // Logged as a DEL, as Redis propagates the reclaim: a flush may already have written the
+    // record with its expiry, and without the DEL a restart before the next flush would find it
+    // on disk and count it again. The store learns of it too: the flush writes a tombstone, and
+    // until then the key is known deleted, never read back from disk.
+    const log = this.log
+    if (log !== undefined && log.enabled) log.del(this, Buffer.from(k, 'latin1'), k, this.keptEntryAt(slot))
     this.forget(k)
     this.removeSlot(k, slot)
     this.stats.expiredKeys++
