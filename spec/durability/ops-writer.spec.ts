@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { OpWriter, decodeOps } from '../../src/durability/ops.js'
+import { OpWriter, decodeOps, readInt64, writeInt64 } from '../../src/durability/ops.js'
 import { ByteBuffer } from '../../src/durability/byte-buffer.js'
 
 const value = (data: Buffer) => ({ type: 'string' as const, data })
@@ -17,6 +17,22 @@ const keysOf = (bytes: Buffer): string[] => {
   })
   return keys
 }
+
+describe('int64 fields (expiry times)', () => {
+  it('write as Buffer.writeBigInt64LE does and read back exactly, for every safe integer', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.constantFrom(0, -1, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), Number.MIN_SAFE_INTEGER)), (n) => {
+        const ours = Buffer.alloc(8)
+        const theirs = Buffer.alloc(8)
+        writeInt64(ours, n, 0)
+        theirs.writeBigInt64LE(BigInt(n), 0)
+        expect(ours.equals(theirs), String(n)).to.equal(true)
+        expect(readInt64(theirs, 0)).to.equal(n)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
 
 describe('OpWriter', () => {
   it('a taken range keeps its bytes until released, whatever is written after it', () => {

@@ -53,6 +53,21 @@ export class OpsFormatError extends Error {
  * `payload.length` unless `partial` is set, in which case an op cut off at the end is left
  * for the caller to complete with more bytes (snapshot streaming).
  */
+const TWO_32 = 4294967296
+
+/**
+ * A safe integer as a little-endian int64, in two 32-bit halves: the BigInt the Buffer method
+ * takes cost an allocation per op on the write path.
+ */
+export const writeInt64 = (b: Buffer, value: number, at: number): void => {
+  const high = Math.floor(value / TWO_32)
+  b.writeUInt32LE(value - high * TWO_32, at)
+  b.writeInt32LE(high, at + 4)
+}
+
+/** The int64 at `at`, exact while it is a safe integer (expiry times are). */
+export const readInt64 = (b: Buffer, at: number): number => b.readInt32LE(at + 4) * TWO_32 + b.readUInt32LE(at)
+
 export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): number => {
   let at = 0
   const end = payload.length
@@ -91,14 +106,14 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
     }
     if (op === OP_EXPIRE) {
       if (!need(8, start)) return start
-      visit.expire(space, key, Number(payload.readBigInt64LE(at)))
+      visit.expire(space, key, readInt64(payload, at))
       at += 8
       continue
     }
     if (!need(13, start)) return start
     const type = payload[at]!
     if (type !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${type} at offset ${at}`, at)
-    const expiresAt = Number(payload.readBigInt64LE(at + 1))
+    const expiresAt = readInt64(payload, at + 1)
     const valueLength = payload.readUInt32LE(at + 9)
     at += 13
     if (!need(valueLength, start)) return start
@@ -174,7 +189,7 @@ export class OpWriter {
     at += 9
     at += key.copy(b, at)
     b[at] = TYPE_STRING
-    b.writeBigInt64LE(BigInt(expiresAt), at + 1)
+    writeInt64(b, expiresAt, at + 1)
     b.writeUInt32LE(data.length, at + 9)
     at += 13
     at += data.copy(b, at)
@@ -198,7 +213,7 @@ export class OpWriter {
     b.writeUInt32LE(key.length, at + 5)
     at += 9
     at += key.copy(b, at)
-    b.writeBigInt64LE(BigInt(expiresAt), at)
+    writeInt64(b, expiresAt, at)
     this.at = at + 8
   }
 
