@@ -236,17 +236,6 @@ describe('MemoryKeyspace changed keys', () => {
     expect(ks!.dirtyLength).to.equal(1)
   })
 
-  it('writes a record that has expired as a tombstone', () => {
-    const clock = { now: NOW }
-    const ks = new MemoryKeyspace({ clock: () => clock.now, stats: newKeyspaceStats(), trackDirty: true })
-    ks.set(b('soon'), { type: 'string', data: b('v') }, NOW + 10)
-    ks.set(b('later'), { type: 'string', data: b('v') }, NOW + 1000)
-    clock.now += 11
-    const taken = ks.takeDirty()
-    expect(ks.readForFlush('soon', taken)).to.equal(undefined)
-    expect(ks.readForFlush('later', taken)?.expiresAt).to.equal(NOW + 1000)
-  })
-
   it('a flush that runs while keys change (fuzzy) leaves nothing unwritten: the next flush covers the rest', () => {
     type Step =
       | { op: 'set' | 'install'; key: string; value: string }

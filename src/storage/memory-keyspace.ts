@@ -358,16 +358,16 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   /**
-   * The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. A
-   * record already expired is written as a tombstone: it is gone for every reader, and on disk
-   * it would count in DBSIZE after a restart until something read it.
+   * The record a flush writes for `k` (undefined: a tombstone), noted as being written by it. An
+   * expired record is written as it is, not as a tombstone: once flushed it may be evicted and
+   * counted as a key on disk (DBSIZE counts expired keys until reclaimed), and a read must then
+   * find it there to reclaim it and take it out of the count.
    */
   readForFlush(k: string, taken: TakenDirty): Entry | undefined {
     const table = this.table
     const slot = table.findString(k)
     if (slot < 0) return undefined
     if (table.stored(slot) !== CLEAN) table.setStored(slot, taken.id)
-    if (isExpiredAt(table.expiresAt(slot), this.clock())) return undefined
     return this.keptEntryAt(slot)
   }
 
