@@ -2,13 +2,13 @@
 
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, STALL_MARK, planEviction } from '../../src/storage/eviction-policy.js'
+import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, STALL_MARK, dataBudget, planEviction } from '../../src/storage/eviction-policy.js'
 
 const MB = 1024 * 1024
 
 describe('planEviction', () => {
   it('does nothing without maxmemory', () => {
-    expect(planEviction({ maxmemory: 0, residentBytes: 10 * MB, storeBytes: MB, dirtyBytes: 10 * MB, flushRunning: false })).to.deep.equal({
+    expect(planEviction({ maxmemory: 0, overheadBytes: 0, residentBytes: 10 * MB, storeBytes: MB, dirtyBytes: 10 * MB, flushRunning: false })).to.deep.equal({
       evictBytes: 0,
       evictShare: 0,
       flush: false,
@@ -18,19 +18,19 @@ describe('planEviction', () => {
   })
 
   it('leaves memory alone below the high mark', () => {
-    const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 80 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
+    const plan = planEviction({ maxmemory: 100 * MB, overheadBytes: 0, residentBytes: 80 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
     expect(plan).to.deep.equal({ evictBytes: 0, evictShare: 0, flush: false, stallWrites: false, resumeWrites: true })
   })
 
   it('frees memory down to the low mark once above the high mark', () => {
-    const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 90 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
+    const plan = planEviction({ maxmemory: 100 * MB, overheadBytes: 0, residentBytes: 90 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false })
     expect(plan.evictBytes).to.equal(95 * MB - 100 * MB * LOW_MARK)
     expect(plan.evictShare).to.be.closeTo(15 / 90, 1e-9)
     expect(plan.flush).to.equal(false)
   })
 
   it('asks for a flush when changed records pass their share, unless one is running', () => {
-    const figures = { maxmemory: 100 * MB, residentBytes: 50 * MB, storeBytes: 0, dirtyBytes: 30 * MB, flushRunning: false }
+    const figures = { maxmemory: 100 * MB, overheadBytes: 0, residentBytes: 50 * MB, storeBytes: 0, dirtyBytes: 30 * MB, flushRunning: false }
     expect(planEviction(figures).flush).to.equal(true)
     expect(planEviction({ ...figures, flushRunning: true }).flush).to.equal(false)
     expect(planEviction({ ...figures, dirtyBytes: 20 * MB }).flush).to.equal(false)
@@ -38,37 +38,58 @@ describe('planEviction', () => {
 
   it('asks for a flush when changed records stand between eviction and the low mark', () => {
     // 15 MB must go, but only 10 MB of the records are clean.
-    const plan = planEviction({ maxmemory: 100 * MB, residentBytes: 20 * MB, storeBytes: 75 * MB, dirtyBytes: 10 * MB, flushRunning: false })
+    const plan = planEviction({ maxmemory: 100 * MB, overheadBytes: 0, residentBytes: 20 * MB, storeBytes: 75 * MB, dirtyBytes: 10 * MB, flushRunning: false })
     expect(plan.evictBytes).to.be.greaterThan(0)
     expect(plan.flush).to.equal(true)
   })
 
   it('holds writes once memory passes maxmemory, and lets them go under the high mark', () => {
-    const at = (usedMb: number) => planEviction({ maxmemory: 100 * MB, residentBytes: usedMb * MB, storeBytes: 0, dirtyBytes: 0, flushRunning: false })
+    const at = (usedMb: number) => planEviction({ maxmemory: 100 * MB, overheadBytes: 0, residentBytes: usedMb * MB, storeBytes: 0, dirtyBytes: 0, flushRunning: false })
     expect(at(101)).to.include({ stallWrites: true, resumeWrites: false })
     // Between the high mark and the limit a stall neither begins nor ends: no flapping.
     expect(at(95)).to.include({ stallWrites: false, resumeWrites: false })
     expect(at(89)).to.include({ stallWrites: false, resumeWrites: true })
   })
 
+  it('gives the data what the rest of the process leaves of maxmemory', () => {
+    // 40 MB of heap and buffers besides the data: 55 MB of data is over the 60 MB budget's high mark.
+    const figures = { maxmemory: 100 * MB, overheadBytes: 40 * MB, residentBytes: 50 * MB, storeBytes: 5 * MB, dirtyBytes: 0, flushRunning: false }
+    expect(dataBudget(100 * MB, 40 * MB)).to.equal(60 * MB)
+    expect(planEviction(figures).evictBytes).to.equal(55 * MB - 60 * MB * LOW_MARK)
+    expect(planEviction({ ...figures, overheadBytes: 0 }).evictBytes).to.equal(0)
+    // Writes wait once the data alone passes its budget.
+    expect(planEviction({ ...figures, residentBytes: 60 * MB }).stallWrites).to.equal(true)
+  })
+
+  it('keeps a floor under the data budget however large the rest grows', () => {
+    expect(dataBudget(100 * MB, 500 * MB)).to.equal(100 * MB * MIN_DATA_SHARE)
+    // A small maxmemory keeps a few megabytes (all of itself, if less), so flushes stay whole.
+    expect(dataBudget(20 * MB, 500 * MB)).to.equal(MIN_DATA_BYTES)
+    expect(dataBudget(2 * MB, 500 * MB)).to.equal(2 * MB)
+    const plan = planEviction({ maxmemory: 100 * MB, overheadBytes: 500 * MB, residentBytes: 20 * MB, storeBytes: 0, dirtyBytes: 0, flushRunning: false })
+    expect(plan).to.include({ evictBytes: 0, stallWrites: false, resumeWrites: true })
+  })
+
   it('never plans to free more than is used, and evicts exactly when above the high mark', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
         fc.integer({ min: 0, max: 2000 }),
         fc.integer({ min: 0, max: 200 }),
         fc.integer({ min: 0, max: 100 }),
         fc.boolean(),
-        (max, resident, store, dirtyPercent, flushRunning) => {
+        (max, overhead, resident, store, dirtyPercent, flushRunning) => {
           const dirtyBytes = Math.floor((resident * MB * dirtyPercent) / 100)
-          const figures = { maxmemory: max * MB, residentBytes: resident * MB, storeBytes: store * MB, dirtyBytes, flushRunning }
+          const figures = { maxmemory: max * MB, overheadBytes: overhead * MB, residentBytes: resident * MB, storeBytes: store * MB, dirtyBytes, flushRunning }
           const plan = planEviction(figures)
           const used = (resident + store) * MB
-          expect(plan.evictBytes > 0).to.equal(used > max * MB * HIGH_MARK)
+          const budget = Math.max((max - overhead) * MB, max * MB * MIN_DATA_SHARE, Math.min(max * MB, MIN_DATA_BYTES))
+          expect(plan.evictBytes > 0).to.equal(used > budget * HIGH_MARK)
           expect(plan.evictBytes).to.be.at.most(used)
           if (flushRunning) expect(plan.flush).to.equal(false)
-          if (!flushRunning && dirtyBytes > max * MB * DIRTY_SHARE) expect(plan.flush).to.equal(true)
-          expect(plan.stallWrites).to.equal(used > max * MB * STALL_MARK)
+          if (!flushRunning && dirtyBytes > budget * DIRTY_SHARE) expect(plan.flush).to.equal(true)
+          expect(plan.stallWrites).to.equal(used > budget * STALL_MARK)
           expect(plan.stallWrites && plan.resumeWrites).to.equal(false)
         },
       ),

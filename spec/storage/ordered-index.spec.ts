@@ -196,6 +196,46 @@ describe('OrderedIndex', () => {
     )
   })
 
+  it('keeps no deleted key alive: every key a reachable leaf holds is a member', () => {
+    // Eviction's pattern: keys arrive in order and leave roughly in order, while the index shrinks
+    // from a deep tree to a few keys. A leaf the index object still reaches (through its tree,
+    // its scratch path, a removed node, the leaves' chain) holding a departed key is memory that is
+    // never freed. (Inner nodes may keep a departed key as a separator: one per node, bounded.)
+    const leafKeys = (ix: OrderedIndex): Set<string> => {
+      const found = new Set<string>()
+      const seen = new Set<object>()
+      const stack: unknown[] = [ix]
+      while (stack.length > 0) {
+        const v = stack.pop()
+        if (v === null || typeof v !== 'object' || seen.has(v)) continue
+        seen.add(v)
+        const node = v as { leaf?: unknown; keys?: unknown }
+        if (node.leaf === true && Array.isArray(node.keys)) for (const k of node.keys) found.add(k as string)
+        for (const child of Object.values(v)) stack.push(child)
+      }
+      return found
+    }
+    const key = (i: number): string => `key:${String(i).padStart(8, '0')}`
+    const rnd = prng(7)
+    for (const order of [4, 8]) {
+      const ix = new OrderedIndex(order)
+      const live: number[] = []
+      for (let i = 0; i < 60_000; i++) {
+        ix.add(key(i))
+        live.push(i)
+        const window = i < 20_000 ? 5000 : 50
+        while (live.length > window) {
+          const j = Math.floor(rnd() * Math.min(live.length, 64))
+          ix.delete(key(live[j]!))
+          live.splice(j, 1)
+        }
+      }
+      const members = new Set(ix.from())
+      const stale = [...leafKeys(ix)].filter((k) => !members.has(k))
+      expect(stale.length, `order ${order}: deleted keys still held, e.g. ${stale.slice(0, 3).join(', ')}`).to.equal(0)
+    }
+  })
+
   it('handles sequential (appending) and reverse-order inserts and deletes', () => {
     const ix = new OrderedIndex()
     const model: string[] = []

@@ -808,6 +808,28 @@ describe('RecordTable', () => {
   })
 
   describe('growth and deletion', () => {
+    it('gives slots back once most records are gone (evicted), and still finds the rest', () => {
+      const t = new RecordTable()
+      const n = 200_000
+      for (let i = 0; i < n; i++) t.put(-1, `key:${i}`, latin1('v'), 0, 0, 0)
+      const full = t.memoryBytes
+      // Sweep-removes, as eviction does, all but every 64th record.
+      let visited = 0
+      while (t.sweepNext()) {
+        if (Number(t.sweepKey().slice(4)) % 64 !== 0) t.sweepRemove()
+        visited++
+      }
+      expect(visited).to.equal(n)
+      expect(t.size).to.equal(n / 64)
+      const slotBytes = (full - t.memoryBytes) as number
+      // 200,000 records needed 524,288 slots of 12 bytes; 3,125 need at most 16,384 after shrinking.
+      expect(slotBytes).to.be.at.least((524_288 - 16_384) * 12)
+      for (let i = 0; i < n; i++) eq(t.findString(`key:${i}`) >= 0, i % 64 === 0, () => `key:${i} ${i % 64 === 0 ? 'kept' : 'removed'}`)
+      for (let i = 0; i < n; i++) if (i % 64 !== 0) t.put(-1, `key:${i}`, latin1('w'), 0, 0, 0)
+      expect(t.size).to.equal(n)
+      for (let i = 0; i < n; i += 997) ok(t.findString(`key:${i}`) >= 0, () => `key:${i} after refilling`)
+    })
+
     it('finds 100,000 distinct keys, and after removing every other one, exactly the rest', () => {
       const t = new RecordTable()
       const n = 100_000

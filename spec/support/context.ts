@@ -117,6 +117,8 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       residentKeys: 0,
       diskOnlyKeys: 0,
       evictedToDisk: 0,
+      memoryOverheadBytes: 0,
+      dataBudgetBytes: 0,
       diskReads: 0,
       dirtyKeys: 0,
       storeMemoryBytes: 0,

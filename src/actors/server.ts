@@ -31,7 +31,7 @@ import { recover } from '../durability/recovery.js'
 import { LsmStore } from '../storage/lsm-store.js'
 import { decodeStoreKey, prefixEnd, storeKeyPrefix, tenantRange } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
-import { runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
+import { newEvictionStats, runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
 import { OutputFlusher } from './output-flusher.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
@@ -84,7 +84,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   wal: Wal | undefined
   checkpointer: Checkpointer | undefined
   store: LsmStore | undefined
-  readonly eviction: EvictionStats = { evictedKeys: 0 }
+  readonly eviction: EvictionStats = newEvictionStats()
   /** Holds writes while memory is over maxmemory (the eviction actor begins and ends stalls). */
   readonly writeStall = new WriteStall()
   /** Writes every connection's replies of an event-loop turn together, after the turn's reads. */
@@ -241,6 +241,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       residentKeys,
       diskOnlyKeys,
       evictedToDisk: this.eviction.evictedKeys,
+      memoryOverheadBytes: this.eviction.overheadBytes,
+      dataBudgetBytes: this.eviction.dataBudgetBytes,
       writeStalls: this.writeStall.count,
       writeStallMs: this.writeStall.stalledMs(performance.now()),
       diskReads: this.stager?.reads ?? 0,

@@ -252,6 +252,10 @@ export interface StorageStatus {
   readonly diskOnlyKeys: number
   /** Records dropped from memory to stay within maxmemory (they stay in the store). */
   readonly evictedToDisk: number
+  /** The process's memory besides the data, as the memory budget counts it. */
+  readonly memoryOverheadBytes: number
+  /** What the data may use: maxmemory less that overhead (0 without maxmemory). */
+  readonly dataBudgetBytes: number
   /** Times writes were held because memory was over maxmemory, and the time they were held. */
   readonly writeStalls: number
   readonly writeStallMs: number

@@ -31,6 +31,22 @@ class Inner {
 
 type Node = Leaf | Inner
 
+/**
+ * Empties a node taken out of the tree. Something may still hold it (the scratch path, a
+ * suspended iterator), and a removed leaf's `next` leads to the leaves removed after it: left
+ * as they were, one stale reference kept every key ever deleted alive (900k strings, 30 MB, after
+ * eviction had cycled 5 million keys through an index of 11k).
+ */
+const retire = (node: Node): void => {
+  node.keys = []
+  if (node.leaf) node.next = undefined
+  else {
+    node.children = []
+    node.counts = []
+    node.size = 0
+  }
+}
+
 const sizeOf = (node: Node): number => (node.leaf ? node.keys.length : node.size)
 const fanout = (node: Node): number => (node.leaf ? node.keys.length : node.children.length)
 
@@ -147,7 +163,11 @@ export class OrderedIndex {
       this.rebalance(parent, this.pathIdx[d]!)
       child = parent
     }
-    while (!this.root.leaf && this.root.children.length === 1) this.root = this.root.children[0]!
+    while (!this.root.leaf && this.root.children.length === 1) {
+      const old = this.root
+      this.root = old.children[0]!
+      retire(old)
+    }
     return true
   }
 
@@ -353,5 +373,6 @@ export class OrderedIndex {
     parent.children.splice(k + 1, 1)
     parent.counts[k] += parent.counts[k + 1]!
     parent.counts.splice(k + 1, 1)
+    retire(r)
   }
 }

@@ -76,10 +76,38 @@ const SHORT_COPY = 64
 
 /**
  * Released 1 MB slabs kept for reuse, shared by every table of the process (a server's databases
- * and tenants); beyond this many, a released slab is left to the collector.
+ * and tenants); beyond spareLimit, a released slab is left to the collector.
  */
 const SPARE_SLABS = 16
 const spares: Buffer[] = []
+let spareLimit = SPARE_SLABS
+
+/**
+ * Bytes of released slabs the collector has yet to free: garbage, but still external memory
+ * until a full collection. The memory gauge leaves them out, or dropping records would look like
+ * growth of the rest of the process, and make the budget drop more records.
+ */
+let unreclaimedBytes = 0
+const reclaimed = new FinalizationRegistry<number>((bytes) => {
+  unreclaimedBytes -= bytes
+})
+
+/** Released slabs not yet freed by the collector (see unreclaimedBytes). */
+export const unreclaimedSlabBytes = (): number => unreclaimedBytes
+
+const abandon = (buf: Buffer): void => {
+  unreclaimedBytes += buf.buffer.byteLength
+  reclaimed.register(buf.buffer, buf.buffer.byteLength)
+}
+
+/**
+ * Keeps at most `bytes` of spare slabs (at most 16 MB, at least one slab): under a small
+ * maxmemory the spares would otherwise hold memory the data's budget needs.
+ */
+export const limitSpareSlabs = (bytes: number): void => {
+  spareLimit = Math.max(1, Math.min(SPARE_SLABS, Math.floor(bytes / SLAB_BYTES)))
+  while (spares.length > spareLimit) abandon(spares.pop()!)
+}
 
 const align8 = (n: number): number => (n + 7) & ~7
 
@@ -470,7 +498,8 @@ export class RecordTable {
     this.slabs[slab.id] = undefined
     this.freeIds.push(slab.id)
     this.slabBytes -= slab.buf.length
-    if (!slab.dedicated && slab.buf.length === SLAB_BYTES && spares.length < SPARE_SLABS) spares.push(slab.buf)
+    if (!slab.dedicated && slab.buf.length === SLAB_BYTES && spares.length < spareLimit) spares.push(slab.buf)
+    else abandon(slab.buf)
   }
 
   /** A slab with `size` bytes free at its end. */
@@ -574,11 +603,17 @@ export class RecordTable {
     }
     slots[hole * STRIDE + 1] = 0
     this.count--
+    // A table emptied by eviction gives its slots back: they count against the memory budget.
+    if (this.count * 8 < mask + 1 && mask + 1 > MIN_SLOTS) this.resize((mask + 1) >> 1)
   }
 
   private grow(): void {
+    this.resize((this.mask + 1) * 2)
+  }
+
+  /** Rehashes into `capacity` slots (a power of two, over twice the live count). */
+  private resize(capacity: number): void {
     const old = this.slots
-    const capacity = (this.mask + 1) * 2
     this.slots = new Int32Array(capacity * STRIDE)
     this.mask = capacity - 1
     for (let at = 0; at < old.length; at += STRIDE) {

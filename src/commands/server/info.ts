@@ -69,10 +69,14 @@ const clients: Section = (ctx) => [
   'clients_in_timeout_table:0',
 ]
 
-/** Node's heap and off-heap buffers stand in for Redis's allocator statistics. */
+/**
+ * Node's heap and off-heap buffers stand in for Redis's allocator statistics. used_memory is what
+ * maxmemory bounds (docs/storage.md, "Memory budget"): the heap as the process holds it from the
+ * system (garbage not yet collected and the young generation's space included) plus the buffers.
+ */
 const memory: Section = (ctx) => {
   const m = process.memoryUsage()
-  const used = m.heapUsed + m.external
+  const used = m.heapTotal + m.external
   memoryPeak = Math.max(memoryPeak, used)
   const maxmemory = Number(ctx.server.config.get('maxmemory') ?? 0)
   const total = totalmem()
@@ -85,7 +89,7 @@ const memory: Section = (ctx) => {
     `used_memory_peak:${memoryPeak}`,
     `used_memory_peak_human:${human(memoryPeak)}`,
     `used_memory_peak_perc:${((used / memoryPeak) * 100).toFixed(2)}%`,
-    `used_memory_dataset:${m.heapUsed}`,
+    `used_memory_dataset:${st.residentBytes + st.storeMemoryBytes}`,
     `total_system_memory:${total}`,
     `total_system_memory_human:${human(total)}`,
     `maxmemory:${maxmemory}`,
@@ -102,6 +106,8 @@ const memory: Section = (ctx) => {
     // The parts maxmemory bounds (docs/storage.md, "Memory budget").
     `wtr_resident_records_bytes:${st.residentBytes}`,
     `wtr_store_memory_bytes:${st.storeMemoryBytes}`,
+    `wtr_memory_overhead_bytes:${st.memoryOverheadBytes}`,
+    `wtr_data_budget_bytes:${st.dataBudgetBytes}`,
     `wtr_resident_keys:${st.residentKeys}`,
     `wtr_disk_only_keys:${st.diskOnlyKeys}`,
     // Redis's evicted_keys counts keys lost to eviction, which never happens here (it stays 0).
