@@ -57,7 +57,8 @@ export interface FlushSource {
 }
 
 export interface TakenDirty {
-  readonly keys: Set<string>
+  /** The changed keys, in no order; a key may appear more than once. */
+  readonly keys: readonly string[]
   readonly gen: number
   /** Tells this flush's records from those of other flushes. */
   readonly id: number
@@ -77,26 +78,25 @@ const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  * The keys in byte order without stalling the event loop: sorted in slices, one per turn, then
  * merged lazily (a million changed keys would otherwise block it for a second).
  */
-async function* sortedInSlices(keys: Set<string>): AsyncIterableIterator<string> {
+/** The keys in byte order, each once, sorted a slice per event-loop turn. */
+async function* sortedInSlices(keys: readonly string[]): AsyncIterableIterator<string> {
   const runs: string[][] = []
-  let run: string[] = []
-  for (const k of keys) {
-    run.push(k)
-    if (run.length === SORT_SLICE) {
-      runs.push(run.sort(byteOrder))
-      run = []
-      await turn()
-    }
+  for (let from = 0; from < keys.length; from += SORT_SLICE) {
+    if (from > 0) await turn()
+    runs.push(keys.slice(from, from + SORT_SLICE).sort(byteOrder))
   }
-  if (run.length > 0) runs.push(run.sort(byteOrder))
   const at = runs.map(() => 0)
+  let last: string | undefined
   for (;;) {
     let best = -1
     for (let r = 0; r < runs.length; r++) {
       if (at[r]! < runs[r]!.length && (best < 0 || runs[r]![at[r]!]! < runs[best]![at[best]!]!)) best = r
     }
     if (best < 0) return
-    yield runs[best]![at[best]!++]!
+    const k = runs[best]![at[best]!++]!
+    if (k === last) continue
+    last = k
+    yield k
   }
 }
 
@@ -368,7 +368,8 @@ export class LsmStore {
     // In keyspace order, which is the store's key order; and a copy, as the caller's list grows.
     const databases = [...sources].sort((a, b) => a.space - b.space)
     const taken = databases.map((db) => db.takeDirty())
-    const records = taken.reduce((n, t) => n + t.keys.size, 0)
+    // Listed keys, repeats included: the segments' entry counts give the exact number written.
+    const records = taken.reduce((n, t) => n + t.keys.length, 0)
     const giveBack = (): void => databases.forEach((db, i) => db.returnDirty(taken[i]!))
     const generations = taken.flatMap((t, i) => {
       const space = databases[i]!.space
@@ -384,7 +385,7 @@ export class LsmStore {
     // One level-0 segment per tenant with changes, so tiering can move a tenant's range alone.
     const groups = new Map<number, number[]>()
     databases.forEach((db, i) => {
-      if (taken[i]!.keys.size === 0) return
+      if (taken[i]!.keys.length === 0) return
       const tenant = tenantOfKeyspace(db.space)
       let group = groups.get(tenant)
       if (group === undefined) groups.set(tenant, (group = []))
@@ -436,14 +437,16 @@ export class LsmStore {
     await beforeRelease?.()
     const now = Date.now()
     let bytes = 0
+    let entries = 0
     for (const w of written) {
       this.access.set(w.id, { reads: 0, heat: 0, lastAccessAt: now, movedAt: 0 })
       bytes += w.meta!.bytes
+      entries += w.meta!.entries
     }
     databases.forEach((db, i) => db.flushInstalled(taken[i]!))
     this.stats.flushes++
     this.stats.flushedBytes += bytes
-    return { installed: true, records, bytes }
+    return { installed: true, records: entries, bytes }
   }
 
   get compactionRunning(): boolean {
