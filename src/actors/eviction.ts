@@ -1,10 +1,11 @@
-// The eviction actor: keeps the resident set within maxmemory. Every tick it measures memory,
+// The eviction actor: keeps the process within maxmemory by keeping the data (resident records,
+// the store's caches and indexes) within what the rest leaves of it. Every tick it measures memory,
 // asks the pure policy (storage/eviction-policy.ts) what to do, asks for a flush when changed
 // records crowd memory, and drops clean records (coldest first), which stay readable from the store.
 // Unlike Redis's maxmemory policies, nothing is lost and no write is refused: evicted keys are
 // read back from disk when a command needs them. Writes that arrive faster than flushes and
-// eviction free memory wait instead (a write stall, as RocksDB's): while the resident set is over
-// maxmemory, commands that can grow it are held before they run, and reads go on.
+// eviction free memory wait instead (a write stall, as RocksDB's): while the data is over its
+// budget, commands that can grow it are held before they run, and reads go on.
 
 import { setFlagsFromString } from 'node:v8'
 import * as Effect from 'effect/Effect'
@@ -154,7 +155,10 @@ const HEAP_GROWING_PERCENT = 30
 /** Share of maxmemory the record table's spare slabs may hold (16 MB without a limit). */
 const SPARE_SHARE = 1 / 32
 
-/** Sizes what the process keeps besides its data to maxmemory: the heap's growth, the spare slabs. */
+/**
+ * Sizes what the process keeps besides its data to maxmemory: the heap's growth, the spare slabs.
+ * Both are process-wide: the last server of a process to set maxmemory decides.
+ */
 const fitMemoryLimit = (maxmemory: number): void => {
   setFlagsFromString(`--heap-growing-percent=${maxmemory > 0 ? HEAP_GROWING_PERCENT : 0}`)
   limitSpareSlabs(maxmemory > 0 ? maxmemory * SPARE_SHARE : Infinity)

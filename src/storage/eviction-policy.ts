@@ -6,11 +6,11 @@
 // to the low mark. Changed records cannot be dropped until a flush has written them, so a flush
 // is asked for once they take a large share.
 
-/** Eviction starts above this share of maxmemory... */
+/** Eviction starts above this share of the data's budget... */
 export const HIGH_MARK = 0.9
 /** ...and frees memory down to this share. */
 export const LOW_MARK = 0.8
-/** Changed records past this share of maxmemory ask for a flush. */
+/** Changed records past this share of the data's budget ask for a flush. */
 export const DIRTY_SHARE = 0.25
 /**
  * Over this share, writes wait until memory is back under the high mark: eviction and flushes
