@@ -158,6 +158,41 @@ describe('data larger than maxmemory (real server)', function () {
     }
   })
 
+  it('gives the data what the rest of the process leaves of maxmemory, and reports the parts', async () => {
+    const maxmemory = 48 * 1024 * 1024
+    const server = await pool.start({ dir: pool.freshDir(), args: ['--maxmemory', '48mb', '--appendfsync', 'everysec'] })
+    const redis = await connect(server)
+    try {
+      // About 64 MB of records, more than the whole limit.
+      for (let i = 0; i < 200_000; i += 2000) {
+        const pipeline = redis.pipeline()
+        for (let j = i; j < i + 2000; j++) pipeline.set(`m:${j}`, `${j}:`.padEnd(300, 'x'))
+        for (const [err] of (await pipeline.exec())!) expect(err).to.equal(null)
+      }
+      const memory = async (name: string): Promise<number> => infoOf(redis, 'memory', name)
+      const rest = await memory('wtr_memory_overhead_bytes')
+      const budget = await memory('wtr_data_budget_bytes')
+      // The process's own heap and buffers are counted: they take tens of megabytes here.
+      expect(rest).to.be.greaterThan(4 * 1024 * 1024)
+      expect(budget).to.be.at.least(Math.max(maxmemory / 4, 8 * 1024 * 1024))
+      expect(budget).to.be.at.most(maxmemory)
+      // Eviction brings the data under its budget (not merely under maxmemory) within a few ticks.
+      await waitFor('the data within its budget', async () => {
+        const data = (await memory('wtr_resident_records_bytes')) + (await memory('wtr_store_memory_bytes'))
+        return data <= (await memory('wtr_data_budget_bytes'))
+      })
+      expect(await memory('used_memory_dataset')).to.be.at.most(await memory('wtr_data_budget_bytes'))
+      expect(await redis.get('m:0')).to.equal('0:'.padEnd(300, 'x'))
+      expect(await redis.get('m:199999')).to.equal('199999:'.padEnd(300, 'x'))
+      // Without a limit there is no budget.
+      await redis.config('SET', 'maxmemory', '0')
+      await waitFor('the budget lifted', async () => (await memory('wtr_data_budget_bytes')) === 0)
+    } finally {
+      redis.disconnect()
+      await server.stop()
+    }
+  })
+
   it('holds writes that outrun flushes and eviction, keeps reads going, and loses nothing', async () => {
     const maxmemory = 2 * 1024 * 1024
     const server = await pool.start({ dir: pool.freshDir(), args: ['--maxmemory', String(maxmemory), '--appendfsync', 'everysec'] })

@@ -90,8 +90,10 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   if (store === undefined || checkpointer === undefined) return
   const maxmemory = runtime.config.number('maxmemory')
   if (maxmemory <= 0) {
-    // CONFIG SET maxmemory 0 lifts the limit, and with it any stall.
+    // CONFIG SET maxmemory 0 lifts the limit, and with it any stall and any budget.
     runtime.writeStall.end(performance.now())
+    runtime.eviction.overheadBytes = 0
+    runtime.eviction.dataBudgetBytes = 0
     return
   }
   // Measured once per database and tick: the policy and the per-database shares use the same figures.
