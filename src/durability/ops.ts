@@ -48,11 +48,6 @@ export class OpsFormatError extends Error {
   }
 }
 
-/**
- * Decodes every op in `payload` (views, not copies). Returns the number of bytes consumed:
- * `payload.length` unless `partial` is set, in which case an op cut off at the end is left
- * for the caller to complete with more bytes (snapshot streaming).
- */
 const TWO_32 = 4294967296
 
 /**
@@ -68,6 +63,11 @@ export const writeInt64 = (b: Buffer, value: number, at: number): void => {
 /** The int64 at `at`, exact while it is a safe integer (expiry times are). */
 export const readInt64 = (b: Buffer, at: number): number => b.readInt32LE(at + 4) * TWO_32 + b.readUInt32LE(at)
 
+/**
+ * Decodes every op in `payload` (views, not copies). Returns the number of bytes consumed:
+ * `payload.length` unless `partial` is set, in which case an op cut off at the end is left
+ * for the caller to complete with more bytes (snapshot streaming).
+ */
 export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): number => {
   let at = 0
   const end = payload.length
