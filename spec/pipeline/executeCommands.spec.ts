@@ -81,6 +81,17 @@ describe('executeCommands', () => {
     })
   })
 
+  it('tells the runner about each batch of several commands before the first of them runs', () => {
+    const runner = new WarmingRunner()
+    const input = new Subject<RequestBatch>()
+    input.pipe(executeCommands(runner)).subscribe()
+    input.next(batch('PING', 'ECHO a'))
+    input.next(batch('ECHO b'))
+    input.next(batch('ECHO c', 'ECHO d', 'PING'))
+    // One-command batches gain nothing from a look ahead: they are not announced.
+    expect(runner.events).to.deep.equal(['warm PING|ECHO a', 'PING', 'ECHO a', 'ECHO b', 'warm ECHO c|ECHO d|PING', 'ECHO c', 'ECHO d', 'PING'])
+  })
+
   it('property: replies match commands one to one until the first close', () => {
     const line = fc.constantFrom('PING', 'ECHO a', 'HELLO 2', 'HELLO 3', 'QUIT', 'NOPE')
     fc.assert(
@@ -108,6 +119,18 @@ describe('executeCommands', () => {
     )
   })
 })
+
+/** A runner that logs warm() and run() calls in the order they come. */
+class WarmingRunner extends FakeRunner {
+  readonly events: string[] = []
+  override run(argv: Buffer[]) {
+    this.events.push(argv.map((a) => a.toString('latin1')).join(' '))
+    return super.run(argv)
+  }
+  warm(commands: readonly Buffer[][]): void {
+    this.events.push(`warm ${commands.map((c) => c.map((a) => a.toString('latin1')).join(' ')).join('|')}`)
+  }
+}
 
 /** A runner whose SLOW and FAIL commands must be staged first, resolved by the spec. */
 class StagingRunner extends FakeRunner {

@@ -254,6 +254,7 @@ type Op =
   | { op: 'setStored'; k: string; stored: number }
   | { op: 'sweep'; steps: boolean[] }
   | { op: 'clear' }
+  | { op: 'warm'; commands: string[][] }
 
 const putArb = fc.record({
   op: fc.constant('put' as const),
@@ -276,7 +277,17 @@ const sweepArb = fc.record({
   op: fc.constant('sweep' as const),
   steps: fc.array(fc.constantFrom(false, false, true), { minLength: 1, maxLength: 40, size: 'max' }),
 })
-const opArb: fc.Arbitrary<Op> = fc.oneof(...mutationArbs, { weight: 6, arbitrary: sweepArb }, { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) })
+// warm() is handed whole commands: argv[1] is the key it looks ahead at, and some have none.
+const warmArb = fc.record({
+  op: fc.constant('warm' as const),
+  commands: fc.array(fc.oneof(fc.tuple(fc.constant('get'), keyArb), fc.constant(['ping'])), { maxLength: 140 }),
+})
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  ...mutationArbs,
+  { weight: 6, arbitrary: sweepArb },
+  { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  { weight: 4, arbitrary: warmArb },
+)
 /** The same without sweeps or clears: for building tables to sweep. */
 const buildOpArb: fc.Arbitrary<Op> = fc.oneof(...mutationArbs)
 
@@ -301,6 +312,9 @@ const apply = (h: Harness, o: Op): void => {
       break
     case 'sweep':
       h.sweep(o.steps)
+      break
+    case 'warm':
+      h.table.warm(o.commands.map((argv) => argv.map((a) => Buffer.from(a, 'latin1'))))
       break
     case 'clear':
       h.clear()

@@ -166,6 +166,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     })
   }
 
+  warm(commands: readonly Buffer[][]): void {
+    this.session.db.warm?.(commands)
+  }
+
   run(argv: Buffer[]): Reply {
     const staged = this.staged
     let reply: Reply

@@ -16,6 +16,11 @@ export interface CommandRunner {
    * when every command is always ready.
    */
   stage?(argv: Buffer[]): PromiseLike<void> | undefined
+  /**
+   * Told about a batch of several commands before the first of them runs, so storage can bring
+   * what they will touch into the cache at once (a hint: it must not change any outcome).
+   */
+  warm?(commands: readonly Buffer[][]): void
 }
 
 /** A batch being executed: where it stands, and the replies so far. */
@@ -29,7 +34,12 @@ interface Progress {
   close: boolean
 }
 
-const begin = (batch: RequestBatch, runner: CommandRunner): Progress => ({
+const begin = (batch: RequestBatch, runner: CommandRunner): Progress => {
+  if (batch.commands.length > 1) runner.warm?.(batch.commands)
+  return start(batch, runner)
+}
+
+const start = (batch: RequestBatch, runner: CommandRunner): Progress => ({
   batch,
   replies: [],
   resp: runner.resp,

@@ -43,6 +43,11 @@ export interface Keyspace {
    * access time and counts a keyspace hit or miss.
    */
   get(key: Buffer): Entry | undefined
+  /**
+   * A hint before a batch of commands runs: brings what their first keys (argv[1]) will touch
+   * into the cache. It changes nothing; implementations may ignore it.
+   */
+  warm?(commands: readonly (readonly Uint8Array[])[]): void
   /** Like get, but leaves the access time alone (TOUCH-free reads such as OBJECT IDLETIME). */
   peek(key: Buffer): Entry | undefined
   /**

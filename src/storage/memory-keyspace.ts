@@ -417,6 +417,11 @@ export class MemoryKeyspace implements Keyspace {
     return undefined
   }
 
+  /** See RecordTable.warm: a hint before a batch of commands runs against this keyspace. */
+  warm(commands: readonly (readonly Uint8Array[])[]): void {
+    this.table.warm(commands)
+  }
+
   /** Like get without touching the access time or the hit/miss counters (write-path lookups). */
   peek(key: Buffer): Entry | undefined {
     const table = this.table
