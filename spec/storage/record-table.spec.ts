@@ -254,7 +254,7 @@ type Op =
   | { op: 'setStored'; k: string; stored: number }
   | { op: 'sweep'; steps: boolean[] }
   | { op: 'clear' }
-  | { op: 'warm'; commands: string[][] }
+  | { op: 'warm'; commands: (readonly string[])[] }
 
 const putArb = fc.record({
   op: fc.constant('put' as const),

@@ -13,7 +13,7 @@ import { openManifest, TIERS, type Manifest, type ManifestSnapshot, type Segment
 import type { SegmentAccess } from './tiering-types.js'
 import { copyDurably, syncDirectory } from './durable-dir.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
-import { writeSegment } from './segment-writer.js'
+import { writeSegmentRuns } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
 import { mergeEntries } from './merge.js'
 import { runCompactionInWorker, stopCompactionWorker } from './compaction-worker.js'
@@ -75,16 +75,20 @@ const SORT_SLICE = 20_000
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
- * The keys in byte order without stalling the event loop: sorted in slices, one per turn, then
- * merged lazily (a million changed keys would otherwise block it for a second).
+ * The keys in byte order, each once. Sorting a million changed keys at once would block the
+ * event loop for a second, so they are sorted a slice per turn; the merge of the sorted slices
+ * is synchronous and lazy.
  */
-/** The keys in byte order, each once, sorted a slice per event-loop turn. */
-async function* sortedInSlices(keys: readonly string[]): AsyncIterableIterator<string> {
+async function sortedInSlices(keys: readonly string[]): Promise<Iterator<string>> {
   const runs: string[][] = []
   for (let from = 0; from < keys.length; from += SORT_SLICE) {
     if (from > 0) await turn()
     runs.push(keys.slice(from, from + SORT_SLICE).sort(byteOrder))
   }
+  return mergeSorted(runs)
+}
+
+function* mergeSorted(runs: readonly string[][]): Iterator<string> {
   const at = runs.map(() => 0)
   let last: string | undefined
   for (;;) {
@@ -406,7 +410,7 @@ export class LsmStore {
         const path = join(this.options.ssdDir, segmentFile(id))
         const segment: { id: number; path: string; meta?: SegmentMeta } = { id, path }
         written.push(segment)
-        segment.meta = await writeSegment(
+        segment.meta = await writeSegmentRuns(
           path,
           this.dirtyEntries(
             indices.map((i) => databases[i]!),
@@ -581,26 +585,41 @@ export class LsmStore {
     await this.manifest.close()
   }
 
+  /**
+   * The entries to flush, in key order, in runs of FLUSH_SLICE with an event-loop turn between
+   * runs. Runs rather than single entries: an entry passed through async generators costs
+   * several promise settlements, which were most of a flush's time on the event loop.
+   */
   private async *dirtyEntries(
     databases: readonly FlushSource[],
     taken: readonly TakenDirty[],
     seq: number,
-  ): AsyncIterableIterator<SegmentEntry> {
-    let n = 0
+  ): AsyncIterableIterator<readonly SegmentEntry[]> {
     for (let db = 0; db < databases.length; db++) {
       const keyspace = databases[db]!
       const t = taken[db]!
       const { keys, gen } = t
-      for await (const k of sortedInSlices(keys)) {
-        if (++n % FLUSH_SLICE === 0) await turn()
-        // A FLUSHDB since the keys were taken started a new generation: the record found now
-        // belongs to it (and is changed in it, so the next flush writes it there); written under
-        // the old generation, it is dead on arrival, which is harmless.
-        const rec = keyspace.readForFlush(k, t)
-        const key = encodeStoreKey(keyspace.space, gen, k)
-        yield rec === undefined
-          ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
-          : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data }
+      const sorted = await sortedInSlices(keys)
+      for (;;) {
+        const run: SegmentEntry[] = []
+        for (let next = sorted.next(); !next.done; next = sorted.next()) {
+          const k = next.value
+          // A FLUSHDB since the keys were taken started a new generation: the record found now
+          // belongs to it (and is changed in it, so the next flush writes it there); written
+          // under the old generation, it is dead on arrival, which is harmless.
+          const rec = keyspace.readForFlush(k, t)
+          const key = encodeStoreKey(keyspace.space, gen, k)
+          run.push(
+            rec === undefined
+              ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
+              : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data },
+          )
+          if (run.length === FLUSH_SLICE) break
+        }
+        if (run.length === 0) break
+        yield run
+        if (run.length < FLUSH_SLICE) break
+        await turn()
       }
     }
   }

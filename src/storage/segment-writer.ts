@@ -42,9 +42,26 @@ const WRITE_CHUNK_BYTES = 1 << 20
  * key is not greater than the one before it, an entry is invalid, or the disk fails. The writer
  * holds on to each entry's buffers until the next entry arrives, so they must not change meanwhile.
  */
-export async function writeSegment(
+export function writeSegment(
   path: string,
   entries: Iterable<SegmentEntry> | AsyncIterable<SegmentEntry>,
+  options: WriteSegmentOptions = {},
+): Promise<SegmentMeta> {
+  return writeSegmentRuns(path, Symbol.asyncIterator in entries ? singles(entries) : [entries], options)
+}
+
+async function* singles(entries: AsyncIterable<SegmentEntry>): AsyncIterableIterator<readonly SegmentEntry[]> {
+  for await (const entry of entries) yield [entry]
+}
+
+/**
+ * writeSegment for entries that come in runs (each run in key order after the one before): a
+ * producer that must pause between runs (an event-loop turn) pays for one promise per run, not
+ * one per entry.
+ */
+export async function writeSegmentRuns(
+  path: string,
+  runs: Iterable<Iterable<SegmentEntry>> | AsyncIterable<Iterable<SegmentEntry>>,
   options: WriteSegmentOptions = {},
 ): Promise<SegmentMeta> {
   const layout = new SegmentLayout(options)
@@ -64,13 +81,8 @@ export async function writeSegment(
       // One huge value grew the buffer; do not keep that much memory for the rest of the file.
       if (layout.output.length > 4 * WRITE_CHUNK_BYTES) layout.output = Buffer.allocUnsafe(WRITE_CHUNK_BYTES + 64 * 1024)
     }
-    if (Symbol.asyncIterator in entries) {
-      for await (const entry of entries) {
-        layout.add(entry)
-        if (layout.outputLength >= WRITE_CHUNK_BYTES) await drain()
-      }
-    } else {
-      for (const entry of entries) {
+    for await (const run of runs) {
+      for (const entry of run) {
         layout.add(entry)
         if (layout.outputLength >= WRITE_CHUNK_BYTES) await drain()
       }
