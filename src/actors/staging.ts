@@ -15,7 +15,8 @@
 
 import type { CommandSpec } from '../commands/spec.js'
 import type { DiskKeys, MemoryKeyspace } from '../storage/memory-keyspace.js'
-import { type LsmStore } from '../storage/lsm-store.js'
+import { MISSING, WOULD_BLOCK, type LsmStore } from '../storage/lsm-store.js'
+import type { SegmentEntry } from '../storage/segment-format.js'
 import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
 import { literalPrefix } from '../storage/glob.js'
 import { is, parseInteger } from '../commands/args.js'
@@ -36,6 +37,16 @@ const SCAN_DEFAULT_COUNT = 10
 /** Disk keys RANDOMKEY gathers from its random point. */
 const RANDOM_KEY_RUN = 32
 const ZERO = Buffer.from([0])
+
+/** The step that installs a key read from disk, unless a FLUSHDB started a new generation since. */
+const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: SegmentEntry): (() => void) => {
+  // Copied: the entry is a view into a block (cached, or a scratch buffer reused by the next read).
+  const data = Buffer.from(entry.value)
+  const expiresAt = entry.expiresAt
+  return () => {
+    if (db.generation === gen) db.install(key, { type: 'string', data }, expiresAt)
+  }
+}
 
 export class Stager {
   /** Keys read back from the store. */
@@ -167,6 +178,7 @@ export class Stager {
     const end = last < 0 ? argv.length + last : Math.min(last, argv.length - 1)
     /** Keys read and found absent on disk: ready, as the resident set cannot have dropped them. */
     let absent: Set<Buffer> | undefined
+    const installs: (() => void)[] = []
     const reads = (): Promise<void>[] | undefined => {
       let found: Promise<void>[] | undefined
       for (let i = first; i <= end; i += step) {
@@ -176,6 +188,10 @@ export class Stager {
         const target = i === first + step && destination !== db ? destination : db
         const read = this.read(target, key)
         if (read === undefined) continue
+        if (typeof read === 'function') {
+          installs.push(read)
+          continue
+        }
         ;(found ??= []).push(
           read.then((install) => {
             if (install === undefined) (absent ??= new Set()).add(key)
@@ -185,9 +201,13 @@ export class Stager {
       }
       return found
     }
-    const installs: (() => void)[] = []
     let pending = reads()
-    if (pending === undefined) return undefined
+    if (pending === undefined) {
+      // Every key was answered on this thread: installed now, and the command runs right after,
+      // in this same call.
+      for (const install of installs) install()
+      return undefined
+    }
     // The reads finish at different times, and an eviction tick may run between them and drop a
     // key installed, or resident, before: the keys are installed together once every read is
     // done, and checked again; the command runs right after the check, in the same callback.
@@ -198,31 +218,29 @@ export class Stager {
         installs.length = 0
         pending = reads()
       }
+      for (const install of installs) install()
       return undefined
     })()
   }
 
   /**
-   * Reads one key back from disk unless the resident set decides it or no segment may hold it;
-   * resolves to the step that installs it.
+   * Reads one key back from disk unless the resident set decides it or no segment may hold it:
+   * undefined when there is nothing to install; the step that installs it when the store
+   * answered on this thread (see LsmStore.tryLookup); otherwise a promise of that step, or of
+   * undefined when the key is not on disk.
    */
-  private read(db: MemoryKeyspace, key: Buffer): Promise<(() => void) | undefined> | undefined {
+  private read(db: MemoryKeyspace, key: Buffer): Promise<(() => void) | undefined> | (() => void) | undefined {
     if (db.complete) return undefined
     const k = key.toString('latin1')
     if (db.known(k)) return undefined
     const gen = db.generation
     const storeKey = encodeStoreKey(db.space, gen, k)
-    if (!this.store.mayContain(storeKey)) return undefined
+    const found = this.store.tryLookup(storeKey)
+    if (found === undefined) return undefined
     this.reads++
-    return this.store.lookup(storeKey).then((entry) => {
-      if (entry?.kind !== 'put') return undefined
-      // Copied: the entry is a view into a cached block.
-      const data = Buffer.from(entry.value)
-      const expiresAt = entry.expiresAt
-      return () => {
-        if (db.generation === gen) db.install(key, { type: 'string', data }, expiresAt)
-      }
-    })
+    if (found === MISSING) return undefined
+    if (found !== WOULD_BLOCK) return found.kind === 'put' ? installing(db, key, gen, found) : undefined
+    return this.store.lookup(storeKey).then((entry) => (entry?.kind === 'put' ? installing(db, key, gen, entry) : undefined))
   }
 
   private stageScan(db: MemoryKeyspace, argv: Buffer[]): Promise<Staged> | undefined {

@@ -12,7 +12,7 @@ import { segmentTenant } from './tiering-policy.js'
 import { openManifest, TIERS, type Manifest, type ManifestSnapshot, type SegmentInfo, type Tier } from './manifest.js'
 import type { SegmentAccess } from './tiering-types.js'
 import { copyDurably, syncDirectory } from './durable-dir.js'
-import { openSegment, type SegmentReader } from './segment-reader.js'
+import { openSegment, WOULD_BLOCK, type SegmentReader } from './segment-reader.js'
 import { writeSegmentRuns } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
 import { mergeEntries } from './merge.js'
@@ -63,6 +63,10 @@ export interface TakenDirty {
   /** Tells this flush's records from those of other flushes. */
   readonly id: number
 }
+
+export { WOULD_BLOCK }
+/** tryLookup consulted segments and none holds the key. */
+export const MISSING: unique symbol = Symbol('missing')
 
 const segmentFile = (id: number): string => `${String(id).padStart(12, '0')}${SEGMENT_SUFFIX}`
 
@@ -286,6 +290,38 @@ export class LsmStore {
         throw new Error(`store state unchanged yet segment readers missing while reading a key`)
       }
     }
+  }
+
+  /**
+   * lookup() without a promise, when every segment it consults can answer on this thread (see
+   * SegmentReader.tryGet): the entry, MISSING when segments were consulted and none holds the
+   * key, undefined when no segment may hold it (no read at all). WOULD_BLOCK when the answer
+   * needs the thread pool, or the manifest changed under the read plan: lookup() then gives it.
+   * A damaged block also gives WOULD_BLOCK, so that lookup() reports it as it always does.
+   */
+  tryLookup(key: Buffer): SegmentEntry | typeof MISSING | typeof WOULD_BLOCK | undefined {
+    if (this.readers.size === 0) return undefined
+    const hash = bloomHash(key)
+    const plan = this.readPlan()
+    let consulted = false
+    try {
+      for (const segment of pointReadOrder(plan, key)) {
+        const reader = this.readers.get(segment.id)
+        if (reader === undefined) return WOULD_BLOCK
+        if (!reader.mayContain(key, hash)) continue
+        consulted = true
+        const entry = reader.tryGet(key, hash)
+        if (entry === WOULD_BLOCK) return WOULD_BLOCK
+        if (this.trackAccess) {
+          const access = this.access.get(segment.id)
+          if (access !== undefined) access.reads++
+        }
+        if (entry !== undefined) return entry
+      }
+    } catch {
+      return WOULD_BLOCK
+    }
+    return consulted ? MISSING : undefined
   }
 
   /** Memory the store holds outside the resident set: block cache, indexes, bloom filters. */

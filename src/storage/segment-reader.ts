@@ -100,6 +100,8 @@ export async function openSegment(path: string, id: number, cache?: BlockCache):
 }
 
 const NOT_FOUND: Promise<undefined> = Promise.resolve(undefined)
+/** What tryGet and LsmStore.tryLookup return when the answer needs the thread pool. */
+export const WOULD_BLOCK: unique symbol = Symbol('would block')
 /** A synchronous point read slower than this waited for the device, not the page cache. */
 const SLOW_SYNC_READ_MS = 2
 /** How long point reads then go through the thread pool. */
@@ -162,26 +164,33 @@ export class SegmentReader {
    * Reads at most one block, through the cache.
    */
   get(key: Buffer, hash?: number): Promise<SegmentEntry | undefined> {
+    let found: SegmentEntry | undefined | typeof WOULD_BLOCK
+    try {
+      found = this.tryGet(key, hash)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (found !== WOULD_BLOCK) return found === undefined ? NOT_FOUND : Promise.resolve(found)
     if (this.closing !== undefined) return Promise.reject(this.closedError())
-    if (!this.mayContain(key, hash)) return NOT_FOUND
     const i = findBlock(this.index, key)
-    if (i === this.index.count) return NOT_FOUND
-    const cached = this.cache?.get(this.id, this.index.offsets[i]!)
-    if (cached !== undefined) {
-      try {
-        return Promise.resolve(this.findInBlock(cached, i, key))
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    }
-    if (this.loading.get(i) === undefined && performance.now() >= this.asyncReadsUntil) {
-      try {
-        return Promise.resolve(this.findInBlock(this.readBlockSync(i), i, key))
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    }
     return this.loadBlock(i, true).then((block) => this.findInBlock(block, i, key))
+  }
+
+  /**
+   * get() without a promise, when it can answer on this thread: from the cache, or by a read of
+   * the page cache (see readBlockSync). WOULD_BLOCK when the block must come through the thread
+   * pool (a read of it is in flight, reads are routed there for a while, or the segment is
+   * closing); get() does that. Throws what get() rejects with.
+   */
+  tryGet(key: Buffer, hash?: number): SegmentEntry | undefined | typeof WOULD_BLOCK {
+    if (this.closing !== undefined) return WOULD_BLOCK
+    if (!this.mayContain(key, hash)) return undefined
+    const i = findBlock(this.index, key)
+    if (i === this.index.count) return undefined
+    const cached = this.cache?.get(this.id, this.index.offsets[i]!)
+    if (cached !== undefined) return this.findInBlock(cached, i, key)
+    if (this.loading.get(i) !== undefined || performance.now() < this.asyncReadsUntil) return WOULD_BLOCK
+    return this.findInBlock(this.readBlockSync(i), i, key)
   }
 
   /**
