@@ -17,7 +17,7 @@
 import { open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { createDirDurably, syncDirectory } from './durable-dir.js'
 import { join } from 'node:path'
-import { crc32c } from '../wal/native-wal.js'
+import { crc32c } from './crc32c.js'
 
 export type Tier = 'ssd' | 'hdd'
 export const TIERS: readonly Tier[] = ['ssd', 'hdd']

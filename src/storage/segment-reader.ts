@@ -7,7 +7,7 @@
 
 import { readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { crc32c } from '../wal/native-wal.js'
+import { crc32c } from './crc32c.js'
 import type { BlockCache } from './block-cache.js'
 import { BloomFilter, bloomHash } from './bloom.js'
 import {

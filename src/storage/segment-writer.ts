@@ -7,7 +7,7 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { syncDirectory } from './durable-dir.js'
-import { crc32c } from '../wal/native-wal.js'
+import { crc32c } from './crc32c.js'
 import { BloomFilter, bloomHash } from './bloom.js'
 import {
   BLOCK_CHECKSUM_BYTES,
