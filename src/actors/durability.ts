@@ -75,6 +75,8 @@ export interface DurabilityStats {
   backlogPauses: number
   batches: number
   fragments: number
+  /** Ops (one per key changed, or per FLUSHDB) in the batches written. */
+  ops: number
   bytes: number
   failedBatches: number
   lastWriteOk: boolean
@@ -104,6 +106,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
     backlogPauses: 0,
     batches: 0,
     fragments: 0,
+    ops: 0,
     bytes: 0,
     failedBatches: 0,
     lastWriteOk: true,
@@ -286,6 +289,8 @@ export class Durability implements DurabilityGate, WriteBacklog {
         this.journal.release(lastTake)
         this.stats.batches++
         this.stats.fragments += live.length
+        // The undo log holds three entries per op (see Journal).
+        for (const f of live) this.stats.ops += f.undo.length / 3
         this.stats.bytes += payload.length
         return lsn
       },
@@ -443,6 +448,7 @@ export const persistenceOff = (startedAt: number): PersistenceStatus => ({
   walSegments: 0,
   walFreeSegments: 0,
   walBytesSinceCheckpoint: 0,
+  walOpsSinceCheckpoint: 0,
   checkpointInProgress: false,
   checkpointStartedAt: 0,
   lastSaveTime: startedAt,

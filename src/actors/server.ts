@@ -215,6 +215,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       walSegments: ws.segments,
       walFreeSegments: ws.freeSegments,
       walBytesSinceCheckpoint: ws.bytesSinceCheckpoint,
+      walOpsSinceCheckpoint: checkpointer.opsSinceCheckpoint,
       checkpointInProgress: checkpointer.inProgress,
       checkpointStartedAt: checkpointer.startedAt,
       lastSaveTime: checkpointer.lastSaveTime,
@@ -470,7 +471,7 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       catch: (e) => new Error(`recovery failed: ${(e as Error).message}`),
     })
     log.notice(
-      `DB loaded from disk: ${store.segments.length} segment(s) opened (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records replayed up to LSN ${recovered.lastLsn} in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
+      `DB loaded from disk: ${store.segments.length} segment(s) opened (checkpoint LSN ${recovered.checkpointLsn}), ${recovered.records} WAL records (${recovered.ops} ops) replayed up to LSN ${recovered.lastLsn} in ${((performance.now() - started) / 1000).toFixed(3)} seconds`,
     )
     yield* Effect.tryPromise({
       try: () => loadRegistry(runtime, store),
@@ -500,10 +501,11 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       store,
       wal,
       durability,
-      () => config.number('wal-checkpoint-bytes'),
+      { bytes: () => config.number('wal-checkpoint-bytes'), ops: () => config.number('wal-checkpoint-ops') },
       log,
       runtime.stats.startedAt,
       () => stager.whenIdle(),
+      recovered.ops,
     )
     store.trackAccess = config.boolean('tier-tracking')
     config.onChange('tier-tracking', (value) => {

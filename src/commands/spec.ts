@@ -292,6 +292,8 @@ export interface PersistenceStatus {
   readonly walSegments: number
   readonly walFreeSegments: number
   readonly walBytesSinceCheckpoint: number
+  /** Ops written since the last checkpoint: what a restart would replay. */
+  readonly walOpsSinceCheckpoint: number
   readonly checkpointInProgress: boolean
   /** ms since the epoch. */
   readonly checkpointStartedAt: number

@@ -141,6 +141,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   memory('wal-batch-max-bytes', 16 * 1024 * 1024, 64 * 1024, false),
   /** Changed records are flushed to the store (and older WAL segments recycled) once the WAL has grown by this much. */
   memory('wal-checkpoint-bytes', 64 * 1024 * 1024, 1024 * 1024),
+  /**
+   * ...or once it holds this many ops (keys changed) since: start-up replays the WAL's tail at
+   * about 250,000 ops a second, so this, not the bytes, bounds the restart time after a crash.
+   */
+  integer('wal-checkpoint-ops', 250_000, 1000, 2 ** 31 - 1),
   /** The LSM store's SSD tier (segment files); empty means `<dir>/ssd`. */
   text('ssd-dir', '', false),
   /** The HDD tier, where cold segments move; empty means `<dir>/hdd`. May be another filesystem. */

@@ -7,13 +7,15 @@
 import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { Wal } from '../wal/wal.js'
-import { decodeOps, OpsFormatError, type OpVisitor } from './ops.js'
+import { decodeOps, OpsFormatError } from './ops.js'
 import { encodeStoreKey } from '../storage/store-keys.js'
 import { applyTo } from './apply.js'
 
 export interface RecoveryResult {
   readonly checkpointLsn: number
   readonly records: number
+  /** Ops in the records replayed. */
+  readonly ops: number
   readonly lastLsn: number
 }
 
@@ -27,6 +29,10 @@ export const recover = async (
   const visitor = applyTo(keyspaces)
   const checkpointLsn = store.checkpointLsn
   let records = 0
+  let ops = 0
+  const count = (): void => {
+    ops++
+  }
   let lastLsn = checkpointLsn
   for (;;) {
     const batch = await wal.read(checkpointLsn)
@@ -36,8 +42,12 @@ export const recover = async (
         // An EXPIRE changes a value the replay may not have in memory: read it from disk first.
         const reads: Promise<void>[] = []
         decodeOps(record.payload, {
-          ...IGNORE,
+          put: count,
+          del: count,
+          flushDb: count,
+          flushAll: count,
           expire(n, key, expiresAt) {
+            ops++
             const db = keyspaces.get(n)
             // A passed expiry is replayed as a delete, which needs no value.
             if (db.complete || db.hasExpired(expiresAt) || db.known(key.toString('latin1'))) return
@@ -61,7 +71,5 @@ export const recover = async (
       lastLsn = record.lsn
     }
   }
-  return { checkpointLsn, records, lastLsn }
+  return { checkpointLsn, records, ops, lastLsn }
 }
-
-const IGNORE: OpVisitor = { put() {}, del() {}, expire() {}, flushDb() {}, flushAll() {} }

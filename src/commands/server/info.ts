@@ -161,6 +161,7 @@ const persistence: Section = (ctx) => {
     `wal_segments:${p.walSegments}`,
     `wal_free_segments:${p.walFreeSegments}`,
     `wal_bytes_since_checkpoint:${p.walBytesSinceCheckpoint}`,
+    `wal_ops_since_checkpoint:${p.walOpsSinceCheckpoint}`,
     `store_segments:${st.segments}`,
     `store_segment_bytes:${st.segmentBytes}`,
     `store_dirty_keys:${st.dirtyKeys}`,
