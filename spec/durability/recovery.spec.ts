@@ -370,6 +370,30 @@ describe('recovery from damaged files', function () {
       await expectState(restarted.port, expected, 'after recycling and a restart')
     })
 
+    it('BGSAVE SCHEDULE during a checkpoint runs another after it, which covers the writes made since', async () => {
+      const dir = freshDir()
+      const server = await start({ dir, args: SMALL_SEGMENTS })
+      const redis = await client(server.port)
+      try {
+        for (let batch = 0; batch < 60; batch++) {
+          const pipeline = redis.pipeline()
+          for (let i = 0; i < 2500; i++) pipeline.set(`s:${batch}:${i}`, 'v')
+          await pipeline.exec()
+        }
+        expect(await redis.bgsave()).to.equal('Background saving started')
+        // Written after the running checkpoint started: it does not cover them.
+        for (let i = 0; i < 10; i++) await redis.set(`late:${i}`, 'v')
+        // "scheduled" while the first one runs (150,000 keys take it well over the ten SETs'
+        // time); "started" only if it has already ended.
+        expect(await redis.call('BGSAVE', 'SCHEDULE')).to.be.oneOf(['Background saving scheduled', 'Background saving started'])
+        expect(await redis.bgsave().catch((e: Error) => e.message), 'without SCHEDULE').to.equal('ERR Background save already in progress')
+        await waitFor('the checkpoints', async () => infoField(await redis.info('persistence'), 'rdb_bgsave_in_progress') === 0, 60_000)
+        expect(infoField(await redis.info('persistence'), 'rdb_changes_since_last_save'), 'changes not in a checkpoint').to.equal(0)
+      } finally {
+        redis.disconnect()
+      }
+    })
+
     it('also follow the number of ops, which bounds what a restart replays: many small writes are few bytes', async () => {
       const dir = freshDir()
       // Bytes alone would never checkpoint here: 30,000 tiny SETs are about 1.5 MB of WAL.

@@ -33,6 +33,8 @@ export class Checkpointer {
   /** durability.stats.ops when the last installed checkpoint's flush started. */
   private opsAtCheckpoint: number
   private stopping = false
+  /** Another checkpoint runs once the one running ends. */
+  private scheduled = false
   private running: Promise<boolean> | undefined
   private timer: NodeJS.Timeout | undefined
 
@@ -82,8 +84,21 @@ export class Checkpointer {
     if (this.running !== undefined) return this.running
     this.running = this.checkpoint().finally(() => {
       this.running = undefined
+      if (this.scheduled && !this.stopping) {
+        this.scheduled = false
+        void this.run()
+      }
     })
     return this.running
+  }
+
+  /**
+   * A checkpoint that covers every write made so far: now, or once the one running ends (it
+   * started earlier and does not cover what came in since). BGSAVE SCHEDULE.
+   */
+  schedule(): void {
+    if (this.running === undefined) void this.run()
+    else this.scheduled = true
   }
 
   async stop(): Promise<void> {

@@ -284,10 +284,14 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     return placementOf(this.store?.segments ?? [], (s) => Buffer.compare(s.lastKey, from) >= 0 && Buffer.compare(s.firstKey, to) < 0)
   }
 
-  requestCheckpoint(): 'started' | 'running' | 'off' {
+  requestCheckpoint(schedule = false): 'started' | 'running' | 'scheduled' | 'off' {
     const checkpointer = this.checkpointer
     if (checkpointer === undefined) return 'off'
-    if (checkpointer.inProgress) return 'running'
+    if (checkpointer.inProgress) {
+      if (!schedule) return 'running'
+      checkpointer.schedule()
+      return 'scheduled'
+    }
     void checkpointer.run()
     return 'started'
   }

@@ -205,7 +205,8 @@ export interface ServerContext {
   /** What the data takes in memory and on disk, for INFO memory and INFO persistence. */
   storage(): StorageStatus
   /** Starts a checkpoint in the background (BGSAVE, BGREWRITEAOF). */
-  requestCheckpoint(): 'started' | 'running' | 'off'
+  /** With `schedule`, a checkpoint running means another one after it ('scheduled'). */
+  requestCheckpoint(schedule?: boolean): 'started' | 'running' | 'scheduled' | 'off'
   /** Segments and bytes per tier, migrations, the last pass (INFO tiering, TIERING STATUS). */
   tieringStatus(): TieringStatus
   /** Segments holding keys of tenant number `tenant`, per tier (TENANT INFO). */
