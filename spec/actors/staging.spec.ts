@@ -1,6 +1,7 @@
-// Staging against a real store: a keyspace-wide command merges disk keys gathered before it
-// runs with what the resident set decides when it runs. A flush installed in between must not
-// make a key deleted in memory show again from the gathered (older) snapshot of the store.
+// Staging against a real store. A keyspace-wide command merges disk keys gathered before it
+// runs with what the resident set decides when it runs: a flush installed in between must not
+// make a key deleted in memory show again from the gathered (older) snapshot of the store. Point
+// reads the page cache answers are staged in the same call.
 
 import { expect } from 'chai'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,7 +19,17 @@ import { prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
 const NOW = 1_700_000_000_000
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 
-describe('Stager and flushes', function () {
+/** A restart's resident set over `store`: every key on disk, none in memory; and its stager. */
+const restarted = (store: LsmStore): { db: MemoryKeyspace; stager: Stager } => {
+  const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
+  const prefix = storeKeyPrefix(0, 0)
+  db.attachDisk(0, store.overlaps(prefix, prefixEnd(prefix)))
+  db.endCount()
+  const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
+  return { db, stager: new Stager([db], store, dispatch.resolve, () => NOW) }
+}
+
+describe('Stager against a real store', function () {
   this.timeout(30_000)
   let root: string
   let store: LsmStore
@@ -37,17 +48,12 @@ describe('Stager and flushes', function () {
     const writer = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
     for (const k of ['a', 'b', 'c']) writer.set(b(k), { type: 'string', data: b(`v-${k}`) }, 0)
     await store.flush([writer], 1, async () => true)
-    const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
-    const prefix = storeKeyPrefix(0, 0)
-    db.attachDisk(0, store.overlaps(prefix, prefixEnd(prefix)))
-    db.endCount()
+    const { db, stager } = restarted(store)
     // "b" is read back and deleted: known deleted until a flush has written its tombstone.
-    const read = await store.lookup(Buffer.concat([prefix, b('b')]))
+    const read = await store.lookup(Buffer.concat([storeKeyPrefix(0, 0), b('b')]))
     db.install(b('b'), { type: 'string', data: Buffer.from(read!.value) }, 0)
     expect(db.delete(b('b'))).to.equal(true)
 
-    const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
-    const stager = new Stager([db], store, dispatch.resolve, () => NOW)
     const staged = await stager.stage(db, [b('SCAN'), b('0'), b('COUNT'), b('100')], [db])
     expect(staged, 'SCAN gathers disk keys').to.not.equal(undefined)
 
@@ -67,22 +73,7 @@ describe('Stager and flushes', function () {
     await flush
     expect(flushed).to.equal(true)
     expect(db.known('b'), 'after the flush the store decides "b"').to.equal(false)
-    expect((await store.lookup(Buffer.concat([prefix, b('b')])))?.kind).to.equal('delete')
-  })
-})
-
-describe('Stager point reads', function () {
-  this.timeout(30_000)
-  let root: string
-  let store: LsmStore
-
-  beforeEach(async () => {
-    root = mkdtempSync(join(tmpdir(), 'wtr-staging-'))
-    store = await LsmStore.open({ dir: join(root, 'manifest'), ssdDir: join(root, 'ssd') })
-  })
-  afterEach(async () => {
-    await store.close()
-    rmSync(root, { recursive: true, force: true })
+    expect((await store.lookup(Buffer.concat([storeKeyPrefix(0, 0), b('b')])))?.kind).to.equal('delete')
   })
 
   it('stages keys read from the page cache on the calling thread: the command runs at once, with the values on disk', async () => {
@@ -91,13 +82,7 @@ describe('Stager point reads', function () {
     await store.flush([writer], 1, async () => true)
     writer.delete(b('gone'))
     await store.flush([writer], 2, async () => true)
-    // A restart's resident set: everything on disk, nothing in memory.
-    const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
-    const prefix = storeKeyPrefix(0, 0)
-    db.attachDisk(0, store.overlaps(prefix, prefixEnd(prefix)))
-    db.endCount()
-    const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
-    const stager = new Stager([db], store, dispatch.resolve, () => NOW)
+    const { db, stager } = restarted(store)
 
     expect(stager.stage(db, [b('GET'), b('a')], [db]), 'GET a needs no promise').to.equal(undefined)
     expect(db.get(b('a'))?.value).to.deep.equal({ type: 'string', data: b('v-a') })

@@ -1,8 +1,8 @@
 // The checkpoint actor: once the WAL has grown by wal-checkpoint-bytes, or taken in
-// wal-checkpoint-ops ops, since the last checkpoint, it flushes the records changed since the last flush into a level-0 segment of the LSM store
-// (storage/lsm-store.ts) in the background, then lets the WAL recycle the segments the flush
-// covers, so the log never grows without bound, and runs compaction. BGSAVE and BGREWRITEAOF
-// ask for a checkpoint directly.
+// wal-checkpoint-ops ops, since the last checkpoint, it flushes the records changed since the
+// last flush into a level-0 segment of the LSM store (storage/lsm-store.ts) in the background,
+// then lets the WAL recycle the segments the flush covers, so the log never grows without bound,
+// and runs compaction. BGSAVE and BGREWRITEAOF ask for a checkpoint directly.
 //
 // A flush is fuzzy and may hold changes that are not durable yet. It is installed only after
 // every change made while it was written has settled without a failure; a WAL failure meanwhile
