@@ -3,7 +3,8 @@
 // (none when the block is cached), and a scan reads the blocks of its range one at a time. Every
 // block is checked against its CRC-32C when it comes off the disk; a damaged one fails the read
 // with a SegmentError naming the file and the block's offset, and leaves other blocks readable.
-// All file access goes through node:fs/promises (the libuv thread pool).
+// A point read takes its block with a pread on the calling thread while the page cache answers
+// quickly (readBlockSync); every other file access goes through node:fs/promises (the thread pool).
 
 import { readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
