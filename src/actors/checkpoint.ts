@@ -21,6 +21,12 @@ import { describeError } from '../log.js'
  * the flush ran.
  */
 const POLL_MS = 100
+/**
+ * After a failed checkpoint (a full or failing disk), automatic ones wait this long before
+ * trying again, doubling up to MAX_RETRY_MS: each attempt writes a segment file and logs.
+ */
+const RETRY_MS = 1000
+const MAX_RETRY_MS = 30_000
 
 export class Checkpointer {
   /** When the last flush was installed (ms); the start time until then, as Redis's LASTSAVE. */
@@ -35,6 +41,9 @@ export class Checkpointer {
   private stopping = false
   /** Another checkpoint runs once the one running ends. */
   private scheduled = false
+  /** The clock's time before which automatic checkpoints wait, after a failure. */
+  private retryAt = 0
+  private retryDelay = RETRY_MS
   private running: Promise<boolean> | undefined
   private timer: NodeJS.Timeout | undefined
 
@@ -50,6 +59,8 @@ export class Checkpointer {
     private readonly readersIdle: () => Promise<void> = () => Promise.resolve(),
     /** Ops in the WAL's tail at start-up (replayed, and not yet in the store). */
     replayedOps = 0,
+    /** Milliseconds, for the wait after a failure. */
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.lastSaveTime = startedAt
     this.opsAtCheckpoint = durability.stats.ops - replayedOps
@@ -74,9 +85,16 @@ export class Checkpointer {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (this.inProgress) return
-      if (this.opsSinceCheckpoint >= this.thresholds.ops() || this.wal.stats().bytesSinceCheckpoint >= this.thresholds.bytes()) void this.run()
+      if (this.opsSinceCheckpoint >= this.thresholds.ops() || this.wal.stats().bytesSinceCheckpoint >= this.thresholds.bytes()) this.runAutomatic()
     }, POLL_MS).unref()
+  }
+
+  /**
+   * A checkpoint the server decides on (the WAL's thresholds, memory crowded by changed records):
+   * none while one runs, nor before the wait after a failed one is over. BGSAVE calls run().
+   */
+  runAutomatic(): void {
+    if (this.running === undefined && this.clock() >= this.retryAt) void this.run()
   }
 
   /** Takes a checkpoint now unless one is running; resolves true when one was installed. */
@@ -126,6 +144,7 @@ export class Checkpointer {
       )
       if (!flushed.installed) {
         this.log.notice('Flush discarded: a WAL write failed or shutdown began while it was written')
+        this.backOff()
         return false
       }
       await this.wal.checkpoint(startLsn)
@@ -133,6 +152,8 @@ export class Checkpointer {
       this.lastSaveTime = Date.now()
       this.batchesAtLastSave = fragments
       this.opsAtCheckpoint = ops
+      this.retryAt = 0
+      this.retryDelay = RETRY_MS
       this.lastDurationSec = Math.round((this.lastSaveTime - this.startedAt) / 1000)
       this.log.verbose(
         `Flushed ${flushed.records} changed keys (${flushed.bytes} bytes) to a level-0 segment; WAL recycled up to LSN ${startLsn}`,
@@ -145,8 +166,14 @@ export class Checkpointer {
       return true
     } catch (e) {
       this.lastOk = false
-      this.log.warning(`Flush failed: ${describeError(e)}`)
+      this.log.warning(`Flush failed: ${describeError(e)}; automatic checkpoints resume in ${this.retryDelay / 1000} s`)
+      this.backOff()
       return false
     }
+  }
+
+  private backOff(): void {
+    this.retryAt = this.clock() + this.retryDelay
+    this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_MS)
   }
 }

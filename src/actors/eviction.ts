@@ -121,7 +121,7 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     dirtyBytes,
     flushRunning: checkpointer.inProgress,
   })
-  if (plan.flush) runtime.requestCheckpoint()
+  if (plan.flush) checkpointer.runAutomatic()
   const stall = runtime.writeStall
   const now = performance.now()
   const cleanBytes = residentBytes - dirtyBytes
