@@ -85,6 +85,8 @@ export class Checkpointer {
 
   start(): void {
     this.timer = setInterval(() => {
+      // Not while one runs: the WAL's byte count is a native call.
+      if (this.inProgress) return
       if (this.opsSinceCheckpoint >= this.thresholds.ops() || this.wal.stats().bytesSinceCheckpoint >= this.thresholds.bytes()) this.runAutomatic()
     }, POLL_MS).unref()
   }

@@ -36,19 +36,17 @@ interface Progress {
 
 const begin = (batch: RequestBatch, runner: CommandRunner): Progress => {
   if (batch.commands.length > 1) runner.warm?.(batch.commands)
-  return start(batch, runner)
+  return {
+    batch,
+    replies: [],
+    resp: runner.resp,
+    current: runner.resp,
+    respChanges: undefined,
+    next: 0,
+    // A connection already closing (QUIT earlier in the read, CLIENT KILL) runs nothing more.
+    close: runner.closeAfterReply,
+  }
 }
-
-const start = (batch: RequestBatch, runner: CommandRunner): Progress => ({
-  batch,
-  replies: [],
-  resp: runner.resp,
-  current: runner.resp,
-  respChanges: undefined,
-  next: 0,
-  // A connection already closing (QUIT earlier in the read, CLIENT KILL) runs nothing more.
-  close: runner.closeAfterReply,
-})
 
 const finish = (p: Progress): ReplyBatch => {
   const { replies, resp, respChanges } = p

@@ -219,17 +219,6 @@ export class LsmStore {
     return store
   }
 
-  /** True when a segment may hold `key` (false: certainly absent everywhere on disk). */
-  mayContain(key: Buffer): boolean {
-    if (this.readers.size === 0) return false
-    const hash = bloomHash(key)
-    // A segment without a reader (retired meanwhile) may hold the key: the lookup finds out.
-    for (const segment of pointReadOrder(this.readPlan(), key)) {
-      if (this.readers.get(segment.id)?.mayContain(key, hash) !== false) return true
-    }
-    return false
-  }
-
   private readPlan(): ReadPlan {
     const state = this.manifest.current
     if (this.plan?.state !== state) this.plan = buildReadPlan(state)
@@ -636,27 +625,26 @@ export class LsmStore {
       const t = taken[db]!
       const { keys, gen } = t
       const sorted = await sortedInSlices(keys)
-      for (;;) {
-        const run: SegmentEntry[] = []
-        for (let next = sorted.next(); !next.done; next = sorted.next()) {
-          const k = next.value
-          // A FLUSHDB since the keys were taken started a new generation: the record found now
-          // belongs to it (and is changed in it, so the next flush writes it there); written
-          // under the old generation, it is dead on arrival, which is harmless.
-          const rec = keyspace.readForFlush(k, t)
-          const key = encodeStoreKey(keyspace.space, gen, k)
-          run.push(
-            rec === undefined
-              ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
-              : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data },
-          )
-          if (run.length === FLUSH_SLICE) break
+      let run: SegmentEntry[] = []
+      for (let next = sorted.next(); !next.done; next = sorted.next()) {
+        const k = next.value
+        // A FLUSHDB since the keys were taken started a new generation: the record found now
+        // belongs to it (and is changed in it, so the next flush writes it there); written under
+        // the old generation, it is dead on arrival, which is harmless.
+        const rec = keyspace.readForFlush(k, t)
+        const key = encodeStoreKey(keyspace.space, gen, k)
+        run.push(
+          rec === undefined
+            ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
+            : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data },
+        )
+        if (run.length === FLUSH_SLICE) {
+          yield run
+          run = []
+          await turn()
         }
-        if (run.length === 0) break
-        yield run
-        if (run.length < FLUSH_SLICE) break
-        await turn()
       }
+      if (run.length > 0) yield run
     }
   }
 
