@@ -77,6 +77,39 @@ describe('BenchConnection against redis-server', function () {
     }
   })
 
+  it('stamps replies read in one poll phase with when that phase began, not with when the harness got to each', async () => {
+    // Every call of the clock is later than the one before, so a read stamped on its own turn shows.
+    let ticks = 0
+    const clock = (): number => ++ticks
+    const connections = await Promise.all([0, 1, 2].map(() => BenchConnection.open({ port: redis.port, clock })))
+    try {
+      const stamps: number[] = []
+      const answered = connections.map(
+        (c) =>
+          new Promise<void>((resolve) =>
+            c.send(encodeCommand(['PING']), {
+              settle: (_reply, times) => {
+                stamps.push(times.readAt)
+                // Handling a read costs the harness time; the next connection's reply was ready all along.
+                clock()
+                resolve()
+              },
+            }),
+          ),
+      )
+      // The writes go out in this turn's immediate; hold the loop until all three replies are
+      // surely back, so one poll phase reports the three sockets together.
+      await new Promise((resolve) => setImmediate(resolve))
+      const until = Date.now() + 100
+      while (Date.now() < until);
+      await Promise.all(answered)
+      expect(stamps).to.have.length(3)
+      expect(new Set(stamps).size).to.equal(1)
+    } finally {
+      for (const c of connections) c.close()
+    }
+  })
+
   it('a closed loop over a pool gets each INCR answer in order: per key, the counter values 1..n', async () => {
     const pool = await openPool({ port: redis.port, clients: 4 })
     try {
