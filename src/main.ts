@@ -5,10 +5,19 @@ import { runMain } from '@effect/platform-node/NodeRuntime'
 import * as Cause from 'effect/Cause'
 import * as Effect from 'effect/Effect'
 import * as Exit from 'effect/Exit'
+import { setFlagsFromString } from 'node:v8'
 import { loadConfig } from './config/load.js'
 import { startServer, VERSION } from './actors/server.js'
 
 const args = process.argv.slice(2)
+
+// V8 learns per allocation site whether its objects outlive a young-generation collection, and
+// then allocates them in the old generation directly. Here almost nothing a request allocates
+// lives long (records sit in off-heap slabs), but sites shared by the rare long-lived objects
+// and the many short-lived ones were being tenured: under reads from disk the old generation
+// then filled with garbage in a quarter of a second, and each full collection paused the loop
+// for 3-7 ms (docs/benchmarks.md). Set before the server allocates anything.
+setFlagsFromString('--no-allocation-site-pretenuring')
 
 if (args.includes('--version') || args.includes('-v')) {
   process.stdout.write(`we-trust-redis v=${VERSION}\n`)
