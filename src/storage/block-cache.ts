@@ -36,15 +36,22 @@ export class BlockCache {
   private misses = 0
   private evictions = 0
   /**
-   * Blocks missed once recently, oldest first (keys segmentId * 2^32 + offset): the admission
-   * filter of shouldAdmit. Bounded to a few times the blocks the cache holds.
+   * Blocks missed once recently, by key segmentId * 2^32 + offset (-1: an empty slot): the
+   * admission filter of shouldAdmit. Direct-mapped, with about four times as many slots as
+   * blocks fit (blocks are about 4 KB): a block missed again before another block took its slot
+   * is admitted. A FIFO Set did
+   * the same job, but deleting its oldest entry walks past every entry deleted before it, and
+   * that walk was the largest cost of a read from disk.
    */
-  private readonly missedOnce = new Set<number>()
+  private readonly doorkeeper: Float64Array
 
   constructor(readonly capacityBytes: number) {
     if (!(Number.isSafeInteger(capacityBytes) && capacityBytes >= 0)) {
       throw new RangeError(`block cache capacity must be a non-negative integer, not ${capacityBytes}`)
     }
+    let slots = 1024
+    while (slots < capacityBytes / 1024 && slots < 1 << 24) slots *= 2
+    this.doorkeeper = new Float64Array(slots).fill(-1)
   }
 
   /**
@@ -55,11 +62,14 @@ export class BlockCache {
    */
   shouldAdmit(segmentId: number, offset: number): boolean {
     const key = segmentId * 2 ** 32 + offset
-    const missed = this.missedOnce
-    if (missed.delete(key)) return true
-    missed.add(key)
-    // Remember about four times as many blocks as fit (blocks are about 4 KB).
-    if (missed.size > Math.max(1024, this.capacityBytes / 1024)) missed.delete(missed.values().next().value!)
+    const doorkeeper = this.doorkeeper
+    // Blocks are kilobytes apart, segment ids consecutive: mix both into the slot.
+    const slot = (Math.imul(segmentId, 0x9e3779b1) ^ Math.imul(offset >>> 9, 0x85ebca6b)) & (doorkeeper.length - 1)
+    if (doorkeeper[slot] === key) {
+      doorkeeper[slot] = -1
+      return true
+    }
+    doorkeeper[slot] = key
     return false
   }
 
