@@ -9,6 +9,7 @@ import {
   copyOut,
   decodeFooter,
   decodeIndex,
+  encodeFooter,
   FOOTER_TRAILER_BYTES,
   SegmentError,
   type BlockIndex,
@@ -18,6 +19,10 @@ import {
 import { openSegment, type SegmentReader } from '../../src/storage/segment-reader.js'
 import { writeSegment, type WriteSegmentOptions } from '../../src/storage/segment-writer.js'
 import { crc32c } from '../../src/wal/native-wal.js'
+import { crc32Tables } from '../../src/storage/crc32.js'
+
+/** The checksums of the formats, computed apart from the code under test. */
+const checksumOf = (version: number) => (version === 2 ? crc32Tables : version === 1 ? crc32c : undefined)
 
 /** An entry in a form whose differences read well in a failure. */
 const shown = (e: SegmentEntry | undefined) =>
@@ -75,10 +80,10 @@ const optionsArb: fc.Arbitrary<WriteSegmentOptions> = fc.record({
 })
 
 /** The footer and index of a segment file, decoded by the spec itself to aim damage at them. */
-async function layoutOf(path: string): Promise<{ bytes: Buffer; footer: Footer; index: BlockIndex }> {
+async function layoutOf(path: string): Promise<{ bytes: Buffer; footer: Footer & { version: number }; index: BlockIndex }> {
   const bytes = await readFile(path)
   const footerLength = bytes.readUInt32LE(bytes.length - FOOTER_TRAILER_BYTES)
-  const footer = decodeFooter(bytes.subarray(bytes.length - footerLength), crc32c)
+  const footer = decodeFooter(bytes.subarray(bytes.length - footerLength), checksumOf)
   const index = decodeIndex(bytes.subarray(footer.indexOffset, footer.indexOffset + footer.indexLength))
   return { bytes, footer, index }
 }
@@ -198,10 +203,12 @@ describe('segment files', () => {
     const { bytes, footer, index } = await layoutOf(path)
     // entry 1: shared 0, unshared 3, value length 1, "abc", kind put, type 0, seq 300 (LEB128 ac 02), expiresAt 0, "V"
     // entry 2: shared 2, unshared 1, value length 0, "d", kind delete, type 0, seq 5, expiresAt 0
-    // restart offsets [0], restart count 1, then the block's CRC-32C
+    // restart offsets [0], restart count 1, then the block's CRC-32 (format 2)
     const block = Buffer.from('000301616263' + '0000ac0200' + '56' + '020100' + '64' + '0100' + '0500' + '00000000' + '01000000', 'hex')
     expect(bytes.subarray(0, block.length).toString('hex')).to.equal(block.toString('hex'))
-    expect(bytes.readUInt32LE(block.length)).to.equal(crc32c(block))
+    expect(bytes.readUInt32LE(block.length)).to.equal(crc32Tables(block))
+    expect(crc32Tables(Buffer.from('123456789'))).to.equal(0xcbf43926)
+    expect(footer.version).to.equal(2)
     expect(index.count).to.equal(1)
     expect(index.offsets[0]).to.equal(0)
     expect(index.lengths[0]).to.equal(block.length)
@@ -211,6 +218,73 @@ describe('segment files', () => {
     expect(bytes.subarray(footerStart, footerStart + 8).toString('latin1')).to.equal('WTR-SEG\n')
     expect(footerStart).to.equal(footer.bloomOffset + footer.bloomLength)
     expect(meta.bytes).to.equal(bytes.length)
+  })
+
+  it('reads a file of format 1 (CRC-32C checksums), as earlier builds wrote', async () => {
+    const entries = Array.from({ length: 300 }, (_, i) => ({
+      key: Buffer.from(`key:${String(i).padStart(5, '0')}`),
+      seq: i + 1,
+      kind: 'put' as const,
+      type: 0,
+      expiresAt: 0,
+      value: Buffer.from(`value ${i} `.repeat(1 + (i % 7))),
+    }))
+    const path = nextPath()
+    await writeSegment(path, entries, { blockBytes: 256 })
+    // Rewrite every checksum as CRC-32C and the version as 1: the bytes of a format-1 file.
+    const { bytes, footer, index } = await layoutOf(path)
+    for (let i = 0; i < index.count; i++) {
+      const start = index.offsets[i]!
+      const end = start + index.lengths[i]!
+      bytes.writeUInt32LE(crc32c(bytes.subarray(start, end)), end)
+    }
+    const tables = bytes.subarray(footer.indexOffset, footer.bloomOffset + footer.bloomLength)
+    const v1Footer = encodeFooter(
+      {
+        ...footer,
+        indexCrc: crc32c(tables.subarray(0, footer.indexLength)),
+        bloomCrc: crc32c(tables.subarray(footer.indexLength)),
+      },
+      crc32c,
+    )
+    v1Footer.writeUInt32LE(1, 8)
+    const trailer = v1Footer.length - FOOTER_TRAILER_BYTES
+    v1Footer.writeUInt32LE(crc32c(v1Footer.subarray(0, trailer + 4)), trailer + 4)
+    const v1 = Buffer.concat([bytes.subarray(0, footer.bloomOffset + footer.bloomLength), v1Footer])
+    const v1Path = nextPath()
+    await writeFile(v1Path, v1)
+    const reader = await openSegment(v1Path, 1, new BlockCache(1 << 20))
+    try {
+      for (const e of entries) expect((await reader.get(e.key))?.value.toString()).to.equal(e.value.toString())
+      const scanned: string[] = []
+      for await (const e of reader.scan()) scanned.push(e.key.toString())
+      expect(scanned).to.deep.equal(entries.map((e) => e.key.toString()))
+    } finally {
+      await reader.close()
+    }
+    // One flipped byte in a block fails that block's CRC-32C.
+    v1[index.offsets[3]! + 2]! ^= 0x40
+    await writeFile(v1Path, v1)
+    const damaged = await openSegment(v1Path, 2, undefined)
+    try {
+      const error = await expectRejection(Promise.all(entries.map((e) => damaged.get(e.key))))
+      expect(error.message).to.match(/fails its checksum/)
+    } finally {
+      await damaged.close()
+    }
+  })
+
+  it('refuses a file of a format version it does not know, and says so', async () => {
+    const path = nextPath()
+    await writeSegment(path, [{ key: Buffer.from('k'), seq: 1, kind: 'put', type: 0, expiresAt: 0, value: Buffer.from('v') }])
+    const bytes = await readFile(path)
+    const footerStart = bytes.length - bytes.readUInt32LE(bytes.length - FOOTER_TRAILER_BYTES)
+    bytes.writeUInt32LE(3, footerStart + 8)
+    const trailer = bytes.length - FOOTER_TRAILER_BYTES
+    bytes.writeUInt32LE(crc32Tables(bytes.subarray(footerStart, trailer + 4)), trailer + 4)
+    await writeFile(path, bytes)
+    const error = await expectRejection(openSegment(path, 1, undefined))
+    expect(error.message).to.match(/format version 3; this build reads 1 to 2/)
   })
 
   it('keeps a value larger than a block, and larger than a write chunk, inline', async () => {

@@ -72,12 +72,18 @@ export const SEGMENT_MAGIC = Buffer.from('WTR-SEG\n', 'latin1')
  * bytes cannot pass for a complete one; a file not ending in it was cut short or is not a segment.
  */
 export const SEGMENT_END_MAGIC = Buffer.from('WTR-END\n', 'latin1')
-export const FORMAT_VERSION = 1
-/** Each data block is followed by the CRC-32C of its bytes. */
+/**
+ * The format this build writes. 2: every checksum in the file is a CRC-32 (zlib's); 1: a CRC-32C.
+ * The bytes are otherwise the same, and this build reads both.
+ */
+export const FORMAT_VERSION = 2
+/** A checksum function over bytes: which one a file uses follows from its format version. */
+export type Checksum = (data: Buffer) => number
+/** Each data block is followed by the checksum of its bytes. */
 export const BLOCK_CHECKSUM_BYTES = 4
 /** Footer bytes before the two keys. */
 export const FOOTER_FIXED_BYTES = 104
-/** Footer bytes after the two keys: footer length, footer CRC-32C, final magic. */
+/** Footer bytes after the two keys: footer length, footer checksum, final magic. */
 export const FOOTER_TRAILER_BYTES = 16
 export const KIND_PUT = 0
 export const KIND_DELETE = 1
@@ -547,8 +553,16 @@ export interface Footer {
   lastKey: Buffer
 }
 
-/** The footer with its trailer; `crc32c` checksums the bytes (passed in to keep this file pure). */
-export function encodeFooter(footer: Footer, crc32c: (data: Buffer) => number): Buffer {
+/** A footer as read back, with the format version of its file. */
+export interface DecodedFooter extends Footer {
+  readonly version: number
+}
+
+/**
+ * The footer with its trailer, of format FORMAT_VERSION; `checksum` is that format's (passed in
+ * to keep this file pure).
+ */
+export function encodeFooter(footer: Footer, checksum: Checksum): Buffer {
   const { firstKey, lastKey } = footer
   const length = FOOTER_FIXED_BYTES + firstKey.length + lastKey.length + FOOTER_TRAILER_BYTES
   const buf = Buffer.alloc(length)
@@ -573,7 +587,7 @@ export function encodeFooter(footer: Footer, crc32c: (data: Buffer) => number): 
   lastKey.copy(buf, FOOTER_FIXED_BYTES + firstKey.length)
   const trailer = length - FOOTER_TRAILER_BYTES
   buf.writeUInt32LE(length, trailer)
-  buf.writeUInt32LE(crc32c(buf.subarray(0, trailer + 4)), trailer + 4)
+  buf.writeUInt32LE(checksum(buf.subarray(0, trailer + 4)), trailer + 4)
   SEGMENT_END_MAGIC.copy(buf, trailer + 8)
   return buf
 }
@@ -589,21 +603,29 @@ export function footerLengthFromTrailer(trailer: Buffer): number {
   return trailer.readUInt32LE(0)
 }
 
-/** Parses a whole footer (from its leading magic to the end of the file) and checks its CRC. */
-export function decodeFooter(buf: Buffer, crc32c: (data: Buffer) => number): Footer {
+/**
+ * Parses a whole footer (from its leading magic to the end of the file) and checks its checksum,
+ * the one `checksumOf` gives for the format version the footer states (undefined: a format this
+ * build does not read).
+ */
+export function decodeFooter(buf: Buffer, checksumOf: (version: number) => Checksum | undefined): DecodedFooter {
   if (buf.length < FOOTER_FIXED_BYTES + FOOTER_TRAILER_BYTES) throw new SegmentFormatError(`footer of ${buf.length} bytes is too short`)
   const trailer = buf.length - FOOTER_TRAILER_BYTES
   if (buf.readUInt32LE(trailer) !== buf.length) throw new SegmentFormatError(`footer length ${buf.readUInt32LE(trailer)} does not match ${buf.length}`)
+  const version = buf.readUInt32LE(8)
+  const checksum = checksumOf(version)
+  // A version this build does not know is checked with the current format's checksum: damaged
+  // bytes are reported as such, and only an intact footer as a format this build cannot read.
   const stored = buf.readUInt32LE(trailer + 4)
-  const computed = crc32c(buf.subarray(0, trailer + 4))
+  const computed = (checksum ?? checksumOf(FORMAT_VERSION)!)(buf.subarray(0, trailer + 4))
   if (stored !== computed) throw new SegmentFormatError(`footer checksum ${hex(stored)} does not match its bytes (${hex(computed)})`)
   if (!buf.subarray(0, 8).equals(SEGMENT_MAGIC)) throw new SegmentFormatError('footer does not start with the segment magic')
-  const version = buf.readUInt32LE(8)
-  if (version !== FORMAT_VERSION) throw new SegmentFormatError(`format version ${version}; this build reads ${FORMAT_VERSION}`)
+  if (checksum === undefined) throw new SegmentFormatError(`format version ${version}; this build reads 1 to ${FORMAT_VERSION}`)
   const firstLength = buf.readUInt32LE(96)
   const lastLength = buf.readUInt32LE(100)
   if (FOOTER_FIXED_BYTES + firstLength + lastLength !== trailer) throw new SegmentFormatError('footer key lengths do not add up')
   return {
+    version,
     blocks: buf.readUInt32LE(12),
     indexOffset: readU64(buf, 16),
     indexLength: buf.readUInt32LE(24),

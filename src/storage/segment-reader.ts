@@ -1,13 +1,14 @@
 // Reads one sorted segment file (docs/segment-format.md). Opening loads the footer, the block
 // index and the bloom filter into memory; after that a point lookup costs at most one block read
 // (none when the block is cached), and a scan reads the blocks of its range one at a time. Every
-// block is checked against its CRC-32C when it comes off the disk; a damaged one fails the read
+// block is checked against its checksum (CRC-32, or CRC-32C in format 1) when it comes off the disk; a damaged one fails the read
 // with a SegmentError naming the file and the block's offset, and leaves other blocks readable.
 // A point read takes its block with a pread on the calling thread while the page cache answers
 // quickly (readBlockSync); every other file access goes through node:fs/promises (the thread pool).
 
 import { readSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
+import { crc32 } from './crc32.js'
 import { crc32c } from './crc32c.js'
 import type { BlockCache } from './block-cache.js'
 import { BloomFilter, bloomHash } from './bloom.js'
@@ -16,6 +17,7 @@ import {
   BlockCursor,
   compareBytes,
   compareIndexKey,
+  type Checksum,
   decodeFooter,
   decodeIndex,
   findBlock,
@@ -67,14 +69,15 @@ export async function openSegment(path: string, id: number, cache?: BlockCache):
     }
     const footerStart = size - footerLength
     const footerBytes = footerLength <= tail.length ? tail.subarray(tail.length - footerLength) : await readExactly(file, path, footerStart, footerLength)
-    const footer = decodeOrThrow(path, footerStart, 'footer', () => decodeFooter(footerBytes, crc32c))
+    const footer = decodeOrThrow(path, footerStart, 'footer', () => decodeFooter(footerBytes, checksumOf))
+    const checksum = checksumOf(footer.version)!
     checkLayout(path, footer, footerStart)
 
     const tables = await readExactly(file, path, footer.indexOffset, footerStart - footer.indexOffset)
     const indexBytes = tables.subarray(0, footer.indexLength)
     const bloomBytes = tables.subarray(footer.indexLength)
-    checkCrc(path, 'index', footer.indexOffset, indexBytes, footer.indexCrc)
-    checkCrc(path, 'bloom filter', footer.bloomOffset, bloomBytes, footer.bloomCrc)
+    checkCrc(path, 'index', footer.indexOffset, indexBytes, footer.indexCrc, checksum)
+    checkCrc(path, 'bloom filter', footer.bloomOffset, bloomBytes, footer.bloomCrc, checksum)
     const index = decodeOrThrow(path, footer.indexOffset, 'index', () => decodeIndex(indexBytes))
     checkIndex(path, footer, index)
     const bloom = decodeOrThrow(path, footer.bloomOffset, 'bloom filter', () => BloomFilter.deserialize(bloomBytes))
@@ -93,7 +96,7 @@ export async function openSegment(path: string, id: number, cache?: BlockCache):
       valueBytes: footer.valueBytes,
       blocks: footer.blocks,
     }
-    return new SegmentReader(file, meta, id, index, bloom, cache)
+    return new SegmentReader(file, meta, id, index, bloom, cache, checksum)
   } catch (error) {
     await file.close().catch(() => undefined)
     throw error
@@ -126,6 +129,8 @@ export class SegmentReader {
     private readonly index: BlockIndex,
     private readonly bloom: BloomFilter,
     private readonly cache: BlockCache | undefined,
+    /** The checksum of the file's format version. */
+    private readonly checksum: Checksum,
   ) {}
 
   /** Memory the open segment holds outside the block cache (index and bloom filter). */
@@ -309,7 +314,7 @@ export class SegmentReader {
     }
     const block = buf.subarray(0, length)
     const stored = buf.readUInt32LE(length)
-    const computed = crc32c(block)
+    const computed = this.checksum(block)
     if (stored !== computed) {
       throw new SegmentError(
         `segment ${path}: block ${i} at offset ${offset} (${length} bytes) fails its checksum: stored ${hex(stored)}, computed ${hex(computed)}`,
@@ -350,8 +355,11 @@ function decodeOrThrow<T>(path: string, offset: number, what: string, decode: ()
   }
 }
 
-function checkCrc(path: string, what: string, offset: number, bytes: Buffer, stored: number): void {
-  const computed = crc32c(bytes)
+/** The checksum of each format version this build reads. */
+const checksumOf = (version: number): Checksum | undefined => (version === 2 ? crc32 : version === 1 ? crc32c : undefined)
+
+function checkCrc(path: string, what: string, offset: number, bytes: Buffer, stored: number, checksum: Checksum): void {
+  const computed = checksum(bytes)
   if (computed !== stored) {
     throw new SegmentError(`segment ${path}: the ${what} at offset ${offset} fails its checksum: stored ${hex(stored)}, computed ${hex(computed)}`, 'ECORRUPT', path, offset)
   }

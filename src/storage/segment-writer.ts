@@ -7,7 +7,7 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { syncDirectory } from './durable-dir.js'
-import { crc32c } from './crc32c.js'
+import { crc32 } from './crc32.js'
 import { BloomFilter, bloomHash } from './bloom.js'
 import {
   BLOCK_CHECKSUM_BYTES,
@@ -188,10 +188,10 @@ class SegmentLayout {
         blocks: this.index.count,
         indexOffset,
         indexLength: index.length,
-        indexCrc: crc32c(index),
+        indexCrc: crc32(index),
         bloomOffset: indexOffset + index.length,
         bloomLength: bloom.length,
-        bloomCrc: crc32c(bloom),
+        bloomCrc: crc32(bloom),
         entries: this.entries,
         tombstones: this.tombstones,
         minSeq: this.minSeq,
@@ -201,7 +201,7 @@ class SegmentLayout {
         firstKey: this.firstKey,
         lastKey,
       },
-      crc32c,
+      crc32,
     )
     this.append(index)
     this.append(bloom)
@@ -225,7 +225,7 @@ class SegmentLayout {
     const block = this.block.finish()
     this.reserve(block.length + BLOCK_CHECKSUM_BYTES)
     block.copy(this.output, this.outputLength)
-    this.output.writeUInt32LE(crc32c(block), this.outputLength + block.length)
+    this.output.writeUInt32LE(crc32(block), this.outputLength + block.length)
     this.outputLength += block.length + BLOCK_CHECKSUM_BYTES
     this.index.add(lastKey, this.offset, block.length)
     this.offset += block.length + BLOCK_CHECKSUM_BYTES
