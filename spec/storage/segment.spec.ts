@@ -10,6 +10,8 @@ import {
   decodeFooter,
   decodeIndex,
   encodeFooter,
+  findBlock,
+  IndexBuilder,
   FOOTER_TRAILER_BYTES,
   SegmentError,
   type BlockIndex,
@@ -109,6 +111,34 @@ describe('byte ranges', () => {
         expect(Math.sign(order)).to.equal(Buffer.compare(Buffer.from(a), Buffer.from(b)))
         expect(copyOut(x, skipA, x.length).equals(Buffer.from(a))).to.equal(true)
       }),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('block index', () => {
+  it('finds the first block whose last key is >= the key, as a linear search does, whatever prefix the keys share', () => {
+    const byte = fc.integer({ min: 0, max: 3 })
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 30 }),
+        fc.uniqueArray(fc.array(byte, { maxLength: 4 }), { minLength: 1, maxLength: 40, selector: (a) => a.join(',') }),
+        fc.array(fc.tuple(fc.nat(40), fc.array(byte, { maxLength: 5 })), { maxLength: 30 }),
+        (prefix, suffixes, probes) => {
+          // Block last keys: one shared prefix and distinct suffixes, in order.
+          const lastKeys = suffixes.map((s) => Buffer.concat([prefix, Buffer.from(s)])).sort(Buffer.compare)
+          const builder = new IndexBuilder()
+          lastKeys.forEach((k, i) => builder.add(k, i * 100, 90))
+          const index = decodeIndex(builder.finish())
+          expect(index.sharedPrefix).to.be.at.least(lastKeys.length === 1 ? lastKeys[0]!.length : prefix.length)
+          // Keys sought: with the whole prefix, with part of it, without it, or beyond it.
+          for (const [cut, tail] of probes) {
+            const key = Buffer.concat([prefix.subarray(0, cut % (prefix.length + 1)), Buffer.from(tail)])
+            const expected = lastKeys.findIndex((k) => Buffer.compare(k, key) >= 0)
+            expect(findBlock(index, key)).to.equal(expected === -1 ? lastKeys.length : expected)
+          }
+        },
+      ),
       { numRuns: 500 },
     )
   })

@@ -178,6 +178,8 @@ export class LsmStore {
   private generationsSeen: unknown
   private generationOf = new Map<number, number>()
   private plan: ReadPlan | undefined
+  /** tryLookup's segments to consult, refilled by each call (it never yields). */
+  private readonly readOrder: SegmentInfo[] = []
 
   private constructor(
     private readonly manifest: Manifest,
@@ -294,7 +296,9 @@ export class LsmStore {
     const plan = this.readPlan()
     let consulted = false
     try {
-      for (const segment of pointReadOrder(plan, key)) {
+      const order = pointReadOrder(plan, key, this.readOrder)
+      for (let i = 0; i < order.length; i++) {
+        const segment = order[i]!
         const reader = this.readers.get(segment.id)
         if (reader === undefined) return WOULD_BLOCK
         if (!reader.mayContain(key, hash)) continue

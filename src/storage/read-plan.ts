@@ -24,10 +24,14 @@ export const buildReadPlan = (state: ManifestSnapshot): ReadPlan => {
 
 /**
  * The segments a point read of `key` consults, in the order it consults them (newest first): all
- * of level 0, then at most one per deeper level.
+ * of level 0, then at most one per deeper level. Into `order` when given (emptied first), so a
+ * synchronous caller can reuse one array.
  */
-export const pointReadOrder = (plan: ReadPlan, key: Uint8Array): SegmentInfo[] => {
-  const order = [...plan.levels[0]!]
+export const pointReadOrder = (plan: ReadPlan, key: Uint8Array, order: SegmentInfo[] = []): SegmentInfo[] => {
+  // Popped rather than `length = 0`, which drops the storage the next push allocates again.
+  while (order.length > 0) order.pop()
+  const newest = plan.levels[0]!
+  for (let i = 0; i < newest.length; i++) order.push(newest[i]!)
   for (let level = 1; level < plan.levels.length; level++) {
     const segment = segmentHolding(plan.levels[level]!, key)
     if (segment !== undefined) order.push(segment)

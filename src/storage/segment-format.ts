@@ -449,6 +449,12 @@ export interface BlockIndex {
   readonly keyEnds: Uint32Array
   readonly offsets: Float64Array
   readonly lengths: Float64Array
+  /**
+   * Bytes every last key in the index begins with (the first and last keys' common prefix: keys
+   * sort bytewise, so every key between them shares it). A key sought that begins with them too
+   * is compared from there on.
+   */
+  readonly sharedPrefix: number
 }
 
 /** Accumulates index entries while blocks are written. */
@@ -497,16 +503,35 @@ export function decodeIndex(buf: Buffer): BlockIndex {
     lengths[i] = r.varint()
   }
   if (r.pos !== buf.length) throw new SegmentFormatError(`index has ${buf.length - r.pos} bytes after its last entry`)
-  return { count, keys: Buffer.from(keys.subarray(0, keyBytes)), keyEnds, offsets, lengths }
+  let sharedPrefix = 0
+  if (count > 0) {
+    const lastStart = count === 1 ? 0 : keyEnds[count - 2]!
+    const firstEnd = keyEnds[0]!
+    while (sharedPrefix < firstEnd && lastStart + sharedPrefix < keyBytes && keys[sharedPrefix] === keys[lastStart + sharedPrefix]) sharedPrefix++
+  }
+  return { count, keys: Buffer.from(keys.subarray(0, keyBytes)), keyEnds, offsets, lengths, sharedPrefix }
 }
 
 /** The first block whose last key is >= key: the only block that can hold it. count if none. */
 export function findBlock(index: BlockIndex, key: Buffer): number {
   let lo = 0
   let hi = index.count
+  if (hi === 0) return 0
+  // Keys in one segment usually share a long prefix (tenant, database, a key pattern's literal
+  // part): checked once here rather than in every comparison of the search.
+  const keys = index.keys
+  const keyEnds = index.keyEnds
+  let skip = Math.min(index.sharedPrefix, key.length)
+  for (let i = 0; i < skip; i++) {
+    if (keys[i] !== key[i]) {
+      skip = 0
+      break
+    }
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (compareIndexKey(index, mid, key) < 0) lo = mid + 1
+    const start = mid === 0 ? 0 : keyEnds[mid - 1]!
+    if (compareBytes(keys, start + skip, keyEnds[mid]!, key, skip, key.length) < 0) lo = mid + 1
     else hi = mid
   }
   return lo
