@@ -18,7 +18,7 @@ import {
   type Footer,
   type SegmentEntry,
 } from '../../src/storage/segment-format.js'
-import { openSegment, type SegmentReader } from '../../src/storage/segment-reader.js'
+import { openSegment, waitedForDevice, type SegmentReader } from '../../src/storage/segment-reader.js'
 import { writeSegment, type WriteSegmentOptions } from '../../src/storage/segment-writer.js'
 import { crc32c } from '../../src/wal/native-wal.js'
 import { crc32Tables } from '../../src/storage/crc32.js'
@@ -141,6 +141,25 @@ describe('block index', () => {
       ),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('point reads on the calling thread', () => {
+  it('count a slow read as a wait for the device only when the process read blocks from storage since the last slow one', () => {
+    let blockReads = 1000
+    const count = () => blockReads
+    // Settles what the counter stood at.
+    waitedForDevice(50, count)
+    // Fast reads never ask.
+    blockReads += 8
+    expect(waitedForDevice(0.2, count)).to.equal(false)
+    // A slow read after block reads: the device was waited for.
+    expect(waitedForDevice(5, count)).to.equal(true)
+    // Slow again, no block read since: the thread lost its core; the page cache answered.
+    expect(waitedForDevice(5, count)).to.equal(false)
+    expect(waitedForDevice(40, count)).to.equal(false)
+    blockReads += 256
+    expect(waitedForDevice(3, count)).to.equal(true)
   })
 })
 
