@@ -33,7 +33,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   readonly session: Session
   private readonly decoder: RequestDecoder
   private readonly chunks = new Subject<Buffer>()
-  private subscription: Subscription | undefined
+  private subscription: Subscription | undefined = undefined
   /** Why reading is paused: PAUSED_OUTPUT and/or PAUSED_BACKLOG; reading resumes at 0. */
   private pausedFor = 0
   private closed = false
@@ -42,7 +42,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private outputBytes = 0
   private readonly replyWriter = new ReplyWriter()
   /** What staging gathered for the command about to run. */
-  private staged: Staged | undefined
+  private staged: Staged | undefined = undefined
   /** Resolves once the socket is fully closed. */
   readonly done: Promise<void>
 

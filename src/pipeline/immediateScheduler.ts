@@ -8,9 +8,9 @@ type Work<T> = (this: SchedulerAction<T>, state?: T) => void
  * run. Unsubscribing cancels the pending run and any later rescheduling.
  */
 class ImmediateAction<T> extends Subscription implements SchedulerAction<T> {
-  private immediate: NodeJS.Immediate | undefined
-  private timeout: NodeJS.Timeout | undefined
-  private state: T | undefined
+  private immediate: NodeJS.Immediate | undefined = undefined
+  private timeout: NodeJS.Timeout | undefined = undefined
+  private state: T | undefined = undefined
 
   constructor(private readonly work: Work<T>) {
     super()

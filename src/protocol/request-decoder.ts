@@ -46,8 +46,8 @@ export class RequestDecoder {
    * byte at a time costs linear, not quadratic, copying. Bytes before `pending` may have been
    * handed out as arguments and are never written again.
    */
-  private pending: Buffer | undefined
-  private room: Buffer | undefined
+  private pending: Buffer | undefined = undefined
+  private room: Buffer | undefined = undefined
   /** How far the incomplete line at the start of `pending` was already searched for LF. */
   private lineScanned = 0
   /** Arguments still expected by the multibulk being read; 0 between commands. */
@@ -56,9 +56,9 @@ export class RequestDecoder {
   /** Length of the bulk whose payload is being read, or -1 while expecting a `$` header. */
   private bulkLength = -1
   /** Assembly buffer for a big bulk, which is filled chunk by chunk without re-copying. */
-  private big: Buffer | undefined
+  private big: Buffer | undefined = undefined
   private bigFilled = 0
-  private failed: string | undefined
+  private failed: string | undefined = undefined
   /**
    * Redis's limits for clients that still must authenticate: at most 10 arguments and 16 KB per
    * bulk, so that an unauthenticated peer cannot make the server buffer much. While set, `push`
