@@ -238,6 +238,12 @@ describe('recovery from damaged files', function () {
           expected.set(`w:${i}`, `only-in-wal-${i}`)
           after.set(`w:${i}`, `only-in-wal-${i}`)
         }
+        // Created and deleted again within the WAL's tail.
+        for (let i = 0; i < 30; i++) {
+          expected.set(`gone:${i}`, undefined)
+          after.set(`gone:${i}`, 'x')
+          after.del(`gone:${i}`)
+        }
         await after.exec()
       } finally {
         redis.disconnect()
@@ -262,6 +268,26 @@ describe('recovery from damaged files', function () {
       const redis = await client(server.port)
       expect(await redis.dbsize()).to.equal([...expected.values()].filter((v) => v !== undefined).length)
       redis.disconnect()
+    })
+
+    it('after the restart, KEYS and SCAN list exactly the live keys, in the segment and only in the WAL alike', async () => {
+      const server = await start({ dir: copyOfData(), args: SMALL_WAL })
+      const redis = await client(server.port)
+      try {
+        const live = [...expected].filter(([, v]) => v !== undefined).map(([k]) => k)
+        expect((await redis.keys('w:*')).sort()).to.deep.equal(live.filter((k) => k.startsWith('w:')).sort())
+        expect(await redis.keys('gone:*')).to.deep.equal([])
+        const scanned = new Set<string>()
+        let cursor = '0'
+        do {
+          const [next, batch] = await redis.scan(cursor, 'COUNT', 17)
+          for (const k of batch) scanned.add(k)
+          cursor = next
+        } while (cursor !== '0')
+        expect([...scanned].sort()).to.deep.equal(live.sort())
+      } finally {
+        redis.disconnect()
+      }
     })
 
     // The footer's magic and the index (checksummed): start-up reads them, and the data they

@@ -147,6 +147,53 @@ describe('OrderedIndex', () => {
     )
   })
 
+  it('builds from sorted keys in one pass into a tree that then behaves as the model under random operations', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4, 5, 7, 64),
+        fc.uniqueArray(fc.string({ unit: byte, maxLength: 6 }), { maxLength: 3000 }),
+        fc.boolean(),
+        fc.array(opArb, { maxLength: 300 }),
+        (order, keys, startNonEmpty, ops) => {
+          const ix = new OrderedIndex(order)
+          const model: string[] = []
+          // Into a non-empty index the keys go one by one; the result must be the same set.
+          if (startNonEmpty) {
+            ix.add('\x80')
+            modelAdd(model, '\x80')
+          }
+          const sorted = keys.filter((k) => k !== '\x80' || !startNonEmpty).sort()
+          ix.addSorted(sorted)
+          for (const k of sorted) modelAdd(model, k)
+          expectSame(ix, model)
+          for (const o of ops) {
+            if (o.op === 'add') expect(ix.add(o.key)).to.equal(modelAdd(model, o.key))
+            else if (o.op === 'delete') expect(ix.delete(o.key)).to.equal(modelDelete(model, o.key))
+            expect(ix.size).to.equal(model.length)
+          }
+          expectSame(ix, model)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a tree built from 200,000 sorted keys deletes down to empty and grows again as the model', () => {
+    const keys = Array.from({ length: 200_000 }, (_, i) => `key:${String(i).padStart(9, '0')}`)
+    const ix = new OrderedIndex()
+    ix.addSorted(keys)
+    expect(ix.size).to.equal(200_000)
+    expect(ix.at(123_456)).to.equal(keys[123_456])
+    expect(ix.rank('key:000150000')).to.equal(150_000)
+    const random = prng(7)
+    const order = keys.map((k) => [random(), k] as const).sort((a, b) => a[0] - b[0])
+    for (const [, k] of order.slice(0, 199_990)) expect(ix.delete(k)).to.equal(true)
+    const left = order.slice(199_990).map(([, k]) => k).sort()
+    expectSame(ix, left)
+    for (const k of keys.slice(0, 5000)) ix.add(k)
+    expect(ix.size).to.equal(new Set([...left, ...keys.slice(0, 5000)]).size)
+  })
+
   it('matches the model through growth to tens of thousands of keys and back (multi-level splits and merges)', () => {
     fc.assert(
       fc.property(fc.integer(), fc.integer({ min: 2, max: 6 }), fc.constantFrom(4, 9, 64), (seed, len, order) => {

@@ -34,42 +34,47 @@ export const recover = async (
     ops++
   }
   let lastLsn = checkpointLsn
-  for (;;) {
-    const batch = await wal.read(checkpointLsn)
-    if (batch.length === 0) break
-    for (const record of batch) {
-      try {
-        // An EXPIRE changes a value the replay may not have in memory: read it from disk first.
-        const reads: Promise<void>[] = []
-        decodeOps(record.payload, {
-          put: count,
-          del: count,
-          flushDb: count,
-          flushAll: count,
-          expire(n, key, expiresAt) {
-            ops++
-            const db = keyspaces.get(n)
-            // A passed expiry is replayed as a delete, which needs no value.
-            if (db.complete || db.hasExpired(expiresAt) || db.known(key.toString('latin1'))) return
-            const copy = Buffer.from(key)
-            reads.push(
-              store.lookup(encodeStoreKey(n, db.generation, key.toString('latin1'))).then((entry) => {
-                if (entry?.kind === 'put') db.install(copy, { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
-              }),
-            )
-          },
-        })
-        await Promise.all(reads)
-        decodeOps(record.payload, visitor)
-      } catch (e) {
-        if (e instanceof OpsFormatError) {
-          throw new Error(`WAL record ${record.lsn} holds an invalid op at payload offset ${e.offset}: ${e.message}`)
+  keyspaces.deferIndexes()
+  try {
+    for (;;) {
+      const batch = await wal.read(checkpointLsn)
+      if (batch.length === 0) break
+      for (const record of batch) {
+        try {
+          // An EXPIRE changes a value the replay may not have in memory: read it from disk first.
+          const reads: Promise<void>[] = []
+          decodeOps(record.payload, {
+            put: count,
+            del: count,
+            flushDb: count,
+            flushAll: count,
+            expire(n, key, expiresAt) {
+              ops++
+              const db = keyspaces.get(n)
+              // A passed expiry is replayed as a delete, which needs no value.
+              if (db.complete || db.hasExpired(expiresAt) || db.known(key.toString('latin1'))) return
+              const copy = Buffer.from(key)
+              reads.push(
+                store.lookup(encodeStoreKey(n, db.generation, key.toString('latin1'))).then((entry) => {
+                  if (entry?.kind === 'put') db.install(copy, { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+                }),
+              )
+            },
+          })
+          await Promise.all(reads)
+          decodeOps(record.payload, visitor)
+        } catch (e) {
+          if (e instanceof OpsFormatError) {
+            throw new Error(`WAL record ${record.lsn} holds an invalid op at payload offset ${e.offset}: ${e.message}`)
+          }
+          throw e
         }
-        throw e
+        records++
+        lastLsn = record.lsn
       }
-      records++
-      lastLsn = record.lsn
     }
+  } finally {
+    keyspaces.endDeferredIndexes()
   }
   return { checkpointLsn, records, ops, lastLsn }
 }

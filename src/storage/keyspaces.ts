@@ -17,7 +17,9 @@ export class Keyspaces {
   /** In creation order; only ever appended to (background actors iterate it). */
   readonly all: MemoryKeyspace[] = []
   private readonly byNumber = new Map<number, MemoryKeyspace>()
-  private backing: KeyspaceBacking | undefined
+  private backing: KeyspaceBacking | undefined = undefined
+  /** While set, keyspaces created defer their ordered index too (see deferIndexes). */
+  private deferring = false
 
   constructor(private readonly create: (space: number) => MemoryKeyspace) {}
 
@@ -29,8 +31,23 @@ export class Keyspaces {
       this.byNumber.set(space, keyspace)
       this.all.push(keyspace)
       if (this.backing !== undefined) this.attach(keyspace, this.backing)
+      if (this.deferring) keyspace.deferIndex()
     }
     return keyspace
+  }
+
+  /**
+   * Start-up replay: every keyspace, and each created until endDeferredIndexes, builds its
+   * ordered index once at the end (MemoryKeyspace.deferIndex).
+   */
+  deferIndexes(): void {
+    this.deferring = true
+    for (const keyspace of this.all) keyspace.deferIndex()
+  }
+
+  endDeferredIndexes(): void {
+    this.deferring = false
+    for (const keyspace of this.all) keyspace.endDeferredIndex()
   }
 
   /** The keyspace numbered `space` if it exists. */

@@ -48,6 +48,11 @@ const retire = (node: Node): void => {
 }
 
 const sizeOf = (node: Node): number => (node.leaf ? node.keys.length : node.size)
+
+const smallestKey = (node: Node): string => {
+  while (!node.leaf) node = node.children[0]!
+  return node.keys[0]!
+}
 const fanout = (node: Node): number => (node.leaf ? node.keys.length : node.children.length)
 
 /** First index whose key is >= key. */
@@ -133,6 +138,45 @@ export class OrderedIndex {
     }
     if (keys.length > this.max) this.splitUp(node, depth)
     return true
+  }
+
+  /**
+   * Adds keys given in strictly increasing order. Into an empty index they go in one bottom-up
+   * build, nodes three quarters full: O(n), where n inserts cost a descent and a splice each
+   * (start-up replay of a log of new keys spent a third of its time in add).
+   */
+  addSorted(keys: readonly string[]): void {
+    if (this.size !== 0 || keys.length <= this.max) {
+      for (const key of keys) this.add(key)
+      return
+    }
+    let level: Node[] = this.pack(keys.length, (from, to) => new Leaf(keys.slice(from, to)))
+    const leaves = level as Leaf[]
+    for (let i = 0; i + 1 < leaves.length; i++) leaves[i]!.next = leaves[i + 1]
+    while (level.length > 1) {
+      const children = level
+      level = this.pack(children.length, (from, to) => {
+        const group = children.slice(from, to)
+        const counts = group.map(sizeOf)
+        // keys[i] separates group[i] from group[i + 1]: the smallest key under group[i + 1].
+        const separators = group.slice(1).map(smallestKey)
+        return new Inner(separators, group, counts, counts.reduce((a, b) => a + b, 0))
+      })
+    }
+    this.root = level[0]!
+    this.version++
+  }
+
+  /**
+   * `n` items cut into nodes about three quarters full, none below the minimum fill (a lone
+   * node may be smaller, as the root may), each made by `make(from, to)`.
+   */
+  private pack(n: number, make: (from: number, to: number) => Node): Node[] {
+    let nodes = Math.ceil(n / Math.floor((this.max + this.min) / 2))
+    if (nodes > 1 && n / nodes < this.min) nodes = Math.max(1, Math.floor(n / this.min))
+    const out: Node[] = []
+    for (let i = 0; i < nodes; i++) out.push(make(Math.floor((i * n) / nodes), Math.floor(((i + 1) * n) / nodes)))
+    return out
   }
 
   /** Removes key; returns true if it was present. */
