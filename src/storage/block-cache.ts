@@ -39,9 +39,8 @@ export class BlockCache {
    * Blocks missed once recently, by key segmentId * 2^32 + offset (-1: an empty slot): the
    * admission filter of shouldAdmit. Direct-mapped, with about four times as many slots as
    * blocks fit (blocks are about 4 KB): a block missed again before another block took its slot
-   * is admitted. A FIFO Set did
-   * the same job, but deleting its oldest entry walks past every entry deleted before it, and
-   * that walk was the largest cost of a read from disk.
+   * is admitted. A FIFO Set did the same job, but deleting its oldest entry walks past every
+   * entry deleted before it, and that walk was the largest cost of a read from disk.
    */
   private readonly doorkeeper: Float64Array
 

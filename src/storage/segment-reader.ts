@@ -1,8 +1,9 @@
 // Reads one sorted segment file (docs/segment-format.md). Opening loads the footer, the block
 // index and the bloom filter into memory; after that a point lookup costs at most one block read
 // (none when the block is cached), and a scan reads the blocks of its range one at a time. Every
-// block is checked against its checksum (CRC-32, or CRC-32C in format 1) when it comes off the disk; a damaged one fails the read
-// with a SegmentError naming the file and the block's offset, and leaves other blocks readable.
+// block is checked against its checksum (CRC-32, or CRC-32C in format 1) when it comes off the
+// disk; a damaged one fails the read with a SegmentError naming the file and the block's offset,
+// and leaves other blocks readable.
 // A point read takes its block with a pread on the calling thread while the page cache answers
 // quickly (readBlockSync); every other file access goes through node:fs/promises (the thread pool).
 
@@ -116,11 +117,12 @@ let blockReadsSeen = process.resourceUsage().fsRead
 
 /**
  * Whether a point read that took `elapsedMs` waited for the device: only a slow one, and only if
- * the process read blocks from storage (`blockReads`, the running count) since the last slow read. A read the page cache answers can take milliseconds too, when the thread
- * loses its core during the call (two cores shared with clients and the collector's threads);
- * sending that segment's reads to the thread pool for ASYNC_READS_MS then made 2-3% of all
- * reads wait for it, most of the GETs above the 97th percentile. The count is the whole
- * process's, so a block read by anything else counts too: in doubt, the device waited.
+ * the process read blocks from storage (`blockReads`, the running count) since the last slow
+ * read. A read the page cache answers can take milliseconds too, when the thread loses its core
+ * during the call (two cores shared with clients and the collector's threads); sending that
+ * segment's reads to the thread pool for ASYNC_READS_MS then made 2-3% of all reads wait for
+ * it, most of the GETs above the 97th percentile. The count is the whole process's, so a block
+ * read by anything else counts too: in doubt, the device waited.
  */
 export const waitedForDevice = (elapsedMs: number, blockReads: () => number): boolean => {
   if (elapsedMs <= SLOW_SYNC_READ_MS) return false
