@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { makeDispatch } from '../../src/commands/dispatch.js'
+import { makeDispatch, type BatchClock } from '../../src/commands/dispatch.js'
 import { NO_KEYS, type CommandSpec, type ServerStats } from '../../src/commands/spec.js'
 import { OK } from '../../src/protocol/reply.js'
 import { newServerStats } from '../../src/actors/server.js'
@@ -60,5 +60,43 @@ describe('dispatch', () => {
     expect(dispatch(ctx, [Buffer.from('w')])).to.deep.equal({ kind: 'error', value: 'MISCONF storage cannot accept writes' })
     expect(dispatch(ctx, [Buffer.from('r')])).to.equal(OK)
     expect(stats.commands.get('w')!.rejectedCalls).to.equal(1)
+  })
+
+  it('times fast commands together: they share the time up to the next clock read, which settle or any other command takes', () => {
+    const busy = (ms: number) => {
+      const until = performance.now() + ms
+      while (performance.now() < until);
+    }
+    const clock: BatchClock = { mark: performance.now(), untimed: [] }
+    const dispatch = makeDispatch(
+      [spec('quick', () => (busy(2), OK), { flags: ['fast'] }), spec('slow', () => (busy(10), OK))],
+      { stats, authRequired: () => false, writesRefused: () => undefined, batchClock: clock },
+    )
+    const ctx = context()
+    const quick = () => stats.commands.get('quick')!
+    const slow = () => stats.commands.get('slow')!
+    for (let i = 0; i < 4; i++) dispatch(ctx, [Buffer.from('quick')])
+    // Counted at once, charged when the clock is read.
+    expect(quick().calls).to.equal(4)
+    expect(quick().usec).to.equal(0)
+    // Another command first charges the fast ones before it, then is timed alone: it does not
+    // absorb their 8 ms, nor they its 10 ms. (Bounds leave room for a busy machine.)
+    dispatch(ctx, [Buffer.from('slow')])
+    expect(quick().usec).to.be.at.least(8_000).and.below(8_000 + 10_000)
+    expect(slow().usec).to.be.at.least(10_000).and.below(10_000 + 8_000)
+    const beforeTwo = quick().usec
+    dispatch(ctx, [Buffer.from('quick')])
+    dispatch(ctx, [Buffer.from('quick')])
+    dispatch.settle()
+    expect(quick().calls).to.equal(6)
+    expect(quick().usec - beforeTwo).to.be.at.least(4_000)
+    // What passes between settle and the next command is nobody's.
+    const beforeWait = quick().usec
+    busy(40)
+    dispatch.settle()
+    dispatch(ctx, [Buffer.from('quick')])
+    dispatch.settle()
+    expect(quick().usec - beforeWait).to.be.at.least(2_000).and.below(40_000)
+    expect(slow().usec).to.be.below(10_000 + 8_000)
   })
 })

@@ -166,6 +166,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     })
   }
 
+  settle(): void {
+    this.server.dispatch.settle()
+  }
+
   warm(commands: readonly Buffer[][]): void {
     this.session.db.warm?.(commands)
   }

@@ -21,6 +21,12 @@ export interface CommandRunner {
    * what they will touch into the cache at once (a hint: it must not change any outcome).
    */
   warm?(commands: readonly Buffer[][]): void
+  /**
+   * Told when commands stop running for now (the batch is done, or waits for staging) and when
+   * they run again after a wait: timing that commands share (INFO commandstats) is settled
+   * there, so no command is charged for the wait.
+   */
+  settle?(): void
 }
 
 /** A batch being executed: where it stands, and the replies so far. */
@@ -94,6 +100,7 @@ export const executeCommands =
           const argv = commands[p.next]!
           const pending = stage === undefined ? undefined : stage.call(runner, argv)
           if (pending !== undefined) {
+            runner.settle?.()
             paused = p
             pending.then(
               () => resume(p, undefined),
@@ -104,6 +111,7 @@ export const executeCommands =
           p.next++
           runOne(p, argv)
         }
+        runner.settle?.()
         return true
       }
 
@@ -111,6 +119,7 @@ export const executeCommands =
         if (subscriber.closed) return
         paused = undefined
         const argv = p.batch.commands[p.next++]!
+        runner.settle?.()
         if (failure === undefined) runOne(p, argv)
         else p.replies.push(error(`ERR ${failure instanceof Error ? failure.message : String(failure)}`))
         if (!advance(p)) return
