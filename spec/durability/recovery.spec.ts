@@ -16,6 +16,7 @@ import { decodeOps } from '../../src/durability/ops.js'
 import { serverPool, startServer, type StartOptions } from '../support/server.js'
 import { RECORD_HEADER_BYTES, segmentFiles, storedRecords, type StoredRecord } from '../wal/segment-layout.js'
 import { infoField, waitFor } from '../support/info.js'
+import { scanAll } from '../support/scan.js'
 
 /** Small segments: less to preallocate per start-up, and nothing here needs more room. */
 const SMALL_SEGMENTS = ['--wal-segment-size', '1mb']
@@ -277,14 +278,7 @@ describe('recovery from damaged files', function () {
         const live = [...expected].filter(([, v]) => v !== undefined).map(([k]) => k)
         expect((await redis.keys('w:*')).sort()).to.deep.equal(live.filter((k) => k.startsWith('w:')).sort())
         expect(await redis.keys('gone:*')).to.deep.equal([])
-        const scanned = new Set<string>()
-        let cursor = '0'
-        do {
-          const [next, batch] = await redis.scan(cursor, 'COUNT', 17)
-          for (const k of batch) scanned.add(k)
-          cursor = next
-        } while (cursor !== '0')
-        expect([...scanned].sort()).to.deep.equal(live.sort())
+        expect([...(await scanAll(redis, 17))].sort()).to.deep.equal(live.sort())
       } finally {
         redis.disconnect()
       }

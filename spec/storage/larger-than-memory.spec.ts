@@ -8,6 +8,7 @@ import { expect } from 'chai'
 import { Redis } from 'ioredis'
 import { serverPool, type RunningServer } from '../support/server.js'
 import { infoField, waitFor } from '../support/info.js'
+import { scanAll } from '../support/scan.js'
 
 const pool = serverPool('wtr-ltm-')
 const ARGS = [
@@ -54,13 +55,7 @@ const checkAgainst = async (redis: Redis, model: Map<string, string>, deleted: r
   expect(new Set(keys)).to.deep.equal(new Set(names))
   const prefixed = await redis.keys('k:0001*')
   expect(prefixed.sort()).to.deep.equal(names.filter((k) => k.startsWith('k:0001')).sort())
-  const scanned = new Set<string>()
-  let cursor = '0'
-  do {
-    const [next, batch] = await redis.scan(cursor, 'COUNT', 97)
-    for (const k of batch) scanned.add(k)
-    cursor = next
-  } while (cursor !== '0')
+  const scanned = await scanAll(redis, 97)
   const scannedExtra = [...scanned].filter((k) => !model.has(k))
   if (scannedExtra.length > 0) {
     const sample = scannedExtra.slice(0, 5)

@@ -3,6 +3,7 @@
 // acknowledged write is there, and no key holds a value that was never sent.
 
 import { Redis } from 'ioredis'
+import { scanAll } from './scan.js'
 
 export interface Ledger {
   /** key -> every value ever sent for it. */
@@ -66,12 +67,7 @@ export const checkLedger = async (
         }
       })
     }
-    let cursor = '0'
-    do {
-      const [next, found] = await redis.scan(cursor, 'COUNT', 1000)
-      cursor = next
-      for (const key of found) if (!ledger.sent.has(key)) unexpected.push(key)
-    } while (cursor !== '0')
+    for (const key of await scanAll(redis, 1000)) if (!ledger.sent.has(key)) unexpected.push(key)
     return { acked: ledger.acked.size, lost, unexpected }
   } finally {
     redis.disconnect()
