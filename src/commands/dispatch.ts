@@ -30,9 +30,10 @@ export interface DispatchOptions {
   /** When set, write commands are refused with this error text (e.g. the WAL cannot write). */
   readonly writesRefused: () => string | undefined
   /**
-   * A performance.now() mark that the caller refreshes when a batch starts. With it, each
-   * command is timed from the end of the previous one (or the batch start): one clock read per
-   * command instead of two. Without it, each command reads the clock before and after.
+   * A performance.now() mark that the caller restarts (settle) when a batch starts, ends or
+   * waits. With it, a command is timed from the end of the previous one: one clock read per
+   * command instead of two, and none for a fast one (see BatchClock). Without it, each command
+   * reads the clock before and after.
    */
   readonly batchClock?: BatchClock
   /** Told about a command body that threw (a bug); the client gets an error reply. */
