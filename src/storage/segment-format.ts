@@ -520,7 +520,6 @@ export function findBlock(index: BlockIndex, key: Buffer): number {
   // Keys in one segment usually share a long prefix (tenant, database, a key pattern's literal
   // part): checked once here rather than in every comparison of the search.
   const keys = index.keys
-  const keyEnds = index.keyEnds
   let skip = Math.min(index.sharedPrefix, key.length)
   for (let i = 0; i < skip; i++) {
     if (keys[i] !== key[i]) {
@@ -530,17 +529,16 @@ export function findBlock(index: BlockIndex, key: Buffer): number {
   }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    const start = mid === 0 ? 0 : keyEnds[mid - 1]!
-    if (compareBytes(keys, start + skip, keyEnds[mid]!, key, skip, key.length) < 0) lo = mid + 1
+    if (compareIndexKey(index, mid, key, skip) < 0) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
-/** Orders block i's last key against `key`. */
-export function compareIndexKey(index: BlockIndex, i: number, key: Buffer): number {
+/** Orders block i's last key against `key`, from byte `skip` on (bytes before it known equal). */
+export function compareIndexKey(index: BlockIndex, i: number, key: Buffer, skip = 0): number {
   const start = i === 0 ? 0 : index.keyEnds[i - 1]!
-  return compareBytes(index.keys, start, index.keyEnds[i]!, key, 0, key.length)
+  return compareBytes(index.keys, start + skip, index.keyEnds[i]!, key, skip, key.length)
 }
 
 // ---------------------------------------------------------------------------------------------
