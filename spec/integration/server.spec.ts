@@ -3,6 +3,7 @@
 
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
+import { connect } from 'node:net'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { rawClient, endsWith } from '../support/raw.js'
@@ -100,6 +101,28 @@ describe('SHUTDOWN over TCP', function () {
       else server.process.once('exit', (exitCode) => resolve(exitCode))
     })
     expect(code).to.equal(0)
+    await server.stop()
+  })
+
+  it('ends without waiting for clients that never read to close their side', async () => {
+    const server = await startServer()
+    // Half-open allowed and never ended: this peer does not answer the server's FIN, as a
+    // redis-cli waiting on its input does not.
+    const idle = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true })
+    const ended = new Promise<void>((resolve) => idle.once('end', () => resolve()))
+    await new Promise<void>((resolve) => idle.once('connect', () => resolve()))
+    const c = await rawClient(server.port)
+    const started = Date.now()
+    c.send('*1\r\n$8\r\nSHUTDOWN\r\n')
+    const code = await new Promise<number | null>((resolve) => {
+      if (server.process.exitCode !== null) resolve(server.process.exitCode)
+      else server.process.once('exit', (exitCode) => resolve(exitCode))
+    })
+    // The drain gives up on connections after 5 s; one that finished its side is not waited for.
+    expect(Date.now() - started).to.be.below(3000)
+    expect(code).to.equal(0)
+    await ended
+    idle.destroy()
     await server.stop()
   })
 

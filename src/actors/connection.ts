@@ -43,7 +43,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private readonly replyWriter = new ReplyWriter()
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
-  /** Resolves once the socket is fully closed. */
+  /**
+   * Resolves once this side is finished: every reply was handed to the kernel and our side of the
+   * connection ended, or the socket closed. Not the peer's FIN: a client that never reads its
+   * socket (a redis-cli waiting on its input) would otherwise hold a shutdown for the whole drain.
+   */
   readonly done: Promise<void>
 
   constructor(
@@ -79,7 +83,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       maxInlineLength: 64 * 1024,
     })
     this.decoder.unauthenticated = !this.session.authenticated
-    this.done = new Promise((resolve) => socket.once('close', () => resolve()))
+    this.done = new Promise((resolve) => {
+      socket.once('finish', () => resolve())
+      socket.once('close', () => resolve())
+    })
   }
 
   get resp(): 2 | 3 {
@@ -190,6 +197,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     }
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
     return reply
+  }
+
+  /** Closes the socket at once, whatever is left unwritten or unread. */
+  destroy(): void {
+    this.socket.destroy()
   }
 
   /**

@@ -317,11 +317,16 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     this.connections.delete(connection.session.id)
   }
 
-  /** Closes every connection after the replies already produced, waiting up to `ms` for them. */
+  /**
+   * Closes every connection after the replies already produced, waiting up to `ms` for them, then
+   * destroys what is left: a peer that has not closed its side would otherwise keep the listener
+   * from closing (Redis exits without waiting for any peer).
+   */
   async drain(ms: number): Promise<void> {
     const open = [...this.connections.values()]
     for (const c of open) c.kill()
     await Promise.race([Promise.all(open.map((c) => c.done)), new Promise((r) => setTimeout(r, ms).unref())])
+    for (const c of open) c.destroy()
   }
 }
 
