@@ -4,7 +4,7 @@ import { Subject, from } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { executeCommands } from '../../src/pipeline/executeCommands.js'
 import type { ReplyBatch, RequestBatch } from '../../src/pipeline/batches.js'
-import { OK, PONG, bulk, error, integer, record } from '../../src/protocol/reply.js'
+import { OK, PONG, bulk, error, integer, record, transientBulk, type BulkReply } from '../../src/protocol/reply.js'
 import { FakeRunner, argv } from './runner.js'
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => {
@@ -178,6 +178,29 @@ describe('executeCommands with staging', () => {
       [bulk(Buffer.from('b'))],
     ])
     expect(completed).to.equal(true)
+  })
+
+  it('copies the transient values among the replies before a pause, since storage may reuse their bytes meanwhile', async () => {
+    const scratch = Buffer.from('before')
+    class ViewRunner extends StagingRunner {
+      override run(argv: Buffer[]) {
+        if (argv[0]!.toString('latin1') === 'VIEW') return transientBulk(scratch)
+        return super.run(argv)
+      }
+    }
+    const runner = new ViewRunner()
+    const out: ReplyBatch[] = []
+    const input = new Subject<RequestBatch>()
+    input.pipe(executeCommands(runner)).subscribe((b) => out.push(b))
+    input.next(batch('VIEW', 'SLOW 1', 'VIEW'))
+    scratch.write('during')
+    runner.pending.shift()!.settle()
+    await tick()
+    const [first, , last] = out[0]!.replies as BulkReply[]
+    expect(first!.value.toString()).to.equal('before')
+    expect(first!.transient).to.equal(undefined)
+    // Run after the pause, in the pass that emits the batch: left as it is.
+    expect(last!.value).to.equal(scratch)
   })
 
   it('answers a command whose staging failed with an error, and goes on', async () => {

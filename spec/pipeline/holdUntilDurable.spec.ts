@@ -4,7 +4,7 @@ import { Subject, from } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { holdUntilDurable, type DurabilityGate, type Settlement } from '../../src/pipeline/holdUntilDurable.js'
 import type { ReplyBatch } from '../../src/pipeline/batches.js'
-import { NO_REPLY, OK, error, integer, type Reply } from '../../src/protocol/reply.js'
+import { NO_REPLY, NULL, OK, array, bulk, error, integer, transientBulk, type ArrayReply, type BulkReply, type Reply } from '../../src/protocol/reply.js'
 
 const batch = (...replies: Reply[]): ReplyBatch => ({ replies, resp: 2, close: false })
 
@@ -46,6 +46,27 @@ describe('holdUntilDurable', () => {
       hot('----x-----y', { x: 3, y: 4 }).subscribe((n) => gate.settle({ settled: n }))
       expectObservable(cold('-a-b-c|', { a, b, c }).pipe(holdUntilDurable(gate))).toBe('----(ab)--(c|)', { a, b, c })
     })
+  })
+
+  it('copies the transient values of a batch it holds (also inside arrays), and passes others as they are', () => {
+    const scratch = Buffer.from('v1')
+    const gate = new ScriptedGate([0, 1])
+    const out: ReplyBatch[] = []
+    const input = new Subject<ReplyBatch>()
+    input.pipe(holdUntilDurable(gate)).subscribe((b) => out.push(b))
+    const passed = transientBulk(scratch)
+    input.next(batch(passed))
+    expect(out[0]!.replies[0]).to.equal(passed)
+    input.next(batch(transientBulk(scratch), array([NULL, transientBulk(scratch)]), bulk(scratch)))
+    // Storage reuses the bytes while the batch waits for its write.
+    scratch.write('v2')
+    gate.settle({ settled: 1 })
+    const [single, list, plain] = out[1]!.replies as [BulkReply, ArrayReply, BulkReply]
+    expect(single.value.toString()).to.equal('v1')
+    expect((list.value[1] as BulkReply).value.toString()).to.equal('v1')
+    expect(list.value[0]).to.equal(NULL)
+    // Not transient: the command owns these bytes, and they are not copied.
+    expect(plain.value).to.equal(scratch)
   })
 
   it('completes only after the held batches are released', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { CLEAN, RecordTable, hashBytes, hashString } from '../../src/storage/record-table.js'
+import { CLEAN, RecordTable, VIEW_MAX, hashBytes, hashString, limitSpareSlabs } from '../../src/storage/record-table.js'
 
 // The table's documented geometry: regular slabs of 1 MiB, and a record above 128 KiB (header,
 // key and value) gets a dedicated slab. The spec uses these only to size its workloads.
@@ -609,6 +609,54 @@ describe('RecordTable', () => {
       }
       for (const { view, copy } of held) expect(view.equals(copy)).to.equal(true)
       for (let i = 0; i < n; i += 331) expect(t.value(t.findString(`a:${i}`)).equals(fill(200, i + 4 * 7919))).to.equal(true)
+    })
+
+    it('valueView hands out views of shared slabs that keep their bytes for the rest of the pass, while overwrites release their slabs', async () => {
+      // The spare pool is the process's: earlier specs may have filled it, and a full pool takes
+      // no released slab in (nothing would be reused below).
+      limitSpareSlabs(0)
+      limitSpareSlabs(Infinity)
+      const t = new RecordTable()
+      const n = 20_000
+      for (let i = 0; i < n; i++) t.put(t.findString(`v:${i}`), `v:${i}`, fill(200, i), 0, 0, 0)
+      const held: { view: Buffer; copy: Buffer }[] = []
+      for (let i = 0; i < n; i += 97) {
+        const view = t.valueView(t.findString(`v:${i}`))
+        held.push({ view, copy: Buffer.from(view) })
+      }
+      // Views, not copies: two reads of a record share its bytes.
+      const again = t.valueView(t.findString('v:0'))
+      expect([again.buffer, again.byteOffset]).to.deep.equal([held[0]!.view.buffer, held[0]!.view.byteOffset])
+      // In the same pass, every record is overwritten four times: the old slabs empty and are
+      // released, and fresh records need slabs all the while.
+      for (let round = 1; round <= 4; round++) {
+        for (let i = 0; i < n; i++) t.put(t.findString(`v:${i}`), `v:${i}`, fill(200, i + round * 7919), 0, 0, 0)
+      }
+      for (const { view, copy } of held) expect(view.equals(copy)).to.equal(true)
+      // From the next check phase on, released slabs are reused: a view kept that long is stale
+      // (which is why replies held past the pass are detached).
+      await new Promise((resolve) => setImmediate(resolve))
+      for (let round = 5; round <= 8; round++) {
+        for (let i = 0; i < n; i++) t.put(t.findString(`v:${i}`), `v:${i}`, fill(200, i + round * 7919), 0, 0, 0)
+      }
+      expect(held.some(({ view, copy }) => !view.equals(copy))).to.equal(true)
+      for (let i = 0; i < n; i += 331) expect(t.valueView(t.findString(`v:${i}`)).equals(fill(200, i + 8 * 7919))).to.equal(true)
+    })
+
+    it('valueView copies values longer than VIEW_MAX, and views a record with a slab of its own', () => {
+      const t = new RecordTable()
+      t.put(t.findString('small'), 'small', fill(VIEW_MAX, 1), 0, 0, 0)
+      t.put(t.findString('mid'), 'mid', fill(VIEW_MAX + 1, 2), 0, 0, 0)
+      t.put(t.findString('big'), 'big', fill(200_000, 3), 0, 0, 0)
+      const small = t.valueView(t.findString('small'))
+      const mid = t.valueView(t.findString('mid'))
+      const big = t.valueView(t.findString('big'))
+      expect(small.equals(fill(VIEW_MAX, 1))).to.equal(true)
+      expect(mid.equals(fill(VIEW_MAX + 1, 2))).to.equal(true)
+      expect(big.equals(fill(200_000, 3))).to.equal(true)
+      // The small one shares its memory with the mid one's record in the slab; the copy does not.
+      expect(small.buffer).to.equal(t.valueView(t.findString('small')).buffer)
+      expect(mid.buffer).to.not.equal(t.valueView(t.findString('mid')).buffer)
     })
 
     it('keep their bytes after the key is overwritten and then removed', () => {

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs'
-import { error, type Reply } from '../protocol/reply.js'
+import { detachReplies, error, type Reply } from '../protocol/reply.js'
 import type { ReplyBatch, RequestBatch } from './batches.js'
 
 /** What executeCommands needs from the connection: run one command, and the session flags. */
@@ -101,6 +101,8 @@ export const executeCommands =
           const pending = stage === undefined ? undefined : stage.call(runner, argv)
           if (pending !== undefined) {
             runner.settle?.()
+            // The replies so far wait with the batch, beyond this pass.
+            detachReplies(p.replies)
             paused = p
             pending.then(
               () => resume(p, undefined),

@@ -1,5 +1,5 @@
 import { NEVER, Observable, type OperatorFunction } from 'rxjs'
-import { error, type Reply } from '../protocol/reply.js'
+import { detachReplies, error, type Reply } from '../protocol/reply.js'
 import type { ReplyBatch } from './batches.js'
 
 /**
@@ -44,7 +44,8 @@ const failedBatch = (batch: ReplyBatch, reason: string): ReplyBatch => {
 
 /**
  * Releases each batch of replies once the writes it depends on are durable, in order. A batch
- * that depends on nothing unsettled passes straight through (one call and one comparison). When
+ * that depends on nothing unsettled passes straight through (one call and one comparison); one
+ * that is held has its transient values copied (detachReplies). When
  * the commit a held batch depends on fails, its replies become the failure error. The stream
  * completes once every held batch is released.
  */
@@ -78,6 +79,8 @@ export const holdUntilDurable =
             subscriber.next(batch)
             return
           }
+          // Held past this pass: values that are views of storage are copied now.
+          detachReplies(batch.replies)
           held.push({ need, batch })
           listening ??= gate.settlements.subscribe(release)
         },

@@ -22,8 +22,12 @@ export interface SimpleReply { readonly kind: 'simple'; readonly value: string }
 /** `value` is the whole error line without the leading '-', e.g. `ERR syntax error`. */
 export interface ErrorReply { readonly kind: 'error'; readonly value: string }
 export interface IntegerReply { readonly kind: 'integer'; readonly value: number | bigint }
-/** Strings are written as latin1 so that binary keys kept as latin1 strings round-trip. */
-export interface BulkReply { readonly kind: 'bulk'; readonly value: Buffer | string }
+/**
+ * Strings are written as latin1 so that binary keys kept as latin1 strings round-trip. A
+ * `transient` value is a view of storage that holds only for the current synchronous pass of the
+ * event loop (Keyspace.getForReply): the reply must be encoded within it, or detached first.
+ */
+export interface BulkReply { readonly kind: 'bulk'; readonly value: Buffer | string; readonly transient?: true }
 /** RESP2 `$-1`, RESP3 `_`. */
 export interface NullReply { readonly kind: 'null' }
 /** RESP2 `*-1`, RESP3 `_`. */
@@ -63,6 +67,8 @@ export const integer = (value: number | bigint): IntegerReply =>
     ? SMALL_INTS[value + 1]!
     : { kind: 'integer', value }
 export const bulk = (value: Buffer | string): BulkReply => ({ kind: 'bulk', value })
+/** A bulk reply of bytes from Keyspace.getForReply (see BulkReply). */
+export const transientBulk = (value: Buffer): BulkReply => ({ kind: 'bulk', value, transient: true })
 export const array = (value: readonly Reply[]): ArrayReply => ({ kind: 'array', value })
 export const map = (value: readonly (readonly [Reply, Reply])[]): MapReply => ({ kind: 'map', value })
 export const set = (value: readonly Reply[]): SetReply => ({ kind: 'set', value })
@@ -91,3 +97,41 @@ export const Errors = {
   unknownSubcommand: (sub: string, container: string) =>
     error(`ERR unknown subcommand '${sub}'. Try ${container.toUpperCase()} HELP.`),
 } as const
+
+/** The reply with every transient bulk value copied, so it may be held past the current pass. */
+const detach = (r: Reply): Reply => {
+  switch (r.kind) {
+    case 'bulk':
+      return r.transient === true ? bulk(Buffer.from(r.value as Buffer)) : r
+    case 'array':
+    case 'set':
+    case 'push': {
+      let copy: Reply[] | undefined
+      for (let i = 0; i < r.value.length; i++) {
+        const d = detach(r.value[i]!)
+        if (d !== r.value[i]) (copy ??= [...r.value])[i] = d
+      }
+      return copy === undefined ? r : { kind: r.kind, value: copy }
+    }
+    case 'map': {
+      let copy: (readonly [Reply, Reply])[] | undefined
+      for (let i = 0; i < r.value.length; i++) {
+        const [k, v] = r.value[i]!
+        const dk = detach(k)
+        const dv = detach(v)
+        if (dk !== k || dv !== v) (copy ??= [...r.value])[i] = [dk, dv]
+      }
+      return copy === undefined ? r : map(copy)
+    }
+    default:
+      return r
+  }
+}
+
+/**
+ * Copies the transient values among `replies` in place: whoever keeps replies beyond the pass
+ * that produced them (a batch held for the WAL, or paused for staging) calls it first.
+ */
+export const detachReplies = (replies: Reply[]): void => {
+  for (let i = 0; i < replies.length; i++) replies[i] = detach(replies[i]!)
+}

@@ -44,6 +44,13 @@ export interface Keyspace {
    */
   get(key: Buffer): Entry | undefined
   /**
+   * get for a value that goes into the running command's reply, unchanged: a string's bytes may
+   * be a view that holds only until the current synchronous pass of the event loop ends (the
+   * batch's replies are encoded within it). The reply says so (transientBulk), so that whoever
+   * holds it longer copies it first (detachReplies).
+   */
+  getForReply(key: Buffer): Entry | undefined
+  /**
    * A hint before a batch of commands runs: brings what their first keys (argv[1]) will touch
    * into the cache. It changes nothing; implementations may ignore it.
    */

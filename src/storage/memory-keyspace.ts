@@ -404,6 +404,14 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   get(key: Buffer): Entry | undefined {
+    return this.read(key, false)
+  }
+
+  getForReply(key: Buffer): Entry | undefined {
+    return this.read(key, true)
+  }
+
+  private read(key: Buffer, view: boolean): Entry | undefined {
     const table = this.table
     const slot = table.findBytes(key)
     if (slot >= 0) {
@@ -411,7 +419,7 @@ export class MemoryKeyspace implements Keyspace {
       if (!isExpiredAt(table.expiresAt(slot), now)) {
         table.setAccessed(slot, now)
         this.stats.hits++
-        return this.entryAt(slot)
+        return this.entryAt(slot, view)
       }
       this.expireSlot(key.toString('latin1'), slot)
     }
@@ -829,10 +837,15 @@ export class MemoryKeyspace implements Keyspace {
     return this.volatile.size === 0 || !isExpiredAt(this.table.expiresAt(this.table.findString(k)), now)
   }
 
-  /** The record in `slot`, as a snapshot, for the command running (it dies young). */
-  private entryAt(slot: number): StoredEntry {
+  /**
+   * The record in `slot`, as a snapshot, for the command running (it dies young); with `view`, a
+   * string's bytes as RecordTable.valueView hands them out (getForReply).
+   */
+  private entryAt(slot: number, view = false): StoredEntry {
     const table = this.table
-    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
+    const value = table.isObject(slot)
+      ? (table.object(slot) as Value)
+      : { type: 'string' as const, data: view ? table.valueView(slot) : table.value(slot) }
     return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 

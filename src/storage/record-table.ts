@@ -11,8 +11,12 @@
 //   pool of spares, so overwrites do not make garbage of whole slabs for the collector (each
 //   released slab is external memory the collector frees only in a full collection, and their
 //   churn started one every few hundred milliseconds under overwrites). So value() copies bytes
-//   out of a shared slab: nothing outside the table ever holds a view of one. A record too large
-//   to share a slab has one of its own, never reused, and value() hands out a view of it.
+//   out of a shared slab: its result may be kept. A record too large to share a slab has one of
+//   its own, never reused, and value() hands out a view of it.
+// - A released shared slab is reused only from the next check phase of the event loop on: until
+//   then its bytes stay as they were. valueView() relies on it to hand out views of shared slabs
+//   that hold for the rest of the current synchronous pass (a GET's reply encoded in the same
+//   pass), whatever that pass writes meanwhile, since records are append-only.
 // - When the slab being filled is full and the slabs hold more than twice the live bytes, slabs
 //   under half live are compacted (their live records copied to the fresh slab), so dead space
 //   stays bounded by about the live bytes plus a slab.
@@ -84,6 +88,36 @@ const SHORT_COPY = 64
 const SPARE_SLABS = 16
 const spares: Buffer[] = []
 let spareLimit = SPARE_SLABS
+/** Released slabs that become spares at the next check phase (see valueView). */
+let quarantined: Buffer[] = []
+let quarantineEnds: NodeJS.Immediate | undefined
+
+const endQuarantine = (): void => {
+  quarantineEnds = undefined
+  const released = quarantined
+  quarantined = []
+  for (const buf of released) {
+    if (spares.length < spareLimit) spares.push(buf)
+    else abandon(buf)
+  }
+}
+
+/** A released 1 MB slab: a spare from the next check phase on, or garbage. */
+const retire = (buf: Buffer): void => {
+  if (spares.length + quarantined.length >= spareLimit) {
+    abandon(buf)
+    return
+  }
+  quarantined.push(buf)
+  quarantineEnds ??= setImmediate(endQuarantine).unref()
+}
+
+/**
+ * Values up to this length are handed out as views by valueView; longer ones are copied. Below
+ * the reply encoder's direct-payload size (16 KiB), so the encoder copies a view's bytes into
+ * its own buffer rather than passing the view to a socket that may hold it past the pass.
+ */
+export const VIEW_MAX = 8 * 1024
 
 /**
  * Bytes of released slabs the collector has yet to free: garbage, but still external memory
@@ -325,6 +359,20 @@ export class RecordTable {
     return copy
   }
 
+  /**
+   * The value's bytes, as a view when they sit in a shared slab and are at most VIEW_MAX long
+   * (a copy otherwise): valid until the current synchronous pass of the event loop ends, even
+   * across changes to the table. A holder past that must copy it (see detachReplies).
+   */
+  valueView(slot: number): Buffer {
+    const off = this.slots[slot * STRIDE + 2]!
+    const slab = this.slabOf(slot)
+    const length = slab.i32[(off >> 2) + I_VALUE_LEN]!
+    if (length > VIEW_MAX) return this.value(slot)
+    const start = off + HEADER + slab.i32[off >> 2]!
+    return slab.buf.subarray(start, start + length)
+  }
+
   /** Where the record sits, as "slab:offset": diagnostics, and how specs see compaction move it. */
   location(slot: number): string {
     return `${this.slots[slot * STRIDE + 1]! - 1}:${this.slots[slot * STRIDE + 2]!}`
@@ -542,7 +590,7 @@ export class RecordTable {
     this.slabs[slab.id] = undefined
     this.freeIds.push(slab.id)
     this.slabBytes -= slab.buf.length
-    if (!slab.dedicated && slab.buf.length === SLAB_BYTES && spares.length < spareLimit) spares.push(slab.buf)
+    if (!slab.dedicated && slab.buf.length === SLAB_BYTES) retire(slab.buf)
     else abandon(slab.buf)
   }
 

@@ -1,5 +1,5 @@
 // GET key
-import { NULL, bulk, Errors, type Reply } from '../../protocol/reply.js'
+import { NULL, transientBulk, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 
 export const get: CommandSpec = {
@@ -13,9 +13,9 @@ export const get: CommandSpec = {
   complexity: 'O(1)',
   syntax: 'key',
   execute(ctx, argv): Reply {
-    const entry = ctx.session.db.get(argv[1]!)
+    const entry = ctx.session.db.getForReply(argv[1]!)
     if (entry === undefined) return NULL
     if (entry.value.type !== 'string') return Errors.wrongType
-    return bulk(entry.value.data)
+    return transientBulk(entry.value.data)
   },
 }

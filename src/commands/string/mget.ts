@@ -1,5 +1,5 @@
 // MGET key [key ...]
-import { NULL, array, bulk, type Reply } from '../../protocol/reply.js'
+import { NULL, array, transientBulk, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 
 export const mget: CommandSpec = {
@@ -16,9 +16,9 @@ export const mget: CommandSpec = {
     const db = ctx.session.db
     const values = new Array<Reply>(argv.length - 1)
     for (let i = 1; i < argv.length; i++) {
-      const entry = db.get(argv[i]!)
+      const entry = db.getForReply(argv[i]!)
       // A key of another type reads as nil here, not as WRONGTYPE.
-      values[i - 1] = entry === undefined || entry.value.type !== 'string' ? NULL : bulk(entry.value.data)
+      values[i - 1] = entry === undefined || entry.value.type !== 'string' ? NULL : transientBulk(entry.value.data)
     }
     return array(values)
   },
