@@ -120,33 +120,44 @@ describe('block cache', () => {
     )
   })
 
-  it('admits a block on its second recent miss, not its first', () => {
+  it('admits a block on its third recent miss, not its first or second', () => {
     const cache = new BlockCache(4 << 20)
     expect(cache.shouldAdmit(3, 8192)).to.equal(false)
     expect(cache.shouldAdmit(3, 12288)).to.equal(false)
     expect(cache.shouldAdmit(4, 8192)).to.equal(false)
+    expect(cache.shouldAdmit(3, 8192)).to.equal(false)
+    expect(cache.shouldAdmit(4, 8192)).to.equal(false)
     expect(cache.shouldAdmit(3, 8192)).to.equal(true)
     // Admitted once: a later miss starts over.
     expect(cache.shouldAdmit(3, 8192)).to.equal(false)
+    expect(cache.shouldAdmit(3, 8192)).to.equal(false)
     expect(cache.shouldAdmit(4, 8192)).to.equal(true)
+    expect(cache.shouldAdmit(0, 0)).to.equal(false)
     expect(cache.shouldAdmit(0, 0)).to.equal(false)
     expect(cache.shouldAdmit(0, 0)).to.equal(true)
   })
 
-  it('remembers a bounded number of misses: most blocks missed twice within the window get in, few missed twice far apart do', () => {
+  it('remembers a bounded number of misses: most blocks missed three times within the window get in, few missed three times far apart do', () => {
     const cache = new BlockCache(4 << 20)
     // About four times the blocks that fit (1,024 blocks of 4 KiB): a window of 4,096 slots.
     const blocks = Array.from({ length: 1500 }, (_, i) => [1 + (i % 7), 4096 * Math.floor(i / 7)] as const)
     for (const [id, offset] of blocks) cache.shouldAdmit(id, offset)
+    for (const [id, offset] of blocks) expect(cache.shouldAdmit(id, offset)).to.equal(false)
     const near = blocks.filter(([id, offset]) => cache.shouldAdmit(id, offset)).length
     expect(near).to.be.above(1500 * 0.6)
-    // 200,000 other misses pass before the same blocks come again.
-    for (let i = 0; i < 200_000; i++) cache.shouldAdmit(100 + (i % 50), 4096 * i)
+    // 200,000 other misses pass between the misses of the same blocks.
+    const others = (base: number): void => {
+      for (let i = 0; i < 200_000; i++) cache.shouldAdmit(base + (i % 50), 4096 * i)
+    }
+    others(100)
     for (const [id, offset] of blocks) cache.shouldAdmit(id, offset)
-    for (let i = 0; i < 200_000; i++) cache.shouldAdmit(200 + (i % 50), 4096 * i)
+    others(200)
+    for (const [id, offset] of blocks) cache.shouldAdmit(id, offset)
+    others(300)
     const far = blocks.filter(([id, offset]) => cache.shouldAdmit(id, offset)).length
     expect(far).to.be.below(1500 * 0.05)
   })
+
 
   it('refuses a capacity that is not a non-negative integer', () => {
     expect(() => new BlockCache(-1)).to.throw(RangeError)
