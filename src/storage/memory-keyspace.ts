@@ -362,8 +362,7 @@ export class MemoryKeyspace implements Keyspace {
 
   flushInstalled(taken: TakenDirty): void {
     this.flushing.delete(taken)
-    for (const other of this.flushing.keys()) {
-      if (other.id > taken.id) continue
+    if ([...this.flushing.keys()].some((other) => other.id < taken.id)) {
       // An older flush is still writing (flushes are not meant to overlap): its records must not
       // pass for clean, so only this flush's own are marked, one by one.
       const table = this.table
@@ -371,9 +370,7 @@ export class MemoryKeyspace implements Keyspace {
         const slot = table.findString(k)
         if (slot >= 0 && table.stored(slot) === taken.id) table.setStored(slot, CLEAN)
       }
-      return
-    }
-    if (taken.id > this.installedFlush) this.installedFlush = taken.id
+    } else if (taken.id > this.installedFlush) this.installedFlush = taken.id
   }
 
   /** Whether the store holds the record whose flush state is `stored` (see `table`). */
