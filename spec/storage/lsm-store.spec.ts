@@ -299,6 +299,32 @@ describe('MemoryKeyspace changed keys', () => {
     expect(ks!.dirtyLength).to.equal(1)
   })
 
+  it('does not write a tombstone for a key whose record the flush before wrote and eviction then dropped', () => {
+    const [ks] = databases()
+    const value = (v: string) => ({ type: 'string' as const, data: b(v) })
+    ks!.set(b('k'), value('1'), 0)
+    // A flush that fails after reading k hands it back; k's record still carries its id.
+    const failed = ks!.takeDirty()
+    for (const k of failed.keys) ks!.readForFlush(k, failed)
+    ks!.returnDirty(failed)
+    const next = ks!.takeDirty()
+    // Changed again: listed for the flush after next. Then next reads (and writes) this record.
+    ks!.set(b('k'), value('2'), 0)
+    for (const k of next.keys) expect(ks!.readForFlush(k, next)?.value.data.toString()).to.equal('2')
+    ks!.flushInstalled(next)
+    const last = ks!.takeDirty()
+    expect(last.keys).to.include('k')
+    // Clean, so eviction may drop it: the store has it.
+    ks!.evict(Infinity, 100)
+    expect(ks!.peekStored('k')).to.equal(undefined)
+    expect(ks!.readForFlush('k', last)).to.equal(null)
+    // A deleted key is still a tombstone.
+    ks!.set(b('gone'), value('x'), 0)
+    ks!.delete(b('gone'))
+    const withDelete = ks!.takeDirty()
+    expect(ks!.readForFlush('gone', withDelete)).to.equal(undefined)
+  })
+
   it('a flush installed while an older one still writes leaves the older one\'s records unevictable', () => {
     const [ks] = databases()
     ks!.set(b('a'), { type: 'string', data: b('1') }, 0)
@@ -337,8 +363,13 @@ describe('MemoryKeyspace changed keys', () => {
         let flush: { taken: ReturnType<MemoryKeyspace['takeDirty']>; unread: string[]; written: Map<string, string | undefined> } | undefined
         /** Keys evicted and not touched since: only the store has them. */
         const evicted = new Set<string>()
+        /** What the flush in progress writes for `k`: its value, a tombstone, or nothing (null). */
+        const read = (k: string): void => {
+          const rec = ks.readForFlush(k, flush!.taken)
+          if (rec !== null) flush!.written.set(k, rec?.value.data.toString('latin1'))
+        }
         const install = (): void => {
-          for (const k of flush!.unread) flush!.written.set(k, ks.readForFlush(k, flush!.taken)?.value.data.toString('latin1'))
+          for (const k of flush!.unread) read(k)
           for (const [k, v] of flush!.written) v === undefined ? disk.delete(k) : disk.set(k, v)
           ks.flushInstalled(flush!.taken)
           flush = undefined
@@ -372,7 +403,7 @@ describe('MemoryKeyspace changed keys', () => {
             }
           } else if (s.op === 'read') {
             const k = flush?.unread.shift()
-            if (k !== undefined) flush!.written.set(k, ks.readForFlush(k, flush!.taken)?.value.data.toString('latin1'))
+            if (k !== undefined) read(k)
           } else if (s.op === 'finish') {
             if (flush !== undefined) install()
           } else if (flush !== undefined) {

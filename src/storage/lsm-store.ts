@@ -50,10 +50,11 @@ export interface FlushSource {
   /** The flush is installed: what it wrote is on disk. */
   flushInstalled(taken: TakenDirty): void
   /**
-   * The record to write for a latin1 key, expired or not (undefined when deleted), which the
-   * source notes as written by this flush: it becomes clean when the flush is installed.
+   * The record to write for a latin1 key, expired or not (undefined when deleted, null when there
+   * is nothing to write: the store already holds the key as it is), which the source notes as
+   * written by this flush: it becomes clean when the flush is installed.
    */
-  readForFlush(k: string, taken: TakenDirty): { readonly value: Value; readonly expiresAt: number } | undefined
+  readForFlush(k: string, taken: TakenDirty): { readonly value: Value; readonly expiresAt: number } | undefined | null
 }
 
 export interface TakenDirty {
@@ -665,6 +666,7 @@ export class LsmStore {
         // belongs to it (and is changed in it, so the next flush writes it there); written under
         // the old generation, it is dead on arrival, which is harmless.
         const rec = keyspace.readForFlush(k, t)
+        if (rec === null) continue
         const key = encodeStoreKey(keyspace.space, gen, k)
         run.push(
           rec === undefined
