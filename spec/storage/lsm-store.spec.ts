@@ -78,6 +78,63 @@ const live = (dbs: MemoryKeyspace[]): string[] =>
   dbs.flatMap((ks, db) => [...ks.keys()].map((k) => `${db}:${k.toString('latin1')}=${ks.peek(k)!.value.data.toString('latin1')}`))
 
 /**
+ * What the model-based properties drive: a store in a fresh directory (SMALL compaction), two
+ * databases over it, and a Map model of each. close() removes the directory.
+ */
+class ModelStore {
+  readonly model = [new Map<string, string>(), new Map<string, string>()]
+  dbs = databases()
+  /** The LSN the last flush that advanced it was given. */
+  lsn = 0
+
+  private constructor(
+    private readonly root: string,
+    private readonly options: { dir: string; ssdDir: string; compaction: CompactionConfig },
+    public store: LsmStore,
+  ) {}
+
+  static async open(): Promise<ModelStore> {
+    const root = mkdtempSync(join(tmpdir(), 'wtr-lsm-'))
+    const options = { dir: join(root, 'manifest'), ssdDir: join(root, 'ssd'), compaction: SMALL }
+    return new ModelStore(root, options, await LsmStore.open(options))
+  }
+
+  /** A set, del or flushdb, made in the databases and the model alike. */
+  change(o: Extract<Op, { op: 'set' | 'del' | 'flushdb' }>): void {
+    const db = this.dbs[o.db]!
+    const model = this.model[o.db]!
+    if (o.op === 'set') {
+      db.set(b(o.key), { type: 'string', data: b(o.value) }, o.ttl === 0 ? 0 : NOW + o.ttl)
+      if (o.ttl < 0) model.delete(o.key)
+      else model.set(o.key, o.value)
+    } else if (o.op === 'del') {
+      db.delete(b(o.key))
+      model.delete(o.key)
+    } else {
+      db.flush()
+      model.clear()
+    }
+  }
+
+  /**
+   * Flushes what is dirty (the WAL would replay it otherwise), then loads a fresh resident set
+   * from the segments alone.
+   */
+  async reopen(): Promise<void> {
+    await this.store.flush(this.dbs, ++this.lsn, async () => true)
+    await this.store.close()
+    this.store = await LsmStore.open(this.options)
+    this.dbs = databases()
+    await loadAll(this.store, this.dbs)
+  }
+
+  async close(): Promise<void> {
+    await this.store.close()
+    rmSync(this.root, { recursive: true, force: true })
+  }
+}
+
+/**
  * Checks that tryLookup, wherever it answers on the calling thread, gives what lookup gives, for
  * keys k0..k<last> in both databases; returns how many answers it compared, by kind.
  */
@@ -107,54 +164,33 @@ describe('LsmStore (model-based)', function () {
     const count = (kinds: Record<string, number>): number => Object.values(kinds).reduce((a, n) => a + n, 0)
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
-        const root = mkdtempSync(join(tmpdir(), 'wtr-lsm-'))
-        const options = { dir: join(root, 'manifest'), ssdDir: join(root, 'ssd'), compaction: SMALL }
-        const model = [new Map<string, string>(), new Map<string, string>()]
-        let store = await LsmStore.open(options)
-        let dbs = databases()
-        let lsn = 0
+        const m = await ModelStore.open()
         try {
           for (const o of ops) {
-            if (o.op === 'set') {
-              const expiresAt = o.ttl === 0 ? 0 : NOW + o.ttl
-              dbs[o.db]!.set(b(o.key), { type: 'string', data: b(o.value) }, expiresAt)
-              if (o.ttl < 0) model[o.db]!.delete(o.key)
-              else model[o.db]!.set(o.key, o.value)
-            } else if (o.op === 'del') {
-              dbs[o.db]!.delete(b(o.key))
-              model[o.db]!.delete(o.key)
-            } else if (o.op === 'flushdb') {
-              dbs[o.db]!.flush()
-              model[o.db]!.clear()
-            } else if (o.op === 'flush') {
-              const r = await store.flush(dbs, ++lsn, async () => true)
+            if (o.op === 'set' || o.op === 'del' || o.op === 'flushdb') m.change(o)
+            else if (o.op === 'flush') {
+              const r = await m.store.flush(m.dbs, ++m.lsn, async () => true)
               expect(r.installed).to.equal(true)
-              expect(dbs.every((db) => db.dirtyCount === 0)).to.equal(true)
-              answeredOnThread += count(await tryLookupAgrees(store))
+              expect(m.dbs.every((db) => db.dirtyCount === 0)).to.equal(true)
+              answeredOnThread += count(await tryLookupAgrees(m.store))
             } else if (o.op === 'compact') {
-              await store.compact(() => NOW)
-              answeredOnThread += count(await tryLookupAgrees(store))
+              await m.store.compact(() => NOW)
+              answeredOnThread += count(await tryLookupAgrees(m.store))
             } else {
-              // Flush what is dirty (the WAL would replay it otherwise), then load a fresh
-              // resident set from the segments alone.
-              await store.flush(dbs, ++lsn, async () => true)
-              await store.close()
-              store = await LsmStore.open(options)
-              expect(store.checkpointLsn).to.equal(lsn)
-              dbs = databases()
-              await loadAll(store, dbs)
+              await m.reopen()
+              expect(m.store.checkpointLsn).to.equal(m.lsn)
             }
-            const expected = model.flatMap((m, db) => [...m].sort(([a], [c]) => (a < c ? -1 : 1)).map(([k, v]) => `${db}:${k}=${v}`))
-            expect(live(dbs)).to.deep.equal(expected)
+            const expected = m.model.flatMap((map, db) => [...map].sort(([a], [c]) => (a < c ? -1 : 1)).map(([k, v]) => `${db}:${k}=${v}`))
+            expect(live(m.dbs)).to.deep.equal(expected)
           }
           // Whatever the tree's shape, level 1 and deeper never overlap within a level.
-          for (const level of new Set(store.segments.filter((s) => s.level > 0).map((s) => s.level))) {
-            const runs = store.segments.filter((s) => s.level === level)
+          const segments = m.store.segments
+          for (const level of new Set(segments.filter((s) => s.level > 0).map((s) => s.level))) {
+            const runs = segments.filter((s) => s.level === level)
             for (let i = 1; i < runs.length; i++) expect(Buffer.compare(runs[i - 1]!.lastKey, runs[i]!.firstKey)).to.be.lessThan(0)
           }
         } finally {
-          await store.close()
-          rmSync(root, { recursive: true, force: true })
+          await m.close()
         }
       }),
       { numRuns: 40 },
@@ -178,82 +214,60 @@ describe('LsmStore (model-based)', function () {
     let evicted = 0
     await fc.assert(
       fc.asyncProperty(ops, async (steps) => {
-        const root = mkdtempSync(join(tmpdir(), 'wtr-lsm-'))
-        const options = { dir: join(root, 'manifest'), ssdDir: join(root, 'ssd'), compaction: SMALL }
-        const model = [new Map<string, string>(), new Map<string, string>()]
-        let store = await LsmStore.open(options)
-        let dbs = databases()
-        let lsn = 0
+        const m = await ModelStore.open()
         /** The live value the store holds for a key of the database's current generation. */
         const onDisk = async (db: number, k: string): Promise<string | undefined> => {
-          const entry = await store.lookup(encodeStoreKey(db, dbs[db]!.generation, k))
+          const entry = await m.store.lookup(encodeStoreKey(db, m.dbs[db]!.generation, k))
           if (entry === undefined || entry.kind === 'delete' || (entry.expiresAt !== 0 && entry.expiresAt <= NOW)) return undefined
           return entry.value.toString('latin1')
         }
         /** As staging does before a command: a key only on disk is read back into memory. */
         const stage = async (db: number, k: string): Promise<void> => {
-          if (dbs[db]!.known(k)) return
-          const entry = await store.lookup(encodeStoreKey(db, dbs[db]!.generation, k))
-          if (entry !== undefined && entry.kind === 'put') dbs[db]!.install(b(k), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+          if (m.dbs[db]!.known(k)) return
+          const entry = await m.store.lookup(encodeStoreKey(db, m.dbs[db]!.generation, k))
+          if (entry !== undefined && entry.kind === 'put') m.dbs[db]!.install(b(k), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
         }
         try {
           for (const step of steps) {
             // Six keys, so that writes, failed flushes and evictions meet on the same ones.
             const o = 'key' in step ? { ...step, key: `k${Number(step.key.slice(1)) % 6}` } : step
-            if (o.op === 'set') {
+            if (o.op === 'set' || o.op === 'del') {
               await stage(o.db, o.key)
-              const expiresAt = o.ttl === 0 ? 0 : NOW + o.ttl
-              dbs[o.db]!.set(b(o.key), { type: 'string', data: b(o.value) }, expiresAt)
-              if (o.ttl < 0) model[o.db]!.delete(o.key)
-              else model[o.db]!.set(o.key, o.value)
-            } else if (o.op === 'del') {
-              await stage(o.db, o.key)
-              dbs[o.db]!.delete(b(o.key))
-              model[o.db]!.delete(o.key)
-            } else if (o.op === 'flushdb') {
-              dbs[o.db]!.flush()
-              model[o.db]!.clear()
-            } else if (o.op === 'flush') {
-              expect((await store.flush(dbs, ++lsn, async () => true)).installed).to.equal(true)
+              m.change(o)
+            } else if (o.op === 'flushdb') m.change(o)
+            else if (o.op === 'flush') {
+              expect((await m.store.flush(m.dbs, ++m.lsn, async () => true)).installed).to.equal(true)
             } else if (o.op === 'failflush') {
               // Nothing to write is installed without asking; anything else is refused.
-              const r = await store.flush(dbs, lsn + 1, async () => false)
+              const r = await m.store.flush(m.dbs, m.lsn + 1, async () => false)
               expect(r.installed).to.equal(r.records === 0)
             } else if (o.op === 'setDuringFlush') {
               await stage(o.db, o.key)
-              const flushing = store.flush(dbs, ++lsn, async () => true)
-              dbs[o.db]!.set(b(o.key), { type: 'string', data: b(o.value) }, 0)
-              model[o.db]!.set(o.key, o.value)
+              const flushing = m.store.flush(m.dbs, ++m.lsn, async () => true)
+              m.change({ op: 'set', db: o.db, key: o.key, value: o.value, ttl: 0 })
               expect((await flushing).installed).to.equal(true)
             } else if (o.op === 'evict') {
-              const before = dbs.reduce((n, db) => n + db.residentCount, 0)
-              for (const db of dbs) db.evict(Infinity, 1000)
-              evicted += before - dbs.reduce((n, db) => n + db.residentCount, 0)
+              const before = m.dbs.reduce((n, db) => n + db.residentCount, 0)
+              for (const db of m.dbs) db.evict(Infinity, 1000)
+              evicted += before - m.dbs.reduce((n, db) => n + db.residentCount, 0)
             } else if (o.op === 'compact') {
-              await store.compact(() => NOW)
-            } else {
-              await store.flush(dbs, ++lsn, async () => true)
-              await store.close()
-              store = await LsmStore.open(options)
-              dbs = databases()
-              await loadAll(store, dbs)
-            }
+              await m.store.compact(() => NOW)
+            } else await m.reopen()
             // Every key of the model is resident with its value, or only on disk with it; every
             // other key is neither resident nor live on disk (unless memory knows it is gone).
             for (let db = 0; db < 2; db++) {
               for (let i = 0; i <= 40; i++) {
                 const k = `k${i}`
-                const resident = dbs[db]!.peek(b(k))
-                const want = model[db]!.get(k)
+                const resident = m.dbs[db]!.peek(b(k))
+                const want = m.model[db]!.get(k)
                 if (resident !== undefined) expect(resident.value.data.toString('latin1'), `${db}:${k} resident`).to.equal(want)
-                else if (!dbs[db]!.known(k)) expect(await onDisk(db, k), `${db}:${k} on disk`).to.equal(want)
+                else if (!m.dbs[db]!.known(k)) expect(await onDisk(db, k), `${db}:${k} on disk`).to.equal(want)
                 else expect(want, `${db}:${k} known gone`).to.equal(undefined)
               }
             }
           }
         } finally {
-          await store.close()
-          rmSync(root, { recursive: true, force: true })
+          await m.close()
         }
       }),
       { numRuns: 60 },

@@ -384,15 +384,15 @@ export class MemoryKeyspace implements Keyspace {
    * once flushed it may be evicted and counted as a key on disk (DBSIZE counts expired keys until
    * reclaimed), and a read must then find it there to reclaim it and take it out of the count.
    *
-   * A key that is not resident is a tombstone only if it was deleted. A flush is fuzzy: the one
-   * before may have written the record that changed after this flush's key list was started,
-   * been installed, and the record evicted as clean; the store holds it, and a tombstone would
-   * delete it.
+   * A key that is not resident is a tombstone only if it was deleted (known). A flush is fuzzy:
+   * the one before may have written the record that changed after this flush's key list was
+   * started, been installed, and the record evicted as clean; the store holds it, and a
+   * tombstone would delete it.
    */
   readForFlush(k: string, taken: TakenDirty): Entry | undefined | null {
     const table = this.table
     const slot = table.findString(k)
-    if (slot < 0) return this.flushing.get(taken)?.has(k) === true || this.deleted.has(k) ? undefined : null
+    if (slot < 0) return this.known(k) ? undefined : null
     if (!this.isClean(table.stored(slot))) table.setStored(slot, taken.id)
     return this.keptEntryAt(slot)
   }
