@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../support/server.js'
 import { waitFor } from '../support/info.js'
 import { freePort } from '../support/clients.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
+import { entriesOf } from '../../src/storage/merge.js'
 import { decodeStoreKey } from '../../src/storage/store-keys.js'
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
@@ -151,7 +152,7 @@ describe('tenants: randomized isolation against private redis-servers', function
     try {
       const registry = new Map<number, string>([[0, 'default']])
       const records: { tenant: number; gen: number; space: number; key: string; value: string }[] = []
-      for await (const entry of store.scanLive(Buffer.alloc(0), undefined, { now: Date.now() })) {
+      for await (const entry of entriesOf(store.scanLive(Buffer.alloc(0), undefined, { now: Date.now() }))) {
         const decoded = decodeStoreKey(entry.key)!
         const tenant = Math.floor(decoded.space / 0x10000)
         const value = entry.value.toString('utf8')

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCompactionInWorker, type CompactionJob } from '../../src/storage/compaction-worker.js'
-import { mergeEntries } from '../../src/storage/merge.js'
+import { entriesOf, mergeBatches } from '../../src/storage/merge.js'
 import { SegmentError, type SegmentEntry } from '../../src/storage/segment-format.js'
 import { openSegment } from '../../src/storage/segment-reader.js'
 import { writeSegment } from '../../src/storage/segment-writer.js'
@@ -140,10 +140,10 @@ describe('compaction worker', () => {
         const readers = await Promise.all(paths.map((path, i) => openSegment(path, i)))
         const expected: SegmentEntry[] = []
         try {
-          const merged = mergeEntries(
-            readers.map((r) => r.scan()),
+          const merged = entriesOf(mergeBatches(
+            readers.map((r) => r.scanBatches()),
             { dropTombstones, now: NOW, onExpired: (e) => expired.push(e.key.toString('hex')) },
-          )
+          ))
           for await (const entry of merged) if (isLive(entry.key, generations)) expected.push(entry)
         } finally {
           await Promise.all(readers.map((r) => r.close()))

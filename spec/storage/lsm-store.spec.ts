@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace, RECORD_OVERHEAD } from '../../src/storage/memory-keyspace.js'
 import { LsmStore, MISSING, WOULD_BLOCK } from '../../src/storage/lsm-store.js'
+import { entriesOf } from '../../src/storage/merge.js'
 import type { SegmentReader } from '../../src/storage/segment-reader.js'
 import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
 import type { CompactionConfig } from '../../src/storage/compaction-policy.js'
@@ -43,7 +44,7 @@ const loadAll = async (store: LsmStore, dbs: readonly MemoryKeyspace[]): Promise
   for (let n = 0; n < dbs.length; n++) {
     const prefix = storeKeyPrefix(n, store.generation(n))
     dbs[n]!.attachDisk(store.generation(n), false)
-    for await (const entry of store.scanLive(prefix, prefixEnd(prefix), { now: NOW })) {
+    for await (const entry of entriesOf(store.scanLive(prefix, prefixEnd(prefix), { now: NOW }))) {
       const key = entry.key.subarray(prefix.length)
       dbs[n]!.install(Buffer.from(key), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
       loaded[n]!.set(key.toString('latin1'), entry.value.toString('latin1'))

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { mergeEntries, mergeEntriesSync, type MergeOptions } from '../../src/storage/merge.js'
+import { mergeBatches, mergeEntriesSync, type MergeOptions } from '../../src/storage/merge.js'
 import type { SegmentEntry } from '../../src/storage/segment-format.js'
 
 const NOW = 1_000_000
@@ -63,27 +63,39 @@ function model(sources: SegmentEntry[][], options: MergeOptions): SegmentEntry[]
   return out.sort((a, b) => Buffer.compare(a.key, b.key))
 }
 
-async function* asAsync(entries: SegmentEntry[]): AsyncIterableIterator<SegmentEntry> {
-  for (const entry of entries) {
+/**
+ * The entries as a source of batches, of the sizes `cuts` gives in turn (empty batches included,
+ * as a source may yield them); one entry per batch by default.
+ */
+async function* asBatches(entries: SegmentEntry[], cuts: readonly number[] = [1]): AsyncIterableIterator<SegmentEntry[]> {
+  const sizes = cuts.some((n) => n > 0) ? cuts : [1]
+  for (let at = 0, i = 0; at < entries.length; i++) {
+    const n = sizes[i % sizes.length]!
     await Promise.resolve()
-    yield entry
+    yield entries.slice(at, at + n)
+    at += n
   }
 }
 
-async function collect(iterator: AsyncIterable<SegmentEntry>): Promise<SegmentEntry[]> {
+/** The merge's output, flattened; every output batch must hold something. */
+async function collect(batches: AsyncIterable<SegmentEntry[]>): Promise<SegmentEntry[]> {
   const out: SegmentEntry[] = []
-  for await (const entry of iterator) out.push(entry)
+  for await (const batch of batches) {
+    expect(batch).to.not.be.empty
+    out.push(...batch)
+  }
   return out
 }
 
+const cutsArb = fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 })
 const optionsArb = fc.record({ dropTombstones: fc.boolean(), now: fc.constant(NOW), keepExpired: fc.boolean() })
 
-describe('mergeEntries', () => {
+describe('mergeBatches, mergeEntriesSync', () => {
   it('yields what the Map model does: newest version per key, shadowed dropped, expiry and tombstones resolved', async () => {
     await fc.assert(
-      fc.asyncProperty(sourcesArb, optionsArb, async (sources, options) => {
+      fc.asyncProperty(sourcesArb, optionsArb, cutsArb, async (sources, options, cuts) => {
         const expected = model(sources, options)
-        expect(await collect(mergeEntries(sources.map(asAsync), options))).to.deep.equal(expected)
+        expect(await collect(mergeBatches(sources.map((source) => asBatches(source, cuts)), options))).to.deep.equal(expected)
         expect([...mergeEntriesSync(sources, options)]).to.deep.equal(expected)
       }),
       { numRuns: 400 },
@@ -132,23 +144,27 @@ describe('mergeEntries', () => {
     const unsorted = [...sorted].reverse()
     expect(() => [...mergeEntriesSync([sorted, unsorted], { dropTombstones: false, now: NOW })]).to.throw(/source 1 is not sorted/)
     let error: unknown
-    await collect(mergeEntries([asAsync(unsorted)], { dropTombstones: false, now: NOW })).catch((e: unknown) => (error = e))
+    await collect(mergeBatches([asBatches(unsorted)], { dropTombstones: false, now: NOW })).catch((e: unknown) => (error = e))
     expect(String(error)).to.match(/source 0 is not sorted/)
+    // Within one batch as well as across two.
+    error = undefined
+    await collect(mergeBatches([asBatches(sorted), asBatches(unsorted, [2])], { dropTombstones: false, now: NOW })).catch((e: unknown) => (error = e))
+    expect(String(error)).to.match(/source 1 is not sorted/)
   })
 
   it('closes every source when the consumer stops early', async () => {
     const closed: number[] = []
-    const source = (index: number): AsyncIterable<SegmentEntry> => ({
+    const source = (index: number): AsyncIterable<SegmentEntry[]> => ({
       async *[Symbol.asyncIterator]() {
         try {
-          for (let key = index; key < 10; key += 2) yield toEntry({ key, seq: 1, kind: 'put', expiry: 'none', type: 0 }, index)
+          for (let key = index; key < 1000; key += 2) yield [toEntry({ key, seq: 1, kind: 'put', expiry: 'none', type: 0 }, index)]
         } finally {
           closed.push(index)
         }
       },
     })
-    for await (const entry of mergeEntries([source(0), source(1)], { dropTombstones: false, now: NOW })) {
-      if (entry.key.equals(keyOf(3))) break
+    for await (const batch of mergeBatches([source(0), source(1)], { dropTombstones: false, now: NOW })) {
+      if (batch.some((entry) => entry.key.equals(keyOf(3)))) break
     }
     expect(closed.sort()).to.deep.equal([0, 1])
   })

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { buildReadPlan, pointReadOrder, segmentHolding } from '../../src/storage/read-plan.js'
+import { buildReadPlan, pointReadOrder, scanSources, segmentHolding } from '../../src/storage/read-plan.js'
 import type { ManifestSnapshot, SegmentInfo } from '../../src/storage/manifest.js'
 
 const segment = (id: number, level: number, firstKey: Buffer, lastKey: Buffer, maxSeq = id): SegmentInfo => ({
@@ -69,5 +69,36 @@ describe('read plan', () => {
     expect(pointReadOrder(plan, k('h'))).to.deep.equal([newest, older, deep[1]])
     expect(pointReadOrder(plan, k('fz'))).to.deep.equal([newest, older])
     expect(buildReadPlan(snapshot([])).levels).to.deep.equal([[]])
+  })
+
+  it('gives a scan a source per level-0 segment, newest first, and one per deeper level that reads its segments in key order, each opened when the one before is done', async () => {
+    const k = (s: string): Buffer => Buffer.from(s)
+    const newest = segment(7, 0, k('a'), k('z'), 9)
+    const older = segment(3, 0, k('b'), k('c'), 4)
+    // Deeper levels out of key order, and a level missing between them.
+    const level1 = [segment(5, 1, k('m'), k('p')), segment(4, 1, k('a'), k('f'))]
+    const level3 = [segment(1, 3, k('q'), k('z')), segment(2, 3, k('a'), k('k')), segment(6, 3, k('l'), k('p'))]
+    const opened: number[] = []
+    const scanOf = (s: SegmentInfo): AsyncIterable<number> => {
+      opened.push(s.id)
+      return (async function* () {
+        yield s.id
+      })()
+    }
+    const sources = scanSources([newest, older, ...level1, ...level3], scanOf)
+    expect(sources).to.have.length(4)
+    expect(opened).to.deep.equal([7, 3])
+    const read: number[][] = []
+    for (const source of sources) {
+      const ids: number[] = []
+      const iterator = source[Symbol.asyncIterator]()
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        ids.push(next.value)
+        // Nothing is opened ahead of what has been read.
+        expect(opened).to.deep.equal([7, 3, ...read.flat().filter((id) => id !== 7 && id !== 3), ...ids.filter((id) => id !== 7 && id !== 3)])
+      }
+      read.push(ids)
+    }
+    expect(read).to.deep.equal([[7], [3], [4, 5], [2, 6, 1]])
   })
 })

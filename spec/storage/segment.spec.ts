@@ -213,6 +213,10 @@ describe('segment files', () => {
             for (const [from, to] of [[undefined, undefined] as const, ...ranges]) {
               const expected = entries.filter((e) => inRange(e.key, from, to)).map(shown)
               expect((await collect(segment.scan(from, to))).map(shown)).to.deep.equal(expected)
+              // In runs of blocks read at once, and without values.
+              expect((await collect(segment.scan(from, to, { fillCache: false }))).map(shown)).to.deep.equal(expected)
+              const keysOnly = (await collect(segment.scan(from, to, { fillCache: false, values: false }))).map(shown)
+              expect(keysOnly).to.deep.equal(expected.map((e) => ({ ...e!, value: '' })))
             }
           } finally {
             await segment.close()
@@ -424,7 +428,7 @@ describe('segment files', () => {
 
     it('a flipped byte in a block fails that block\'s reads with the file and offset; other blocks still read', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.nat(layout.footer.indexOffset - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (position, mask, cached) => {
+        fc.asyncProperty(fc.nat(layout.footer.indexOffset - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), fc.boolean(), async (position, mask, cached, runs) => {
           const path = nextPath()
           const bytes = Buffer.from(layout.bytes)
           bytes[position]! ^= mask
@@ -443,17 +447,19 @@ describe('segment files', () => {
               if (blockOf(e.key) === damaged) expectDamageError(await expectRejection(segment.get(e.key)))
               else expect(shown(await segment.get(e.key))).to.deep.equal(shown(e))
             }
-            // A full scan yields every entry before the damaged block, then fails.
+            // A full scan yields every entry before the damaged block, then fails; block by block
+            // or in runs of blocks read at once (a scan that leaves the cache alone).
+            const options = { fillCache: !runs }
             const seen: SegmentEntry[] = []
             const scan = (async () => {
-              for await (const e of segment.scan()) seen.push(e)
+              for await (const e of segment.scan(undefined, undefined, options)) seen.push(e)
             })()
             expectDamageError(await expectRejection(scan))
             expect(seen.map(shown)).to.deep.equal(entries.filter((e) => blockOf(e.key) < damaged).map(shown))
             // A scan of the blocks after it does not touch it.
             if (damaged + 1 < layout.index.count) {
               const after = entries.filter((e) => blockOf(e.key) > damaged)
-              expect((await collect(segment.scan(after[0]!.key))).map(shown)).to.deep.equal(after.map(shown))
+              expect((await collect(segment.scan(after[0]!.key, undefined, options))).map(shown)).to.deep.equal(after.map(shown))
             }
           } finally {
             await segment.close()

@@ -353,8 +353,8 @@ const loadRegistry = async (runtime: ServerRuntime, store: LsmStore): Promise<vo
   const system = runtime.keyspaces.get(SYSTEM_SPACE)
   if (!system.complete) {
     const prefix = storeKeyPrefix(SYSTEM_SPACE, system.generation)
-    for await (const entry of store.scanLive(prefix, prefixEnd(prefix), { now: runtime.now(), countAsRead: false })) {
-      system.install(entry.key.subarray(prefix.length), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+    for await (const batch of store.scanLive(prefix, prefixEnd(prefix), { now: runtime.now(), countAsRead: false })) {
+      for (const entry of batch) system.install(entry.key.subarray(prefix.length), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
     }
     system.endCount()
   }

@@ -142,10 +142,10 @@ export class Stager {
         if (!db.counting) continue
         const gen = db.generation
         const prefix = storeKeyPrefix(db.space, gen)
-        for await (const entry of this.store.scanLive(prefix, prefixEnd(prefix), { now: this.now(), includeExpired: true, countAsRead: false })) {
+        scan: for await (const batch of this.store.scanLive(prefix, prefixEnd(prefix), { now: this.now(), includeExpired: true, countAsRead: false, values: false })) {
           // A FLUSHDB meanwhile started a new generation and ended the count.
-          if (db.generation !== gen || !db.counting) break
-          db.countDiskKey(entry.key.toString('latin1', prefix.length))
+          if (db.generation !== gen || !db.counting) break scan
+          for (const entry of batch) db.countDiskKey(entry.key.toString('latin1', prefix.length))
         }
         if (db.generation === gen) db.endCount()
       }
@@ -299,15 +299,17 @@ export class Stager {
     try {
       if (to === undefined || Buffer.compare(from, to) < 0) {
         const start = Buffer.compare(from, rangeStart) < 0 ? rangeStart : from
-        for await (const entry of this.store.scanLive(start, to, { now: this.now() })) {
-          const decoded = decodeStoreKey(entry.key)
-          if (decoded === undefined) continue
-          const k = decoded.key.toString('latin1')
-          keys.push(k)
-          expiresAt.push(entry.expiresAt)
-          if (keys.length >= limit) {
-            end = k
-            break
+        scan: for await (const batch of this.store.scanLive(start, to, { now: this.now(), values: false })) {
+          for (const entry of batch) {
+            const decoded = decodeStoreKey(entry.key)
+            if (decoded === undefined) continue
+            const k = decoded.key.toString('latin1')
+            keys.push(k)
+            expiresAt.push(entry.expiresAt)
+            if (keys.length >= limit) {
+              end = k
+              break scan
+            }
           }
         }
       }

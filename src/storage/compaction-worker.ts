@@ -15,7 +15,7 @@
 import { rm } from 'node:fs/promises'
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads'
 import { decodeStoreKey, tenantOfKey } from './store-keys.js'
-import { mergeEntries } from './merge.js'
+import { entriesOf, mergeBatches } from './merge.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
 import { SegmentError, type SegmentEntry, type SegmentErrorCode, type SegmentMeta } from './segment-format.js'
@@ -312,8 +312,8 @@ async function compact(
     for (const [source, path] of job.inputs.entries()) readers.push(await openSegment(path, source))
     const expired = new KeyPacker()
     const merged = liveGenerations(
-      mergeEntries(
-        readers.map((reader) => reader.scan(undefined, undefined, { fillCache: false })),
+      mergeBatches(
+        readers.map((reader) => reader.scanBatches(undefined, undefined, { fillCache: false })),
         { dropTombstones: job.dropTombstones, now: job.now, onExpired: (entry) => expired.add(entry.key) },
       ),
       job.generations,
@@ -351,15 +351,15 @@ async function compact(
  * dead): compaction reclaims their space.
  */
 async function* liveGenerations(
-  entries: AsyncIterable<SegmentEntry>,
+  batches: AsyncIterable<readonly SegmentEntry[]>,
   generations: readonly { readonly db: number; readonly gen: number }[],
 ): AsyncIterableIterator<SegmentEntry> {
   if (generations.length === 0) {
-    yield* entries
+    yield* entriesOf(batches)
     return
   }
   const current = new Map(generations.map((g) => [g.db, g.gen]))
-  for await (const entry of entries) {
+  for await (const entry of entriesOf(batches)) {
     const decoded = decodeStoreKey(entry.key)
     if (decoded !== undefined && decoded.gen < (current.get(decoded.space) ?? 0)) continue
     yield entry

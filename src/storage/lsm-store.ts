@@ -15,12 +15,12 @@ import { copyDurably, syncDirectory } from './durable-dir.js'
 import { openSegment, WOULD_BLOCK, type SegmentReader } from './segment-reader.js'
 import { writeSegmentRuns } from './segment-writer.js'
 import type { SegmentEntry, SegmentMeta } from './segment-format.js'
-import { mergeEntries } from './merge.js'
+import { mergeBatches } from './merge.js'
 import { runCompactionInWorker, stopCompactionWorker } from './compaction-worker.js'
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
-import { buildReadPlan, pointReadOrder, type ReadPlan } from './read-plan.js'
+import { buildReadPlan, pointReadOrder, scanSources, type ReadPlan } from './read-plan.js'
 
 const SEGMENT_SUFFIX = '.seg'
 /** Records encoded per event-loop turn while a flush reads the resident set. */
@@ -382,14 +382,15 @@ export class LsmStore {
 
   /**
    * The newest version of every key in [from, to), in key order, deleted keys left out; expired
-   * ones too unless `includeExpired`. Segments retired by a compaction meanwhile stay readable
-   * until the scan ends.
+   * ones too unless `includeExpired`; with `values` false, entries carry no values. Comes in
+   * batches (see mergeBatches). Segments retired by a compaction meanwhile stay readable until
+   * the scan ends.
    */
   async *scanLive(
     from: Buffer,
     to: Buffer | undefined,
-    options: { now: number; includeExpired?: boolean; fillCache?: boolean; countAsRead?: boolean },
-  ): AsyncIterableIterator<SegmentEntry> {
+    options: { now: number; includeExpired?: boolean; fillCache?: boolean; countAsRead?: boolean; values?: boolean },
+  ): AsyncIterableIterator<SegmentEntry[]> {
     this.activeScans++
     try {
       const segments = this.manifest.current.segments.filter(
@@ -401,8 +402,13 @@ export class LsmStore {
           if (access !== undefined) access.reads++
         }
       }
-      const sources = segments.map((s) => this.readers.get(s.id)!.scan(from, to, { fillCache: options.fillCache ?? false }))
-      yield* mergeEntries(sources, { dropTombstones: true, now: options.now, keepExpired: options.includeExpired === true })
+      const scanOptions = { fillCache: options.fillCache ?? false, values: options.values }
+      const scanOf = (s: SegmentInfo): AsyncIterableIterator<SegmentEntry[]> => this.readers.get(s.id)!.scanBatches(from, to, scanOptions)
+      yield* mergeBatches(scanSources(segments, scanOf), {
+        dropTombstones: true,
+        now: options.now,
+        keepExpired: options.includeExpired === true,
+      })
     } finally {
       if (--this.activeScans === 0) await this.closeRetired()
     }

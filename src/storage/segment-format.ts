@@ -213,6 +213,9 @@ export function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint
   return length
 }
 
+/** The value of an entry read without its value (BlockCursor.entry(false)); never written to. */
+const NO_VALUE = Buffer.alloc(0)
+
 /** A new Buffer holding a copy of src[start, end). */
 export function copyOut(src: Uint8Array, start: number, end: number): Buffer {
   const out = Buffer.allocUnsafe(end - start)
@@ -402,15 +405,18 @@ export class BlockCursor {
     return compareBytes(this.key, 0, this.keyLength, other, 0, other.length)
   }
 
-  /** The current entry, copied out of the block and the scratch key. */
-  entry(): SegmentEntry {
+  /**
+   * The current entry, copied out of the block and the scratch key; with `withValue` false its
+   * value is left empty (a reader that wants keys only: counting, KEYS and SCAN).
+   */
+  entry(withValue = true): SegmentEntry {
     return {
       key: copyOut(this.key, 0, this.keyLength),
       seq: this.seq,
       kind: this.kind === KIND_DELETE ? 'delete' : 'put',
       type: this.type,
       expiresAt: this.expiresAt,
-      value: copyOut(this.block, this.valueStart, this.valueStart + this.valueLength),
+      value: withValue ? copyOut(this.block, this.valueStart, this.valueStart + this.valueLength) : NO_VALUE,
     }
   }
 

@@ -13,6 +13,7 @@ import { crc32 } from './crc32.js'
 import { crc32c } from './crc32c.js'
 import type { BlockCache } from './block-cache.js'
 import { BloomFilter, bloomHash } from './bloom.js'
+import { entriesOf } from './merge.js'
 import {
   BLOCK_CHECKSUM_BYTES,
   BlockCursor,
@@ -21,6 +22,7 @@ import {
   type Checksum,
   decodeFooter,
   decodeIndex,
+  DEFAULT_BLOCK_BYTES,
   findBlock,
   FOOTER_FIXED_BYTES,
   FOOTER_TRAILER_BYTES,
@@ -43,7 +45,27 @@ export interface ScanOptions {
    * segment (compaction, a full KEYS) should pass false so it does not push out hot blocks.
    */
   fillCache?: boolean
+  /** Whether entries carry their values (default true); false leaves each value empty. */
+  values?: boolean
 }
+
+/** The largest run of blocks a scan that does not fill the cache reads at once. */
+const SCAN_RUN_MAX_BYTES = 256 * 1024
+
+/** A scan's buffer of adjacent blocks: blocks first .. end - 1, from file offset `start`. */
+interface ScanRun {
+  buf: Buffer
+  first: number
+  start: number
+  end: number
+  bytesRead: number
+  /** The size this run was read at; the next one doubles it. */
+  budget: number
+}
+
+const newRun = (): ScanRun => ({ buf: EMPTY, first: 0, start: 0, end: 0, bytesRead: 0, budget: 0 })
+
+const EMPTY = Buffer.alloc(0)
 
 /**
  * Opens the segment at `path`. `id` names it in the block cache, so it must be unique among the
@@ -249,32 +271,104 @@ export class SegmentReader {
 
   /**
    * The entries with from <= key < to, in key order (either bound may be left out). Seeks with
-   * the index and reads one block at a time.
+   * the index. A scan that fills the cache reads one block at a time, each its own buffer; one
+   * that does not reads runs of adjacent blocks (they tile the file), each run twice the last up
+   * to SCAN_RUN_MAX_BYTES, so a short scan reads little and a long one makes one round trip
+   * through the thread pool per run instead of per block. While one run is decoded the next is
+   * read into a second buffer, and the two take turns: entries are copied out of a block before
+   * it is yielded from, so a buffer may be read into again once the scan has moved past it.
    */
-  async *scan(from?: Buffer, to?: Buffer, options: ScanOptions = {}): AsyncIterableIterator<SegmentEntry> {
+  scan(from?: Buffer, to?: Buffer, options: ScanOptions = {}): AsyncIterableIterator<SegmentEntry> {
+    return entriesOf(this.scanBatches(from, to, options))
+  }
+
+  /** scan() a block at a time: each batch holds a block's entries in the range (never none). */
+  async *scanBatches(from?: Buffer, to?: Buffer, options: ScanOptions = {}): AsyncIterableIterator<SegmentEntry[]> {
     const fillCache = options.fillCache ?? true
+    const withValues = options.values ?? true
     const index = this.index
     if (from !== undefined && to !== undefined && Buffer.compare(from, to) >= 0) return
     const cursor = new BlockCursor()
     const first = from === undefined ? 0 : findBlock(index, from)
+    const runs: [ScanRun, ScanRun] = [newRun(), newRun()]
+    let current: ScanRun | undefined
+    /** The read of the run after `current` into the other buffer, when one is under way. */
+    let ahead: Promise<ScanRun> | undefined
     for (let i = first; i < index.count; i++) {
       if (this.closing !== undefined) throw this.closedError()
-      const block = this.cache?.get(this.id, index.offsets[i]!) ?? (await this.loadBlock(i, fillCache))
+      let block = this.cache?.get(this.id, index.offsets[i]!)
+      if (block === undefined) {
+        if (fillCache) block = await this.loadBlock(i, true)
+        else {
+          if (current === undefined || i >= current.end || i < current.first) {
+            const budget = Math.min(SCAN_RUN_MAX_BYTES, Math.max(DEFAULT_BLOCK_BYTES, 2 * (current?.budget ?? 0)))
+            const spare = current === runs[0] ? runs[1] : runs[0]
+            // The run read ahead starts where the last one ended; a cached block since may have
+            // moved the scan on, and then it is waited out (it fills the spare) and read again.
+            const prefetched = ahead === undefined ? undefined : await ahead
+            ahead = undefined
+            current = prefetched !== undefined && prefetched.first === i ? prefetched : await this.readRun(spare, i, to, budget)
+            const next = current.end
+            if (next < index.count && (to === undefined || compareIndexKey(index, next - 1, to) < 0)) {
+              const other = current === runs[0] ? runs[1] : runs[0]
+              ahead = this.readRun(other, next, to, Math.min(SCAN_RUN_MAX_BYTES, 2 * current.budget))
+              // A scan abandoned meanwhile never awaits it; its failure is reported if awaited.
+              ahead.catch(() => undefined)
+            }
+          }
+          block = this.blockOfRun(current, i)
+        }
+      }
       // Decoded a block at a time, so a damaged one fails before any of its entries is yielded.
+      const decoded = block
       const entries = this.decodeBlock(i, () => {
         const found: SegmentEntry[] = []
-        cursor.reset(block)
+        cursor.reset(decoded)
         const seekTo = i === first ? from : undefined
         for (let more = seekTo === undefined ? cursor.seekToFirst() : cursor.seek(seekTo); more; more = cursor.next()) {
           if (to !== undefined && cursor.compare(to) >= 0) break
-          found.push(cursor.entry())
+          found.push(cursor.entry(withValues))
         }
         return found
       })
-      yield* entries
+      if (entries.length > 0) yield entries
       // Every key of the next block is greater than this block's last key.
       if (to !== undefined && compareIndexKey(index, i, to) >= 0) return
     }
+  }
+
+  /**
+   * Reads into `run` the run of blocks from block `i` (blocks i .. run.end - 1): as many as fit
+   * `budget` bytes (at least one), none past the block holding `to`.
+   */
+  private async readRun(run: ScanRun, i: number, to: Buffer | undefined, budget: number): Promise<ScanRun> {
+    const index = this.index
+    const start = index.offsets[i]!
+    let end = i + 1
+    let bytes = index.lengths[i]! + BLOCK_CHECKSUM_BYTES
+    while (end < index.count && (to === undefined || compareIndexKey(index, end - 1, to) < 0)) {
+      const next = index.lengths[end]! + BLOCK_CHECKSUM_BYTES
+      if (bytes + next > budget) break
+      bytes += next
+      end++
+    }
+    if (run.buf.length < bytes) run.buf = Buffer.allocUnsafeSlow(Math.max(bytes, budget))
+    const { bytesRead } = await this.file.read(run.buf, 0, bytes, start).catch((error: unknown) => {
+      throw this.closing !== undefined ? this.closedError() : error
+    })
+    run.first = i
+    run.start = start
+    run.end = end
+    run.bytesRead = bytesRead
+    run.budget = budget
+    return run
+  }
+
+  /** Block i of the run last read, checked as readBlock checks a block read on its own. */
+  private blockOfRun(run: ScanRun, i: number): Buffer {
+    const at = this.index.offsets[i]! - run.start
+    const size = this.index.lengths[i]! + BLOCK_CHECKSUM_BYTES
+    return this.verifyBlock(i, run.buf.subarray(at, at + size), Math.max(0, Math.min(size, run.bytesRead - at)))
   }
 
   /** Closes the file and drops the segment's blocks from the cache; reads after this reject. */
