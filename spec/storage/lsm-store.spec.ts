@@ -457,6 +457,83 @@ describe('MemoryKeyspace changed keys', () => {
     expect(ks!.peekStored('a')).to.equal(undefined)
   })
 
+  it('counts the keys on disk exactly while keys change, flushes install and eviction drops what the count has passed', () => {
+    type Step = { op: 'count' | 'flush' | 'evict' } | { op: 'install' | 'set' | 'del'; key: string }
+    const stepArb: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 4, arbitrary: fc.constant({ op: 'count' as const }) },
+      { weight: 5, arbitrary: fc.record({ op: fc.constantFrom('install' as const, 'set' as const, 'del' as const), key: keyArb }) },
+      { weight: 3, arbitrary: fc.constantFrom({ op: 'flush' as const }, { op: 'evict' as const }) },
+    )
+    const value = { type: 'string' as const, data: b('v') }
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { maxLength: 30 }), fc.array(stepArb, { maxLength: 80 }), (stored, steps) => {
+        // What the count reads: the store as it was when the count began, in byte order.
+        const snapshot = [...stored].sort()
+        const [ks] = databases()
+        ks!.attachDisk(0, true)
+        const inStore = new Set(snapshot)
+        const model = new Set(snapshot)
+        let counted = 0
+        // As staging does before a command: a key the store holds and memory does not know is read in.
+        const stage = (k: string): void => {
+          if (!ks!.known(k) && inStore.has(k)) ks!.install(b(k), value, 0)
+        }
+        for (const step of steps) {
+          switch (step.op) {
+            case 'count':
+              if (counted < snapshot.length) ks!.countDiskKey(snapshot[counted++]!)
+              break
+            case 'install':
+              stage(step.key)
+              break
+            case 'set':
+              stage(step.key)
+              ks!.set(b(step.key), value, 0)
+              model.add(step.key)
+              break
+            case 'del':
+              stage(step.key)
+              ks!.delete(b(step.key))
+              model.delete(step.key)
+              break
+            case 'flush': {
+              const taken = ks!.takeDirty()
+              for (const k of taken.keys) {
+                const entry = ks!.readForFlush(k, taken)
+                if (entry === undefined) inStore.delete(k)
+                else if (entry !== null) inStore.add(k)
+              }
+              ks!.flushInstalled(taken)
+              break
+            }
+            case 'evict':
+              ks!.evict(Infinity, 1000)
+              break
+          }
+        }
+        while (counted < snapshot.length) ks!.countDiskKey(snapshot[counted++]!)
+        ks!.endCount()
+        expect(ks!.size).to.equal(model.size)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('evicts, while the keys on disk are counted, only keys the count has passed', () => {
+    const [ks] = databases()
+    ks!.attachDisk(0, true)
+    for (const k of ['a', 'b', 'c', 'd']) ks!.install(b(k), { type: 'string', data: b(k) }, 0)
+    ks!.countDiskKey('b')
+    ks!.evict(Infinity, 100)
+    expect(['a', 'b', 'c', 'd'].filter((k) => ks!.peekStored(k) !== undefined)).to.deep.equal(['c', 'd'])
+    ks!.countDiskKey('d')
+    ks!.endCount()
+    expect(ks!.size).to.equal(4)
+    ks!.evict(Infinity, 100)
+    expect(ks!.residentCount).to.equal(0)
+    expect(ks!.size).to.equal(4)
+  })
+
   it('a flush that runs while keys change (fuzzy) leaves nothing unwritten: the next flush covers the rest; eviction drops only what the store holds', () => {
     type Step =
       | { op: 'set' | 'install'; key: string; value: string }

@@ -150,6 +150,12 @@ export class MemoryKeyspace implements Keyspace {
   private diskOnly = 0
   private deleted = new Set<string>()
   private countedUpTo: string | undefined = undefined
+  /**
+   * While counting: deleted keys ahead of the count whose tombstones a flush has installed since
+   * the count began. The count reads the store as it was then, so it still meets them; they are
+   * no longer known (the flush let go of its deleted set), and must not be counted.
+   */
+  private deletedAhead = new Set<string>()
   /** The deleted sets of flushes in flight: those keys stay known until the flush is installed. */
   private readonly flushing = new Map<TakenDirty, Set<string>>()
   /** Flushes started, for the ids records carry while one writes them. */
@@ -267,12 +273,13 @@ export class MemoryKeyspace implements Keyspace {
 
   /** The counting pass met `k` on disk (keys come in byte order). */
   countDiskKey(k: string): void {
-    if (!this.known(k)) this.diskOnly++
+    if (!this.known(k) && !(this.deletedAhead.size > 0 && this.deletedAhead.delete(k))) this.diskOnly++
     this.countedUpTo = k
   }
 
   endCount(): void {
     this.countedUpTo = undefined
+    this.deletedAhead = new Set()
   }
 
   /**
@@ -297,8 +304,9 @@ export class MemoryKeyspace implements Keyspace {
   /**
    * Drops clean records from memory until `bytes` are freed or `maxVisits` records were looked
    * at (they stay in the store); returns the bytes freed. Changed records are never dropped:
-   * they exist nowhere else until a flush has installed them. Nothing is dropped while the disk
-   * keys are counted (the count would miss a key evicted ahead of it).
+   * they exist nowhere else until a flush has installed them. While the disk keys are counted,
+   * only keys the count has passed are dropped: one ahead of it would be counted twice, once
+   * here and once when the count meets it on disk.
    *
    * The order is CLOCK over the table's slabs: a persistent sweep visits the records, sparing
    * those accessed since the sweep began (a second chance), so cold records go first, as with
@@ -306,7 +314,8 @@ export class MemoryKeyspace implements Keyspace {
    * where random sampling would leave every slab pinned by a few survivors.
    */
   evict(bytes: number, maxVisits: number): number {
-    if (this.dirty === undefined || this.countedUpTo !== undefined || this.pinned) return 0
+    if (this.dirty === undefined || this.pinned) return 0
+    const countedUpTo = this.countedUpTo
     const table = this.table
     if (this.sweepStartedAt < 0) this.sweepStartedAt = this.clock()
     let freed = 0
@@ -317,6 +326,7 @@ export class MemoryKeyspace implements Keyspace {
       }
       if (!this.isClean(table.sweepStored()) || table.sweepAccessedAt() > this.sweepStartedAt) continue
       const k = table.sweepKey()
+      if (countedUpTo !== undefined && k > countedUpTo) continue
       const expiresAt = table.sweepExpiresAt()
       freed += table.sweepDataBytes() + RECORD_OVERHEAD
       table.sweepRemove()
@@ -361,6 +371,9 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   flushInstalled(taken: TakenDirty): void {
+    const countedUpTo = this.countedUpTo
+    const deleted = this.flushing.get(taken)
+    if (countedUpTo !== undefined && deleted !== undefined) for (const k of deleted) if (k > countedUpTo) this.deletedAhead.add(k)
     this.flushing.delete(taken)
     if ([...this.flushing.keys()].some((other) => other.id < taken.id)) {
       // An older flush is still writing (flushes are not meant to overlap): its records must not
