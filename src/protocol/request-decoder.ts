@@ -7,6 +7,8 @@
 // so the views stay valid; whoever keeps an argument beyond the command (storage) must copy it
 // if retaining the whole chunk would waste memory.
 
+import { viewOf } from './buffer-view.js'
+
 /** Limits as Redis applies them; exceeding one is a protocol error. */
 export interface DecoderLimits {
   /** proto-max-bulk-len: the largest bulk argument, in bytes (Redis default 512 MB). */
@@ -151,6 +153,9 @@ export class RequestDecoder {
   private decode(data: Buffer, commands: Buffer[][]): string | undefined {
     const len = data.length
     const limits = this.limits
+    // Arguments are views of `data` (see viewOf).
+    const memory = data.buffer
+    const base = data.byteOffset
     let pos = 0
     // Bytes of the first line already known to hold no LF (from earlier pushes).
     let skip = this.lineScanned
@@ -230,7 +235,7 @@ export class RequestDecoder {
       }
       const size = this.bulkLength
       if (len - pos >= size + 2) {
-        this.args.push(data.subarray(pos, pos + size))
+        this.args.push(viewOf(memory, base + pos, size))
         pos += size + 2
         this.bulkLength = -1
         if (--this.remaining === 0) {

@@ -23,6 +23,8 @@
 // - A slot index from find* is valid until the next change to the table (put, remove, or a
 //   sweep's removal), which may move entries.
 
+import { viewOf } from '../protocol/buffer-view.js'
+
 /** Record header: key length, value length, expiresAt, accessedAt, flush state, flags. */
 const HEADER = 32
 /** Int32 offsets within a record's header. */
@@ -60,6 +62,9 @@ export const CLEAN = -1
 class Slab {
   readonly i32: Int32Array
   readonly f64: Float64Array
+  /** buf's memory and offset in it, read once for valueView (see viewOf). */
+  readonly memory: ArrayBufferLike
+  readonly base: number
   /** Bytes appended so far. */
   used = 0
   /** Bytes of the live records in it. */
@@ -73,6 +78,8 @@ class Slab {
   ) {
     this.i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)
     this.f64 = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3)
+    this.memory = buf.buffer
+    this.base = buf.byteOffset
   }
 }
 
@@ -370,7 +377,7 @@ export class RecordTable {
     const length = slab.i32[(off >> 2) + I_VALUE_LEN]!
     if (length > VIEW_MAX) return this.value(slot)
     const start = off + HEADER + slab.i32[off >> 2]!
-    return slab.buf.subarray(start, start + length)
+    return viewOf(slab.memory, slab.base + start, length)
   }
 
   /** Where the record sits, as "slab:offset": diagnostics, and how specs see compaction move it. */
