@@ -1,8 +1,7 @@
 // The heavy half of a compaction, on a worker thread: reading the input segments, the k-way merge,
 // leaving out dead database generations, and encoding and writing the output segments. The event
 // loop keeps the bookkeeping (segment ids, readers for the outputs, the manifest edit, retiring the
-// inputs), so a compaction no longer stalls request handling between block reads. A flush's
-// segment is sorted and written here too (flush-records.ts), beside a compaction in progress.
+// inputs), so a compaction no longer stalls request handling between block reads.
 //
 // One worker serves the process. It starts with the first compaction and stays for the next ones
 // (a worker takes over a tenth of a second to start from dist/, most of a second from the
@@ -19,7 +18,6 @@ import { decodeStoreKey, tenantOfKey } from './store-keys.js'
 import { entriesOf, mergeBatches } from './merge.js'
 import { openSegment, type SegmentReader } from './segment-reader.js'
 import { writeSegment } from './segment-writer.js'
-import { sortedFlushEntries } from './flush-records.js'
 import { SegmentError, type SegmentEntry, type SegmentErrorCode, type SegmentMeta } from './segment-format.js'
 
 export interface CompactionJob {
@@ -61,25 +59,7 @@ export interface CompactionResult {
  */
 export function runCompactionInWorker(job: CompactionJob): Promise<CompactionResult> {
   shared ??= new CompactionWorker()
-  return shared.runCompaction(job)
-}
-
-/** A flush's segment, for the worker to sort and write (see flush-records.ts). */
-export interface FlushJob {
-  readonly path: string
-  /** FlushRecords.finish(): its memory is transferred to the worker, and unusable here after. */
-  readonly records: Buffer
-  /** The sequence number of every entry. */
-  readonly seq: number
-}
-
-/**
- * Writes a flush's segment on the worker, beside any compaction it runs. Rejects once the file
- * (and its .tmp) is removed.
- */
-export function writeFlushInWorker(job: FlushJob): Promise<SegmentMeta> {
-  shared ??= new CompactionWorker()
-  return shared.runFlush(job)
+  return shared.run(job)
 }
 
 /**
@@ -101,15 +81,11 @@ const WORKER_DATA = 'we-trust-redis compaction worker'
 
 type WorkerJob = Omit<CompactionJob, 'moreOutputs'>
 
-type ToWorker =
-  | { type: 'job'; id: number; job: WorkerJob }
-  | { type: 'output'; id: number; path: string | undefined }
-  | { type: 'flush'; id: number; path: string; records: ArrayBuffer; offset: number; length: number; seq: number }
+type ToWorker = { type: 'job'; id: number; job: WorkerJob } | { type: 'output'; id: number; path: string | undefined }
 
 type FromWorker =
   | { type: 'more'; id: number }
   | { type: 'done'; id: number; outputs: CompactionOutput[]; expired: ArrayBuffer; expiredBytes: number }
-  | { type: 'flushed'; id: number; meta: SegmentMeta }
   | { type: 'failed'; id: number; error: WireError }
 
 /** An error as it crosses the thread boundary: its message, name, stack and primitive fields. */
@@ -154,16 +130,12 @@ const keyCopy = (bytes: Uint8Array): Buffer => Buffer.from(bytes)
 // Main thread
 
 interface PendingJob {
-  /** Another output path, when the worker asks for one (compactions). */
-  readonly moreOutputs: (() => string) | undefined
+  readonly job: CompactionJob
   /** Every output path the worker was given, so a failed job can remove what it left. */
   readonly handedOut: string[]
-  readonly resolve: (done: Extract<FromWorker, { type: 'done' | 'flushed' }>) => void
+  readonly resolve: (result: CompactionResult) => void
   readonly reject: (error: Error) => void
 }
-
-/** A cloned SegmentMeta with its keys as Buffers again. */
-const metaCopy = (meta: SegmentMeta): SegmentMeta => ({ ...meta, firstKey: keyCopy(meta.firstKey), lastKey: keyCopy(meta.lastKey) })
 
 let shared: CompactionWorker | undefined
 
@@ -195,38 +167,13 @@ class CompactionWorker {
     await Promise.all(this.cleanups)
   }
 
-  async runCompaction(job: CompactionJob): Promise<CompactionResult> {
-    const { moreOutputs, ...wireJob } = job
-    const done = await this.run(job.outputs, moreOutputs, (id) => ({ message: { type: 'job', id, job: wireJob } }))
-    if (done.type !== 'done') throw new Error(`the compaction worker answered a compaction with ${done.type}`)
-    return {
-      outputs: done.outputs.map(({ path, meta }) => ({ path, meta: metaCopy(meta) })),
-      expired: unpackKeys(Buffer.from(done.expired, 0, done.expiredBytes)),
-    }
-  }
-
-  async runFlush(job: FlushJob): Promise<SegmentMeta> {
-    const { path, records, seq } = job
-    const memory = records.buffer as ArrayBuffer
-    const done = await this.run([path], undefined, (id) => ({
-      message: { type: 'flush', id, path, records: memory, offset: records.byteOffset, length: records.length, seq },
-      transfer: [memory],
-    }))
-    if (done.type !== 'flushed') throw new Error(`the compaction worker answered a flush with ${done.type}`)
-    return metaCopy(done.meta)
-  }
-
-  private run(
-    outputs: readonly string[],
-    moreOutputs: (() => string) | undefined,
-    message: (id: number) => { message: ToWorker; transfer?: ArrayBuffer[] },
-  ): Promise<Extract<FromWorker, { type: 'done' | 'flushed' }>> {
+  run(job: CompactionJob): Promise<CompactionResult> {
     const id = this.nextId++
+    const { moreOutputs: _, ...wireJob } = job
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { moreOutputs, handedOut: [...outputs], resolve, reject })
+      this.pending.set(id, { job, handedOut: [...job.outputs], resolve, reject })
       this.worker.ref()
-      const wire = message(id)
-      this.worker.postMessage(wire.message, wire.transfer)
+      this.worker.postMessage({ type: 'job', id, job: wireJob } satisfies ToWorker)
     })
   }
 
@@ -236,15 +183,19 @@ class CompactionWorker {
     if (message.type === 'more') {
       let path: string | undefined
       try {
-        path = pending.moreOutputs?.()
+        path = pending.job.moreOutputs?.()
       } catch {
         path = undefined
       }
       if (path !== undefined) pending.handedOut.push(path)
       this.worker.postMessage({ type: 'output', id: message.id, path } satisfies ToWorker)
-    } else if (message.type === 'done' || message.type === 'flushed') {
+    } else if (message.type === 'done') {
       this.settled(message.id)
-      pending.resolve(message)
+      const outputs = message.outputs.map(({ path, meta }) => ({
+        path,
+        meta: { ...meta, firstKey: keyCopy(meta.firstKey), lastKey: keyCopy(meta.lastKey) },
+      }))
+      pending.resolve({ outputs, expired: unpackKeys(Buffer.from(message.expired, 0, message.expiredBytes)) })
     } else {
       this.fail(message.id, fromWire(message.error))
     }
@@ -302,18 +253,6 @@ function serve(port: MessagePort): void {
       const resume = waiting.get(message.id)
       waiting.delete(message.id)
       resume?.(message.path)
-      return
-    }
-    if (message.type === 'flush') {
-      const { id, path, seq } = message
-      const records = Buffer.from(message.records, message.offset, message.length)
-      // Jobs run side by side: a flush does not wait for a compaction's merge to end.
-      Promise.resolve()
-        .then(() => writeSegment(path, sortedFlushEntries(records, seq)))
-        .then(
-          (meta) => port.postMessage({ type: 'flushed', id, meta } satisfies FromWorker),
-          (error: unknown) => port.postMessage({ type: 'failed', id, error: toWire(error) } satisfies FromWorker),
-        )
       return
     }
     const { id, job } = message

@@ -397,10 +397,6 @@ export class MemoryKeyspace implements Keyspace {
    * once flushed it may be evicted and counted as a key on disk (DBSIZE counts expired keys until
    * reclaimed), and a read must then find it there to reclaim it and take it out of the count.
    *
-   * Null too for a key this flush has read already, unchanged since (the key list has repeats):
-   * the record read then is the one to write. A key read again after a change is the newer
-   * record, and the flush writes the last one read.
-   *
    * A key that is not resident is a tombstone only if it was deleted (known). A flush is fuzzy:
    * the one before may have written the record that changed after this flush's key list was
    * started, been installed, and the record evicted as clean; the store holds it, and a
@@ -410,10 +406,7 @@ export class MemoryKeyspace implements Keyspace {
     const table = this.table
     const slot = table.findString(k)
     if (slot < 0) return this.known(k) ? undefined : null
-    const stored = table.stored(slot)
-    // Listed again (changed more than once), and read by this flush since its last change.
-    if (stored === taken.id) return null
-    if (!this.isClean(stored)) table.setStored(slot, taken.id)
+    if (!this.isClean(table.stored(slot))) table.setStored(slot, taken.id)
     return this.keptEntryAt(slot)
   }
 
