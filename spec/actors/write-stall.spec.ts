@@ -40,4 +40,18 @@ describe('WriteStall', () => {
     expect(stall.count).to.equal(2)
     expect(stall.stalledMs(130)).to.equal(80)
   })
+
+  it('counts the commands it holds, until it ends (eviction works harder only while some wait)', async () => {
+    const stall = new WriteStall()
+    stall.begin(0)
+    expect(stall.held).to.equal(0)
+    const held = [stall.hold(), stall.hold()]
+    expect(stall.held).to.equal(2)
+    stall.end(10)
+    await Promise.all(held)
+    expect(stall.held).to.equal(0)
+    // Outside a stall, hold() neither waits nor counts.
+    await stall.hold()
+    expect(stall.held).to.equal(0)
+  })
 })

@@ -156,9 +156,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const prepared = this.server.prepare(this.session, argv)
     if (prepared !== undefined) return prepared
     // Memory is over maxmemory: a command that can grow it waits for flushes and eviction.
-    const stall = this.server.writeStall.wait
-    if (stall !== undefined && this.server.dispatch.resolve(argv)?.flags.includes('denyoom') === true) {
-      return stall.then(() => this.stage(argv))
+    const stall = this.server.writeStall
+    if (stall.wait !== undefined && this.server.dispatch.resolve(argv)?.flags.includes('denyoom') === true) {
+      return stall.hold().then(() => this.stage(argv))
     }
     const stager = this.server.stager
     // While every database is complete (the data fits in memory), no command needs staging.
