@@ -354,6 +354,10 @@ describe('segment files', () => {
     try {
       expect((await segment.get(Buffer.from('b')))!.value.equals(big)).to.equal(true)
       expect((await collect(segment.scan())).map((e) => e.value.length)).to.deep.equal([5, big.length, 5])
+      // Read in runs: a block larger than the largest run is a run alone.
+      const runs = await collect(segment.scan(undefined, undefined, { fillCache: false }))
+      expect(runs.map((e) => e.value.length)).to.deep.equal([5, big.length, 5])
+      expect(runs[1]!.value.equals(big)).to.equal(true)
     } finally {
       await segment.close()
     }
