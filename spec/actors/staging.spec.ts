@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { commandSpecs } from '../../src/commands/registry.js'
 import { makeDispatch } from '../../src/commands/dispatch.js'
 import { newServerStats } from '../../src/actors/server.js'
-import { Stager } from '../../src/actors/staging.js'
+import { Stager, type Staged } from '../../src/actors/staging.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
@@ -83,14 +83,59 @@ describe('Stager against a real store', function () {
     writer.delete(b('gone'))
     await store.flush([writer], 2, async () => true)
     const { db, stager } = restarted(store)
+    /** What a command staged by `staged` reads: the values handed to it, then nothing more. */
+    const readWith = (staged: unknown, key: string): Buffer | undefined => {
+      expect(staged, 'no promise').to.not.be.instanceOf(Promise)
+      db.attachPassing((staged as Staged | undefined)?.passing)
+      try {
+        return db.get(b(key))?.value.data
+      } finally {
+        db.attachPassing(undefined)
+      }
+    }
 
-    expect(stager.stage(db, [b('GET'), b('a')], [db]), 'GET a needs no promise').to.equal(undefined)
-    expect(db.get(b('a'))?.value).to.deep.equal({ type: 'string', data: b('v-a') })
-    expect(stager.stage(db, [b('MGET'), b('b'), b('nowhere'), b('gone'), b('c')], [db]), 'nor does MGET').to.equal(undefined)
-    expect(db.get(b('b'))?.value).to.deep.equal({ type: 'string', data: b('v-b') })
-    expect(db.get(b('c'))?.value).to.deep.equal({ type: 'string', data: b('v-c') })
-    expect(db.get(b('nowhere'))).to.equal(undefined)
-    expect(db.get(b('gone')), 'a key deleted on disk stays deleted').to.equal(undefined)
+    // GET and MGET read a key from disk once without installing it.
+    const first = stager.stage(db, [b('GET'), b('a')], [db])
+    expect(readWith(first, 'a')).to.deep.equal(b('v-a'))
+    expect(db.peekStored('a'), 'read once: not resident').to.equal(undefined)
+    const many = stager.stage(db, [b('MGET'), b('b'), b('nowhere'), b('gone'), b('c')], [db])
+    expect(readWith(many, 'b')).to.deep.equal(b('v-b'))
+    expect(readWith(many, 'c')).to.deep.equal(b('v-c'))
+    expect(readWith(many, 'nowhere')).to.equal(undefined)
+    expect(readWith(many, 'gone'), 'a key deleted on disk stays deleted').to.equal(undefined)
     expect(stager.reads, 'a, b, gone and c were read back (nowhere is ruled out by the filters)').to.be.within(4, 5)
+    // Read again lately: installed, and the command needs nothing handed to it.
+    expect(stager.stage(db, [b('GET'), b('a')], [db])).to.equal(undefined)
+    expect(db.peekStored('a')?.value.data).to.deep.equal(b('v-a'))
+    // Other commands install at once.
+    expect(stager.stage(db, [b('STRLEN'), b('b')], [db])).to.equal(undefined)
+    expect(db.peekStored('b')?.value.data).to.deep.equal(b('v-b'))
+  })
+
+  it('a value handed to a GET gives way to a delete, a write or a FLUSHDB made before the GET runs', async () => {
+    const writer = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
+    for (const k of ['a', 'b', 'c']) writer.set(b(k), { type: 'string', data: b(`v-${k}`) }, 0)
+    await store.flush([writer], 1, async () => true)
+    const { db, stager } = restarted(store)
+    const stagedA = stager.stage(db, [b('GET'), b('a')], [db]) as Staged
+    const stagedB = stager.stage(db, [b('GET'), b('b')], [db]) as Staged
+    const stagedC = stager.stage(db, [b('GET'), b('c')], [db]) as Staged
+    // Staged as a connection would stage them: the key is read back before the write runs.
+    expect(stager.stage(db, [b('DEL'), b('a')], [db])).to.equal(undefined)
+    db.delete(b('a'))
+    expect(stager.stage(db, [b('SET'), b('b'), b('newer')], [db])).to.equal(undefined)
+    db.set(b('b'), { type: 'string', data: b('newer') }, 0)
+    const read = (staged: Staged, key: string): string | undefined => {
+      db.attachPassing(staged.passing)
+      try {
+        return db.get(b(key))?.value.data.toString()
+      } finally {
+        db.attachPassing(undefined)
+      }
+    }
+    expect(read(stagedA, 'a')).to.equal(undefined)
+    expect(read(stagedB, 'b')).to.equal('newer')
+    db.flush()
+    expect(read(stagedC, 'c')).to.equal(undefined)
   })
 })

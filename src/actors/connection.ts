@@ -166,6 +166,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const session = this.session
     const pending = stager.stage(session.db as MemoryKeyspace, argv, session.tenant.databases as readonly MemoryKeyspace[])
     if (pending === undefined) return undefined
+    if (!(pending instanceof Promise)) {
+      this.staged = pending
+      return undefined
+    }
     return pending.then((staged) => {
       // A connection closed while its gathering ran will never run the command.
       if (this.closed) staged?.release()
@@ -188,10 +192,12 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     else {
       this.staged = undefined
       staged.db.attachDiskKeys(staged.keys)
+      staged.db.attachPassing(staged.passing)
       try {
         reply = this.server.dispatch(this, argv)
       } finally {
         staged.db.attachDiskKeys(undefined)
+        staged.db.attachPassing(undefined)
         staged.release()
       }
     }

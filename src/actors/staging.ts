@@ -14,10 +14,11 @@
 //   once, and the batch runs synchronously, as it would without a store.
 
 import type { CommandSpec } from '../commands/spec.js'
-import type { DiskKeys, MemoryKeyspace } from '../storage/memory-keyspace.js'
+import type { DiskKeys, MemoryKeyspace, PassingValue } from '../storage/memory-keyspace.js'
 import { MISSING, WOULD_BLOCK, type LsmStore } from '../storage/lsm-store.js'
 import type { SegmentEntry } from '../storage/segment-format.js'
 import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
+import { bloomHash } from '../storage/bloom.js'
 import { literalPrefix } from '../storage/glob.js'
 import { is, parseInteger } from '../commands/args.js'
 import { parseCursor } from '../commands/generic/scan.js'
@@ -25,7 +26,10 @@ import { parseCursor } from '../commands/generic/scan.js'
 /** What staging found for the command about to run: disk keys for a keyspace-wide command. */
 export interface Staged {
   readonly db: MemoryKeyspace
-  readonly keys: DiskKeys
+  /** Disk keys a keyspace-wide command merges with the resident ones. */
+  readonly keys: DiskKeys | undefined
+  /** Values a GET or MGET reads from disk without their being installed (attachPassing). */
+  readonly passing?: ReadonlyMap<string, PassingValue>
   /**
    * The command has run (or never will): the gathered keys are no longer in use. Until then the
    * resident set keeps every decision the gathering relied on (see Stager.gathering).
@@ -34,6 +38,11 @@ export interface Staged {
 }
 
 const SCAN_DEFAULT_COUNT = 10
+/**
+ * Keys GET and MGET read from disk are remembered by hash in a table this large; one read again
+ * while remembered is installed (it is warm), others are answered without being installed.
+ */
+const RECENT_READS = 1 << 16
 /** Disk keys RANDOMKEY gathers from its random point. */
 const RANDOM_KEY_RUN = 32
 const ZERO = Buffer.from([0])
@@ -63,6 +72,8 @@ export class Stager {
     return this.inFlight.size
   }
 
+  /** Hashes of keys GET and MGET read from disk lately (see RECENT_READS); 0 is empty. */
+  private readonly recentReads = new Uint32Array(RECENT_READS)
   /** Gatherings in flight by number (numbers grow), and who waits for those up to a number. */
   private readonly inFlight = new Set<number>()
   private gatherings = 0
@@ -84,7 +95,7 @@ export class Stager {
    * resident. Undefined when it already is; otherwise a promise of what the command needs
    * besides (disk keys for keyspace-wide ones).
    */
-  stage(db: MemoryKeyspace, argv: Buffer[], tenantDatabases: readonly MemoryKeyspace[]): Promise<Staged | undefined> | undefined {
+  stage(db: MemoryKeyspace, argv: Buffer[], tenantDatabases: readonly MemoryKeyspace[]): Promise<Staged | undefined> | Staged | undefined {
     const name = argv[0]
     // COPY ... DB n reaches another database, which may be partly on disk.
     if (db.complete && (name === undefined || name.length !== 4 || !is(name, 'copy'))) return undefined
@@ -172,13 +183,17 @@ export class Stager {
     argv: Buffer[],
     spec: CommandSpec,
     destination: MemoryKeyspace,
-  ): Promise<undefined> | undefined {
+  ): Promise<Staged | undefined> | Staged | undefined {
     const { first, last, step } = spec.keys
     if (step <= 0 || first <= 0 || first >= argv.length) return undefined
     const end = last < 0 ? argv.length + last : Math.min(last, argv.length - 1)
     /** Keys read and found absent on disk: ready, as the resident set cannot have dropped them. */
     let absent: Set<Buffer> | undefined
     const installs: (() => void)[] = []
+    // GET and MGET may read a value from disk without installing it.
+    const passing = spec.name === 'get' || spec.name === 'mget' ? new Map<string, PassingValue>() : undefined
+    const staged = (): Staged | undefined =>
+      passing === undefined || passing.size === 0 ? undefined : { db, keys: undefined, passing, release: () => {} }
     const reads = (): Promise<void>[] | undefined => {
       let found: Promise<void>[] | undefined
       for (let i = first; i <= end; i += step) {
@@ -186,7 +201,7 @@ export class Stager {
         if (absent?.has(key)) continue
         // COPY's destination (its second key) lives in the database its DB option names.
         const target = i === first + step && destination !== db ? destination : db
-        const read = this.read(target, key)
+        const read = this.read(target, key, passing)
         if (read === undefined) continue
         if (typeof read === 'function') {
           installs.push(read)
@@ -206,7 +221,7 @@ export class Stager {
       // Every key was answered on this thread: installed now, and the command runs right after,
       // in this same call.
       for (const install of installs) install()
-      return undefined
+      return staged()
     }
     // The reads finish at different times, and an eviction tick may run between them and drop a
     // key installed, or resident, before: the keys are installed together once every read is
@@ -219,7 +234,7 @@ export class Stager {
         pending = reads()
       }
       for (const install of installs) install()
-      return undefined
+      return staged()
     })()
   }
 
@@ -229,7 +244,11 @@ export class Stager {
    * answered on this thread (see LsmStore.tryLookup); otherwise a promise of that step, or of
    * undefined when the key is not on disk.
    */
-  private read(db: MemoryKeyspace, key: Buffer): Promise<(() => void) | undefined> | (() => void) | undefined {
+  private read(
+    db: MemoryKeyspace,
+    key: Buffer,
+    passing?: Map<string, PassingValue>,
+  ): Promise<(() => void) | undefined> | (() => void) | undefined {
     if (db.complete) return undefined
     const k = key.toString('latin1')
     if (db.known(k)) return undefined
@@ -239,8 +258,26 @@ export class Stager {
     if (found === undefined) return undefined
     this.reads++
     if (found === MISSING) return undefined
-    if (found !== WOULD_BLOCK) return found.kind === 'put' ? installing(db, key, gen, found) : undefined
-    return this.store.lookup(storeKey).then((entry) => (entry?.kind === 'put' ? installing(db, key, gen, entry) : undefined))
+    const use = (entry: SegmentEntry | undefined): (() => void) | undefined => {
+      if (entry?.kind !== 'put') return undefined
+      // Answered without installing: read once lately, and live (an expired one is installed,
+      // so the read reclaims it as it would a resident one).
+      if (passing !== undefined && !this.readAgain(storeKey) && !(entry.expiresAt !== 0 && this.now() > entry.expiresAt)) {
+        return () => passing.set(k, { data: entry.value, expiresAt: entry.expiresAt, gen })
+      }
+      return installing(db, key, gen, entry)
+    }
+    if (found !== WOULD_BLOCK) return use(found)
+    return this.store.lookup(storeKey).then(use)
+  }
+
+  /** Whether this key was read lately (see RECENT_READS); remembers it when it was not. */
+  private readAgain(storeKey: Buffer): boolean {
+    const hash = bloomHash(storeKey) | 1
+    const slot = Math.imul(hash, 0x9e3779b1) >>> 16
+    if (this.recentReads[slot] === hash >>> 0) return true
+    this.recentReads[slot] = hash >>> 0
+    return false
   }
 
   private stageScan(db: MemoryKeyspace, argv: Buffer[]): Promise<Staged> | undefined {
@@ -286,7 +323,7 @@ export class Stager {
     limit: number,
     /** Start at `after` itself rather than after it. */
     inclusive = false,
-  ): Promise<Staged> {
+  ): Promise<Staged & { readonly keys: DiskKeys }> {
     const gen = db.generation
     const dbPrefix = storeKeyPrefix(db.space, gen)
     const rangeStart = Buffer.concat([dbPrefix, prefix])

@@ -86,6 +86,14 @@ export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
  * snapshot stays exact across later writes. `stored` is the record's flush state, so that an
  * undo puts it back as it was.
  */
+/** A value read from disk for one command, not installed (MemoryKeyspace.attachPassing). */
+export interface PassingValue {
+  readonly data: Buffer
+  readonly expiresAt: number
+  /** The database generation it was read under. */
+  readonly gen: number
+}
+
 class StoredEntry implements Entry {
   constructor(
     readonly value: Value,
@@ -150,6 +158,11 @@ export class MemoryKeyspace implements Keyspace {
   private diskOnly = 0
   private deleted = new Set<string>()
   private countedUpTo: string | undefined = undefined
+  /**
+   * Values read from disk for the command about to run and not installed (see attachPassing):
+   * GET and MGET read them as if resident. Only while that command runs.
+   */
+  private passing: ReadonlyMap<string, PassingValue> | undefined = undefined
   /**
    * While counting: deleted keys ahead of the count whose tombstones a flush has installed since
    * the count began. The count reads the store as it was then, so it still meets them; they are
@@ -457,9 +470,28 @@ export class MemoryKeyspace implements Keyspace {
         return this.entryAt(slot, view)
       }
       this.expireSlot(key.toString('latin1'), slot)
+    } else if (this.passing !== undefined) {
+      const k = key.toString('latin1')
+      const passing = this.passing.get(k)
+      // Staging passes only values that had not expired; one expiring since is a miss here and
+      // is reclaimed when a later read installs it. A delete or FLUSHDB since the read wins.
+      if (passing !== undefined && passing.gen === this.gen && !this.known(k) && !isExpiredAt(passing.expiresAt, this.clock())) {
+        this.stats.hits++
+        return new StoredEntry({ type: 'string', data: passing.data }, passing.expiresAt, this.clock(), CLEAN)
+      }
     }
     this.stats.misses++
     return undefined
+  }
+
+  /**
+   * Values read from disk that the next command (GET or MGET, see Stager) reads without their
+   * being installed: a key read once, at random over far more keys than memory holds, would only
+   * push out a record that is read more often, and cost an install and an eviction. Cleared (with
+   * undefined) once that command has run; nothing else sees them.
+   */
+  attachPassing(values: ReadonlyMap<string, PassingValue> | undefined): void {
+    this.passing = values
   }
 
   /** See RecordTable.warm: a hint before a batch of commands runs against this keyspace. */
