@@ -23,7 +23,10 @@ import { literalPrefix } from '../storage/glob.js'
 import { is, parseInteger } from '../commands/args.js'
 import { parseCursor } from '../commands/generic/scan.js'
 
-/** What staging found for the command about to run: disk keys for a keyspace-wide command. */
+/**
+ * What staging found for the command about to run: disk keys for a keyspace-wide command, values
+ * read from disk for a GET or MGET.
+ */
 export interface Staged {
   readonly db: MemoryKeyspace
   /** Disk keys a keyspace-wide command merges with the resident ones. */
@@ -92,8 +95,9 @@ export class Stager {
 
   /**
    * Makes what `argv` reads (in database `db` of a tenant whose databases are `tenantDatabases`)
-   * resident. Undefined when it already is; otherwise a promise of what the command needs
-   * besides (disk keys for keyspace-wide ones).
+   * resident. Undefined when it already is; otherwise what the command needs besides (disk keys
+   * for keyspace-wide ones, values for a GET or MGET), or a promise of it when the store must
+   * answer through the thread pool.
    */
   stage(db: MemoryKeyspace, argv: Buffer[], tenantDatabases: readonly MemoryKeyspace[]): Promise<Staged | undefined> | Staged | undefined {
     const name = argv[0]

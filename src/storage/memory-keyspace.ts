@@ -80,12 +80,6 @@ const KEY_HEAP_OVERHEAD = 56
  */
 export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
 
-/**
- * An entry handed out: a snapshot of the record. The value's bytes are the caller's own (the
- * table copies them out, or hands a view of a slab it never reuses: record-table.ts), so the
- * snapshot stays exact across later writes. `stored` is the record's flush state, so that an
- * undo puts it back as it was.
- */
 /** A value read from disk for one command, not installed (MemoryKeyspace.attachPassing). */
 export interface PassingValue {
   readonly data: Buffer
@@ -94,6 +88,12 @@ export interface PassingValue {
   readonly gen: number
 }
 
+/**
+ * An entry handed out: a snapshot of the record. The value's bytes are the caller's own (the
+ * table copies them out, or hands a view of a slab it never reuses: record-table.ts), so the
+ * snapshot stays exact across later writes. `stored` is the record's flush state, so that an
+ * undo puts it back as it was.
+ */
 class StoredEntry implements Entry {
   constructor(
     readonly value: Value,

@@ -63,9 +63,9 @@ interface ScanRun {
   budget: number
 }
 
-const newRun = (): ScanRun => ({ buf: EMPTY, first: 0, start: 0, end: 0, bytesRead: 0, budget: 0 })
-
 const EMPTY = Buffer.alloc(0)
+
+const newRun = (): ScanRun => ({ buf: EMPTY, first: 0, start: 0, end: 0, bytesRead: 0, budget: 0 })
 
 /**
  * Opens the segment at `path`. `id` names it in the block cache, so it must be unique among the
