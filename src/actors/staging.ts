@@ -52,8 +52,9 @@ const ZERO = Buffer.from([0])
 
 /** The step that installs a key read from disk, unless a FLUSHDB started a new generation since. */
 const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: SegmentEntry): (() => void) => {
-  // Copied: the entry is a view into a block (cached, or a scratch buffer reused by the next read).
-  const data = Buffer.from(entry.value)
+  // The entry's bytes are its own: a point read copies them out of the block (BlockCursor.entry),
+  // which may be a scratch buffer the next read reuses, and install copies them into a slab.
+  const data = entry.value
   const expiresAt = entry.expiresAt
   return () => {
     if (db.generation === gen) db.install(key, { type: 'string', data }, expiresAt)
