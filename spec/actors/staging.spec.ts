@@ -11,7 +11,7 @@ import { commandSpecs } from '../../src/commands/registry.js'
 import { makeDispatch } from '../../src/commands/dispatch.js'
 import { newServerStats } from '../../src/actors/server.js'
 import { Stager, type Staged } from '../../src/actors/staging.js'
-import { LsmStore } from '../../src/storage/lsm-store.js'
+import { LsmStore, WOULD_BLOCK } from '../../src/storage/lsm-store.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
@@ -137,5 +137,31 @@ describe('Stager against a real store', function () {
     expect(read(stagedB, 'b')).to.equal('newer')
     db.flush()
     expect(read(stagedC, 'c')).to.equal(undefined)
+  })
+
+  it('a GET answered through the thread pool is handed its value once, read once, not installed', async () => {
+    const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
+    db.attachDisk(0, true)
+    db.endCount()
+    let lookups = 0
+    const entry = { key: b('k'), seq: 1, kind: 'put' as const, type: 0, expiresAt: 0, value: b('v-k') }
+    // A store whose every read must go through the thread pool.
+    const store = {
+      tryLookup: () => WOULD_BLOCK,
+      lookup: async () => {
+        lookups++
+        return entry
+      },
+    } as unknown as LsmStore
+    const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
+    const stager = new Stager([db], store, dispatch.resolve, () => NOW)
+    const pending = stager.stage(db, [b('GET'), b('k')], [db])
+    expect(pending).to.be.instanceOf(Promise)
+    const staged = await pending
+    expect(lookups).to.equal(1)
+    expect(db.peekStored('k'), 'not installed').to.equal(undefined)
+    db.attachPassing(staged!.passing)
+    expect(db.get(b('k'))?.value.data).to.deep.equal(b('v-k'))
+    db.attachPassing(undefined)
   })
 })

@@ -204,6 +204,8 @@ export class Stager {
       for (let i = first; i <= end; i += step) {
         const key = argv[i]!
         if (absent?.has(key)) continue
+        // Handed to the command already: read again, it would count as read twice lately.
+        if (passing !== undefined && passing.size > 0 && passing.has(key.toString('latin1'))) continue
         // COPY's destination (its second key) lives in the database its DB option names.
         const target = i === first + step && destination !== db ? destination : db
         const read = this.read(target, key, passing)
