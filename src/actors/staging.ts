@@ -20,6 +20,7 @@ import type { SegmentEntry } from '../storage/segment-format.js'
 import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
 import { bloomHash } from '../storage/bloom.js'
 import { literalPrefix } from '../storage/glob.js'
+import { isExpiredAt } from '../storage/keyspace.js'
 import { is, parseInteger } from '../commands/args.js'
 import { parseCursor } from '../commands/generic/scan.js'
 
@@ -269,7 +270,7 @@ export class Stager {
       if (entry?.kind !== 'put') return undefined
       // Answered without installing: read once lately, and live (an expired one is installed,
       // so the read reclaims it as it would a resident one).
-      if (passing !== undefined && !this.readAgain(storeKey) && !(entry.expiresAt !== 0 && this.now() > entry.expiresAt)) {
+      if (passing !== undefined && !this.readAgain(storeKey) && !isExpiredAt(entry.expiresAt, this.now())) {
         return () => passing.set(k, { data: entry.value, expiresAt: entry.expiresAt, gen })
       }
       return installing(db, key, gen, entry)

@@ -26,6 +26,9 @@ export interface Entry {
   readonly accessedAt: number
 }
 
+/** Whether an expiry (Entry.expiresAt) has passed at `now`: Redis's keyIsExpired. */
+export const isExpiredAt = (expiresAt: number, now: number): boolean => expiresAt !== 0 && now > expiresAt
+
 export interface ScanResult {
   /** 0 when the iteration is complete. */
   readonly cursor: number

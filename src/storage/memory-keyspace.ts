@@ -9,7 +9,7 @@
 // Expiry follows Redis's keyIsExpired: a key is expired once the clock is past its expiresAt
 // (now > expiresAt), and an expired key is treated as absent everywhere.
 
-import type { Clock, Entry, Keyspace, KeyspaceStats, ScanResult, Value } from './keyspace.js'
+import { isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type ScanResult, type Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, RecordTable, TABLE_RECORD_OVERHEAD } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
@@ -117,8 +117,6 @@ const EXPIRE_BATCH = 20
 const RANDOM_KEY_TRIES = 100
 
 const EMPTY_VALUE = Buffer.alloc(0)
-
-const isExpiredAt = (expiresAt: number, now: number): boolean => expiresAt !== 0 && now > expiresAt
 
 export class MemoryKeyspace implements Keyspace {
   /**

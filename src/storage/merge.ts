@@ -13,6 +13,7 @@
 //
 // There are no snapshot readers pinning old versions, so nothing older than the winner is kept.
 
+import { isExpiredAt } from './keyspace.js'
 import { compareBytes, type SegmentEntry } from './segment-format.js'
 
 export interface MergeOptions {
@@ -115,7 +116,7 @@ function outOfOrder(source: number, previous: Buffer, next: Buffer): Error {
 /** What the winning version of a key becomes in the output; undefined drops it. */
 function resolve(winner: SegmentEntry, options: MergeOptions): SegmentEntry | undefined {
   if (winner.kind === 'delete') return options.dropTombstones ? undefined : winner
-  const expired = !options.keepExpired && winner.expiresAt !== 0 && options.now > winner.expiresAt
+  const expired = !options.keepExpired && isExpiredAt(winner.expiresAt, options.now)
   if (!expired) return winner
   options.onExpired?.(winner)
   if (options.dropTombstones) return undefined

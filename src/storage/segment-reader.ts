@@ -67,6 +67,10 @@ const EMPTY = Buffer.alloc(0)
 
 const newRun = (): ScanRun => ({ buf: EMPTY, first: 0, start: 0, end: 0, bytesRead: 0, budget: 0 })
 
+/** The size of the run after `run`: one block's worth first, then twice the last, up to the cap. */
+const nextBudget = (run: ScanRun | undefined): number =>
+  Math.min(SCAN_RUN_MAX_BYTES, Math.max(DEFAULT_BLOCK_BYTES, 2 * (run?.budget ?? 0)))
+
 /**
  * Opens the segment at `path`. `id` names it in the block cache, so it must be unique among the
  * segments sharing `cache`. Rejects with a SegmentError: ETORN when the file ends before its footer
@@ -291,6 +295,7 @@ export class SegmentReader {
     const cursor = new BlockCursor()
     const first = from === undefined ? 0 : findBlock(index, from)
     const runs: [ScanRun, ScanRun] = [newRun(), newRun()]
+    const spareOf = (run: ScanRun | undefined): ScanRun => (run === runs[0] ? runs[1] : runs[0])
     let current: ScanRun | undefined
     /** The read of the run after `current` into the other buffer, when one is under way. */
     let ahead: Promise<ScanRun> | undefined
@@ -300,18 +305,15 @@ export class SegmentReader {
       if (block === undefined) {
         if (fillCache) block = await this.loadBlock(i, true)
         else {
-          if (current === undefined || i >= current.end || i < current.first) {
-            const budget = Math.min(SCAN_RUN_MAX_BYTES, Math.max(DEFAULT_BLOCK_BYTES, 2 * (current?.budget ?? 0)))
-            const spare = current === runs[0] ? runs[1] : runs[0]
+          if (current === undefined || i >= current.end) {
             // The run read ahead starts where the last one ended; a cached block since may have
             // moved the scan on, and then it is waited out (it fills the spare) and read again.
-            const prefetched = ahead === undefined ? undefined : await ahead
+            const prefetched = await ahead
             ahead = undefined
-            current = prefetched !== undefined && prefetched.first === i ? prefetched : await this.readRun(spare, i, to, budget)
+            current = prefetched?.first === i ? prefetched : await this.readRun(spareOf(current), i, to, nextBudget(current))
             const next = current.end
             if (next < index.count && (to === undefined || compareIndexKey(index, next - 1, to) < 0)) {
-              const other = current === runs[0] ? runs[1] : runs[0]
-              ahead = this.readRun(other, next, to, Math.min(SCAN_RUN_MAX_BYTES, 2 * current.budget))
+              ahead = this.readRun(spareOf(current), next, to, nextBudget(current))
               // A scan abandoned meanwhile never awaits it; its failure is reported if awaited.
               ahead.catch(() => undefined)
             }
