@@ -1,6 +1,6 @@
 // Leveled compaction policy: a pure function from the manifest snapshot (and the clock) to the
 // next compaction, or none. Why leveled, and the shape of the tree, are in docs/storage.md
-// ("Compaction"). The executor merges the inputs with mergeEntries (sources newest first, as
+// ("Compaction"). The executor merges the inputs with mergeBatches (sources newest first, as
 // `inputs` lists them), cuts the output into segments of about targetSegmentBytes, and applies one
 // manifest edit: remove the inputs, add the outputs, store the compact pointer.
 //
@@ -48,7 +48,7 @@ export interface CompactionInput {
 }
 
 export interface CompactionTask {
-  /** Newest first: the order to hand the inputs to mergeEntries. */
+  /** Newest first: the order to hand the inputs to mergeBatches. */
   readonly inputs: readonly CompactionInput[]
   readonly outputLevel: number
   /** Nothing older than the inputs lies below outputLevel in their key range. */
