@@ -9,6 +9,10 @@
 # The harness runs with its default latency definition (`--latency batch`, redis-benchmark's);
 # a third run per round with `--latency request` gives the per-request p50/p99 for comparison.
 # BENCH overrides the harness command (default: node bin/we-trust-redis.js bench, from dist/).
+# PIN=1 runs redis-server on CPU 0 and both clients on CPU 1 (taskset), so neither client takes
+# the server's core. Each run's CPU use is recorded (the client's user+system time over its wall
+# time, start-up included, and redis-server's over the same span) and printed: a client near
+# 100 % is the bottleneck, and the comparison then measures the clients, not the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -20,26 +24,47 @@ if [ -z "${BENCH:-}" ]; then
   BENCH="node bin/we-trust-redis.js bench"
 fi
 
+SERVER_CPU=() CLIENT_CPU=()
+if [ "${PIN:-0}" = 1 ]; then
+  command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] || { echo "PIN=1 needs taskset and two CPUs" >&2; exit 2; }
+  SERVER_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1)
+fi
+TICKS=$(getconf CLK_TCK)
+
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/wtr-validate.XXXXXX")
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$OUT/redis.log" 2>&1 &
+"${SERVER_CPU[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$OUT/redis.log" 2>&1 &
 REDIS_PID=$!
 trap 'kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm -rf "$OUT"' EXIT
 for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-echo "validate-harness: redis-server $(redis-server --version | grep -o 'v=[^ ]*'), node $(node --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
+serverTicks() { awk '{ print $14 + $15 }' "/proc/$REDIS_PID/stat"; }
+# measured CPU_FILE OUTPUT_FILE command…: runs the client command (on the clients' CPU) with its
+# output in OUTPUT_FILE, and appends "<client CPU %> <redis-server CPU %>" over its wall time to CPU_FILE.
+measured() {
+  local into=$1 output=$2 ticks0 started times
+  shift 2
+  ticks0=$(serverTicks)
+  started=$(date +%s%N)
+  times=$( { TIMEFORMAT='%U %S'; time "${CLIENT_CPU[@]}" "$@" >"$output" 2>/dev/null; } 2>&1 )
+  awk -v t="$times" -v wall="$(( $(date +%s%N) - started ))" -v st="$(( $(serverTicks) - ticks0 ))" -v hz="$TICKS" \
+    'BEGIN { split(t, u, " "); w = wall / 1e9; printf "%.0f %.0f\n", 100 * (u[1] + u[2]) / w, 100 * st / hz / w }' >>"$into"
+}
+
+echo "validate-harness: redis-server $(redis-server --version | grep -o 'v=[^ ]*'), node $(node --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)${SERVER_CPU:+, pinned: redis-server on CPU 0, clients on CPU 1}"
 for P in 1 16; do
   N=$([ "$P" = 1 ] && echo "$N1" || echo "$N16")
   for T in set get; do
     for RUN in $(seq "$RUNS"); do
       # redis-benchmark --csv: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-      redis-benchmark -p "$PORT" -t "$T" -n "$N" -c 50 -P "$P" --csv 2>/dev/null | tail -1 \
-        | tr -d '"' | awk -F, '{ print $2, $5, $7 }' >>"$OUT/rb-$T-$P"
+      measured "$OUT/cpu-rb-$T-$P" "$OUT/last" redis-benchmark -p "$PORT" -t "$T" -n "$N" -c 50 -P "$P" --csv
+      tail -1 "$OUT/last" | tr -d '"' | awk -F, '{ print $2, $5, $7 }' >>"$OUT/rb-$T-$P"
       for LATENCY in batch request; do
-        $BENCH --port "$PORT" --workload "$T" --requests "$N" --clients 50 --pipeline "$P" \
-            --keyspace 1 --value-size 3 --latency "$LATENCY" --json - \
-          | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);const l=r.summary.latencyMs;console.log(r.summary.opsPerSecond,l.p50,l.p99)})' \
-          >>"$OUT/wtr-$LATENCY-$T-$P"
+        # shellcheck disable=SC2086 # BENCH is a command line
+        measured "$OUT/cpu-$LATENCY-$T-$P" "$OUT/last" $BENCH --port "$PORT" --workload "$T" --requests "$N" \
+          --clients 50 --pipeline "$P" --keyspace 1 --value-size 3 --latency "$LATENCY" --json -
+        node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const l=r.summary.latencyMs;console.log(r.summary.opsPerSecond,l.p50,l.p99)' \
+          "$OUT/last" >>"$OUT/wtr-$LATENCY-$T-$P"
       done
     done
   done
@@ -59,6 +84,14 @@ for (const P of [1, 16]) for (const T of ['set', 'get']) {
   const cells = [0, 1, 2].map((i) => [col(rb, i), col(h, i)])
   const fmt = ([a, b], d) => `${a.toFixed(d).padStart(10)}${b.toFixed(d).padStart(10)} ${(b / a).toFixed(2).padStart(6)}`
   console.log(`${T.padEnd(5)} ${String(P).padStart(3)}${fmt(cells[0], 0)}${fmt(cells[1], 3)}${fmt(cells[2], 3)}${col(req, 1).toFixed(3).padStart(10)}${col(req, 2).toFixed(3).padStart(10)}`)
+}
+// CPU use, medians: a client near 100 % of its CPU limits the rate, and then the ratios above
+// compare the clients rather than measure the server.
+console.log('\nCPU use over each run, medians (start-up included): client % / redis-server %')
+console.log('test    P   redis-benchmark   harness')
+for (const P of [1, 16]) for (const T of ['set', 'get']) {
+  const rb = read(`cpu-rb-${T}-${P}`), h = read(`cpu-batch-${T}-${P}`)
+  console.log(`${T.padEnd(5)} ${String(P).padStart(3)}   ${`${col(rb, 0)} / ${col(rb, 1)}`.padStart(15)}   ${`${col(h, 0)} / ${col(h, 1)}`.padStart(7)}`)
 }
 // Each round ran the two tools back to back, so a round's ratio is less exposed to the machine's
 // load drifting between rounds than the ratio of the medians.

@@ -87,6 +87,15 @@ describe('key distributions', () => {
     expect(a).to.not.deep.equal(c)
   })
 
+  it('the generator is mulberry32: its first draws for two seeds, including one above 2^31', () => {
+    const draws = (seed: number): number[] => {
+      const random = seededRandom(seed)
+      return [random(), random(), random()].map((x) => x * 4294967296)
+    }
+    expect(draws(1)).to.deep.equal([2693262067, 11749833, 2265367787])
+    expect(draws(0xdeadbeef)).to.deep.equal([4043151706, 1147597007, 3315858022])
+  })
+
   it('the chi-square check catches a biased sampler', () => {
     const random = seededRandom(1)
     const biased = () => (random() < 0.02 ? 0 : Math.floor(random() * 100))
