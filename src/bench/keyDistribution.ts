@@ -26,6 +26,8 @@ export const formatKeyDistribution = (d: KeyDistribution): string => (d.kind ===
  */
 export const keyIndexSource = (distribution: KeyDistribution, keyspace: number, random: Random = seededRandom(1), start = 0): (() => number) => {
   if (!(keyspace >= 1) || !Number.isInteger(keyspace)) throw new RangeError(`keyspace must be a positive integer, got ${keyspace}`)
+  // One key (redis-benchmark without -r): nothing to draw.
+  if (keyspace === 1) return () => 0
   switch (distribution.kind) {
     case 'uniform':
       return () => Math.floor(random() * keyspace)
