@@ -9,6 +9,8 @@
 # The harness runs with its default latency definition (`--latency batch`, redis-benchmark's);
 # a third run per round with `--latency request` gives the per-request p50/p99 for comparison.
 # BENCH overrides the harness command (default: node bin/we-trust-redis.js bench, from dist/).
+# APPENDFSYNC=always|everysec runs redis-server with its AOF on (in a temporary directory), so that
+# the server, not a client, limits the rate at -P 1 (see docs/loadtest.md).
 # PIN=1 runs redis-server on CPU 0 and both clients on CPU 1 (taskset), so neither client takes
 # the server's core. Each run's CPU use is recorded (the client's user+system time over its wall
 # time, start-up included, and redis-server's over the same span) and printed: a client near
@@ -30,10 +32,15 @@ if [ "${PIN:-0}" = 1 ]; then
   SERVER_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1)
 fi
 TICKS=$(getconf CLK_TCK)
+case "${APPENDFSYNC:-}" in
+  '') PERSIST=(--appendonly no) ;;
+  always|everysec) PERSIST=(--appendonly yes --appendfsync "$APPENDFSYNC") ;;
+  *) echo "APPENDFSYNC must be always or everysec" >&2; exit 2 ;;
+esac
 
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/wtr-validate.XXXXXX")
-"${SERVER_CPU[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$OUT/redis.log" 2>&1 &
+"${SERVER_CPU[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --dir "$OUT" "${PERSIST[@]}" --daemonize no >"$OUT/redis.log" 2>&1 &
 REDIS_PID=$!
 trap 'kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm -rf "$OUT"' EXIT
 for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -51,7 +58,7 @@ measured() {
     'BEGIN { split(t, u, " "); w = wall / 1e9; printf "%.0f %.0f\n", 100 * (u[1] + u[2]) / w, 100 * st / hz / w }' >>"$into"
 }
 
-echo "validate-harness: redis-server $(redis-server --version | grep -o 'v=[^ ]*'), node $(node --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)${SERVER_CPU:+, pinned: redis-server on CPU 0, clients on CPU 1}"
+echo "validate-harness: redis-server $(redis-server --version | grep -o 'v=[^ ]*'), node $(node --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)${SERVER_CPU:+, pinned: redis-server on CPU 0, clients on CPU 1}${APPENDFSYNC:+, redis-server appendfsync $APPENDFSYNC}"
 for P in 1 16; do
   N=$([ "$P" = 1 ] && echo "$N1" || echo "$N16")
   for T in set get; do
