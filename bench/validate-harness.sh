@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/validate-harness.sh [RUNS]   (default 3)
 # Checks the load-test harness against redis-benchmark: both drive the same redis-server (started
-# here on a free port, no persistence) with the same workload, `-t set,get -c 50` at -P 1
+# here on a free port, no persistence unless APPENDFSYNC is set) with the same workload, `-t set,get -c 50` at -P 1
 # (-n 200000) and -P 16 (-n 1000000, so that a run lasts about two seconds and one scheduling
 # hiccup of the shared machine does not decide its p99), one key and 3-byte values
 # (redis-benchmark's defaults without -r/-d), RUNS times each, interleaved. Prints the median ops/s, p50 and p99 of each tool and the ratios
