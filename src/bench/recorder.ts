@@ -72,15 +72,7 @@ export class LatencyRecorder {
       let end = i + 1
       while (end < n) {
         const next = completions[end]!
-        if (next.op !== first.op || next.reply.kind === 'error') break
-        // The replies a read brings to one write share their times: equal times settle it without
-        // the arithmetic.
-        if (
-          (next.latencyMs !== first.latencyMs || next.doneAt !== first.doneAt) &&
-          (toMicros(next.latencyMs) !== micros || this.secondOf(next.doneAt) !== second)
-        ) {
-          break
-        }
+        if (next.op !== first.op || next.reply.kind === 'error' || toMicros(next.latencyMs) !== micros || this.secondOf(next.doneAt) !== second) break
         if (next.doneAt > this.lastAt) this.lastAt = next.doneAt
         end++
       }
