@@ -15,6 +15,7 @@ import { LsmStore, WOULD_BLOCK } from '../../src/storage/lsm-store.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
+import { POISON, READ_BUFFER, ownArgs } from '../../src/protocol/read-buffer.js'
 
 const NOW = 1_700_000_000_000
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
@@ -163,5 +164,35 @@ describe('Stager against a real store', function () {
     db.attachPassing(staged!.passing)
     expect(db.get(b('k'))?.value.data).to.deep.equal(b('v-k'))
     db.attachPassing(undefined)
+  })
+
+  it('installs keys under their own names when the arguments were views of the read buffer, overwritten before the reads returned', async () => {
+    const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
+    db.attachDisk(0, true)
+    db.endCount()
+    const entryOf = (k: string) => ({ key: b(k), seq: 1, kind: 'put' as const, type: 0, expiresAt: 0, value: b(`v-${k}`) })
+    // "a" is answered on this thread, "b" through the thread pool: "a" is installed only once
+    // "b" is back, after the read's pass has ended.
+    const store = {
+      tryLookup: (storeKey: Buffer) => (storeKey.at(-1) === 0x61 ? entryOf('a') : WOULD_BLOCK),
+      lookup: async () => entryOf('b'),
+    } as unknown as LsmStore
+    const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
+    const stager = new Stager([db], store, dispatch.resolve, () => NOW)
+    let at = 0
+    const argv = ['EXISTS', 'a', 'b'].map((word) => {
+      const n = READ_BUFFER.write(word, at, 'latin1')
+      at += n
+      return READ_BUFFER.subarray(at - n, at)
+    })
+    const pending = stager.stage(db, argv, [db])
+    expect(pending).to.be.instanceOf(Promise)
+    // As executeCommands does when a command waits: its arguments are replaced by copies.
+    ownArgs(argv)
+    READ_BUFFER.fill(POISON, 0, at)
+    await pending
+    expect(db.peekStored('a')?.value.data).to.deep.equal(b('v-a'))
+    expect(db.peekStored('b')?.value.data).to.deep.equal(b('v-b'))
+    expect(db.size).to.equal(2)
   })
 })

@@ -6,6 +6,7 @@ import { executeCommands } from '../../src/pipeline/executeCommands.js'
 import type { ReplyBatch, RequestBatch } from '../../src/pipeline/batches.js'
 import { OK, PONG, bulk, error, integer, record, transientBulk, type BulkReply } from '../../src/protocol/reply.js'
 import { FakeRunner, argv } from './runner.js'
+import { POISON, READ_BUFFER } from '../../src/protocol/read-buffer.js'
 
 const testScheduler = (): TestScheduler => new TestScheduler((actual, expected) => {
     expect(actual).to.deep.equal(expected)
@@ -201,6 +202,35 @@ describe('executeCommands with staging', () => {
     expect(first!.transient).to.equal(undefined)
     // Run after the pause, in the pass that emits the batch: left as it is.
     expect(last!.value).to.equal(scratch)
+  })
+
+  it('keeps copies of the arguments of a paused batch and of those queued behind it, once the read buffer is overwritten', async () => {
+    // As the server reads: every argument is a view of the one buffer all sockets read into.
+    let at = 0
+    const inReadBuffer = (...lines: string[]): RequestBatch => ({
+      commands: lines.map((line) =>
+        line.split(' ').map((word) => {
+          const n = READ_BUFFER.write(word, at, 'latin1')
+          at += n
+          return READ_BUFFER.subarray(at - n, at)
+        }),
+      ),
+    })
+    const runner = new StagingRunner()
+    const out: ReplyBatch[] = []
+    const input = new Subject<RequestBatch>()
+    input.pipe(executeCommands(runner)).subscribe((b) => out.push(b))
+    input.next(inReadBuffer('ECHO before', 'SLOW 1', 'ECHO after'))
+    input.next(inReadBuffer('ECHO queued'))
+    READ_BUFFER.fill(POISON, 0, at)
+    expect(runner.pending.map((p) => p.argv)).to.deep.equal(['SLOW 1'])
+    runner.pending.shift()!.settle()
+    await tick()
+    expect(runner.calls).to.deep.equal(['ECHO before', 'SLOW 1', 'ECHO after', 'ECHO queued'])
+    expect(out.map((b) => b.replies.map((r) => (r as BulkReply).value.toString()))).to.deep.equal([
+      ['before', '1', 'after'],
+      ['queued'],
+    ])
   })
 
   it('answers a command whose staging failed with an error, and goes on', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { ReplyWriter, encodeReply } from '../../src/protocol/encoder.js'
+import { POISON, READ_BUFFER } from '../../src/protocol/read-buffer.js'
 import { ReplyDecoder, ReplyProtocolError } from '../../src/protocol/reply-decoder.js'
 import {
   EMPTY_ARRAY,
@@ -160,6 +161,16 @@ describe('encodeReply', () => {
       expect(pieces).to.have.length(1)
       expect(pieces[0]!.buffer).not.to.equal(payload.buffer)
       expect(Buffer.concat(pieces).equals(Buffer.concat([Buffer.from('$16383\r\n'), payload, Buffer.from('\r\n')]))).to.equal(true)
+    })
+
+    it('copies a large payload that is a view of the socket-read buffer, which the next read overwrites', () => {
+      const payload = READ_BUFFER.subarray(0, 20_000).fill('e')
+      const writer = new ReplyWriter()
+      encodeReply(writer, bulk(payload), 2)
+      const pieces = writer.take()
+      READ_BUFFER.fill(POISON, 0, 20_000)
+      for (const piece of pieces) expect(piece.buffer).not.to.equal(READ_BUFFER.buffer)
+      expect(text(Buffer.concat(pieces))).to.equal(`$20000\r\n${'e'.repeat(20_000)}\r\n`)
     })
 
     it('writes a latin1 string bulk larger than a slab', () => {

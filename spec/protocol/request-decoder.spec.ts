@@ -35,7 +35,12 @@ interface Result {
 }
 
 /** Feeds the chunks; an unauthenticated decoder is resumed until it has nothing more. */
-const decode = (c: Case, chunks: Buffer[]): Result => {
+const decode = (
+  c: Case,
+  chunks: Buffer[],
+  feed: (chunk: Buffer, push: (chunk: Buffer) => void) => void = (chunk, push) => push(chunk),
+  reused?: ArrayBufferLike,
+): Result => {
   const decoder = new RequestDecoder(c.limits ?? DEFAULT_LIMITS)
   decoder.unauthenticated = c.unauthenticated ?? false
   const result: Result = { commands: [] }
@@ -51,11 +56,28 @@ const decode = (c: Case, chunks: Buffer[]): Result => {
     return outcome.commands.length > 0 && outcome.error === undefined
   }
   for (const chunk of chunks) {
-    let more = take(decoder.push(chunk))
-    while (more && decoder.unauthenticated) more = take(decoder.resume())
+    feed(chunk, (input) => {
+      let more = take(decoder.push(input))
+      while (more && decoder.unauthenticated) more = take(decoder.resume())
+      if (reused !== undefined) decoder.detach(reused)
+    })
   }
   if (result.error !== undefined) take(decoder.push(PING))
   return result
+}
+
+/**
+ * As the server reads: each chunk lands in one buffer that is reused for every read, the commands
+ * are consumed (here: turned into strings) within the push, then the decoder detaches and the
+ * buffer is overwritten. Whatever the decoder kept of an earlier chunk must survive that.
+ */
+const decodeThroughOneBuffer = (c: Case, chunks: Buffer[]): Result => {
+  const reads = Buffer.alloc(128 * K)
+  return decode(c, chunks, (chunk, push) => {
+    chunk.copy(reads)
+    push(reads.subarray(0, chunk.length))
+    reads.fill(0xdd)
+  }, reads.buffer)
 }
 
 const bytewise = (input: Buffer): Buffer[] => Array.from({ length: input.length }, (_, i) => input.subarray(i, i + 1))
@@ -275,19 +297,20 @@ describe('RequestDecoder', () => {
     })
   }
 
-  it('decodes every case the same at random chunk boundaries', () => {
+  it('decodes every case the same at random chunk boundaries, also when each is read into one reused buffer', () => {
     const arbitrary = fc.constantFrom(...cases).chain((c) =>
       fc.tuple(fc.constant(c), fc.array(fc.integer({ min: 1, max: Math.max(1, c.input.length - 1) }), { maxLength: 40 })),
     )
     fc.assert(
       fc.property(arbitrary, ([c, cuts]) => {
         expect(decode(c, cutAt(c.input, cuts))).to.deep.equal(expected(c))
+        expect(decodeThroughOneBuffer(c, cutAt(c.input, cuts))).to.deep.equal(expected(c))
       }),
       { numRuns: 500 },
     )
   })
 
-  it('decodes arbitrary pipelined multibulk commands at any chunking', () => {
+  it('decodes arbitrary pipelined multibulk commands at any chunking, also through one reused buffer', () => {
     const arg = fc.oneof(
       { weight: 20, arbitrary: fc.uint8Array({ maxLength: 40 }) },
       { weight: 1, arbitrary: fc.integer({ min: 30 * K, max: 70 * K }).map((n) => bigPayload.subarray(0, n)) },
@@ -297,7 +320,12 @@ describe('RequestDecoder', () => {
       fc.property(fc.array(command, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (commands, cuts) => {
         const input = Buffer.concat(commands.map((cmd) => mb(...cmd)))
         const c: Case = { name: 'generated', input, commands: commands.map((cmd) => cmd.map((a) => a.toString('latin1'))) }
-        expect(decode(c, cutAt(input, cuts.map((n) => n % (input.length + 1))))).to.deep.equal(expected(c))
+        // No read is larger than the buffer it lands in.
+        const points = cuts.map((n) => n % (input.length + 1))
+        for (let at = 100 * K; at < input.length; at += 100 * K) points.push(at)
+        const chunks = cutAt(input, points)
+        expect(decode(c, chunks)).to.deep.equal(expected(c))
+        expect(decodeThroughOneBuffer(c, chunks)).to.deep.equal(expected(c))
       }),
       { numRuns: 300 },
     )

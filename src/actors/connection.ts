@@ -20,6 +20,11 @@ import type { ServerRuntime } from './server.js'
 import { describeError } from '../log.js'
 import type { Staged } from './staging.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
+import { viewOf } from '../protocol/buffer-view.js'
+import { POISON, READ_BUFFER } from '../protocol/read-buffer.js'
+import { adoptWithSharedReads } from './socket-reads.js'
+
+const READ_MEMORY = READ_BUFFER.buffer
 
 /** Replies wait for a client that does not read them. */
 const PAUSED_OUTPUT = 1
@@ -50,11 +55,19 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    */
   readonly done: Promise<void>
 
+  private readonly socket: Socket
+  /** Whether the socket reads into the shared read buffer (see socket-reads.ts). */
+  private readonly sharedReads: boolean
+
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     readonly server: ServerRuntime,
     id: number,
   ) {
+    const adopted = adoptWithSharedReads(accepted, (nread) => this.readShared(nread))
+    const socket = adopted ?? accepted
+    this.socket = socket
+    this.sharedReads = adopted !== undefined
     const now = Date.now()
     this.session = {
       id,
@@ -127,21 +140,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
           socket.destroy()
         },
       })
-    socket.on('data', (chunk: Buffer) => {
-      this.server.stats.totalNetInputBytes += chunk.length
-      this.session.lastInteraction = this.server.tick()
-      this.chunks.next(chunk)
-      const gate = this.server.gate
-      gate.poll()
-      if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
-      if (this.decoder.bufferedBytes > this.server.config.number('client-query-buffer-limit')) {
-        // As Redis: a client whose unfinished command outgrows the limit is dropped, and logged.
-        this.server.log.warning(
-          `Closing client that reached max query buffer length: id=${this.session.id} addr=${this.session.addr} qbuf=${this.decoder.bufferedBytes}`,
-        )
-        socket.destroy()
-      }
-    })
+    if (!this.sharedReads) socket.on('data', (chunk: Buffer) => this.read(chunk))
+    // Flowing, so that the end of input is seen ('end') whichever way the socket reads.
+    socket.resume()
     socket.on('drain', () => this.resumeFor(PAUSED_OUTPUT))
     socket.on('end', () => {
       // The client half-closed: answer what it sent (the pipeline completes), then close.
@@ -149,6 +150,29 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => this.teardown())
+  }
+
+  /** A read into the shared read buffer: handled, then its bytes are let go (see read-buffer.ts). */
+  private readShared(nread: number): void {
+    this.read(viewOf(READ_MEMORY, 0, nread))
+    this.decoder.detach(READ_MEMORY)
+    READ_BUFFER.fill(POISON, 0, nread)
+  }
+
+  private read(chunk: Buffer): void {
+    this.server.stats.totalNetInputBytes += chunk.length
+    this.session.lastInteraction = this.server.tick()
+    this.chunks.next(chunk)
+    const gate = this.server.gate
+    gate.poll()
+    if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
+    if (this.decoder.bufferedBytes > this.server.config.number('client-query-buffer-limit')) {
+      // As Redis: a client whose unfinished command outgrows the limit is dropped, and logged.
+      this.server.log.warning(
+        `Closing client that reached max query buffer length: id=${this.session.id} addr=${this.session.addr} qbuf=${this.decoder.bufferedBytes}`,
+      )
+      this.socket.destroy()
+    }
   }
 
   stage(argv: Buffer[]): PromiseLike<void> | undefined {

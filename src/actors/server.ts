@@ -305,6 +305,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     this.stats.totalConnectionsReceived++
     if (this.connections.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++
+      // Read (and dropped) to the client's end, so the socket closes once both sides are done.
+      socket.resume()
       socket.end('-ERR max number of clients reached\r\n')
       return
     }
@@ -397,7 +399,8 @@ export const startServer = (
       runtime.tenants.load()
     }
 
-    const net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => runtime.accept(socket))
+    // Paused: an accepted socket is read by its connection (see socket-reads.ts), not by net.Server.
+    const net = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) => runtime.accept(socket))
     const host = runtime.config.string('bind').split(' ')[0]!
     const port = yield* Effect.acquireRelease(
       Effect.tryPromise({

@@ -54,7 +54,9 @@ const ZERO = Buffer.from([0])
 /** The step that installs a key read from disk, unless a FLUSHDB started a new generation since. */
 const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: SegmentEntry): (() => void) => {
   // The entry's bytes are its own: a point read copies them out of the block (BlockCursor.entry),
-  // which may be a scratch buffer the next read reuses, and install copies them into a slab.
+  // which may be a scratch buffer the next read reuses, and install copies them into a slab. The
+  // key may be a view of the socket-read buffer, and the install may come after other reads.
+  key = Buffer.from(key)
   const data = entry.value
   const expiresAt = entry.expiresAt
   return () => {
@@ -193,8 +195,11 @@ export class Stager {
     const { first, last, step } = spec.keys
     if (step <= 0 || first <= 0 || first >= argv.length) return undefined
     const end = last < 0 ? argv.length + last : Math.min(last, argv.length - 1)
-    /** Keys read and found absent on disk: ready, as the resident set cannot have dropped them. */
-    let absent: Set<Buffer> | undefined
+    /**
+     * Positions of keys read and found absent on disk: ready, as the resident set cannot have
+     * dropped them. Positions, because a paused command's arguments are replaced by copies.
+     */
+    let absent: Set<number> | undefined
     const installs: (() => void)[] = []
     // GET and MGET may read a value from disk without installing it.
     const passing = spec.name === 'get' || spec.name === 'mget' ? new Map<string, PassingValue>() : undefined
@@ -204,7 +209,7 @@ export class Stager {
       let found: Promise<void>[] | undefined
       for (let i = first; i <= end; i += step) {
         const key = argv[i]!
-        if (absent?.has(key)) continue
+        if (absent?.has(i)) continue
         // Handed to the command already: read again, it would count as read twice lately.
         if (passing !== undefined && passing.size > 0 && passing.has(key.toString('latin1'))) continue
         // COPY's destination (its second key) lives in the database its DB option names.
@@ -217,7 +222,7 @@ export class Stager {
         }
         ;(found ??= []).push(
           read.then((install) => {
-            if (install === undefined) (absent ??= new Set()).add(key)
+            if (install === undefined) (absent ??= new Set()).add(i)
             else installs.push(install)
           }),
         )
@@ -276,6 +281,8 @@ export class Stager {
       return installing(db, key, gen, entry)
     }
     if (found !== WOULD_BLOCK) return use(found)
+    // `key` may be a view of the socket-read buffer, overwritten before the read returns.
+    key = Buffer.from(key)
     return this.store.lookup(storeKey).then(use)
   }
 

@@ -16,6 +16,7 @@ import type { Keyspaces } from '../storage/keyspaces.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import { keyspaceNumber } from '../storage/store-keys.js'
 import { is } from '../commands/args.js'
+import { ownArgs } from '../protocol/read-buffer.js'
 import { ASK_ALWAYS, ASK_DEFAULT, ASK_EVERYSEC } from '../durability/journal.js'
 import { DEFAULT_USER } from '../commands/spec.js'
 import type {
@@ -229,18 +230,24 @@ export class Tenants implements TenantRegistry {
   prepare(session: Session, argv: Buffer[]): Promise<void> | undefined {
     const name = argv[0]!
     if (name.length === 4 && (argv.length === 2 || argv.length === 3) && is(name, 'auth')) {
+      // The password is kept past this pass (the derivation runs on the thread pool).
+      ownArgs(argv)
       return argv.length === 2
         ? this.prepareAuth(session, DEFAULT_USER, argv[1]!)
         : this.prepareAuth(session, argv[1]!.toString('latin1'), argv[2]!)
     }
     if (name.length === 5 && argv.length >= 5 && is(name, 'hello')) {
+      ownArgs(argv)
       for (let i = 2; i + 2 < argv.length; i++) {
         if (is(argv[i]!, 'auth')) return this.prepareAuth(session, argv[i + 1]!.toString('latin1'), argv[i + 2]!)
       }
       return undefined
     }
     if (name.length === 6 && argv.length >= 4 && session.admin && session.authenticated && is(name, 'tenant')) {
-      if (is(argv[1]!, 'create') || is(argv[1]!, 'passwd')) return this.prepareSecret(session, argv[3]!)
+      if (is(argv[1]!, 'create') || is(argv[1]!, 'passwd')) {
+        ownArgs(argv)
+        return this.prepareSecret(session, argv[3]!)
+      }
     }
     return undefined
   }

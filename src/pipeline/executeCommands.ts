@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { detachReplies, error, type Reply } from '../protocol/reply.js'
+import { ownArgs } from '../protocol/read-buffer.js'
 import type { ReplyBatch, RequestBatch } from './batches.js'
 
 /** What executeCommands needs from the connection: run one command, and the session flags. */
@@ -71,6 +72,10 @@ const finish = (p: Progress): ReplyBatch => {
  * When the runner stages data (`stage` returns a promise), execution pauses at that command and
  * resumes once it settles; later batches wait behind, so replies keep request order. With
  * nothing to stage, a batch runs synchronously within the emission that brought it.
+ *
+ * A batch's arguments may be views of a buffer that is overwritten once its emission returns (the
+ * shared socket-read buffer): a paused or queued batch keeps copies of them (ownArgs). A `stage`
+ * that returns a promise must keep no argument of its own past its call, only the argv array.
  */
 export const executeCommands =
   (runner: CommandRunner): OperatorFunction<RequestBatch, ReplyBatch> =>
@@ -101,8 +106,9 @@ export const executeCommands =
           const pending = stage === undefined ? undefined : stage.call(runner, argv)
           if (pending !== undefined) {
             runner.settle?.()
-            // The replies so far wait with the batch, beyond this pass.
+            // The replies so far wait with the batch, beyond this pass, and so do its commands.
             detachReplies(p.replies)
+            for (let i = p.next; i < commands.length; i++) ownArgs(commands[i]!)
             paused = p
             pending.then(
               () => resume(p, undefined),
@@ -148,6 +154,7 @@ export const executeCommands =
       const upstream = source.subscribe({
         next(batch) {
           if (paused !== undefined || head < queue.length) {
+            for (let i = 0; i < batch.commands.length; i++) ownArgs(batch.commands[i]!)
             queue.push(batch)
             return
           }

@@ -4,6 +4,7 @@
 
 import type { Reply } from './reply.js'
 import { formatDouble } from './format.js'
+import { inReadBuffer } from './read-buffer.js'
 
 const SLAB_SIZE = 64 * 1024
 /** Payloads at least this large are passed to the socket as they are, not copied into a slab. */
@@ -31,7 +32,8 @@ export class ReplyWriter {
 
   bytesOf(b: Buffer): void {
     const n = b.length
-    if (n >= DIRECT_PAYLOAD) {
+    // A view of the socket-read buffer is overwritten by the next read, before the turn's write.
+    if (n >= DIRECT_PAYLOAD && !inReadBuffer(b)) {
       this.cut()
       this.pieces.push(b)
       this.bytes += n

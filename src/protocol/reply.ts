@@ -1,6 +1,8 @@
 // Semantic replies. Commands return these; only the encoder decides how each looks on the wire
 // in RESP2 or RESP3 (a map is a flat array in RESP2, a double a bulk string, and so on).
 
+import { inReadBuffer } from './read-buffer.js'
+
 export type Reply =
   | SimpleReply
   | ErrorReply
@@ -98,11 +100,20 @@ export const Errors = {
     error(`ERR unknown subcommand '${sub}'. Try ${container.toUpperCase()} HELP.`),
 } as const
 
+/**
+ * Whether a value holds only for the current pass: a view of storage (transient), or of the
+ * socket-read buffer (an argument given back, as ECHO does).
+ */
+const passing = (r: BulkReply | VerbatimReply): boolean =>
+  (r.kind === 'bulk' && r.transient === true) || (typeof r.value !== 'string' && inReadBuffer(r.value))
+
 /** The reply with every transient bulk value copied, so it may be held past the current pass. */
 const detach = (r: Reply): Reply => {
   switch (r.kind) {
     case 'bulk':
-      return r.transient === true ? bulk(Buffer.from(r.value as Buffer)) : r
+      return passing(r) ? bulk(Buffer.from(r.value as Buffer)) : r
+    case 'verbatim':
+      return passing(r) ? verbatim(Buffer.from(r.value as Buffer), r.format) : r
     case 'array':
     case 'set':
     case 'push': {

@@ -3,9 +3,9 @@
 // boundaries and tells "incomplete" (wait for more bytes) apart from "invalid" (a protocol
 // error, after which the connection must be closed once the error is written).
 //
-// Arguments are zero-copy views into the chunks fed in. Socket chunks are never reused by Node,
-// so the views stay valid; whoever keeps an argument beyond the command (storage) must copy it
-// if retaining the whole chunk would waste memory.
+// Arguments are zero-copy views into the chunks fed in (big bulks excepted, which are assembled in
+// buffers of their own). A caller that overwrites its chunks (the server's shared read buffer)
+// calls detach before it does, and copies whatever it keeps of the commands returned.
 
 import { viewOf } from './buffer-view.js'
 
@@ -113,6 +113,28 @@ export class RequestDecoder {
       return { commands, error }
     }
     return { commands }
+  }
+
+  /**
+   * Copies out of `memory` what the decoder still holds of it: the unfinished command's bytes and
+   * the arguments of that command already cut. Afterwards the caller may overwrite `memory` (the
+   * socket-read buffer every connection shares). Commands already returned by push are the
+   * caller's to copy.
+   */
+  detach(memory: ArrayBufferLike): void {
+    const pending = this.pending
+    if (pending !== undefined && pending.buffer === memory) {
+      // A fresh room: bytes of an earlier one may have been handed out and still be read.
+      const room = Buffer.allocUnsafeSlow(Math.max(16 * 1024, pending.length * 2))
+      pending.copy(room, 0)
+      this.room = room
+      this.pending = room.subarray(0, pending.length)
+    }
+    const args = this.args
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!
+      if (arg.buffer === memory) args[i] = Buffer.from(arg)
+    }
   }
 
   /** pending + chunk, appended in place when pending ends where room's free space begins. */
