@@ -3,7 +3,8 @@
 // The server overwrites the buffer after each read, so a view kept by mistake shows at once as
 // wrong bytes. These specs drive what keeps request bytes past a read, while other clients' reads
 // overwrite the buffer: replies held for the WAL, large echoes written at the end of the turn,
-// commands split across reads, and pipelines that wait behind a password derivation.
+// commands split across reads, pipelines that wait behind a password derivation, and hostile
+// clients whose garbage and half commands land between honest clients' reads.
 
 import { expect } from 'chai'
 import { Redis, type ChainableCommander } from 'ioredis'
@@ -161,5 +162,48 @@ describe('requests read into one buffer shared by every connection', function ()
     } finally {
       await busy.stop()
     }
+  })
+
+  it('answers honest clients exactly while hostile ones send garbage, half commands and huge headers, and vanish', async () => {
+    const end = Date.now() + 3000
+    let seed = 12345
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed / 0x7fffffff
+    }
+    const fragments = ['*', '$', '\r\n', '\n', '*3\r\n', '$3\r\nSET\r\n', '$-1\r\n', '*-5\r\n', '$99999999999\r\n', '*1048577\r\n', 'PING\r\n', '"unbalanced\r\n', '$5\r\nhello\r\n', '*2\r\n$4\r\nECHO\r\n', '$20000\r\n', 'x'.repeat(3000), '\x00\xff', '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$70000\r\n']
+    let hostile = 0
+    const hostileClient = async (): Promise<void> => {
+      while (Date.now() < end) {
+        const raw = await rawClient(server.port)
+        for (let i = 0, n = 1 + Math.floor(random() * 30); i < n && !raw.socket.destroyed; i++) {
+          raw.send(random() < 0.2 ? Buffer.from(Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256))) : fragments[Math.floor(random() * fragments.length)]!)
+          if (random() < 0.3) await new Promise((r) => setTimeout(r, Math.floor(random() * 3)))
+        }
+        if (random() < 0.5) raw.socket.destroy()
+        else raw.end()
+        hostile++
+      }
+    }
+    let checked = 0
+    const honestClient = async (id: number): Promise<void> => {
+      const c = connect({ password: 'admin-pw' })
+      for (let round = 0; Date.now() < end; round++) {
+        const p = c.pipeline()
+        const expected: string[] = []
+        for (let i = 0; i < 20; i++) {
+          const value = payload(`honest:${id}:${i}`, round, 10 + ((round * 7 + i * 13) % 40_000))
+          p.set(`honest:${id}:${i}`, value).get(`honest:${id}:${i}`).echo(value.slice(0, 20_000))
+          expected.push('OK', value, value.slice(0, 20_000))
+        }
+        const results = (await p.exec())!
+        expect(results.map(([, r]) => r)).to.deep.equal(expected)
+        checked += expected.length
+      }
+    }
+    await Promise.all([...[0, 1, 2, 3].map(hostileClient), ...[0, 1, 2].map(honestClient)])
+    expect(hostile).to.be.above(20)
+    expect(checked).to.be.above(1000)
+    expect(await connect({ password: 'admin-pw' }).ping()).to.equal('PONG')
   })
 })
