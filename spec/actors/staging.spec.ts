@@ -166,7 +166,7 @@ describe('Stager against a real store', function () {
     db.attachPassing(undefined)
   })
 
-  it('installs keys under their own names when the arguments were views of the read buffer, overwritten before the reads returned', async () => {
+  it('installs keys under their own names when the arguments were views of the read buffer, overwritten before the reads returned (EXISTS, GET)', async () => {
     const db = new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), trackDirty: true })
     db.attachDisk(0, true)
     db.endCount()
@@ -175,24 +175,35 @@ describe('Stager against a real store', function () {
     // "b" is back, after the read's pass has ended.
     const store = {
       tryLookup: (storeKey: Buffer) => (storeKey.at(-1) === 0x61 ? entryOf('a') : WOULD_BLOCK),
-      lookup: async () => entryOf('b'),
+      lookup: async (storeKey: Buffer) => entryOf(String.fromCharCode(storeKey.at(-1)!)),
     } as unknown as LsmStore
     const dispatch = makeDispatch(commandSpecs, { stats: newServerStats(), authRequired: () => false, writesRefused: () => undefined })
     const stager = new Stager([db], store, dispatch.resolve, () => NOW)
-    let at = 0
-    const argv = ['EXISTS', 'a', 'b'].map((word) => {
-      const n = READ_BUFFER.write(word, at, 'latin1')
-      at += n
-      return READ_BUFFER.subarray(at - n, at)
-    })
-    const pending = stager.stage(db, argv, [db])
-    expect(pending).to.be.instanceOf(Promise)
-    // As executeCommands does when a command waits: its arguments are replaced by copies.
-    ownArgs(argv)
-    READ_BUFFER.fill(POISON, 0, at)
-    await pending
+    const inReadBuffer = (...words: string[]): Buffer[] => {
+      let at = 0
+      return words.map((word) => {
+        const n = READ_BUFFER.write(word, at, 'latin1')
+        at += n
+        return READ_BUFFER.subarray(at - n, at)
+      })
+    }
+    /** Stages `argv` as a connection would, the read's bytes overwritten before the reads return. */
+    const stageThroughThreadPool = async (argv: Buffer[]): Promise<Staged | undefined> => {
+      const pending = stager.stage(db, argv, [db])
+      expect(pending).to.be.instanceOf(Promise)
+      // As executeCommands does when a command waits: its arguments are replaced by copies.
+      ownArgs(argv)
+      READ_BUFFER.fill(POISON)
+      return pending
+    }
+    await stageThroughThreadPool(inReadBuffer('EXISTS', 'a', 'b'))
     expect(db.peekStored('a')?.value.data).to.deep.equal(b('v-a'))
     expect(db.peekStored('b')?.value.data).to.deep.equal(b('v-b'))
-    expect(db.size).to.equal(2)
+    // A GET reads its key once without installing it; read again lately, the key is installed.
+    const once = await stageThroughThreadPool(inReadBuffer('GET', 'c'))
+    expect(once!.passing!.get('c')?.data).to.deep.equal(b('v-c'))
+    expect(await stageThroughThreadPool(inReadBuffer('GET', 'c'))).to.equal(undefined)
+    expect(db.peekStored('c')?.value.data).to.deep.equal(b('v-c'))
+    expect(db.size).to.equal(3)
   })
 })

@@ -6,7 +6,7 @@
 // wait to be written to a client that is not reading, the server stops reading from it.
 
 import type { Socket } from 'node:net'
-import { Subject, type Subscription } from 'rxjs'
+import { Observable, type Subscriber, type Subscription } from 'rxjs'
 import type { Reply } from '../protocol/reply.js'
 import { RequestDecoder } from '../protocol/request-decoder.js'
 import { ReplyWriter } from '../protocol/encoder.js'
@@ -37,7 +37,11 @@ const peer = (address: string | undefined, port: number | undefined): string =>
 export class Connection implements ClientHandle, CommandRunner, CommandContext {
   readonly session: Session
   private readonly decoder: RequestDecoder
-  private readonly chunks = new Subject<Buffer>()
+  /**
+   * Where socket reads enter the pipeline: the subscriber of its source, set by start. (A
+   * Subject's next allocates a closure and an iterator per call, once per read.)
+   */
+  private input: Subscriber<Buffer> | undefined = undefined
   private subscription: Subscription | undefined = undefined
   /** Why reading is paused: PAUSED_OUTPUT and/or PAUSED_BACKLOG; reading resumes at 0. */
   private pausedFor = 0
@@ -123,7 +127,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     socket.setNoDelay(true)
     const keepalive = this.server.config.number('tcp-keepalive')
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000)
-    this.subscription = this.chunks
+    this.subscription = new Observable<Buffer>((subscriber) => {
+      this.input = subscriber
+    })
       .pipe(
         decodeFrames(this.decoder),
         executeCommands(this),
@@ -146,7 +152,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     socket.on('drain', () => this.resumeFor(PAUSED_OUTPUT))
     socket.on('end', () => {
       // The client half-closed: answer what it sent (the pipeline completes), then close.
-      this.chunks.complete()
+      this.input?.complete()
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => this.teardown())
@@ -162,7 +168,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private read(chunk: Buffer): void {
     this.server.stats.totalNetInputBytes += chunk.length
     this.session.lastInteraction = this.server.tick()
-    this.chunks.next(chunk)
+    this.input!.next(chunk)
     const gate = this.server.gate
     gate.poll()
     if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
@@ -241,7 +247,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   kill(): void {
     this.session.closeAfterReply = true
     this.socket.pause()
-    this.chunks.complete()
+    this.input?.complete()
   }
 
   private write(batch: EncodedBatch): void {

@@ -14,7 +14,7 @@
 //   once, and the batch runs synchronously, as it would without a store.
 
 import type { CommandSpec } from '../commands/spec.js'
-import type { DiskKeys, MemoryKeyspace, PassingValue } from '../storage/memory-keyspace.js'
+import type { DiskKeys, MemoryKeyspace, PassingValue, PassingValues } from '../storage/memory-keyspace.js'
 import { MISSING, WOULD_BLOCK, type LsmStore } from '../storage/lsm-store.js'
 import type { SegmentEntry } from '../storage/segment-format.js'
 import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../storage/store-keys.js'
@@ -33,7 +33,7 @@ export interface Staged {
   /** Disk keys a keyspace-wide command merges with the resident ones. */
   readonly keys: DiskKeys | undefined
   /** Values a GET or MGET reads from disk without their being installed (attachPassing). */
-  readonly passing?: ReadonlyMap<string, PassingValue>
+  readonly passing?: PassingValues
   /**
    * The command has run (or never will): the gathered keys are no longer in use. Until then the
    * resident set keeps every decision the gathering relied on (see Stager.gathering).
@@ -52,6 +52,37 @@ const RANDOM_KEY_RUN = 32
 const ZERO = Buffer.from([0])
 
 /** The step that installs a key read from disk, unless a FLUSHDB started a new generation since. */
+/**
+ * A GET's staging: the one value it reads from disk without installing it. Its own passing
+ * values, so that a GET allocates no Map.
+ */
+class StagedValue implements Staged, PassingValues {
+  db!: MemoryKeyspace
+  readonly keys = undefined
+  private k: string | undefined = undefined
+  private value: PassingValue | undefined = undefined
+
+  get passing(): PassingValues {
+    return this
+  }
+
+  hold(db: MemoryKeyspace, k: string, value: PassingValue): this {
+    this.db = db
+    this.k = k
+    this.value = value
+    return this
+  }
+
+  get(k: string): PassingValue | undefined {
+    return k === this.k ? this.value : undefined
+  }
+
+  release(): void {
+    this.k = undefined
+    this.value = undefined
+  }
+}
+
 const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: SegmentEntry): (() => void) => {
   // The entry's bytes are its own: a point read copies them out of the block (BlockCursor.entry),
   // which may be a scratch buffer the next read reuses, and install copies them into a slab. The
@@ -79,6 +110,11 @@ export class Stager {
     return this.inFlight.size
   }
 
+  /**
+   * The values handed to a GET answered on this thread, one object for all of them: such a GET
+   * runs right after its staging, in the same call, and releases it before the next is staged.
+   */
+  private readonly onThread = new StagedValue()
   /** Hashes of keys GET and MGET read from disk lately (see RECENT_READS); 0 is empty. */
   private readonly recentReads = new Uint32Array(RECENT_READS)
   /** Gatherings in flight by number (numbers grow), and who waits for those up to a number. */
@@ -120,6 +156,8 @@ export class Stager {
       case 'dbsize':
       case 'info':
         return this.databases.some((d) => d.counting) ? this.counted.then(() => undefined) : undefined
+      case 'get':
+        return this.stageGet(db, argv[1]!)
       case 'copy':
         return this.stageKeys(db, argv, spec, this.copyTarget(db, argv, tenantDatabases))
       default:
@@ -284,6 +322,46 @@ export class Stager {
     // `key` may be a view of the socket-read buffer, overwritten before the read returns.
     key = Buffer.from(key)
     return this.store.lookup(storeKey).then(use)
+  }
+
+  /**
+   * GET's one key, staged as stageKeys would stage it but without its closures and maps: a GET
+   * from disk allocated about 1.2 KB in staging, a quarter of all it allocated.
+   */
+  private stageGet(db: MemoryKeyspace, key: Buffer): Promise<Staged | undefined> | Staged | undefined {
+    const k = key.toString('latin1')
+    if (db.known(k)) return undefined
+    const gen = db.generation
+    const storeKey = encodeStoreKey(db.space, gen, k)
+    const found = this.store.tryLookup(storeKey)
+    if (found === undefined) return undefined
+    this.reads++
+    if (found === MISSING) return undefined
+    if (found !== WOULD_BLOCK) return this.gotten(db, key, k, gen, storeKey, found, this.onThread)
+    // `key` may be a view of the socket-read buffer, overwritten before the read returns.
+    const own = Buffer.from(key)
+    return this.store.lookup(storeKey).then((entry) => this.gotten(db, own, k, gen, storeKey, entry, new StagedValue()))
+  }
+
+  /**
+   * What a GET needs of its key read from disk: the value handed to it when the key was not read
+   * lately and is live (`into`, returned), or else the key installed (undefined: ready).
+   */
+  private gotten(
+    db: MemoryKeyspace,
+    key: Buffer,
+    k: string,
+    gen: number,
+    storeKey: Buffer,
+    entry: SegmentEntry | undefined,
+    into: StagedValue,
+  ): Staged | undefined {
+    if (entry?.kind !== 'put') return undefined
+    if (!this.readAgain(storeKey) && !isExpiredAt(entry.expiresAt, this.now())) {
+      return into.hold(db, k, { data: entry.value, expiresAt: entry.expiresAt, gen })
+    }
+    if (db.generation === gen) db.install(key, { type: 'string', data: entry.value }, entry.expiresAt)
+    return undefined
   }
 
   /** Whether this key was read lately (see RECENT_READS); remembers it when it was not. */

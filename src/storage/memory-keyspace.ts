@@ -88,6 +88,11 @@ export interface PassingValue {
   readonly gen: number
 }
 
+/** Values read from disk by latin1 key (a Map, or a GET's one value). */
+export interface PassingValues {
+  get(k: string): PassingValue | undefined
+}
+
 /**
  * An entry handed out: a snapshot of the record. The value's bytes are the caller's own (the
  * table copies them out, or hands a view of a slab it never reuses: record-table.ts), so the
@@ -160,7 +165,7 @@ export class MemoryKeyspace implements Keyspace {
    * Values read from disk for the command about to run and not installed (see attachPassing):
    * GET and MGET read them as if resident. Only while that command runs.
    */
-  private passing: ReadonlyMap<string, PassingValue> | undefined = undefined
+  private passing: PassingValues | undefined = undefined
   /**
    * While counting: deleted keys ahead of the count whose tombstones a flush has installed since
    * the count began. The count reads the store as it was then, so it still meets them; they are
@@ -488,7 +493,7 @@ export class MemoryKeyspace implements Keyspace {
    * push out a record that is read more often, and cost an install and an eviction. Cleared (with
    * undefined) once that command has run; nothing else sees them.
    */
-  attachPassing(values: ReadonlyMap<string, PassingValue> | undefined): void {
+  attachPassing(values: PassingValues | undefined): void {
     this.passing = values
   }
 

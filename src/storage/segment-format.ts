@@ -407,11 +407,13 @@ export class BlockCursor {
 
   /**
    * The current entry, copied out of the block and the scratch key; with `withValue` false its
-   * value is left empty (a reader that wants keys only: counting, KEYS and SCAN).
+   * value is left empty (a reader that wants keys only: counting, KEYS and SCAN). A point read
+   * passes the key it sought and found (`sameKey`, the caller's to give away), which is then not
+   * copied.
    */
-  entry(withValue = true): SegmentEntry {
+  entry(withValue = true, sameKey?: Buffer): SegmentEntry {
     return {
-      key: copyOut(this.key, 0, this.keyLength),
+      key: sameKey ?? copyOut(this.key, 0, this.keyLength),
       seq: this.seq,
       kind: this.kind === KIND_DELETE ? 'delete' : 'put',
       type: this.type,

@@ -383,10 +383,13 @@ export class SegmentReader {
   }
 
   private findInBlock(block: Buffer, i: number, key: Buffer): SegmentEntry | undefined {
-    return this.decodeBlock(i, () => {
+    // Not through decodeBlock: its closure was an allocation per point read.
+    try {
       const cursor = this.cursor.reset(block)
-      return cursor.seek(key) && cursor.compare(key) === 0 ? cursor.entry() : undefined
-    })
+      return cursor.seek(key) && cursor.compare(key) === 0 ? cursor.entry(true, key) : undefined
+    } catch (error) {
+      throw this.decodeError(i, error)
+    }
   }
 
   /** Runs a decode of block i, naming the file and offset if its bytes do not parse. */
@@ -394,10 +397,15 @@ export class SegmentReader {
     try {
       return decode()
     } catch (error) {
-      if (!(error instanceof SegmentFormatError)) throw error
-      const offset = this.index.offsets[i]!
-      throw new SegmentError(`segment ${this.meta.path}: block ${i} at offset ${offset} does not parse: ${error.message}`, 'ECORRUPT', this.meta.path, offset)
+      throw this.decodeError(i, error)
     }
+  }
+
+  /** What a decode of block i throws: a format error names the file and offset. */
+  private decodeError(i: number, error: unknown): unknown {
+    if (!(error instanceof SegmentFormatError)) return error
+    const offset = this.index.offsets[i]!
+    return new SegmentError(`segment ${this.meta.path}: block ${i} at offset ${offset} does not parse: ${error.message}`, 'ECORRUPT', this.meta.path, offset)
   }
 
   private loadBlock(i: number, fillCache: boolean): Promise<Buffer> {
