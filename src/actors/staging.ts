@@ -115,6 +115,10 @@ export class Stager {
    * runs right after its staging, in the same call, and releases it before the next is staged.
    */
   private readonly onThread = new StagedValue()
+  /** What the last lookUp found its answer for (see lookUp). */
+  private lookedUpK = ''
+  private lookedUpGen = 0
+  private lookedUpKey: Buffer = Buffer.alloc(0)
   /** Hashes of keys GET and MGET read from disk lately (see RECENT_READS); 0 is empty. */
   private readonly recentReads = new Uint32Array(RECENT_READS)
   /** Gatherings in flight by number (numbers grow), and who waits for those up to a number. */
@@ -300,15 +304,9 @@ export class Stager {
     key: Buffer,
     passing?: Map<string, PassingValue>,
   ): Promise<(() => void) | undefined> | (() => void) | undefined {
-    if (db.complete) return undefined
-    const k = key.toString('latin1')
-    if (db.known(k)) return undefined
-    const gen = db.generation
-    const storeKey = encodeStoreKey(db.space, gen, k)
-    const found = this.store.tryLookup(storeKey)
+    const found = this.lookUp(db, key)
     if (found === undefined) return undefined
-    this.reads++
-    if (found === MISSING) return undefined
+    const { lookedUpK: k, lookedUpGen: gen, lookedUpKey: storeKey } = this
     const use = (entry: SegmentEntry | undefined): (() => void) | undefined => {
       if (entry?.kind !== 'put') return undefined
       // Answered without installing: read once lately, and live (an expired one is installed,
@@ -325,10 +323,12 @@ export class Stager {
   }
 
   /**
-   * GET's one key, staged as stageKeys would stage it but without its closures and maps: a GET
-   * from disk allocated about 1.2 KB in staging, a quarter of all it allocated.
+   * The store's answer for a key the resident set does not decide, on this thread when it can:
+   * undefined when no segment holds it (or may), WOULD_BLOCK when lookup() must answer. The key
+   * as a string, its generation and its store key are left in the lookedUp fields for the caller.
    */
-  private stageGet(db: MemoryKeyspace, key: Buffer): Promise<Staged | undefined> | Staged | undefined {
+  private lookUp(db: MemoryKeyspace, key: Buffer): SegmentEntry | typeof WOULD_BLOCK | undefined {
+    if (db.complete) return undefined
     const k = key.toString('latin1')
     if (db.known(k)) return undefined
     const gen = db.generation
@@ -337,6 +337,20 @@ export class Stager {
     if (found === undefined) return undefined
     this.reads++
     if (found === MISSING) return undefined
+    this.lookedUpK = k
+    this.lookedUpGen = gen
+    this.lookedUpKey = storeKey
+    return found
+  }
+
+  /**
+   * GET's one key, staged as stageKeys would stage it but without its closures and maps: a GET
+   * from disk allocated about 1.2 KB in staging, a quarter of all it allocated.
+   */
+  private stageGet(db: MemoryKeyspace, key: Buffer): Promise<Staged | undefined> | Staged | undefined {
+    const found = this.lookUp(db, key)
+    if (found === undefined) return undefined
+    const { lookedUpK: k, lookedUpGen: gen, lookedUpKey: storeKey } = this
     if (found !== WOULD_BLOCK) return this.gotten(db, key, k, gen, storeKey, found, this.onThread)
     // `key` may be a view of the socket-read buffer, overwritten before the read returns.
     const own = Buffer.from(key)
