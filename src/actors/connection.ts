@@ -47,7 +47,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private pausedFor = 0
   private closed = false
   /** Replies encoded this event-loop turn, written by flushOutput. */
-  private output: Buffer[] = []
+  private readonly output: Buffer[] = []
   private outputBytes = 0
   private readonly replyWriter = new ReplyWriter()
   /** What staging gathered for the command about to run. */
@@ -272,7 +272,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       socket.uncork()
     }
     this.server.stats.totalNetOutputBytes += this.outputBytes
-    this.output = []
+    // Emptied in place: the socket holds the pieces, not the array, and a new array's storage
+    // was an allocation per connection per turn.
+    while (output.length > 0) output.pop()
     this.outputBytes = 0
     // Nothing left in the stream: the socket copied every piece to the kernel during write.
     if (socket.writableLength === 0) this.replyWriter.recycle()

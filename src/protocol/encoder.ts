@@ -85,6 +85,14 @@ export class ReplyWriter {
 
   /** Everything written since the last take, as pieces to write in order. */
   take(): Buffer[] {
+    if (this.pieces.length === 0 && this.pos > this.start) {
+      // The usual batch, one view of the slab: an array of exactly one (a pushed-to array
+      // starts with room for 17).
+      const view = this.slab.subarray(this.start, this.pos)
+      this.start = this.pos
+      this.bytes = 0
+      return [view]
+    }
     this.cut()
     const pieces = this.pieces
     this.pieces = []

@@ -54,6 +54,8 @@ export class RequestDecoder {
   private lineScanned = 0
   /** Arguments still expected by the multibulk being read; 0 between commands. */
   private remaining = 0
+  /** Arguments the multibulk being read announced. */
+  private argCount = 0
   private args: Buffer[] = []
   /** Length of the bulk whose payload is being read, or -1 while expecting a `$` header. */
   private bulkLength = -1
@@ -130,8 +132,10 @@ export class RequestDecoder {
       this.room = room
       this.pending = room.subarray(0, pending.length)
     }
+    // The arguments cut so far of a multibulk still being read (none between commands).
     const args = this.args
-    for (let i = 0; i < args.length; i++) {
+    const cut = this.remaining === 0 ? 0 : this.argCount - this.remaining
+    for (let i = 0; i < cut; i++) {
       const arg = args[i]!
       if (arg.buffer === memory) args[i] = Buffer.from(arg)
     }
@@ -162,7 +166,7 @@ export class RequestDecoder {
     data.copy(big, this.bigFilled, 0, n)
     this.bigFilled += n
     if (this.bigFilled === big.length) {
-      this.args.push(big.subarray(0, big.length - 2))
+      this.args[this.argCount - this.remaining] = big.subarray(0, big.length - 2)
       this.remaining--
       this.big = undefined
       this.bigFilled = 0
@@ -208,7 +212,10 @@ export class RequestDecoder {
           if (count > 10 && this.unauthenticated) return 'Protocol error: unauthenticated multibulk length'
           if (count <= 0) continue
           this.remaining = count
-          this.args = new Array<Buffer>()
+          this.argCount = count
+          // Sized for the arguments announced (a pushed-to array starts with room for 17), but
+          // not beyond 1024 before they arrive, as Redis: a header alone must not claim megabytes.
+          this.args = new Array<Buffer>(Math.min(count, 1024))
         } else {
           const eol = data.indexOf(LF, pos + skip)
           skip = 0
@@ -257,7 +264,7 @@ export class RequestDecoder {
       }
       const size = this.bulkLength
       if (len - pos >= size + 2) {
-        this.args.push(viewOf(memory, base + pos, size))
+        this.args[this.argCount - this.remaining] = viewOf(memory, base + pos, size)
         pos += size + 2
         this.bulkLength = -1
         if (--this.remaining === 0) {

@@ -50,7 +50,8 @@ export interface Keyspace {
    * get for a value that goes into the running command's reply, unchanged: a string's bytes may
    * be a view that holds only until the current synchronous pass of the event loop ends (the
    * batch's replies are encoded within it). The reply says so (transientBulk), so that whoever
-   * holds it longer copies it first (detachReplies).
+   * holds it longer copies it first (detachReplies). The entry itself may be refilled by the next
+   * call: read what the reply needs from it before reading another key.
    */
   getForReply(key: Buffer): Entry | undefined
   /**

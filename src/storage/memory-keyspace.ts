@@ -108,6 +108,28 @@ class StoredEntry implements Entry {
   ) {}
 }
 
+/**
+ * The entry getForReply hands out, refilled by every call on its keyspace: its callers (GET,
+ * MGET) take the value's bytes into their reply at once, so one object serves them all instead
+ * of an entry, a value and two boxed numbers per read.
+ */
+class ReplyEntry implements Entry {
+  private readonly text: { type: 'string'; data: Buffer } = { type: 'string', data: Buffer.alloc(0) }
+  value: Value = this.text
+  expiresAt = 0
+  accessedAt = 0
+
+  holding(value: Value | undefined, data: Buffer, expiresAt: number, accessedAt: number): this {
+    if (value === undefined) {
+      this.text.data = data
+      this.value = this.text
+    } else this.value = value
+    this.expiresAt = expiresAt
+    this.accessedAt = accessedAt
+    return this
+  }
+}
+
 /** Follows appendfsync (journal.ts ASK_DEFAULT). */
 const DEFAULT_OWNER = { ask: 4 }
 
@@ -166,6 +188,7 @@ export class MemoryKeyspace implements Keyspace {
    * GET and MGET read them as if resident. Only while that command runs.
    */
   private passing: PassingValues | undefined = undefined
+  private readonly replyEntry = new ReplyEntry()
   /**
    * While counting: deleted keys ahead of the count whose tombstones a flush has installed since
    * the count began. The count reads the store as it was then, so it still meets them; they are
@@ -462,7 +485,7 @@ export class MemoryKeyspace implements Keyspace {
     return this.read(key, true)
   }
 
-  private read(key: Buffer, view: boolean): Entry | undefined {
+  private read(key: Buffer, forReply: boolean): Entry | undefined {
     const table = this.table
     const slot = table.findBytes(key)
     if (slot >= 0) {
@@ -470,7 +493,9 @@ export class MemoryKeyspace implements Keyspace {
       if (!isExpiredAt(table.expiresAt(slot), now)) {
         table.setAccessed(slot, now)
         this.stats.hits++
-        return this.entryAt(slot, view)
+        if (!forReply) return this.entryAt(slot)
+        const object = table.isObject(slot) ? (table.object(slot) as Value) : undefined
+        return this.replyEntry.holding(object, object === undefined ? table.valueView(slot) : EMPTY_VALUE, table.expiresAt(slot), now)
       }
       this.expireSlot(key.toString('latin1'), slot)
     } else if (this.passing !== undefined) {
@@ -480,6 +505,7 @@ export class MemoryKeyspace implements Keyspace {
       // is reclaimed when a later read installs it. A delete or FLUSHDB since the read wins.
       if (passing !== undefined && passing.gen === this.gen && !this.known(k) && !isExpiredAt(passing.expiresAt, this.clock())) {
         this.stats.hits++
+        if (forReply) return this.replyEntry.holding(undefined, passing.data, passing.expiresAt, this.clock())
         return new StoredEntry({ type: 'string', data: passing.data }, passing.expiresAt, this.clock(), CLEAN)
       }
     }
@@ -907,15 +933,10 @@ export class MemoryKeyspace implements Keyspace {
     return this.volatile.size === 0 || !isExpiredAt(this.table.expiresAt(this.table.findString(k)), now)
   }
 
-  /**
-   * The record in `slot`, as a snapshot, for the command running (it dies young); with `view`, a
-   * string's bytes as RecordTable.valueView hands them out (getForReply).
-   */
-  private entryAt(slot: number, view = false): StoredEntry {
+  /** The record in `slot`, as a snapshot, for the command running (it dies young). */
+  private entryAt(slot: number): StoredEntry {
     const table = this.table
-    const value = table.isObject(slot)
-      ? (table.object(slot) as Value)
-      : { type: 'string' as const, data: view ? table.valueView(slot) : table.value(slot) }
+    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
     return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 
