@@ -51,7 +51,6 @@ const RECENT_READS = 1 << 16
 const RANDOM_KEY_RUN = 32
 const ZERO = Buffer.from([0])
 
-/** The step that installs a key read from disk, unless a FLUSHDB started a new generation since. */
 /**
  * A GET's staging: the one value it reads from disk without installing it. Its own passing
  * values, so that a GET allocates no Map.
@@ -83,6 +82,7 @@ class StagedValue implements Staged, PassingValues {
   }
 }
 
+/** The step that installs a key read from disk, unless a FLUSHDB started a new generation since. */
 const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: SegmentEntry): (() => void) => {
   // The entry's bytes are its own: a point read copies them out of the block (BlockCursor.entry),
   // which may be a scratch buffer the next read reuses, and install copies them into a slab. The
