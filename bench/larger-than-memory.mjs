@@ -76,6 +76,9 @@ function readConfig() {
     warmupSeconds: numberEnv('WARMUP_SECONDS', 1, 0),
     zipfExponent: numberEnv('ZIPF_S', 0.99, 0.01),
     spotChecks: integerEnv('SPOT_CHECKS', 1000, 1, 10_000_000),
+    /** Wait for the load's compactions to finish before the GET phases (steady-state reads). */
+    settle: env.SETTLE === '1',
+    settleTimeoutMs: numberEnv('SETTLE_TIMEOUT_S', 600, 1) * 1000,
     seed: integerEnv('SEED', 12345, 0, 0xffff_ffff),
     /** The start-up wait scales with the data a restart may replay. */
     readyTimeoutMs: numberEnv('READY_TIMEOUT_S', 30 + keys / 10_000, 1) * 1000,
@@ -727,6 +730,27 @@ async function spotCheck(server, config, codec, random) {
   }
 }
 
+/**
+ * Waits until the store has run no compaction for two seconds (INFO persistence,
+ * store_compaction_in_progress, polled every 500 ms); returns the seconds waited.
+ */
+async function settleCompactions(server, config) {
+  const started = performance.now()
+  const client = await Client.connect(server.port)
+  try {
+    for (let idle = 0; idle < 4; ) {
+      if (performance.now() - started > config.settleTimeoutMs) throw new Error('compactions did not settle in time')
+      const reply = await client.command(['INFO', 'persistence'], config.stallTimeoutMs)
+      const busy = reply.kind === 'bulk' && /store_compaction_in_progress:1/.test(reply.value.toString('utf8'))
+      idle = busy ? 0 : idle + 1
+      await sleep(500)
+    }
+    return (performance.now() - started) / 1000
+  } finally {
+    client.close()
+  }
+}
+
 async function infoMemory(server) {
   const client = await Client.connect(server.port)
   try {
@@ -872,7 +896,10 @@ function renderReport(r) {
   }
   if (r.gets?.length) {
     lines.push('')
-    lines.push(`GET latency, ${c.getClients} connections × 1 in flight, ${c.getSeconds} s each after ${c.warmupSeconds} s warm-up; every request timed, every value compared. The client runs on the same machine; its CPU per request is shown.`)
+    const when = r.settledSeconds === undefined
+      ? 'right after the load, while its compactions run'
+      : `once the load's compactions had ended (SETTLE=1: ${r.settledSeconds.toFixed(1)} s after the load)`
+    lines.push(`GET latency, ${c.getClients} connections × 1 in flight, ${c.getSeconds} s each after ${c.warmupSeconds} s warm-up, ${when}; every request timed, every value compared. The client runs on the same machine; its CPU per request is shown.`)
     lines.push('')
     row('keys', 'GET/s', 'p50', 'p90', 'p99', 'p99.9', 'max', 'client CPU/req', 'replies checked')
     row('---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---')
@@ -919,6 +946,11 @@ async function runScenario(config, result) {
     throw new Error('the load was refused; nothing after it would mean anything')
   }
   result.infoMemory = await infoMemory(server)
+
+  if (config.settle) {
+    result.settledSeconds = await settleCompactions(server, config)
+    log(`settle: the load's compactions ended ${result.settledSeconds.toFixed(1)} s after it`)
+  }
 
   const uniformRandom = makeRandom(config.seed)
   result.gets = []
