@@ -897,7 +897,7 @@ function renderReport(r) {
   if (r.gets?.length) {
     lines.push('')
     const when = r.settledSeconds === undefined
-      ? 'right after the load, while its compactions run'
+      ? 'right after the load (compactions may still run; SETTLE=1 waits for them)'
       : `once the load's compactions had ended (SETTLE=1: ${r.settledSeconds.toFixed(1)} s after the load)`
     lines.push(`GET latency, ${c.getClients} connections × 1 in flight, ${c.getSeconds} s each after ${c.warmupSeconds} s warm-up, ${when}; every request timed, every value compared. The client runs on the same machine; its CPU per request is shown.`)
     lines.push('')
