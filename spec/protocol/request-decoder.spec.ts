@@ -421,6 +421,18 @@ describe('RequestDecoder', () => {
       expect(key!.buffer).to.equal(chunk.buffer)
     })
 
+    it('gives repeated command names one Buffer of their own, and a changed name another', () => {
+      const decoder = new RequestDecoder()
+      const chunk = Buffer.concat([mb('GET', 'a'), mb('GET', 'b'), mb('SET', 'c', 'd'), mb('GET', 'e')])
+      const { commands } = decoder.push(chunk)
+      const names = commands.map((cmd) => cmd[0]!)
+      expect(names[1]).to.equal(names[0])
+      expect(names[2]).to.not.equal(names[1])
+      // Copies, not views of the chunk: the chunk may be overwritten, the names are kept.
+      chunk.fill(0)
+      expect(names.map(String)).to.deep.equal(['GET', 'GET', 'SET', 'GET'])
+    })
+
     it('reports a half-read command and the bytes it holds', () => {
       const decoder = new RequestDecoder()
       expect(decoder.midCommand).to.equal(false)

@@ -38,6 +38,9 @@ const STAR = 42
 const DOLLAR = 36
 const EMPTY = Buffer.alloc(0)
 
+/** Command names are at most this long (Redis's longest is 26); a longer first argument is not kept. */
+const MAX_REMEMBERED_NAME = 32
+
 /** A bulk at least this large is assembled in its own buffer instead of by re-concatenation. */
 const BIG_BULK = 32 * 1024
 
@@ -56,6 +59,8 @@ export class RequestDecoder {
   private remaining = 0
   /** Arguments the multibulk being read announced. */
   private argCount = 0
+  /** The last command name read (see commandName). */
+  private lastName: Buffer = EMPTY
   private args: Buffer[] = []
   /** Length of the bulk whose payload is being read, or -1 while expecting a `$` header. */
   private bulkLength = -1
@@ -139,6 +144,23 @@ export class RequestDecoder {
       const arg = args[i]!
       if (arg.buffer === memory) args[i] = Buffer.from(arg)
     }
+  }
+
+  /**
+   * A command's name: the previous command's when the bytes are the same (a pipeline mostly
+   * repeats one command), else a copy of its own. A name is never written to, so one Buffer
+   * serves every command of the run, and each saves the allocation of a view.
+   */
+  private commandName(data: Buffer, pos: number, size: number): Buffer {
+    const last = this.lastName
+    if (last.length === size) {
+      let i = 0
+      while (i < size && last[i] === data[pos + i]) i++
+      if (i === size) return last
+    }
+    const name = Buffer.from(data.subarray(pos, pos + size))
+    if (size <= MAX_REMEMBERED_NAME) this.lastName = name
+    return name
   }
 
   /** pending + chunk, appended in place when pending ends where room's free space begins. */
@@ -264,7 +286,8 @@ export class RequestDecoder {
       }
       const size = this.bulkLength
       if (len - pos >= size + 2) {
-        this.args[this.argCount - this.remaining] = viewOf(memory, base + pos, size)
+        const at = this.argCount - this.remaining
+        this.args[at] = at === 0 ? this.commandName(data, pos, size) : viewOf(memory, base + pos, size)
         pos += size + 2
         this.bulkLength = -1
         if (--this.remaining === 0) {
