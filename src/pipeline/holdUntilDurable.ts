@@ -58,17 +58,25 @@ export const holdUntilDurable =
       let listening: { unsubscribe(): void } | undefined
 
       const release = (s: Settlement): void => {
+        // Nothing was held since the last settlement: stop listening. Not as soon as the last
+        // batch is released, because a busy connection holds another before the next settlement,
+        // and subscribing afresh each time was several objects per socket read.
+        if (held.length === 0) {
+          listening?.unsubscribe()
+          listening = undefined
+          return
+        }
         let n = 0
         while (n < held.length && held[n]!.need <= s.settled) {
           const { need, batch } = held[n++]!
           const failed = s.failed
           subscriber.next(failed !== undefined && need >= failed.from && need <= failed.to ? failedBatch(batch, failed.reason) : batch)
         }
-        if (n > 0) held.splice(0, n)
-        if (held.length === 0) {
+        for (; n > 0; n--) held.shift()
+        if (held.length === 0 && sourceDone) {
           listening?.unsubscribe()
           listening = undefined
-          if (sourceDone) subscriber.complete()
+          subscriber.complete()
         }
       }
 

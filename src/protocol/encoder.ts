@@ -77,6 +77,23 @@ export class ReplyWriter {
     this.pos = pos
   }
 
+  /** A type byte, a line of one-byte chars and CRLF, such as `+OK\r\n`, without building the string. */
+  line(type: number, s: string): void {
+    const n = s.length
+    if (this.pos + n + 3 > this.slab.length) this.grow(n + 3)
+    const slab = this.slab
+    let pos = this.pos
+    slab[pos++] = type
+    if (n <= SHORT_STRING) {
+      for (let i = 0; i < n; i++) slab[pos++] = s.charCodeAt(i)
+    } else {
+      pos += slab.write(s, pos, n, 'latin1')
+    }
+    slab[pos++] = 13
+    slab[pos++] = 10
+    this.pos = pos
+  }
+
   crlf(): void {
     if (this.pos + 2 > this.slab.length) this.grow(2)
     this.slab[this.pos++] = 13
@@ -132,6 +149,8 @@ const CRLF = '\r\n'
 const DOLLAR = 36
 const STAR = 42
 const COLON = 58
+const PLUS = 43
+const MINUS = 45
 
 /** Redis replaces CR and LF in status and error lines so a reply cannot break the framing. */
 const lineSafe = (s: string): string => (s.includes('\r') || s.includes('\n') ? s.replace(/[\r\n]/g, ' ') : s)
@@ -147,7 +166,7 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
       return
     }
     case 'simple':
-      out.latin1('+' + lineSafe(reply.value) + CRLF)
+      out.line(PLUS, lineSafe(reply.value))
       return
     case 'integer': {
       const n = reply.value
@@ -162,7 +181,7 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
       out.latin1(resp === 3 ? '_\r\n' : '*-1\r\n')
       return
     case 'error':
-      out.latin1('-' + lineSafe(reply.value) + CRLF)
+      out.line(MINUS, lineSafe(reply.value))
       return
     case 'array':
       out.header(STAR, reply.value.length)
