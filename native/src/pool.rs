@@ -27,6 +27,9 @@ pub struct Pool {
 
 struct PoolState {
     free: Vec<PathBuf>,
+    /// Recycled files being renamed into the pool: their places are taken already, so that the
+    /// pool never holds more than MAX_FREE files once they and a file being prepared land.
+    recycling: usize,
     /// The background thread is creating a file.
     preparing: bool,
     /// The background thread's last creation failed; it waits until a taker asks again.
@@ -40,7 +43,7 @@ impl Pool {
         Arc::new(Pool {
             dir: dir.to_path_buf(),
             segment_bytes,
-            state: Mutex::new(PoolState { free, preparing: false, failed: false, shutdown: false }),
+            state: Mutex::new(PoolState { free, recycling: 0, preparing: false, failed: false, shutdown: false }),
             changed: Condvar::new(),
             abort: AtomicBool::new(false),
             next_number: AtomicU64::new(highest_number + 1),
@@ -125,15 +128,27 @@ impl Pool {
     /// `free-<its seq>.wal` when it has the standard size and the pool has room, else deleted.
     /// The directory is synced before returning.
     pub fn recycle(&self, path: &Path, seq: u64, len: u64) -> io::Result<()> {
-        let keep = len == self.segment_bytes && self.lock().free.len() < MAX_FREE;
+        // The place is taken under the lock: the rename runs without it, and meanwhile the
+        // background thread may start preparing a file (it did, and the pool reached five).
+        let keep = len == self.segment_bytes && {
+            let mut state = self.lock();
+            let room = state.free.len() + state.recycling + usize::from(state.preparing) < MAX_FREE;
+            if room {
+                state.recycling += 1;
+            }
+            room
+        };
         if keep {
             let free_path = self.dir.join(free_file_name(seq));
-            fs::rename(path, &free_path)?;
-            sync_dir(&self.dir)?;
+            let renamed = fs::rename(path, &free_path).and_then(|()| sync_dir(&self.dir));
             let mut state = self.lock();
-            state.free.push(free_path);
-            self.free_count.store(state.free.len() as u64, Ordering::Relaxed);
+            state.recycling -= 1;
+            if renamed.is_ok() {
+                state.free.push(free_path);
+                self.free_count.store(state.free.len() as u64, Ordering::Relaxed);
+            }
             self.changed.notify_all();
+            renamed?;
         } else {
             fs::remove_file(path)?;
             sync_dir(&self.dir)?;
@@ -146,5 +161,40 @@ impl Pool {
         self.abort.store(true, Ordering::Relaxed);
         self.lock().shutdown = true;
         self.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_dir::TestDir;
+
+    /// Recycles `count` standard-size files numbered from `first`.
+    fn recycle_files(pool: &Pool, dir: &Path, first: u64, count: u64, bytes: u64) {
+        for seq in first..first + count {
+            let path = dir.join(format!("{seq:016}.wal"));
+            fs::write(&path, vec![0u8; bytes as usize]).unwrap();
+            pool.recycle(&path, seq, bytes).unwrap();
+        }
+    }
+
+    #[test]
+    fn recycling_leaves_room_for_the_file_being_prepared() {
+        let dir = TestDir::new("pool-room");
+        let pool = Pool::new(dir.path(), 4096, Vec::new(), 0);
+        // As when the background thread has just started on a file.
+        pool.lock().preparing = true;
+        recycle_files(&pool, dir.path(), 1, MAX_FREE as u64, 4096);
+        assert_eq!(pool.lock().free.len(), MAX_FREE - 1);
+        // That file lands: the pool holds MAX_FREE, never more.
+        {
+            let mut state = pool.lock();
+            state.preparing = false;
+            state.free.push(dir.path().join(free_file_name(99)));
+        }
+        recycle_files(&pool, dir.path(), 10, 2, 4096);
+        assert_eq!(pool.lock().free.len(), MAX_FREE);
+        let free_files = fs::read_dir(dir.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("free-")).count();
+        assert_eq!(free_files, MAX_FREE - 1, "the files beyond the pool's room were deleted");
     }
 }

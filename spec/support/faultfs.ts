@@ -71,11 +71,14 @@ const outputPath = (source: string, kind: BuildKind): string => {
 
 const stem = (source: string): string => basename(source).replace(/\.(c|rs)$/, '')
 
-/** rustc on PATH or in cargo's default place; undefined when neither has it. */
-export const findRustc = (): string | undefined => {
-  const candidates = [...(process.env.PATH ?? '').split(':').map((d) => join(d, 'rustc')), join(homedir(), '.cargo', 'bin', 'rustc')]
-  return candidates.find((path) => path !== 'rustc' && existsSync(path))
+/** A Rust tool (rustc, cargo) on PATH or in cargo's default place; undefined when neither has it. */
+export const findRustTool = (tool: 'rustc' | 'cargo'): string | undefined => {
+  const candidates = [...(process.env.PATH ?? '').split(':').map((d) => join(d, tool)), join(homedir(), '.cargo', 'bin', tool)]
+  return candidates.find((path) => path !== tool && existsSync(path))
 }
+
+/** rustc on PATH or in cargo's default place; undefined when neither has it. */
+export const findRustc = (): string | undefined => findRustTool('rustc')
 
 const compileCommand = (source: string, kind: BuildKind, output: string): [string, string[]] => {
   if (source.endsWith('.rs')) {
