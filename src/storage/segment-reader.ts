@@ -264,11 +264,12 @@ export class SegmentReader {
     const admit = cache !== undefined && cache.shouldAdmit(this.id, offset)
     const size = length + BLOCK_CHECKSUM_BYTES
     if (!admit && scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length))
-    const buf = admit ? Buffer.allocUnsafeSlow(size) : scratch.subarray(0, size)
+    // The scratch buffer whole, not a view of it: verifyBlock cuts the one view the caller gets.
+    const buf = admit ? Buffer.allocUnsafeSlow(size) : scratch
     const started = performance.now()
     const bytesRead = readSync(this.file.fd, buf, 0, size, offset)
     if (waitedForDevice(performance.now() - started, processBlockReads)) this.asyncReadsUntil = performance.now() + ASYNC_READS_MS
-    const block = this.verifyBlock(i, buf, bytesRead)
+    const block = this.verifyBlock(i, buf, size, bytesRead)
     if (admit) cache.set(this.id, offset, block)
     return block
   }
@@ -370,7 +371,7 @@ export class SegmentReader {
   private blockOfRun(run: ScanRun, i: number): Buffer {
     const at = this.index.offsets[i]! - run.start
     const size = this.index.lengths[i]! + BLOCK_CHECKSUM_BYTES
-    return this.verifyBlock(i, run.buf.subarray(at, at + size), Math.max(0, Math.min(size, run.bytesRead - at)))
+    return this.verifyBlock(i, run.buf.subarray(at, at + size), size, Math.max(0, Math.min(size, run.bytesRead - at)))
   }
 
   /** Closes the file and drops the segment's blocks from the cache; reads after this reject. */
@@ -429,16 +430,19 @@ export class SegmentReader {
     const { bytesRead } = await this.file.read(buf, 0, buf.length, offset).catch((error: unknown) => {
       throw this.closing !== undefined ? this.closedError() : error
     })
-    return this.verifyBlock(i, buf, bytesRead)
+    return this.verifyBlock(i, buf, buf.length, bytesRead)
   }
 
-  /** The block in `buf` (data and checksum, as read) once its length and checksum check out. */
-  private verifyBlock(i: number, buf: Buffer, bytesRead: number): Buffer {
+  /**
+   * The block in the first `size` bytes of `buf` (data and checksum, as read) once its length and
+   * checksum check out.
+   */
+  private verifyBlock(i: number, buf: Buffer, size: number, bytesRead: number): Buffer {
     const path = this.meta.path
     const offset = this.index.offsets[i]!
     const length = this.index.lengths[i]!
-    if (bytesRead !== buf.length) {
-      throw new SegmentError(`segment ${path}: block ${i} at offset ${offset} is cut short (${bytesRead} of ${buf.length} bytes)`, 'ECORRUPT', path, offset)
+    if (bytesRead !== size) {
+      throw new SegmentError(`segment ${path}: block ${i} at offset ${offset} is cut short (${bytesRead} of ${size} bytes)`, 'ECORRUPT', path, offset)
     }
     const block = buf.subarray(0, length)
     const stored = buf.readUInt32LE(length)
