@@ -38,8 +38,11 @@ const STAR = 42
 const DOLLAR = 36
 const EMPTY = Buffer.alloc(0)
 
-/** Command names are at most this long (Redis's longest is 26); a longer first argument is not kept. */
-const MAX_REMEMBERED_NAME = 32
+/**
+ * Command names are at most this long (Redis's longest is 26): a longer first argument is not a
+ * name to remember (see commandName), and stays a view.
+ */
+const MAX_NAME = 32
 
 /** A bulk at least this large is assembled in its own buffer instead of by re-concatenation. */
 const BIG_BULK = 32 * 1024
@@ -159,7 +162,7 @@ export class RequestDecoder {
       if (i === size) return last
     }
     const name = Buffer.from(data.subarray(pos, pos + size))
-    if (size <= MAX_REMEMBERED_NAME) this.lastName = name
+    this.lastName = name
     return name
   }
 
@@ -287,7 +290,7 @@ export class RequestDecoder {
       const size = this.bulkLength
       if (len - pos >= size + 2) {
         const at = this.argCount - this.remaining
-        this.args[at] = at === 0 ? this.commandName(data, pos, size) : viewOf(memory, base + pos, size)
+        this.args[at] = at === 0 && size <= MAX_NAME ? this.commandName(data, pos, size) : viewOf(memory, base + pos, size)
         pos += size + 2
         this.bulkLength = -1
         if (--this.remaining === 0) {
