@@ -21,6 +21,7 @@ import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../st
 import { bloomHash } from '../storage/bloom.js'
 import { literalPrefix } from '../storage/glob.js'
 import { isExpiredAt } from '../storage/keyspace.js'
+import { inReadBuffer } from '../protocol/read-buffer.js'
 import { is, parseInteger } from '../commands/args.js'
 import { parseCursor } from '../commands/generic/scan.js'
 
@@ -86,8 +87,9 @@ class StagedValue implements Staged, PassingValues {
 const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: SegmentEntry): (() => void) => {
   // The entry's bytes are its own: a point read copies them out of the block (BlockCursor.entry),
   // which may be a scratch buffer the next read reuses, and install copies them into a slab. The
-  // key may be a view of the socket-read buffer, and the install may come after other reads.
-  key = Buffer.from(key)
+  // key may be a view of the socket-read buffer, and the install may come after other reads (a
+  // key read through the thread pool was copied before the read already).
+  if (inReadBuffer(key)) key = Buffer.from(key)
   const data = entry.value
   const expiresAt = entry.expiresAt
   return () => {
