@@ -446,4 +446,37 @@ describe('recovery from damaged files', function () {
       await expectState(restarted.port, expected, 'after a restart')
     })
   })
+  describe('replay after SIGKILL', () => {
+    it('keeps a key whose SET expiry has passed since a PERSIST or a later PEXPIRE changed it', async () => {
+      const dir = freshDir()
+      const first = await start({ dir, args: SMALL_SEGMENTS })
+      const redis = await client(first.port)
+      try {
+        await redis.set('persisted', 'p', 'PX', 300)
+        expect(await redis.persist('persisted')).to.equal(1)
+        await redis.set('extended', 'e', 'PX', 300)
+        expect(await redis.pexpire('extended', 600_000)).to.equal(1)
+        await redis.set('short', 's', 'PX', 300)
+        for (let i = 0; i < 100; i++) await redis.set('hot', `${i}`)
+      } finally {
+        redis.disconnect()
+      }
+      await first.kill()
+      // Past the 300 ms the SETs asked for, so replay meets expiries that have passed.
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      const restarted = await start({ dir, args: SMALL_SEGMENTS })
+      const again = await client(restarted.port)
+      try {
+        expect(await again.get('persisted')).to.equal('p')
+        expect(await again.pttl('persisted')).to.equal(-1)
+        expect(await again.get('extended')).to.equal('e')
+        expect(await again.pttl('extended')).to.be.above(500_000)
+        expect(await again.get('short')).to.equal(null)
+        expect(await again.get('hot')).to.equal('99')
+        expect(await again.dbsize()).to.equal(3)
+      } finally {
+        again.disconnect()
+      }
+    })
+  })
 })

@@ -142,8 +142,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   /** Changed records are flushed to the store (and older WAL segments recycled) once the WAL has grown by this much. */
   memory('wal-checkpoint-bytes', 64 * 1024 * 1024, 1024 * 1024),
   /**
-   * ...or once it holds this many ops (keys changed) since: start-up replays the WAL's tail at
-   * about 250,000 ops a second, so this, not the bytes, bounds the restart time after a crash.
+   * ...or once replaying its tail would cost as much as writing this many keys (its changed keys
+   * plus a quarter of its ops, Checkpointer.replayCost): this, not the bytes, bounds the restart
+   * time after a crash, about half a second at the default.
    */
   integer('wal-checkpoint-ops', 250_000, 1000, 2 ** 31 - 1),
   /** The LSM store's SSD tier (segment files); empty means `<dir>/ssd`. */

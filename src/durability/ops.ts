@@ -123,6 +123,38 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
   return at
 }
 
+/**
+ * Where the op starting at `at` ends, checked as decodeOps checks it (OpsFormatError for an
+ * unknown op or value type, or one cut off by the end of the payload), without making views of
+ * its key or value: for readers that visit ops out of order.
+ */
+export const opEnd = (payload: Buffer, at: number): number => {
+  const end = payload.length
+  const op = payload[at]!
+  if (op === OP_FLUSHALL) return at + 1
+  const truncated = (): OpsFormatError => new OpsFormatError(`truncated op at offset ${at}`, at)
+  if (op === OP_FLUSHGEN) {
+    if (at + FLUSHGEN_BYTES > end) throw truncated()
+    return at + FLUSHGEN_BYTES
+  }
+  if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
+  if (at + 9 > end) throw truncated()
+  const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
+  if (op === OP_DEL) {
+    if (keyEnd > end) throw truncated()
+    return keyEnd
+  }
+  if (op === OP_EXPIRE) {
+    if (keyEnd + 8 > end) throw truncated()
+    return keyEnd + 8
+  }
+  if (keyEnd + 13 > end) throw truncated()
+  if (payload[keyEnd] !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${payload[keyEnd]} at offset ${keyEnd}`, keyEnd)
+  const valueEnd = keyEnd + 13 + payload.readUInt32LE(keyEnd + 9)
+  if (valueEnd > end) throw truncated()
+  return valueEnd
+}
+
 /** Slabs kept for reuse: enough for the ranges of a few commits in flight or waiting. */
 const MAX_SPARE_SLABS = 4
 

@@ -615,6 +615,21 @@ export class MemoryKeyspace implements Keyspace {
     if (!this.known(k)) this.forget(k)
   }
 
+  /** Whether deletes are remembered (for the store's tombstones): decidedByReplay needs it. */
+  get tracksChanges(): boolean {
+    return this.dirty !== undefined
+  }
+
+  /**
+   * Replay newest op first: whether a newer op already decided `key`, which is then resident or
+   * known deleted (deleteReplayed). The byte lookup comes first: the common case, a key written
+   * again, makes no string.
+   */
+  decidedByReplay(key: Buffer): boolean {
+    if (this.table.findBytes(key) >= 0) return true
+    return this.deleted.size > 0 && this.deleted.has(key.toString('latin1'))
+  }
+
   /** Counts a keyspace hit or miss, as Redis's TOUCH (a read lookup) does. */
   touch(key: Buffer): boolean {
     return this.get(key) !== undefined
