@@ -16,7 +16,11 @@ export interface CompiledCommand {
   readonly adminOnly: boolean
   /** May add data: checked against the tenant's quotas. */
   readonly denyoom: boolean
-  /** Flagged fast (O(1) or O(log N)): timed with its neighbours, see BatchClock. */
+  /**
+   * Timed with its neighbours (see BatchClock): flagged fast (O(1) or O(log N)), or a write of
+   * O(1) such as SET. Redis leaves SET unflagged because the value it replaces may take long to
+   * free; a string here is freed by the collector, not by the command.
+   */
   readonly fast: boolean
   readonly arityError: Reply
   readonly stat: CommandStat
@@ -80,7 +84,7 @@ const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
     write: spec.flags.includes('write'),
     adminOnly: spec.flags.includes('admin') && spec.tenantScoped !== true,
     denyoom: spec.flags.includes('denyoom'),
-    fast: spec.flags.includes('fast'),
+    fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
     stat,
     subcommands: spec.subcommands
