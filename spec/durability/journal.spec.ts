@@ -123,6 +123,34 @@ describe('journal', () => {
     expect(journal.seal()!.bytes.length).to.be.greaterThan(0)
   })
 
+  it('undo puts back values whose slabs were released while its log was held, after event-loop turns of other writes', async () => {
+    // The log keeps views of the replaced records, not copies: their slabs must not be reused
+    // until the log is dropped, however many turns pass and however much else is written.
+    const journal = new Journal(true)
+    const { dbs } = fixture(journal)
+    const db = dbs[0]!
+    // Some 5 MB of values: several 1 MB slabs hold nothing but replaced records.
+    const n = 20_000
+    const value = (tag: string, i: number): Buffer => Buffer.alloc(200, `${tag}-${i}|`)
+    for (let i = 0; i < n; i++) db.set(b(`k${i}`), { type: 'string', data: value('old', i) }, 0)
+    journal.undoDropped(journal.seal()!.stamp)
+    for (let i = 0; i < n; i++) db.set(b(`k${i}`), { type: 'string', data: value('new', i) }, 0)
+    const held = journal.seal()!
+    // Another database without a log writes as much again, ten times, a turn apart: the
+    // spare slabs go round; and this one's later writes compact and release the old records' slabs.
+    const other = new MemoryKeyspace({ clock: () => 1_000_000, stats: newKeyspaceStats(), space: 9 })
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < n; i++) other.set(b(`o${i}`), { type: 'string', data: value(`other${round}`, i) }, 0)
+      for (let i = 0; i < n; i += 10) db.set(b(`c${i}`), { type: 'string', data: value(`churn${round}`, i) }, 0)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    undo(held.undo)
+    journal.undoDropped(journal.seal()!.stamp)
+    const wrong = []
+    for (let i = 0; i < n; i++) if (!db.get(b(`k${i}`))!.value.data.equals(value('old', i))) wrong.push(i)
+    expect(wrong, 'keys whose value undo did not restore').to.deep.equal([])
+  })
+
   it('sealed bytes stay intact while later changes are written', () => {
     const journal = new Journal(true)
     const { dbs } = fixture(journal)

@@ -30,6 +30,8 @@ interface Fragment {
   readonly asks: number
   /** The journal's name for `bytes`, released once they are written or dropped. */
   readonly take: number
+  /** Its undo log's stamp: Journal.undoDropped once the fragment settles. */
+  readonly stamp: number
 }
 
 const DROPPED = -1
@@ -208,6 +210,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
         undo: sealed.undo,
         asks: sealed.asks,
         take: sealed.take,
+        stamp: sealed.stamp,
       }
       this.pending.push(fragment)
       this.backlogBytes += fragment.bytes.length
@@ -308,12 +311,15 @@ export class Durability implements DurabilityGate, WriteBacklog {
       if (outcome.result === DROPPED) return
       const last = items[items.length - 1]!.seq
       const pending = this.pending
+      let dropped = -1
       while (this.head < pending.length && pending[this.head]!.seq <= last) {
         this.backlogBytes -= pending[this.head]!.bytes.length
+        dropped = pending[this.head]!.stamp
         // Its undo log holds the values its writes replaced (a burst of large overwrites would
         // otherwise stay in memory until 1,024 more fragments settle).
         pending[this.head++] = undefined
       }
+      if (dropped >= 0) this.journal.undoDropped(dropped)
       this.compactPending()
       this.stats.lastWriteOk = true
       this.advance({ settled: last })
@@ -336,6 +342,7 @@ export class Durability implements DurabilityGate, WriteBacklog {
     for (let i = pending.length - 1; i >= this.head; i--) {
       if (pending[i]!.seq >= from) undo(pending[i]!.undo)
     }
+    if (pending.length > this.head) this.journal.undoDropped(pending[pending.length - 1]!.stamp)
     this.pending = []
     this.head = 0
     this.backlogBytes = 0

@@ -11,7 +11,7 @@
 
 import { isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type ScanResult, type Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
-import { CLEAN, RecordTable, TABLE_RECORD_OVERHEAD } from './record-table.js'
+import { CLEAN, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
 
 /**
@@ -19,7 +19,11 @@ import type { TakenDirty } from './lsm-store.js'
  * makes goes through it together with the entry it replaced, so a failed commit can be undone.
  * Reclaiming an expired key is not reported: replay drops keys whose expiry has passed anyway.
  */
-export interface MutationLog {
+/**
+ * Where a keyspace's changes are logged. It keeps the entries they replaced, whose values view
+ * the dead records (see undoEntryAt), so it is the undo holder of the keyspace's tables.
+ */
+export interface MutationLog extends UndoHolder {
   /** False when nothing is logged: the keyspace then skips the extra work. */
   readonly enabled: boolean
   put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void
@@ -152,7 +156,7 @@ export class MemoryKeyspace implements Keyspace {
    * memory has it. A change stores the record anew (or resets the state), which starts at 0.
    * Only clean records may be evicted (isClean).
    */
-  private table = new RecordTable()
+  private table: RecordTable
   private index = new OrderedIndex()
   private volatile = new Set<string>()
   /** Where the active expire cycle resumes; undefined when it has to start a new round. */
@@ -232,6 +236,7 @@ export class MemoryKeyspace implements Keyspace {
     this.stats = options.stats
     this.space = options.space ?? 0
     this.log = options.log
+    this.table = new RecordTable(options.log)
     if (options.trackDirty === true) this.dirty = []
   }
 
@@ -545,7 +550,7 @@ export class MemoryKeyspace implements Keyspace {
     const now = this.clock()
     const slot = table.findBytes(key)
     const log = this.log
-    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, slot < 0 ? undefined : this.keptEntryAt(slot))
+    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, slot < 0 ? undefined : this.undoEntryAt(slot))
     this.noteChanged(k, slot)
     if (slot < 0) {
       this.store(slot, k, value, expiresAt, now, 0, key)
@@ -574,7 +579,7 @@ export class MemoryKeyspace implements Keyspace {
       return false
     }
     const log = this.log
-    if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, this.keptEntryAt(slot))
+    if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, this.undoEntryAt(slot))
     this.noteChanged(k, slot)
     // A write lookup refreshes the access time in Redis too.
     table.setExpiry(slot, expiresAt, now)
@@ -594,7 +599,7 @@ export class MemoryKeyspace implements Keyspace {
       return false
     }
     const log = this.log
-    if (log !== undefined && log.enabled) log.del(this, key, k, this.keptEntryAt(slot))
+    if (log !== undefined && log.enabled) log.del(this, key, k, this.undoEntryAt(slot))
     this.forget(k)
     this.removeSlot(k, slot)
     return true
@@ -763,7 +768,7 @@ export class MemoryKeyspace implements Keyspace {
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
       log.flush(this, this.tables(), gen)
-      this.table = new RecordTable()
+      this.table = new RecordTable(log)
       this.index = new OrderedIndex()
       this.volatile = new Set()
     } else {
@@ -962,6 +967,16 @@ export class MemoryKeyspace implements Keyspace {
    * them in the old generation. Sharing entryAt's site made every GET's entry and value long-lived
    * whenever the log was on (a GET -P 16 load promoted about 2.3 MB per scavenge).
    */
+  /**
+   * The entry in `slot` for an undo log: its value a view of the record, which stays as it is
+   * while the log is held (the journal holds slabs from reuse, record-table.ts), not a copy.
+   */
+  private undoEntryAt(slot: number): StoredEntry {
+    const table = this.table
+    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.undoView(slot) }
+    return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
+  }
+
   private keptEntryAt(slot: number): StoredEntry {
     const table = this.table
     const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
@@ -980,7 +995,7 @@ export class MemoryKeyspace implements Keyspace {
     // on disk and count it again. The store learns of it too: the flush writes a tombstone, and
     // until then the key is known deleted, never read back from disk.
     const log = this.log
-    if (log !== undefined && log.enabled) log.del(this, Buffer.from(k, 'latin1'), k, this.keptEntryAt(slot))
+    if (log !== undefined && log.enabled) log.del(this, Buffer.from(k, 'latin1'), k, this.undoEntryAt(slot))
     this.forget(k)
     this.removeSlot(k, slot)
     this.stats.expiredKeys++

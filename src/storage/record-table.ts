@@ -17,6 +17,10 @@
 //   then its bytes stay as they were. valueView() relies on it to hand out views of shared slabs
 //   that hold for the rest of the current synchronous pass (a GET's reply encoded in the same
 //   pass), whatever that pass writes meanwhile, since records are append-only.
+// - Nor is it reused while the table's undo holder holds a log opened before the release
+//   (UndoHolder): the journal keeps views of the records a change replaced, not copies, until
+//   the change is durable or undone; a dead record's bytes stay as they were until its slab is
+//   reused.
 // - When the slab being filled is full and the slabs hold more than twice the live bytes, slabs
 //   under half live are compacted (their live records copied to the fresh slab), so dead space
 //   stays bounded by about the live bytes plus a slab.
@@ -95,27 +99,63 @@ const SHORT_COPY = 64
 const SPARE_SLABS = 16
 const spares: Buffer[] = []
 let spareLimit = SPARE_SLABS
-/** Released slabs that become spares at the next check phase (see valueView). */
+/**
+ * Whoever keeps views of a table's dead records for a while (a journal's undo logs, until their
+ * changes are durable or undone). Each log gets a stamp, increasing, when it is opened; a slab
+ * released after a log was opened may hold records that log views.
+ */
+export interface UndoHolder {
+  /** The stamp of the newest log opened so far (0: none yet). */
+  undoStamp(): number
+  /** The stamp of the oldest log still held; Infinity when none. */
+  oldestHeldStamp(): number
+}
+
+/**
+ * Released slabs that become spares at the next check phase (see valueView), unless their
+ * table's undo holder still holds a log opened before the release: those wait in `held` (see
+ * UndoHolder) and are checked again each check phase.
+ */
 let quarantined: Buffer[] = []
+let held: { readonly buf: Buffer; readonly holder: UndoHolder; readonly stamp: number }[] = []
 let quarantineEnds: NodeJS.Immediate | undefined
+/**
+ * Slabs waiting on undo logs, at most: a log is held until its changes are durable (about a
+ * millisecond, or for as long as a failing disk stalls the log); beyond, a released slab is
+ * left to the collector, which frees it once no view of it is left.
+ */
+const MAX_HELD = 16
+
+const spare = (buf: Buffer): void => {
+  if (spares.length < spareLimit) spares.push(buf)
+  else abandon(buf)
+}
 
 const endQuarantine = (): void => {
   quarantineEnds = undefined
   const released = quarantined
   quarantined = []
-  for (const buf of released) {
-    if (spares.length < spareLimit) spares.push(buf)
-    else abandon(buf)
+  for (const buf of released) spare(buf)
+  if (held.length === 0) return
+  const waiting: typeof held = []
+  for (const h of held) {
+    if (h.holder.oldestHeldStamp() <= h.stamp) waiting.push(h)
+    else spare(h.buf)
   }
+  held = waiting
+  if (waiting.length > 0) quarantineEnds = setImmediate(endQuarantine).unref()
 }
 
-/** A released 1 MB slab: a spare from the next check phase on, or garbage. */
-const retire = (buf: Buffer): void => {
-  if (spares.length + quarantined.length >= spareLimit) {
+/** A released 1 MB slab: a spare once nothing can read it any more (see endQuarantine), or garbage. */
+const retire = (buf: Buffer, holder: UndoHolder | undefined): void => {
+  const stamp = holder === undefined ? 0 : holder.undoStamp()
+  if (holder !== undefined && holder.oldestHeldStamp() <= stamp) {
+    if (held.length >= MAX_HELD) abandon(buf)
+    else held.push({ buf, holder, stamp })
+  } else if (spares.length + quarantined.length >= spareLimit) {
     abandon(buf)
     return
-  }
-  quarantined.push(buf)
+  } else quarantined.push(buf)
   quarantineEnds ??= setImmediate(endQuarantine).unref()
 }
 
@@ -190,6 +230,9 @@ export const hashString = (k: string): number => {
 export const TABLE_RECORD_OVERHEAD = HEADER + 4 + (STRIDE * 4) / 0.5
 
 export class RecordTable {
+  /** `undoHolder`: whoever keeps views of this table's dead records (see UndoHolder). */
+  constructor(private readonly undoHolder?: UndoHolder) {}
+
   private slots = new Int32Array(MIN_SLOTS * STRIDE)
   private mask = MIN_SLOTS - 1
   private count = 0
@@ -378,6 +421,17 @@ export class RecordTable {
     if (length > VIEW_MAX) return this.value(slot)
     const start = off + HEADER + slab.i32[off >> 2]!
     return viewOf(slab.memory, slab.base + start, length)
+  }
+
+  /**
+   * The value's bytes as a view whatever their length, for an undo log: valid while a log opened
+   * before the record dies is held (see UndoHolder), since a slab is not reused until then.
+   */
+  undoView(slot: number): Buffer {
+    const off = this.slots[slot * STRIDE + 2]!
+    const slab = this.slabOf(slot)
+    const start = off + HEADER + slab.i32[off >> 2]!
+    return viewOf(slab.memory, slab.base + start, slab.i32[(off >> 2) + I_VALUE_LEN]!)
   }
 
   /** Where the record sits, as "slab:offset": diagnostics, and how specs see compaction move it. */
@@ -597,7 +651,7 @@ export class RecordTable {
     this.slabs[slab.id] = undefined
     this.freeIds.push(slab.id)
     this.slabBytes -= slab.buf.length
-    if (!slab.dedicated && slab.buf.length === SLAB_BYTES) retire(slab.buf)
+    if (!slab.dedicated && slab.buf.length === SLAB_BYTES) retire(slab.buf, this.undoHolder)
     else abandon(slab.buf)
   }
 
