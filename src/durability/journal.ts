@@ -87,7 +87,7 @@ export class Journal implements MutationLog {
     return this.undo.length !== 0
   }
 
-  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void {
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string | undefined, prev: Entry | undefined): void {
     this.opening()
     this.writer.put(ks.space, key, value, expiresAt)
     this.asks |= ks.owner.ask
@@ -138,6 +138,6 @@ export const undo = (log: UndoLog): void => {
     const ks = log[i] as MemoryKeyspace
     const key = log[i + 1]
     if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
-    else ks.restore(key as string, log[i + 2] as Entry | undefined)
+    else ks.restore(key as string | undefined, log[i + 2] as Entry | undefined)
   }
 }

@@ -219,13 +219,15 @@ export class OpWriter {
     b.writeUInt32LE(space, at + 1)
     b.writeUInt32LE(key.length, at + 5)
     at += 9
-    at += key.copy(b, at)
+    // TypedArray set, not Buffer copy: the copy is a call into C++, the set a builtin.
+    b.set(key, at)
+    at += key.length
     b[at] = TYPE_STRING
     writeInt64(b, expiresAt, at + 1)
     b.writeUInt32LE(data.length, at + 9)
     at += 13
-    at += data.copy(b, at)
-    this.at = at
+    b.set(data, at)
+    this.at = at + data.length
   }
 
   del(space: number, key: Buffer): void {
@@ -234,7 +236,8 @@ export class OpWriter {
     b[at] = OP_DEL
     b.writeUInt32LE(space, at + 1)
     b.writeUInt32LE(key.length, at + 5)
-    this.at = at + 9 + key.copy(b, at + 9)
+    b.set(key, at + 9)
+    this.at = at + 9 + key.length
   }
 
   expire(space: number, key: Buffer, expiresAt: number): void {
@@ -244,7 +247,8 @@ export class OpWriter {
     b.writeUInt32LE(space, at + 1)
     b.writeUInt32LE(key.length, at + 5)
     at += 9
-    at += key.copy(b, at)
+    b.set(key, at)
+    at += key.length
     writeInt64(b, expiresAt, at)
     this.at = at + 8
   }

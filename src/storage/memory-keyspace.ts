@@ -26,7 +26,8 @@ import type { TakenDirty } from './lsm-store.js'
 export interface MutationLog extends UndoHolder {
   /** False when nothing is logged: the keyspace then skips the extra work. */
   readonly enabled: boolean
-  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void
+  /** `k`: the key as a string, or undefined when `prev` carries the key (see MemoryKeyspace.restore). */
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string | undefined, prev: Entry | undefined): void
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void
   del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void
   /** The database is emptied and moves to generation `gen`. */
@@ -104,6 +105,9 @@ export interface PassingValues {
  * undo puts it back as it was.
  */
 class StoredEntry implements Entry {
+  /** For an undo entry logged without its key string: the key, a view like its value. */
+  key: Buffer | undefined = undefined
+
   constructor(
     readonly value: Value,
     readonly expiresAt: number,
@@ -545,26 +549,33 @@ export class MemoryKeyspace implements Keyspace {
 
   /** Copies the value's bytes: the caller may reuse its Buffer afterwards. */
   set(key: Buffer, value: Value, expiresAt: number): void {
-    const k = key.toString('latin1')
     const table = this.table
     const now = this.clock()
     const slot = table.findBytes(key)
     const log = this.log
-    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, slot < 0 ? undefined : this.undoEntryAt(slot))
-    this.noteChanged(k, slot)
     if (slot < 0) {
+      const k = key.toString('latin1')
+      if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, undefined)
+      this.noteChanged(k, slot)
       this.store(slot, k, value, expiresAt, now, 0, key)
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
       return
     }
+    // An overwrite makes no key string unless the changed-keys list or the volatile set needs
+    // one: the undo entry names its key by the replaced record (undoEntryAt).
+    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, undefined, this.undoEntryAt(slot, true))
+    const dirty = this.dirty
+    const k = (dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || table.expiresAt(slot) !== 0 ? key.toString('latin1') : undefined
+    if (k !== undefined) this.noteChanged(k, slot)
     const old = table.expiresAt(slot)
-    this.store(slot, k, value, expiresAt, now, 0, key)
+    if (value.type === 'string') table.put(slot, undefined, value.data, expiresAt, now, 0, key)
+    else this.store(slot, k ?? key.toString('latin1'), value, expiresAt, now, 0, key)
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
     if (isExpiredAt(old, now)) this.stats.expiredKeys++
     if (old === 0) {
-      if (expiresAt !== 0) this.volatile.add(k)
-    } else if (expiresAt === 0) this.volatile.delete(k)
+      if (expiresAt !== 0) this.volatile.add(k!)
+    } else if (expiresAt === 0) this.volatile.delete(k!)
   }
 
   setExpiry(key: Buffer, expiresAt: number): boolean {
@@ -810,7 +821,9 @@ export class MemoryKeyspace implements Keyspace {
    * Undo: puts back the entry a logged change replaced (undefined: the key did not exist). Not
    * logged. Entries are immutable, so the one handed to the log is exactly the old state.
    */
-  restore(k: string, prev: Entry | undefined): void {
+  restore(key: string | undefined, prev: Entry | undefined): void {
+    // Logged without its key string, an entry carries the key (undoEntryAt).
+    const k = key ?? (prev as StoredEntry).key!.toString('latin1')
     this.dirty?.push(k)
     const table = this.table
     const slot = table.findString(k)
@@ -971,10 +984,12 @@ export class MemoryKeyspace implements Keyspace {
    * The entry in `slot` for an undo log: its value a view of the record, which stays as it is
    * while the log is held (the journal holds slabs from reuse, record-table.ts), not a copy.
    */
-  private undoEntryAt(slot: number): StoredEntry {
+  private undoEntryAt(slot: number, withKey = false): StoredEntry {
     const table = this.table
     const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.undoView(slot) }
-    return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
+    const entry = new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
+    if (withKey) entry.key = table.isObject(slot) ? Buffer.from(table.key(slot), 'latin1') : table.undoKeyView(slot)
+    return entry
   }
 
   private keptEntryAt(slot: number): StoredEntry {

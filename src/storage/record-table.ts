@@ -434,6 +434,13 @@ export class RecordTable {
     return viewOf(slab.memory, slab.base + start, slab.i32[(off >> 2) + I_VALUE_LEN]!)
   }
 
+  /** The key's bytes as a view, with the same validity as undoView. */
+  undoKeyView(slot: number): Buffer {
+    const off = this.slots[slot * STRIDE + 2]!
+    const slab = this.slabOf(slot)
+    return viewOf(slab.memory, slab.base + off + HEADER, slab.i32[off >> 2]!)
+  }
+
   /** Where the record sits, as "slab:offset": diagnostics, and how specs see compaction move it. */
   location(slot: number): string {
     return `${this.slots[slot * STRIDE + 1]! - 1}:${this.slots[slot * STRIDE + 2]!}`
@@ -474,16 +481,18 @@ export class RecordTable {
    * when the caller has them, are the key's bytes (copied faster than the string's). Returns
    * true when the key was created.
    */
+  /** `k` may be undefined when `keyBytes` is given. */
   put(
     slot: number,
-    k: string,
+    k: string | undefined,
     data: Uint8Array,
     expiresAt: number,
     accessedAt: number,
     stored: number,
     keyBytes?: Uint8Array,
   ): boolean {
-    const size = recordSize(k.length, data.length)
+    const keyLength = keyBytes !== undefined ? keyBytes.length : k!.length
+    const size = recordSize(keyLength, data.length)
     const slab = this.room(size)
     // room() may move records (compaction): that rewrites their slots' locations in place, so
     // `slot` still holds this key's record.
@@ -493,16 +502,16 @@ export class RecordTable {
     this.liveBytes += size
     const i32 = slab.i32
     const base = off >> 2
-    i32[base + I_KEY_LEN] = k.length
+    i32[base + I_KEY_LEN] = keyLength
     i32[base + I_VALUE_LEN] = data.length
     slab.f64[(off >> 3) + F_EXPIRES] = expiresAt
     slab.f64[(off >> 3) + F_ACCESSED] = accessedAt
     i32[base + I_STORED] = stored
     i32[base + I_FLAGS] = LIVE
     if (keyBytes !== undefined) slab.buf.set(keyBytes, off + HEADER)
-    else slab.buf.write(k, off + HEADER, k.length, 'latin1')
-    slab.buf.set(data, off + HEADER + k.length)
-    this.liveData += k.length + data.length
+    else slab.buf.write(k!, off + HEADER, keyLength, 'latin1')
+    slab.buf.set(data, off + HEADER + keyLength)
+    this.liveData += keyLength + data.length
     if (slot >= 0) {
       const at = slot * STRIDE
       this.kill(this.slabs[this.slots[at + 1]! - 1]!, this.slots[at + 2]!)
@@ -511,7 +520,7 @@ export class RecordTable {
       return false
     }
     if ((this.count + 1) * 2 > this.mask + 1) this.grow()
-    const hash = keyBytes !== undefined ? hashBytes(keyBytes, 0, keyBytes.length) : hashString(k)
+    const hash = keyBytes !== undefined ? hashBytes(keyBytes, 0, keyBytes.length) : hashString(k!)
     const at = this.probeFree(hash) * STRIDE
     this.slots[at] = hash
     this.slots[at + 1] = slab.id + 1
