@@ -18,10 +18,8 @@ import type { TakenDirty } from './lsm-store.js'
  * Where a keyspace reports its changes (the write-ahead log's journal). Every change a command
  * makes goes through it together with the entry it replaced, so a failed commit can be undone.
  * Reclaiming an expired key is not reported: replay drops keys whose expiry has passed anyway.
- */
-/**
- * Where a keyspace's changes are logged. It keeps the entries they replaced, whose values view
- * the dead records (see undoEntryAt), so it is the undo holder of the keyspace's tables.
+ * The entries it keeps view the dead records (see undoEntryAt), so it is the undo holder of the
+ * keyspace's tables.
  */
 export interface MutationLog extends UndoHolder {
   /** False when nothing is logged: the keyspace then skips the extra work. */
@@ -565,10 +563,9 @@ export class MemoryKeyspace implements Keyspace {
     // An overwrite makes no key string unless the changed-keys list or the volatile set needs
     // one: the undo entry names its key by the replaced record (undoEntryAt).
     if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, undefined, this.undoEntryAt(slot, true))
-    const dirty = this.dirty
-    const k = (dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || table.expiresAt(slot) !== 0 ? key.toString('latin1') : undefined
-    if (k !== undefined) this.noteChanged(k, slot)
     const old = table.expiresAt(slot)
+    const k = (this.dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || old !== 0 ? key.toString('latin1') : undefined
+    if (k !== undefined) this.noteChanged(k, slot)
     if (value.type === 'string') table.put(slot, undefined, value.data, expiresAt, now, 0, key)
     else this.store(slot, k ?? key.toString('latin1'), value, expiresAt, now, 0, key)
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
@@ -974,13 +971,6 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   /**
-   * The same snapshot for a holder that keeps it past the command (the undo log until the commit
-   * settles, a flush while it writes). A twin of entryAt on purpose: V8 learns per allocation
-   * site whether objects outlive a scavenge, and once a site's objects do, it allocates all of
-   * them in the old generation. Sharing entryAt's site made every GET's entry and value long-lived
-   * whenever the log was on (a GET -P 16 load promoted about 2.3 MB per scavenge).
-   */
-  /**
    * The entry in `slot` for an undo log: its value a view of the record, which stays as it is
    * while the log is held (the journal holds slabs from reuse, record-table.ts), not a copy.
    */
@@ -992,6 +982,13 @@ export class MemoryKeyspace implements Keyspace {
     return entry
   }
 
+  /**
+   * The same snapshot for a holder that keeps it past the command (a flush while it writes), its
+   * value a copy. A twin of entryAt on purpose (as undoEntryAt is): V8 learns per allocation site
+   * whether objects outlive a scavenge, and once a site's objects do, it allocates all of them in
+   * the old generation. Sharing entryAt's site made every GET's entry and value long-lived
+   * whenever the log was on (a GET -P 16 load promoted about 2.3 MB per scavenge).
+   */
   private keptEntryAt(slot: number): StoredEntry {
     const table = this.table
     const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
