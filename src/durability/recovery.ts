@@ -10,7 +10,8 @@
 // what lets checkpoints, each a flush of every changed key, come further apart when writes go to
 // few keys (checkpoint.ts counts a tail's cost that way). It needs the tail in memory; a tail
 // above holdBytes (the checkpoint thresholds keep it far below), or one holding the FLUSHALL op
-// of old logs, is applied in log order instead.
+// of old logs, is applied in log order instead (apply.ts), ending with the drop of what has
+// expired.
 
 import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
@@ -68,6 +69,7 @@ export const recover = async (
       }
     }
     if (held !== undefined) ops += await applyNewestFirst(keyspaces, store, held)
+    else for (const keyspace of keyspaces.all) keyspace.dropExpiredAfterReplay()
   } finally {
     keyspaces.endDeferredIndexes()
   }
@@ -91,11 +93,11 @@ const applyInOrder = async (keyspaces: Keyspaces, store: LsmStore, record: WalRe
       del: count,
       flushDb: count,
       flushAll: count,
-      expire(n, key, expiresAt) {
+      expire(n, key) {
         ops++
         const db = keyspaces.get(n)
-        // A passed expiry is replayed as a delete, which needs no value.
-        if (db.complete || db.hasExpired(expiresAt) || db.known(key.toString('latin1'))) return
+        // Even when its time has passed: a later op of the log may change the key again.
+        if (db.complete || db.known(key.toString('latin1'))) return
         const copy = Buffer.from(key)
         reads.push(readBack(store, db, copy))
       },
@@ -238,5 +240,6 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
 const inOrder = async (keyspaces: Keyspaces, store: LsmStore, held: readonly WalRecord[]): Promise<number> => {
   let ops = 0
   for (const record of held) ops += await applyInOrder(keyspaces, store, record)
+  for (const keyspace of keyspaces.all) keyspace.dropExpiredAfterReplay()
   return ops
 }

@@ -628,6 +628,38 @@ export class MemoryKeyspace implements Keyspace {
     if (!this.known(k)) this.forget(k)
   }
 
+  /**
+   * EXPIRE as replay in log order applies it: also to a record whose own expiry has passed by now,
+   * which it was not when the EXPIRE was made (see dropExpiredAfterReplay).
+   */
+  setExpiryReplayed(key: Buffer, expiresAt: number): void {
+    const table = this.table
+    const slot = table.findBytes(key)
+    if (slot < 0) return
+    const k = key.toString('latin1')
+    const old = table.expiresAt(slot)
+    this.noteChanged(k, slot)
+    table.setExpiry(slot, expiresAt, this.clock())
+    if (old === 0) {
+      if (expiresAt !== 0) this.volatile.add(k)
+    } else if (expiresAt === 0) this.volatile.delete(k)
+  }
+
+  /**
+   * The end of a replay in log order: records whose expiry has passed go, as deletes the next
+   * flush writes (the disk may hold older versions), and are not counted as expired keys.
+   */
+  dropExpiredAfterReplay(): void {
+    const table = this.table
+    const now = this.clock()
+    for (const k of [...this.volatile]) {
+      const slot = table.findString(k)
+      if (slot < 0 || !isExpiredAt(table.expiresAt(slot), now)) continue
+      this.forget(k)
+      this.removeSlot(k, slot)
+    }
+  }
+
   /** Whether deletes are remembered (for the store's tombstones): decidedByReplay needs it. */
   get tracksChanges(): boolean {
     return this.dirty !== undefined
