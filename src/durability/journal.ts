@@ -6,7 +6,10 @@ import type { Entry, Value } from '../storage/keyspace.js'
 import type { KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
 import { OpWriter } from './ops.js'
 
-/** Undo steps, flattened as (keyspace, key or FLUSHED, previous entry or tables) triples. */
+/**
+ * Undo steps, flattened as triples: (keyspace, key, previous entry or undefined), (keyspace,
+ * FLUSHED, tables), or (keyspace, memory, offset) for a put over a record that lies there.
+ */
 export type UndoLog = unknown[]
 
 const FLUSHED = Symbol('flushed')
@@ -87,11 +90,18 @@ export class Journal implements MutationLog {
     return this.undo.length !== 0
   }
 
-  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string | undefined, prev: Entry | undefined): void {
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void {
     this.opening()
     this.writer.put(ks.space, key, value, expiresAt)
     this.asks |= ks.owner.ask
     this.undo.push(ks, k, prev)
+  }
+
+  putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number): void {
+    this.opening()
+    this.writer.put(ks.space, key, value, expiresAt)
+    this.asks |= ks.owner.ask
+    this.undo.push(ks, memory, offset)
   }
 
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void {
@@ -138,6 +148,7 @@ export const undo = (log: UndoLog): void => {
     const ks = log[i] as MemoryKeyspace
     const key = log[i + 1]
     if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
-    else ks.restore(key as string | undefined, log[i + 2] as Entry | undefined)
+    else if (typeof key === 'string') ks.restore(key, log[i + 2] as Entry | undefined)
+    else ks.restoreRecord(key as ArrayBufferLike, log[i + 2] as number)
   }
 }

@@ -11,7 +11,7 @@
 
 import { isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type ScanResult, type Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
-import { CLEAN, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
+import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
 
 /**
@@ -24,8 +24,12 @@ import type { TakenDirty } from './lsm-store.js'
 export interface MutationLog extends UndoHolder {
   /** False when nothing is logged: the keyspace then skips the extra work. */
   readonly enabled: boolean
-  /** `k`: the key as a string, or undefined when `prev` carries the key (see MemoryKeyspace.restore). */
-  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string | undefined, prev: Entry | undefined): void
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void
+  /**
+   * A put over a string record, which undo takes back from where the record lies (`offset` in
+   * `memory`, see RecordTable.recordMemory): no copy, no key string, no entry object.
+   */
+  putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number): void
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void
   del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void
   /** The database is emptied and moves to generation `gen`. */
@@ -103,9 +107,6 @@ export interface PassingValues {
  * undo puts it back as it was.
  */
 class StoredEntry implements Entry {
-  /** For an undo entry logged without its key string: the key, a view like its value. */
-  key: Buffer | undefined = undefined
-
   constructor(
     readonly value: Value,
     readonly expiresAt: number,
@@ -561,8 +562,11 @@ export class MemoryKeyspace implements Keyspace {
       return
     }
     // An overwrite makes no key string unless the changed-keys list or the volatile set needs
-    // one: the undo entry names its key by the replaced record (undoEntryAt).
-    if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, undefined, this.undoEntryAt(slot, true))
+    // one, nor any object for its undo entry: the log names the replaced record (restoreRecord).
+    if (log !== undefined && log.enabled) {
+      if (table.isObject(slot)) log.put(this, key, value, expiresAt, key.toString('latin1'), this.undoEntryAt(slot))
+      else log.putOver(this, key, value, expiresAt, table.recordMemory(slot), table.recordOffset(slot))
+    }
     const old = table.expiresAt(slot)
     const k = (this.dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || old !== 0 ? key.toString('latin1') : undefined
     if (k !== undefined) this.noteChanged(k, slot)
@@ -850,9 +854,7 @@ export class MemoryKeyspace implements Keyspace {
    * Undo: puts back the entry a logged change replaced (undefined: the key did not exist). Not
    * logged. Entries are immutable, so the one handed to the log is exactly the old state.
    */
-  restore(key: string | undefined, prev: Entry | undefined): void {
-    // Logged without its key string, an entry carries the key (undoEntryAt).
-    const k = key ?? (prev as StoredEntry).key!.toString('latin1')
+  restore(k: string, prev: Entry | undefined): void {
     this.dirty?.push(k)
     const table = this.table
     const slot = table.findString(k)
@@ -866,6 +868,15 @@ export class MemoryKeyspace implements Keyspace {
     if (slot < 0) this.indexAdd(k)
     if (prev.expiresAt !== 0) this.volatile.add(k)
     else if (cur !== 0) this.volatile.delete(k)
+  }
+
+  /**
+   * Undo of an overwrite logged by putOver: puts back the record at `offset` in `memory`, which
+   * the log's hold on the table's slabs kept as it was.
+   */
+  restoreRecord(memory: ArrayBufferLike, offset: number): void {
+    const r = readRecord(memory, offset)
+    this.restore(r.key.toString('latin1'), new StoredEntry({ type: 'string', data: r.value }, r.expiresAt, r.accessedAt, r.stored))
   }
 
   /** Undo of flush(): reinstates the tables it handed to the log. */
@@ -1006,12 +1017,10 @@ export class MemoryKeyspace implements Keyspace {
    * The entry in `slot` for an undo log: its value a view of the record, which stays as it is
    * while the log is held (the journal holds slabs from reuse, record-table.ts), not a copy.
    */
-  private undoEntryAt(slot: number, withKey = false): StoredEntry {
+  private undoEntryAt(slot: number): StoredEntry {
     const table = this.table
     const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.undoView(slot) }
-    const entry = new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
-    if (withKey) entry.key = table.isObject(slot) ? Buffer.from(table.key(slot), 'latin1') : table.undoKeyView(slot)
-    return entry
+    return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 
   /**

@@ -229,6 +229,23 @@ export const hashString = (k: string): number => {
 /** What one record costs in the table beyond its key and value: header, alignment, slot share. */
 export const TABLE_RECORD_OVERHEAD = HEADER + 4 + (STRIDE * 4) / 0.5
 
+/** A record as recordMemory and recordOffset named it, alive or dead (undo). */
+export const readRecord = (
+  memory: ArrayBufferLike,
+  offset: number,
+): { key: Buffer; value: Buffer; expiresAt: number; accessedAt: number; stored: number } => {
+  const i32 = new Int32Array(memory, offset, HEADER >> 2)
+  const f64 = new Float64Array(memory, offset, HEADER >> 3)
+  const keyLength = i32[I_KEY_LEN]!
+  return {
+    key: viewOf(memory, offset + HEADER, keyLength),
+    value: viewOf(memory, offset + HEADER + keyLength, i32[I_VALUE_LEN]!),
+    expiresAt: f64[F_EXPIRES]!,
+    accessedAt: f64[F_ACCESSED]!,
+    stored: i32[I_STORED]!,
+  }
+}
+
 export class RecordTable {
   /** `undoHolder`: whoever keeps views of this table's dead records (see UndoHolder). */
   constructor(private readonly undoHolder?: UndoHolder) {}
@@ -434,11 +451,16 @@ export class RecordTable {
     return viewOf(slab.memory, slab.base + start, slab.i32[(off >> 2) + I_VALUE_LEN]!)
   }
 
-  /** The key's bytes as a view, with the same validity as undoView. */
-  undoKeyView(slot: number): Buffer {
-    const off = this.slots[slot * STRIDE + 2]!
-    const slab = this.slabOf(slot)
-    return viewOf(slab.memory, slab.base + off + HEADER, slab.i32[off >> 2]!)
+  /**
+   * The memory and the byte offset in it of the record in `slot`, which stay as they are once it
+   * dies, as long as undoView's do: an undo log keeps these two instead of any object.
+   */
+  recordMemory(slot: number): ArrayBufferLike {
+    return this.slabOf(slot).memory
+  }
+
+  recordOffset(slot: number): number {
+    return this.slabOf(slot).base + this.slots[slot * STRIDE + 2]!
   }
 
   /** Where the record sits, as "slab:offset": diagnostics, and how specs see compaction move it. */
