@@ -70,89 +70,50 @@ export const readInt64 = (b: Buffer, at: number): number => b.readInt32LE(at + 4
  */
 export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): number => {
   let at = 0
-  const end = payload.length
-  const need = (n: number, start: number): boolean => {
-    if (at + n <= end) return true
-    if (partial) return false
-    throw new OpsFormatError(`truncated op at offset ${start}`, start)
-  }
-  while (at < end) {
-    const start = at
+  while (at < payload.length) {
+    const next = opEnd(payload, at)
+    if (next < 0) {
+      if (partial) return at
+      throw truncatedOp(at)
+    }
     const op = payload[at]!
-    if (op === OP_FLUSHALL) {
-      at += 1
-      visit.flushAll()
-      continue
+    if (op === OP_FLUSHALL) visit.flushAll()
+    else if (op === OP_FLUSHGEN) visit.flushDb(payload.readUInt32LE(at + 1), payload.readUInt32LE(at + 5))
+    else {
+      const space = payload.readUInt32LE(at + 1)
+      const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
+      const key = payload.subarray(at + 9, keyEnd)
+      if (op === OP_DEL) visit.del(space, key)
+      else if (op === OP_EXPIRE) visit.expire(space, key, readInt64(payload, keyEnd))
+      else visit.put(space, key, { type: 'string', data: payload.subarray(keyEnd + 13, next) }, readInt64(payload, keyEnd + 1))
     }
-    if (op === OP_FLUSHGEN) {
-      if (!need(FLUSHGEN_BYTES, start)) return start
-      visit.flushDb(payload.readUInt32LE(at + 1), payload.readUInt32LE(at + 5))
-      at += FLUSHGEN_BYTES
-      continue
-    }
-    if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) {
-      throw new OpsFormatError(`unknown op ${op} at offset ${start}`, start)
-    }
-    if (!need(9, start)) return start
-    const space = payload.readUInt32LE(at + 1)
-    const keyLength = payload.readUInt32LE(at + 5)
-    at += 9
-    if (!need(keyLength, start)) return start
-    const key = payload.subarray(at, at + keyLength)
-    at += keyLength
-    if (op === OP_DEL) {
-      visit.del(space, key)
-      continue
-    }
-    if (op === OP_EXPIRE) {
-      if (!need(8, start)) return start
-      visit.expire(space, key, readInt64(payload, at))
-      at += 8
-      continue
-    }
-    if (!need(13, start)) return start
-    const type = payload[at]!
-    if (type !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${type} at offset ${at}`, at)
-    const expiresAt = readInt64(payload, at + 1)
-    const valueLength = payload.readUInt32LE(at + 9)
-    at += 13
-    if (!need(valueLength, start)) return start
-    visit.put(space, key, { type: 'string', data: payload.subarray(at, at + valueLength) }, expiresAt)
-    at += valueLength
+    at = next
   }
   return at
 }
 
+/** The error for an op cut off by the end of its payload at `at`. */
+export const truncatedOp = (at: number): OpsFormatError => new OpsFormatError(`truncated op at offset ${at}`, at)
+
 /**
- * Where the op starting at `at` ends, checked as decodeOps checks it (OpsFormatError for an
- * unknown op or value type, or one cut off by the end of the payload), without making views of
- * its key or value: for readers that visit ops out of order.
+ * Where the op starting at `at` ends, or -1 when the payload ends first; OpsFormatError for an
+ * unknown op or value type. The one statement of the framing: decodeOps reads ops with it, and
+ * readers that visit ops out of order skip them with it.
  */
 export const opEnd = (payload: Buffer, at: number): number => {
   const end = payload.length
   const op = payload[at]!
   if (op === OP_FLUSHALL) return at + 1
-  const truncated = (): OpsFormatError => new OpsFormatError(`truncated op at offset ${at}`, at)
-  if (op === OP_FLUSHGEN) {
-    if (at + FLUSHGEN_BYTES > end) throw truncated()
-    return at + FLUSHGEN_BYTES
-  }
+  if (op === OP_FLUSHGEN) return at + FLUSHGEN_BYTES > end ? -1 : at + FLUSHGEN_BYTES
   if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
-  if (at + 9 > end) throw truncated()
+  if (at + 9 > end) return -1
   const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
-  if (op === OP_DEL) {
-    if (keyEnd > end) throw truncated()
-    return keyEnd
-  }
-  if (op === OP_EXPIRE) {
-    if (keyEnd + 8 > end) throw truncated()
-    return keyEnd + 8
-  }
-  if (keyEnd + 13 > end) throw truncated()
+  if (op === OP_DEL) return keyEnd > end ? -1 : keyEnd
+  if (op === OP_EXPIRE) return keyEnd + 8 > end ? -1 : keyEnd + 8
+  if (keyEnd + 13 > end) return -1
   if (payload[keyEnd] !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${payload[keyEnd]} at offset ${keyEnd}`, keyEnd)
   const valueEnd = keyEnd + 13 + payload.readUInt32LE(keyEnd + 9)
-  if (valueEnd > end) throw truncated()
-  return valueEnd
+  return valueEnd > end ? -1 : valueEnd
 }
 
 /** Slabs kept for reuse: enough for the ranges of a few commits in flight or waiting. */

@@ -17,7 +17,7 @@ import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { Wal, WalRecord } from '../wal/wal.js'
-import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, readInt64 } from './ops.js'
+import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, readInt64, truncatedOp } from './ops.js'
 import { encodeStoreKey } from '../storage/store-keys.js'
 import { viewOf } from '../protocol/buffer-view.js'
 import { applyTo } from './apply.js'
@@ -155,6 +155,7 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
       let end: number
       try {
         end = opEnd(payload, at)
+        if (end < 0) throw truncatedOp(at)
       } catch (e) {
         throw invalidOp(held[r]!, e)
       }

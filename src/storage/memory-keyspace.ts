@@ -570,8 +570,7 @@ export class MemoryKeyspace implements Keyspace {
     const old = table.expiresAt(slot)
     const k = (this.dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || old !== 0 ? key.toString('latin1') : undefined
     if (k !== undefined) this.noteChanged(k, slot)
-    if (value.type === 'string') table.put(slot, undefined, value.data, expiresAt, now, 0, key)
-    else this.store(slot, k ?? key.toString('latin1'), value, expiresAt, now, 0, key)
+    this.store(slot, k, value, expiresAt, now, 0, key)
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
     if (isExpiredAt(old, now)) this.stats.expiredKeys++
     if (old === 0) {
@@ -592,13 +591,17 @@ export class MemoryKeyspace implements Keyspace {
     }
     const log = this.log
     if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, this.undoEntryAt(slot))
+    this.changeExpiry(k, slot, old, expiresAt, now)
+    return true
+  }
+
+  private changeExpiry(k: string, slot: number, old: number, expiresAt: number, now: number): void {
     this.noteChanged(k, slot)
     // A write lookup refreshes the access time in Redis too.
-    table.setExpiry(slot, expiresAt, now)
+    this.table.setExpiry(slot, expiresAt, now)
     if (old === 0) {
       if (expiresAt !== 0) this.volatile.add(k)
     } else if (expiresAt === 0) this.volatile.delete(k)
-    return true
   }
 
   delete(key: Buffer): boolean {
@@ -640,13 +643,7 @@ export class MemoryKeyspace implements Keyspace {
     const table = this.table
     const slot = table.findBytes(key)
     if (slot < 0) return
-    const k = key.toString('latin1')
-    const old = table.expiresAt(slot)
-    this.noteChanged(k, slot)
-    table.setExpiry(slot, expiresAt, this.clock())
-    if (old === 0) {
-      if (expiresAt !== 0) this.volatile.add(k)
-    } else if (expiresAt === 0) this.volatile.delete(k)
+    this.changeExpiry(key.toString('latin1'), slot, table.expiresAt(slot), expiresAt, this.clock())
   }
 
   /**
@@ -1036,10 +1033,13 @@ export class MemoryKeyspace implements Keyspace {
     return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 
-  /** Strings are stored as bytes in the table; other types as objects beside it. */
-  private store(slot: number, k: string, value: Value, expiresAt: number, accessedAt: number, stored: number, key?: Buffer): void {
+  /**
+   * Strings are stored as bytes in the table; other types as objects beside it. `k` may be
+   * undefined when `key` is given.
+   */
+  private store(slot: number, k: string | undefined, value: Value, expiresAt: number, accessedAt: number, stored: number, key?: Buffer): void {
     if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key)
-    else this.table.putObject(slot, k, value, expiresAt, accessedAt, stored)
+    else this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored)
   }
 
   private expireSlot(k: string, slot: number): void {

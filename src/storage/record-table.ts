@@ -501,9 +501,8 @@ export class RecordTable {
    * Stores a record for `k`, replacing any previous one. `slot` is what findString(k) or
    * findBytes returned for this key with no change to the table since (-1: absent). `keyBytes`,
    * when the caller has them, are the key's bytes (copied faster than the string's). Returns
-   * true when the key was created.
+   * true when the key was created. `k` may be undefined when `keyBytes` is given.
    */
-  /** `k` may be undefined when `keyBytes` is given. */
   put(
     slot: number,
     k: string | undefined,
