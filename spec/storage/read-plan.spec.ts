@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { buildReadPlan, pointReadOrder, scanSources, segmentHolding } from '../../src/storage/read-plan.js'
 import type { ManifestSnapshot, SegmentInfo } from '../../src/storage/manifest.js'
+import { packKeys } from '../../src/storage/segment-format.js'
 
 const segment = (id: number, level: number, firstKey: Buffer, lastKey: Buffer, maxSeq = id): SegmentInfo => ({
   id,
@@ -26,9 +27,16 @@ const snapshot = (segments: SegmentInfo[]): ManifestSnapshot => ({
   generations: [],
 })
 
+/**
+ * Keys from a few byte values, after a prefix of any length: many share long prefixes and tie in
+ * their first bytes past it, which the search must order by the bytes after those.
+ */
+const keyOf = (prefix: number[]) => fc.array(fc.constantFrom(0, 1, 2, 255), { maxLength: 10 }).map((tail) => Buffer.from([...prefix, ...tail]))
+const prefix = fc.array(fc.constantFrom(0, 7, 255), { maxLength: 3 })
+
 /** Distinct sorted keys, paired into non-overlapping [first, last] ranges. */
-const run = fc
-  .uniqueArray(fc.uint8Array({ minLength: 0, maxLength: 4 }), { selector: (k) => Buffer.from(k).toString('hex'), maxLength: 40 })
+const run = (prefix: number[]) => fc
+  .uniqueArray(keyOf(prefix), { selector: (k) => k.toString('hex'), maxLength: 40 })
   .map((keys) => {
     const sorted = keys.map((k) => Buffer.from(k)).sort(Buffer.compare)
     const segments: SegmentInfo[] = []
@@ -39,14 +47,14 @@ const run = fc
 describe('read plan', () => {
   it('finds the one segment of a sorted run whose range holds a key, as a linear search would', () => {
     fc.assert(
-      fc.property(run, fc.uint8Array({ maxLength: 5 }), (segments, raw) => {
-        const key = Buffer.from(raw)
+      fc.property(prefix.chain((p) => fc.tuple(run(p), fc.oneof(keyOf(p), keyOf([]), fc.uint8Array({ maxLength: 12 }).map((k) => Buffer.from(k))))), ([segments, key]) => {
+        const lastKeys = packKeys(segments.map((s) => s.lastKey))
         const linear = segments.find((s) => Buffer.compare(s.firstKey, key) <= 0 && Buffer.compare(key, s.lastKey) <= 0)
-        expect(segmentHolding(segments, key)).to.equal(linear)
+        expect(segmentHolding(segments, lastKeys, key)).to.equal(linear)
         // Every range's own bounds are found.
         for (const s of segments) {
-          expect(segmentHolding(segments, s.firstKey)).to.equal(s)
-          expect(segmentHolding(segments, s.lastKey)).to.equal(s)
+          expect(segmentHolding(segments, lastKeys, s.firstKey)).to.equal(s)
+          expect(segmentHolding(segments, lastKeys, s.lastKey)).to.equal(s)
         }
       }),
       { numRuns: 500 },
@@ -63,8 +71,8 @@ describe('read plan', () => {
     expect(plan.levels[0]).to.deep.equal([newest, older])
     expect(plan.levels[1]).to.deep.equal([])
     expect(plan.levels[2]).to.deep.equal(deep)
-    expect(segmentHolding(plan.levels[2]!, k('h'))).to.equal(deep[1])
-    expect(segmentHolding(plan.levels[2]!, k('fz'))).to.equal(undefined)
+    expect(segmentHolding(plan.levels[2]!, plan.lastKeys[2]!, k('h'))).to.equal(deep[1])
+    expect(segmentHolding(plan.levels[2]!, plan.lastKeys[2]!, k('fz'))).to.equal(undefined)
     // A point read: all of level 0 newest first, then the deeper segment whose range holds the key.
     expect(pointReadOrder(plan, k('h'))).to.deep.equal([newest, older, deep[1]])
     expect(pointReadOrder(plan, k('fz'))).to.deep.equal([newest, older])

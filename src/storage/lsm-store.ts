@@ -327,11 +327,13 @@ export class LsmStore {
     let consulted = false
     try {
       const order = pointReadOrder(plan, key, this.readOrder)
+      // Past level 0 the plan chose each segment by its key range.
+      const newest = plan.levels[0]!.length
       for (let i = 0; i < order.length; i++) {
         const segment = order[i]!
         const reader = this.readers.get(segment.id)
         if (reader === undefined) return WOULD_BLOCK
-        if (!reader.mayContain(key, hash)) continue
+        if (!(i < newest ? reader.mayContain(key, hash) : reader.mayContainInRange(hash))) continue
         consulted = true
         const entry = reader.tryGet(key, hash)
         if (entry === WOULD_BLOCK) return WOULD_BLOCK

@@ -5,12 +5,14 @@
 // A scan merges the same grouping: a source per level-0 segment and one per deeper level.
 
 import type { ManifestSnapshot, SegmentInfo } from './manifest.js'
-import { compareBytes } from './segment-format.js'
+import { compareBytes, firstAtLeast, packKeys, type SortedKeys } from './segment-format.js'
 
 export interface ReadPlan {
   readonly state: ManifestSnapshot
   /** By level number: level 0 in read order (newest first), deeper levels sorted by firstKey. */
   readonly levels: readonly (readonly SegmentInfo[])[]
+  /** By level number: the last keys of the level's segments, packed for searching. */
+  readonly lastKeys: readonly SortedKeys[]
 }
 
 /** The state's segments grouped by level, in the order the snapshot keeps them (manifest.ts). */
@@ -20,7 +22,7 @@ export const buildReadPlan = (state: ManifestSnapshot): ReadPlan => {
     while (levels.length <= segment.level) levels.push([])
     levels[segment.level]!.push(segment)
   }
-  return { state, levels }
+  return { state, levels, lastKeys: levels.map((run) => packKeys(run.map((segment) => segment.lastKey))) }
 }
 
 /**
@@ -34,24 +36,18 @@ export const pointReadOrder = (plan: ReadPlan, key: Uint8Array, order: SegmentIn
   const newest = plan.levels[0]!
   for (let i = 0; i < newest.length; i++) order.push(newest[i]!)
   for (let level = 1; level < plan.levels.length; level++) {
-    const segment = segmentHolding(plan.levels[level]!, key)
+    const segment = segmentHolding(plan.levels[level]!, plan.lastKeys[level]!, key)
     if (segment !== undefined) order.push(segment)
   }
   return order
 }
 
-/** In a run of non-overlapping segments sorted by firstKey: the one whose range holds `key`. */
-export const segmentHolding = (run: readonly SegmentInfo[], key: Uint8Array): SegmentInfo | undefined => {
-  let lo = 0
-  let hi = run.length
-  // The first segment whose lastKey is at or after the key.
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    const last = run[mid]!.lastKey
-    if (compareBytes(last, 0, last.length, key, 0, key.length) < 0) lo = mid + 1
-    else hi = mid
-  }
-  const segment = run[lo]
+/**
+ * In a run of non-overlapping segments sorted by firstKey, whose last keys are `lastKeys`: the
+ * one whose range holds `key`.
+ */
+export const segmentHolding = (run: readonly SegmentInfo[], lastKeys: SortedKeys, key: Uint8Array): SegmentInfo | undefined => {
+  const segment = run[firstAtLeast(lastKeys, key)]
   if (segment === undefined) return undefined
   const first = segment.firstKey
   return compareBytes(first, 0, first.length, key, 0, key.length) <= 0 ? segment : undefined

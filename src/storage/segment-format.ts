@@ -449,20 +449,80 @@ export class BlockCursor {
 // index := count varint | (keyLength varint | lastKey | offset varint | length varint) × count
 // `length` excludes the 4 checksum bytes after the block.
 
-/** The index as the reader keeps it: every last key in one buffer, numbers in typed arrays. */
-export interface BlockIndex {
+/**
+ * Keys in ascending order, packed for searching (firstAtLeast): a segment's block index, or the
+ * last keys of one level's segments (read-plan.ts).
+ */
+export interface SortedKeys {
   readonly count: number
+  /** Every key, one after another. */
   readonly keys: Buffer
-  /** keyEnds[i] is where block i's last key ends in `keys`; it starts at keyEnds[i - 1] (or 0). */
+  /** keyEnds[i] is where key i ends in `keys`; it starts at keyEnds[i - 1] (or 0). */
   readonly keyEnds: Uint32Array
-  readonly offsets: Float64Array
-  readonly lengths: Float64Array
   /**
-   * Bytes every last key in the index begins with (the first and last keys' common prefix: keys
-   * sort bytewise, so every key between them shares it). A key sought that begins with them too
-   * is compared from there on.
+   * Bytes every key begins with (the first and last keys' common prefix: keys sort bytewise, so
+   * every key between them shares it). A key sought that begins with them too is compared from
+   * there on.
    */
   readonly sharedPrefix: number
+  /**
+   * fences[i] is fenceOf(key i, sharedPrefix): the bytes that follow the shared prefix as one
+   * number, so that a search compares numbers held in one array and reads key bytes only where
+   * two fences tie.
+   */
+  readonly fences: Float64Array
+}
+
+/** The index as the reader keeps it: the blocks' last keys, their places in typed arrays. */
+export interface BlockIndex extends SortedKeys {
+  readonly offsets: Float64Array
+  readonly lengths: Float64Array
+}
+
+/** Key bytes a fence holds: 6 bytes are 48 bits, exact in a double. */
+const FENCE_BYTES = 6
+
+/**
+ * Bytes [from, from + FENCE_BYTES) of key[0, end) as a big-endian number, zero past `end`. Two
+ * keys that agree before `from` order as their fences wherever the fences differ (a key that
+ * ends early pads with zeros, which no byte is below); equal fences leave the order open.
+ */
+export function fenceOf(key: Uint8Array, from: number, end: number): number {
+  let fence = 0
+  for (let i = from; i < from + FENCE_BYTES; i++) fence = fence * 256 + (i < end ? key[i]! : 0)
+  return fence
+}
+
+/** SortedKeys over keys[0, keyEnds[count - 1]) (the caller's to give away). */
+export function sortKeysIndex(count: number, keys: Buffer, keyEnds: Uint32Array): SortedKeys {
+  let sharedPrefix = 0
+  if (count > 0) {
+    const lastStart = count === 1 ? 0 : keyEnds[count - 2]!
+    const firstEnd = keyEnds[0]!
+    const keyBytes = keyEnds[count - 1]!
+    while (sharedPrefix < firstEnd && lastStart + sharedPrefix < keyBytes && keys[sharedPrefix] === keys[lastStart + sharedPrefix]) sharedPrefix++
+  }
+  const fences = new Float64Array(count)
+  for (let i = 0; i < count; i++) {
+    const start = i === 0 ? 0 : keyEnds[i - 1]!
+    fences[i] = fenceOf(keys, start + sharedPrefix, keyEnds[i]!)
+  }
+  return { count, keys, keyEnds, sharedPrefix, fences }
+}
+
+/** SortedKeys of `list`, which must be in ascending order. */
+export function packKeys(list: readonly Uint8Array[]): SortedKeys {
+  let bytes = 0
+  for (const key of list) bytes += key.length
+  const keys = Buffer.allocUnsafe(bytes)
+  const keyEnds = new Uint32Array(list.length)
+  let at = 0
+  for (let i = 0; i < list.length; i++) {
+    keys.set(list[i]!, at)
+    at += list[i]!.length
+    keyEnds[i] = at
+  }
+  return sortKeysIndex(list.length, keys, keyEnds)
 }
 
 /** Accumulates index entries while blocks are written. */
@@ -511,42 +571,62 @@ export function decodeIndex(buf: Buffer): BlockIndex {
     lengths[i] = r.varint()
   }
   if (r.pos !== buf.length) throw new SegmentFormatError(`index has ${buf.length - r.pos} bytes after its last entry`)
-  let sharedPrefix = 0
-  if (count > 0) {
-    const lastStart = count === 1 ? 0 : keyEnds[count - 2]!
-    const firstEnd = keyEnds[0]!
-    while (sharedPrefix < firstEnd && lastStart + sharedPrefix < keyBytes && keys[sharedPrefix] === keys[lastStart + sharedPrefix]) sharedPrefix++
-  }
-  return { count, keys: Buffer.from(keys.subarray(0, keyBytes)), keyEnds, offsets, lengths, sharedPrefix }
+  const sorted = sortKeysIndex(count, Buffer.from(keys.subarray(0, keyBytes)), keyEnds)
+  // Spelled out, not spread: a spread object took a shape of its own, and the searches that read
+  // both kinds of SortedKeys went megamorphic.
+  return { count, keys: sorted.keys, keyEnds, sharedPrefix: sorted.sharedPrefix, fences: sorted.fences, offsets, lengths }
 }
 
-/** The first block whose last key is >= key: the only block that can hold it. count if none. */
-export function findBlock(index: BlockIndex, key: Buffer): number {
-  let lo = 0
-  let hi = index.count
-  if (hi === 0) return 0
+/**
+ * The first key in `sorted` that is >= key, count if none. For a block index: the only block
+ * that can hold the key.
+ */
+export function firstAtLeast(sorted: SortedKeys, key: Uint8Array): number {
+  const count = sorted.count
+  if (count === 0) return 0
   // Keys in one segment usually share a long prefix (tenant, database, a key pattern's literal
   // part): checked once here rather than in every comparison of the search.
-  const keys = index.keys
-  let skip = Math.min(index.sharedPrefix, key.length)
+  const keys = sorted.keys
+  const shared = sorted.sharedPrefix
+  let skip = Math.min(shared, key.length)
   for (let i = 0; i < skip; i++) {
     if (keys[i] !== key[i]) {
       skip = 0
       break
     }
   }
+  let lo = 0
+  let hi = count
+  if (skip === shared) {
+    // Keys whose fence is below the key's are below it, those above are above it: only a run of
+    // equal fences is searched by bytes.
+    const fences = sorted.fences
+    const fence = fenceOf(key, shared, key.length)
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (fences[mid]! < fence) lo = mid + 1
+      else hi = mid
+    }
+    hi = lo
+    let above = count
+    while (hi < above) {
+      const mid = (hi + above) >>> 1
+      if (fences[mid]! <= fence) hi = mid + 1
+      else above = mid
+    }
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (compareIndexKey(index, mid, key, skip) < 0) lo = mid + 1
+    if (compareSortedKey(sorted, mid, key, skip) < 0) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
-/** Orders block i's last key against `key`, from byte `skip` on (bytes before it known equal). */
-export function compareIndexKey(index: BlockIndex, i: number, key: Buffer, skip = 0): number {
-  const start = i === 0 ? 0 : index.keyEnds[i - 1]!
-  return compareBytes(index.keys, start + skip, index.keyEnds[i]!, key, skip, key.length)
+/** Orders key i of `sorted` against `key`, from byte `skip` on (bytes before it known equal). */
+export function compareSortedKey(sorted: SortedKeys, i: number, key: Uint8Array, skip = 0): number {
+  const start = i === 0 ? 0 : sorted.keyEnds[i - 1]!
+  return compareBytes(sorted.keys, start + skip, sorted.keyEnds[i]!, key, skip, key.length)
 }
 
 // ---------------------------------------------------------------------------------------------

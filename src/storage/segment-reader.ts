@@ -18,12 +18,12 @@ import {
   BLOCK_CHECKSUM_BYTES,
   BlockCursor,
   compareBytes,
-  compareIndexKey,
+  compareSortedKey,
   type Checksum,
   decodeFooter,
   decodeIndex,
   DEFAULT_BLOCK_BYTES,
-  findBlock,
+  firstAtLeast,
   FOOTER_FIXED_BYTES,
   FOOTER_TRAILER_BYTES,
   footerLengthFromTrailer,
@@ -185,7 +185,7 @@ export class SegmentReader {
   /** Memory the open segment holds outside the block cache (index and bloom filter). */
   get residentBytes(): number {
     const index = this.index
-    return index.keys.length + index.keyEnds.byteLength + index.offsets.byteLength + index.lengths.byteLength + this.bloom.byteLength
+    return index.keys.length + index.keyEnds.byteLength + index.fences.byteLength + index.offsets.byteLength + index.lengths.byteLength + this.bloom.byteLength
   }
 
   /**
@@ -194,8 +194,8 @@ export class SegmentReader {
    */
   sampleKey(from: Buffer, to: Buffer | undefined): Buffer | undefined {
     const index = this.index
-    const first = findBlock(index, from)
-    const last = to === undefined ? index.count : Math.min(index.count, findBlock(index, to) + 1)
+    const first = firstAtLeast(index, from)
+    const last = to === undefined ? index.count : Math.min(index.count, firstAtLeast(index, to) + 1)
     if (first >= last) return undefined
     const i = first + Math.floor(Math.random() * (last - first))
     const key = Buffer.from(index.keys.subarray(i === 0 ? 0 : index.keyEnds[i - 1]!, index.keyEnds[i]!))
@@ -215,6 +215,14 @@ export class SegmentReader {
   }
 
   /**
+   * mayContain for a key the caller knows lies in the segment's key range (a deeper level's
+   * segment that the read plan chose by range): the bloom filter alone.
+   */
+  mayContainInRange(hash: number): boolean {
+    return this.meta.entries > 0 && this.bloom.mayContainHash(hash)
+  }
+
+  /**
    * The entry for `key` (a put or a delete), or undefined when the segment does not hold it.
    * Reads at most one block, through the cache.
    */
@@ -227,7 +235,7 @@ export class SegmentReader {
     }
     if (found !== WOULD_BLOCK) return found === undefined ? NOT_FOUND : Promise.resolve(found)
     if (this.closing !== undefined) return Promise.reject(this.closedError())
-    const i = findBlock(this.index, key)
+    const i = firstAtLeast(this.index, key)
     return this.loadBlock(i, true).then((block) => this.findInBlock(block, i, key))
   }
 
@@ -240,7 +248,7 @@ export class SegmentReader {
   tryGet(key: Buffer, hash?: number): SegmentEntry | undefined | typeof WOULD_BLOCK {
     if (this.closing !== undefined) return WOULD_BLOCK
     if (!this.mayContain(key, hash)) return undefined
-    const i = findBlock(this.index, key)
+    const i = firstAtLeast(this.index, key)
     if (i === this.index.count) return undefined
     const cached = this.cache?.get(this.id, this.index.offsets[i]!)
     if (cached !== undefined) return this.findInBlock(cached, i, key)
@@ -294,7 +302,7 @@ export class SegmentReader {
     const index = this.index
     if (from !== undefined && to !== undefined && Buffer.compare(from, to) >= 0) return
     const cursor = new BlockCursor()
-    const first = from === undefined ? 0 : findBlock(index, from)
+    const first = from === undefined ? 0 : firstAtLeast(index, from)
     const runs: [ScanRun, ScanRun] = [newRun(), newRun()]
     const spareOf = (run: ScanRun | undefined): ScanRun => (run === runs[0] ? runs[1] : runs[0])
     let current: ScanRun | undefined
@@ -313,7 +321,7 @@ export class SegmentReader {
             ahead = undefined
             current = prefetched?.first === i ? prefetched : await this.readRun(spareOf(current), i, to, nextBudget(current))
             const next = current.end
-            if (next < index.count && (to === undefined || compareIndexKey(index, next - 1, to) < 0)) {
+            if (next < index.count && (to === undefined || compareSortedKey(index, next - 1, to) < 0)) {
               ahead = this.readRun(spareOf(current), next, to, nextBudget(current))
               // A scan abandoned meanwhile never awaits it; its failure is reported if awaited.
               ahead.catch(() => undefined)
@@ -336,7 +344,7 @@ export class SegmentReader {
       })
       if (entries.length > 0) yield entries
       // Every key of the next block is greater than this block's last key.
-      if (to !== undefined && compareIndexKey(index, i, to) >= 0) return
+      if (to !== undefined && compareSortedKey(index, i, to) >= 0) return
     }
   }
 
@@ -349,7 +357,7 @@ export class SegmentReader {
     const start = index.offsets[i]!
     let end = i + 1
     let bytes = index.lengths[i]! + BLOCK_CHECKSUM_BYTES
-    while (end < index.count && (to === undefined || compareIndexKey(index, end - 1, to) < 0)) {
+    while (end < index.count && (to === undefined || compareSortedKey(index, end - 1, to) < 0)) {
       const next = index.lengths[end]! + BLOCK_CHECKSUM_BYTES
       if (bytes + next > budget) break
       bytes += next
