@@ -58,7 +58,8 @@ const scripts: Record<string, string[]> = {
   ],
   'connection and errors': [
     'PING', 'PING hello', 'PING a b', 'ECHO x', 'ECHO', 'SELECT 3', 'SET k 1', 'DBSIZE', 'SELECT 0', 'DBSIZE',
-    'SELECT 99', 'SELECT x', 'FOOBAR a b', 'CONFIG FOO', 'CLIENT FOO', 'CLIENT SETNAME "bad name"',
+    'SELECT 99', 'SELECT x', 'SELECT 2147483648', 'SELECT -2147483649', 'SELECT 9223372036854775808',
+    'FOOBAR a b', 'CONFIG FOO', 'CLIENT FOO', 'CLIENT SETNAME "bad name"',
     'CLIENT SETNAME good', 'CLIENT GETNAME', 'AUTH x', 'FLUSHDB', 'DBSIZE', 'FLUSHALL SYNC', 'FLUSHDB BAD',
     'COMMAND COUNT x', 'QUIT',
   ],

@@ -88,6 +88,8 @@ export const record = (fields: Record<string, Reply>): MapReply =>
 export const Errors = {
   syntax: error('ERR syntax error'),
   notInteger: error('ERR value is not an integer or out of range'),
+  /** Redis's getIntFromObjectOrReply for a 64-bit integer outside the C int range. */
+  notInt32: error('ERR value is out of range, value must between -2147483648 and 2147483647'),
   notFloat: error('ERR value is not a valid float'),
   wrongType: error('WRONGTYPE Operation against a key holding the wrong kind of value'),
   noSuchKey: error('ERR no such key'),

@@ -31,8 +31,17 @@ describe('SELECT', () => {
 
   it('rejects what is not an integer, as Redis parses it', () => {
     const c = makeContext()
-    for (const i of ['abc', '01', '1.0', '+1', ' 1', '', '2147483648']) {
+    for (const i of ['abc', '01', '1.0', '+1', ' 1', '', '9223372036854775808']) {
       expect(plain(c.run('SELECT', i))).to.deep.equal({ error: 'ERR value is not an integer or out of range' })
+    }
+  })
+
+  it('rejects a 64-bit integer beyond a C int with the range error, as getIntFromObjectOrReply', () => {
+    const c = makeContext()
+    for (const i of ['2147483648', '-2147483649', '9223372036854775807']) {
+      expect(plain(c.run('SELECT', i))).to.deep.equal({
+        error: 'ERR value is out of range, value must between -2147483648 and 2147483647',
+      })
     }
   })
 })

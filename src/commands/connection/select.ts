@@ -18,8 +18,10 @@ export const select: CommandSpec = {
   syntax: 'index',
   execute(ctx, argv): Reply {
     const index = parseInteger(argv[1]!)
-    // Redis reads the index as a C int: beyond 32 bits is "not an integer", not "out of range".
-    if (index === null || index > 2 ** 31 - 1 || index < -(2 ** 31)) return Errors.notInteger
+    // Redis reads the index as a C int (getIntFromObjectOrReply): a 64-bit integer beyond 32
+    // bits has its own error, anything else that is no integer the usual one.
+    if (index === null) return Errors.notInteger
+    if (index > 2 ** 31 - 1 || index < -(2 ** 31)) return Errors.notInt32
     const db = ctx.session.tenant.databases[index]
     if (db === undefined) return OUT_OF_RANGE
     ctx.session.dbIndex = index

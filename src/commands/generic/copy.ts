@@ -7,7 +7,6 @@ import type { CommandSpec } from '../spec.js'
 const SAME_OBJECT = error('ERR source and destination objects are the same')
 const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
 const I32_MAX = 2 ** 31 - 1
-const I32_RANGE = error('ERR value is out of range, value must between -2147483648 and 2147483647')
 
 /** A copy that shares no mutable state with the original (commands may mutate buffers in place). */
 export const copyValue = (value: Value): Value => {
@@ -38,7 +37,7 @@ export const copy: CommandSpec = {
       } else if (is(arg, 'db') && i + 1 < argv.length) {
         const index = parseInteger(argv[++i]!)
         if (index === null) return Errors.notInteger
-        if (index < -I32_MAX - 1 || index > I32_MAX) return I32_RANGE
+        if (index < -I32_MAX - 1 || index > I32_MAX) return Errors.notInt32
         const db = ctx.session.tenant.databases[index]
         if (index < 0 || db === undefined) return DB_OUT_OF_RANGE
         target = db
