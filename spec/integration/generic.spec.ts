@@ -4,6 +4,7 @@ import { expect } from 'chai'
 import { Redis } from 'ioredis'
 import { connect } from 'node:net'
 import { startServer, type RunningServer } from '../support/server.js'
+import { waitFor } from '../support/info.js'
 
 /** The error text a command fails with, or the reply if it does not fail. */
 const failure = async (p: Promise<unknown>): Promise<unknown> => {
@@ -242,6 +243,34 @@ describe('generic commands (integration)', function () {
     await redis.pexpire('k', 30)
     await new Promise((r) => setTimeout(r, 60))
     expect(await redis.exists('k')).to.equal(0)
+  })
+
+  it('expiry times beyond 2^53 ms are accepted, kept as the latest storage holds, and checkpoint', async () => {
+    // Redis takes any int64 of milliseconds. Storage keeps expiry times as safe integers: such a
+    // time once failed the command (the WAL op) or every checkpoint after it (the segment).
+    const latest = Number.MAX_SAFE_INTEGER
+    await redis.set('a', 'v')
+    expect(await redis.call('pexpireat', 'a', '9223372036854775807')).to.equal(1)
+    expect(await redis.call('pexpiretime', 'a')).to.equal(latest)
+    expect(await redis.call('set', 'b', 'v', 'PXAT', '9223372036854775807', 'GET')).to.equal(null)
+    expect(await redis.call('pexpiretime', 'b')).to.equal(latest)
+    await redis.set('c', 'v')
+    expect(await redis.call('expire', 'c', '922337203685477')).to.equal(1)
+    expect(await redis.call('getex', 'c', 'EXAT', '9223372036854775')).to.equal('v')
+    expect(await redis.call('setex', 'd', '922337203685477', 'v')).to.equal('OK')
+    for (const key of ['c', 'd']) expect(await redis.call('pexpiretime', key)).to.equal(latest)
+    expect(await redis.ttl('a')).to.be.above(0)
+    await waitFor('a BGSAVE that starts', () =>
+      redis.bgsave().then(
+        () => true,
+        (e: Error) => {
+          if (/Background save already in progress/.test(e.message)) return false
+          throw e
+        },
+      ),
+    )
+    await waitFor('the checkpoint', async () => /^rdb_bgsave_in_progress:0/m.test(await redis.info('persistence')))
+    expect(await redis.info('persistence')).to.match(/^rdb_last_bgsave_status:ok/m)
   })
 
   it('OBJECT subcommands', async () => {

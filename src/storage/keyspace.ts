@@ -26,6 +26,14 @@ export interface Entry {
   readonly accessedAt: number
 }
 
+/**
+ * The latest expiry storage holds. Expiry times are safe integers everywhere they are kept (WAL
+ * ops, record table, segments, which refuse others); Redis accepts any int64 of milliseconds.
+ * Commands store a later time as this one (year 287396): no clock reaches either, so only
+ * EXPIRETIME, TTL and GT/LT comparisons between two such times can tell.
+ */
+export const MAX_EXPIRES_AT = Number.MAX_SAFE_INTEGER
+
 /** Whether an expiry (Entry.expiresAt) has passed at `now`: Redis's keyIsExpired. */
 export const isExpiredAt = (expiresAt: number, now: number): boolean => expiresAt !== 0 && now > expiresAt
 

@@ -4,6 +4,7 @@
 import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
 import { is, parseI64, parseInteger } from '../args.js'
 import type { CommandContext } from '../spec.js'
+import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 
 const NX = 1
 const XX = 2
@@ -25,13 +26,14 @@ const unsupportedOption = (arg: Buffer): Reply => {
 /**
  * The absolute expiry in ms, or an error reply. Fifteen characters of seconds cannot overflow 64 bits
  * even after scaling and adding a wall-clock base, so only longer arguments take the exact
- * BigInt path that Redis's overflow checks need.
+ * BigInt path that Redis's overflow checks need. A time beyond MAX_EXPIRES_AT comes back as that
+ * one, the latest storage keeps.
  */
 const absoluteTime = (arg: Buffer, basetime: number, seconds: boolean, command: string): number | Reply => {
   if (arg.length <= 15) {
     const n = parseInteger(arg)
     if (n === null) return Errors.notInteger
-    return (seconds ? n * 1000 : n) + basetime
+    return Math.min((seconds ? n * 1000 : n) + basetime, MAX_EXPIRES_AT)
   }
   let when = parseI64(arg)
   if (when === null) return Errors.notInteger
@@ -41,7 +43,7 @@ const absoluteTime = (arg: Buffer, basetime: number, seconds: boolean, command: 
   }
   const base = BigInt(basetime)
   if (when > I64_MAX - base) return Errors.invalidExpire(command)
-  return Number(when + base)
+  return Math.min(Number(when + base), MAX_EXPIRES_AT)
 }
 
 export const expireGeneric = (

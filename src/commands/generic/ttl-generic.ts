@@ -5,12 +5,6 @@ import { integer, type Reply } from '../../protocol/reply.js'
 import type { CommandContext } from '../spec.js'
 import { readNoTouch } from './lookup.js'
 
-const I64_MAX = 2n ** 63n - 1n
-
-/** Expiry times set near the 64-bit limit exceed 2^53; reply with an exact, clamped integer. */
-const int64 = (n: number): Reply =>
-  Number.isSafeInteger(n) ? integer(n) : integer(n >= 2 ** 63 ? I64_MAX : BigInt(Math.trunc(n)))
-
 export const ttlGeneric = (ctx: CommandContext, key: Buffer, ms: boolean, absolute: boolean): Reply => {
   // Reading a TTL is not an access: the idle time stays as it was.
   const entry = readNoTouch(ctx, key)
@@ -18,6 +12,7 @@ export const ttlGeneric = (ctx: CommandContext, key: Buffer, ms: boolean, absolu
   if (entry.expiresAt === 0) return integer(-1)
   let t = absolute ? entry.expiresAt : entry.expiresAt - ctx.server.now()
   if (t < 0) t = 0
-  // Seconds round to nearest, as Redis's (ttl + 500) / 1000.
-  return int64(ms ? t : Math.floor((t + 500) / 1000))
+  // Seconds round to nearest, as Redis's (ttl + 500) / 1000. Expiry times are safe integers
+  // (MAX_EXPIRES_AT), so these are too.
+  return integer(ms ? t : Math.floor((t + 500) / 1000))
 }

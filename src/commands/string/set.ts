@@ -5,6 +5,7 @@
 import { NULL, OK, bulk, Errors, type ErrorReply, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is, parseI64, parseInteger } from '../args.js'
+import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 
 const I64_MAX = 2n ** 63n - 1n
 
@@ -14,7 +15,8 @@ export type ExpireUnit = 'ex' | 'px' | 'exat' | 'pxat'
 /**
  * The absolute expiry in ms for an EX/PX/EXAT/PXAT argument, or the error Redis replies:
  * not an integer; zero or negative; or an overflow of signed 64-bit milliseconds (seconds × 1000,
- * or now + relative). `command` names the command in the error text.
+ * or now + relative). `command` names the command in the error text. A valid time beyond
+ * MAX_EXPIRES_AT comes back as that one, the latest storage keeps.
  */
 export const parseExpire = (arg: Buffer, unit: ExpireUnit, now: number, command: string): number | ErrorReply => {
   if (arg.length <= 15) {
@@ -23,7 +25,7 @@ export const parseExpire = (arg: Buffer, unit: ExpireUnit, now: number, command:
     if (n === null) return Errors.notInteger
     if (n <= 0) return Errors.invalidExpire(command)
     const ms = unit === 'ex' || unit === 'exat' ? n * 1000 : n
-    return unit === 'ex' || unit === 'px' ? ms + now : ms
+    return Math.min(unit === 'ex' || unit === 'px' ? ms + now : ms, MAX_EXPIRES_AT)
   }
   const n = parseI64(arg)
   if (n === null) return Errors.notInteger
@@ -35,7 +37,7 @@ export const parseExpire = (arg: Buffer, unit: ExpireUnit, now: number, command:
     ms += BigInt(now)
     if (ms > I64_MAX) return Errors.invalidExpire(command)
   }
-  return Number(ms)
+  return Math.min(Number(ms), MAX_EXPIRES_AT)
 }
 
 // Option flags, as Redis's OBJ_SET_* bits; the parser rejects the combinations Redis rejects.
