@@ -31,8 +31,11 @@ const run = async (port: number, resp: string, commands: string[][]): Promise<Bu
 
 const words = (line: string) => line.split(' ')
 
-/** Scripts whose replies are deterministic; each starts from an empty database. */
-const scripts: Record<string, string[]> = {
+/**
+ * Scripts whose replies are deterministic; each starts from an empty database. A line is split
+ * at spaces, or given as its arguments (empty ones, spaces, NUL bytes).
+ */
+const scripts: Record<string, (string | string[])[]> = {
   'strings and options': [
     'SET k v', 'GET k', 'SET k v2 NX', 'SET k v3 XX GET', 'SET k v EX 100 PX 100', 'SET k v KEEPTTL EX 5',
     'SET k v GET NX', 'SETNX k x', 'SETNX n x', 'GETSET k w', 'GETDEL k', 'GETDEL k', 'STRLEN n',
@@ -87,6 +90,10 @@ const scripts: Record<string, string[]> = {
     'CLIENT KILL 1.2.3.4:5', 'CLIENT KILL ID 999999', 'CLIENT NO-EVICT maybe', 'CLIENT GETNAME',
     'RESET', 'CLIENT GETNAME',
   ],
+  'arguments printed into errors end at a NUL byte, as C strings': [
+    ['FOO\0x', 'a\0b', 'c'], ['OBJECT', 'NO\0PE'], ['EXPIRE', 'k', '1', 'N\0X'], ['HELLO', '3', 'A\0UTH'],
+    ['CONFIG', 'SET', 'h\0z', '1'], ['CLIENT', 'LIST', 'TYPE', 'nor\0mal'], ['CLIENT', 'KILL', 'USER', 'def\0ault'],
+  ],
   'command table and config': [
     'COMMAND INFO get set mset del expire scan object|encoding client|list nosuch',
     'CONFIG GET hz', 'CONFIG GET maxmemory', 'CONFIG GET databases', 'CONFIG SET hz 20', 'CONFIG GET hz',
@@ -123,7 +130,7 @@ describe('differential: identical reply bytes to redis-server', function () {
   for (const [name, lines] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
-        const commands = [['FLUSHALL'], ...lines.map(words)]
+        const commands = [['FLUSHALL'], ...lines.map((line) => (typeof line === 'string' ? words(line) : line))]
         const [theirs, mine] = await Promise.all([run(redisPort, resp, commands), run(ours.port, resp, commands)])
         const expected = theirs.toString('latin1').split('\r\n')
         const actual = mine.toString('latin1').split('\r\n')

@@ -18,6 +18,15 @@ export const is = (arg: Buffer, lowerName: string): boolean => {
 }
 
 /**
+ * The argument as Redis prints it into an error with `%s` (or `%.*s`, at most `max` bytes): a C
+ * string, so up to its first NUL byte. Line breaks are the encoder's to replace.
+ */
+export const cText = (arg: Buffer, max = arg.length): string => {
+  const nul = arg.indexOf(0)
+  return arg.toString('latin1', 0, Math.min(max, nul === -1 ? arg.length : nul))
+}
+
+/**
  * A signed 64-bit integer as Redis's string2ll accepts it: optional '-', no '+', no spaces, no
  * leading zeros (except "0" itself), at most 20 characters. Returns null when not an integer.
  */

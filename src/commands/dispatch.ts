@@ -3,7 +3,7 @@
 // calls execute and keeps INFO commandstats/errorstats. Command bodies hold only semantics.
 
 import { Errors, error, type Reply } from '../protocol/reply.js'
-import { is } from './args.js'
+import { cText, is } from './args.js'
 import { tenantQuotaError } from './quota.js'
 import type { CommandContext, CommandSpec, CommandStat, ServerStats } from './spec.js'
 
@@ -93,13 +93,16 @@ const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
   }
 }
 
-/** Redis's text for an unknown command: the name and the first arguments, 128 chars at most. */
+/**
+ * Redis's text for an unknown command: the name and the first arguments, 128 chars at most, each
+ * printed as a C string (cut at a NUL byte).
+ */
 const unknownCommand = (argv: Buffer[]): Reply => {
   let args = ''
   for (let i = 1; i < argv.length && args.length < 128; i++) {
-    args += `'${argv[i]!.toString('latin1', 0, Math.max(0, 128 - args.length))}' `
+    args += `'${cText(argv[i]!, 128 - args.length)}' `
   }
-  return error(`ERR unknown command '${argv[0]!.toString('latin1', 0, 128)}', with args beginning with: ${args}`)
+  return error(`ERR unknown command '${cText(argv[0]!, 128)}', with args beginning with: ${args}`)
 }
 
 /** Longer than any command name: such an argv[0] is unknown without a lookup. */
@@ -194,7 +197,7 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       if (argv.length > 1) {
         const sub = command.subcommands.get(argv[1]!.toString('latin1').toLowerCase())
         if (sub === undefined) {
-          return reject(command, Errors.unknownSubcommand(argv[1]!.toString('latin1', 0, 128), command.spec.name))
+          return reject(command, Errors.unknownSubcommand(cText(argv[1]!, 128), command.spec.name))
         }
         command = sub
       } else if (command.spec.execute === undefined) {

@@ -1,6 +1,6 @@
 // CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
 import { OK, Errors, error, integer, type Reply } from '../../protocol/reply.js'
-import { is, parseI64 } from '../args.js'
+import { cText, is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { clientTypeMatches, unknownType } from './client-list.js'
@@ -41,7 +41,7 @@ const parseFilter = (argv: Buffer[]): Filter | Reply => {
     } else if (is(option, 'user')) {
       const user = value.toString('latin1')
       // `default` is the only user until ACLs exist.
-      if (user !== 'default') return error(`ERR No such user '${user}'`)
+      if (user !== 'default') return error(`ERR No such user '${cText(value)}'`)
       filter.user = user
     } else if (is(option, 'skipme')) {
       if (is(value, 'yes')) filter.skipMe = true

@@ -1,6 +1,6 @@
 // CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
 import { Errors, error, verbatim, type Reply } from '../../protocol/reply.js'
-import { is, parseI64 } from '../args.js'
+import { cText, is, parseI64 } from '../args.js'
 import type { ClientHandle, CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { clientLine, visibleClients } from './session-info.js'
@@ -26,7 +26,7 @@ export const clientTypeMatches = (typeName: Buffer): boolean | undefined => {
 }
 
 export const unknownType = (typeName: Buffer): Reply =>
-  error(`ERR Unknown client type '${typeName.toString('latin1')}'`)
+  error(`ERR Unknown client type '${cText(typeName)}'`)
 
 export const clientList: CommandSpec = {
   name: 'client|list',

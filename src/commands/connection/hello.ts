@@ -1,6 +1,6 @@
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 import { EMPTY_ARRAY, bulk, error, integer, map, type Reply } from '../../protocol/reply.js'
-import { is, parseInteger } from '../args.js'
+import { cText, is, parseInteger } from '../args.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { INVALID_NAME, authenticate, isPrintableWord, passwordRequired } from './session-info.js'
@@ -66,7 +66,7 @@ export const hello: CommandSpec = {
       } else if (is(argv[i]!, 'setname') && more >= 1) {
         name = argv[++i]!
       } else {
-        return error(`ERR Syntax error in HELLO option '${argv[i]!.toString('latin1')}'`)
+        return error(`ERR Syntax error in HELLO option '${cText(argv[i]!)}'`)
       }
     }
     // Order as Redis: authenticate, then require authentication, then name, then switch protocol.

@@ -2,7 +2,7 @@
 // `key time [NX | XX | GT | LT]`, where time is relative to `basetime` (ms) in `unit`.
 
 import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
-import { is, parseI64, parseInteger } from '../args.js'
+import { cText, is, parseI64, parseInteger } from '../args.js'
 import type { CommandContext } from '../spec.js'
 import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 
@@ -16,12 +16,8 @@ const I64_MIN = -(2n ** 63n)
 const NX_CONFLICT = error('ERR NX and XX, GT or LT options at the same time are not compatible')
 const GT_LT_CONFLICT = error('ERR GT and LT options at the same time are not compatible')
 
-/** Redis reads the option as a C string and its error formatter turns line breaks into spaces. */
-const unsupportedOption = (arg: Buffer): Reply => {
-  const nul = arg.indexOf(0)
-  const text = (nul === -1 ? arg : arg.subarray(0, nul)).toString('latin1').replace(/[\r\n]/g, ' ')
-  return error(`ERR Unsupported option ${text}`)
-}
+/** Redis reads the option as a C string; the encoder turns line breaks into spaces. */
+const unsupportedOption = (arg: Buffer): Reply => error(`ERR Unsupported option ${cText(arg)}`)
 
 /**
  * The absolute expiry in ms, or an error reply. Fifteen characters of seconds cannot overflow 64 bits

@@ -1,5 +1,6 @@
 // CONFIG SET parameter value [parameter value ...]
 import { OK, Errors, error, type Reply } from '../../protocol/reply.js'
+import { cText } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
@@ -23,8 +24,9 @@ export const configSet: CommandSpec = {
     const config = ctx.server.config
     const names: string[] = []
     for (let i = 2; i < argv.length; i += 2) {
-      const given = argv[i]!.toString('latin1')
-      const name = given.toLowerCase()
+      // As given, for the error texts (Redis prints it as a C string).
+      const given = cText(argv[i]!)
+      const name = argv[i]!.toString('latin1').toLowerCase()
       if (config.get(name) === undefined) {
         return error(`ERR Unknown option or number of arguments for CONFIG SET - '${given}'`)
       }
