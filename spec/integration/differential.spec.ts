@@ -97,7 +97,10 @@ const scripts: Record<string, (string | string[])[]> = {
   'command table and config': [
     'COMMAND INFO get set mset del expire scan object|encoding client|list nosuch',
     'CONFIG GET hz', 'CONFIG GET maxmemory', 'CONFIG GET databases', 'CONFIG SET hz 20', 'CONFIG GET hz',
-    'CONFIG SET hz abc', 'CONFIG SET nosuch 1', 'CONFIG SET hz 10', 'SCAN 0 MATCH x* COUNT 10', 'SCAN abc',
+    'CONFIG SET hz abc', 'CONFIG SET nosuch 1', 'CONFIG SET hz 0', 'CONFIG GET hz', 'CONFIG SET hz 1000', 'CONFIG GET hz',
+    'CONFIG SET hz -1', 'CONFIG SET hz 010', 'CONFIG SET timeout -0', 'CONFIG SET timeout 99999999999999999999',
+    'CONFIG SET proto-max-bulk-len 100', 'CONFIG SET proto-max-bulk-len -1', 'CONFIG SET client-query-buffer-limit 1kb',
+    'CONFIG SET maxmemory -1', 'CONFIG SET hz 10', 'SCAN 0 MATCH x* COUNT 10', 'SCAN abc',
     'KEYS *', 'SET k v', 'SCAN 0', 'KEYS k*',
   ],
 }

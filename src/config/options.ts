@@ -30,6 +30,10 @@ export const parseMemory = (text: string): number | null => {
   return unit === undefined ? null : Number(m[1]) * unit
 }
 
+/** Redis's string2ll: no sign but '-', no leading zeros, no spaces, within 64 bits. */
+const INTEGER = /^(?:0|-?[1-9]\d{0,18})$/
+const isInt64 = (w: string): boolean => INTEGER.test(w) && BigInt.asIntN(64, BigInt(w)) === BigInt(w)
+
 const integer = (name: string, def: number, min: number, max: number, mutable = true): OptionSpec => ({
   name,
   default: def,
@@ -37,13 +41,28 @@ const integer = (name: string, def: number, min: number, max: number, mutable = 
   parse(words) {
     const w = one(words)
     if (typeof w !== 'string') return w
-    if (!/^-?\d+$/.test(w)) return { error: 'argument couldn\'t be parsed into an integer' }
+    if (!isInt64(w)) return { error: 'argument couldn\'t be parsed into an integer' }
     const n = Number(w)
     if (n < min || n > max) return { error: `argument must be between ${min} and ${max} inclusive` }
     return n
   },
   format: String,
 })
+
+/**
+ * An integer option that accepts [min, max] as Redis does and then keeps the value within
+ * [low, high], as Redis's apply function does (hz: 0 becomes 1, 1000 becomes 500).
+ */
+const clamped = (name: string, def: number, min: number, max: number, low: number, high: number): OptionSpec => {
+  const base = integer(name, def, min, max)
+  return {
+    ...base,
+    parse(words) {
+      const v = base.parse(words)
+      return typeof v === 'number' ? Math.min(high, Math.max(low, v)) : v
+    },
+  }
+}
 
 const memory = (name: string, def: number, min = 0, mutable = true): OptionSpec => ({
   name,
@@ -53,8 +72,10 @@ const memory = (name: string, def: number, min = 0, mutable = true): OptionSpec 
     const w = one(words)
     if (typeof w !== 'string') return w
     const n = parseMemory(w)
-    if (n === null) return { error: 'argument must be a memory value' }
-    if (n < min) return { error: `argument must be a memory value of at least ${min}` }
+    // Redis reads memory values unsigned (memtoull): a negative one is no memory value. Its
+    // bound check names the upper bound of its memory options too, LONG_MAX.
+    if (n === null || n < 0) return { error: 'argument must be a memory value' }
+    if (n < min) return { error: `argument must be between ${min} and 9223372036854775807 inclusive` }
     return n
   },
   format: String,
@@ -114,7 +135,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   text('logfile', '', false),
   // A keyspace number holds the database in 16 bits (store-keys.ts).
   integer('databases', 16, 1, 65536, false),
-  integer('hz', 10, 1, 500),
+  clamped('hz', 10, 0, 2 ** 31 - 1, 1, 500),
   integer('maxclients', 10000, 1, 1_000_000),
   integer('timeout', 0, 0, 2 ** 31 - 1),
   integer('tcp-keepalive', 300, 0, 2 ** 31 - 1),
