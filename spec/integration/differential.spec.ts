@@ -86,7 +86,8 @@ const scripts: Record<string, (string | string[])[]> = {
   'hello and client': [
     // (HELLO replies carry the connection id, and CLIENT SETINFO is a Redis 7.2 command: both
     // differ from the 7.0 reference for good reason and are covered by their own specs.)
-    'HELLO 4', 'HELLO abc',
+    'HELLO 4', 'HELLO abc', ['HELLO', '2', 'SETNAME', 'a b', 'FOO'], ['HELLO', '3', 'SETNAME', 'a\nb', 'SETNAME'],
+    'HELLO 2 SETNAME',
     'CLIENT KILL 1.2.3.4:5', 'CLIENT KILL ID 999999', 'CLIENT NO-EVICT maybe', 'CLIENT GETNAME',
     'RESET', 'CLIENT GETNAME',
   ],

@@ -164,6 +164,15 @@ describe('tenants: authentication and isolation over TCP', function () {
     expect(await c.get('shared')).to.equal('from-t1')
   })
 
+  it('reads HELLO options in order, as Redis: a SETNAME name spelled "auth" stays a name, and a bad name fails before a later option', async () => {
+    const c = connect()
+    expect(fieldsOf(await c.call('HELLO', '2', 'SETNAME', 'auth', 'AUTH', 't1', 'p1'))).to.include({ proto: 2 })
+    expect(await c.call('ACL', 'WHOAMI')).to.equal('t1')
+    expect(await c.call('CLIENT', 'GETNAME')).to.equal('auth')
+    expect(await errorOf(c.call('HELLO', '2', 'SETNAME', 'a b', 'FOO'))).to.include('Client names cannot contain spaces')
+    expect(await c.call('CLIENT', 'GETNAME')).to.equal('auth')
+  })
+
   it('logs in with redis-cli --user --pass', function () {
     if (!have('redis-cli')) this.skip()
     const cli = (...args: string[]): string =>

@@ -238,8 +238,13 @@ export class Tenants implements TenantRegistry {
     }
     if (name.length === 5 && argv.length >= 5 && is(name, 'hello')) {
       ownArgs(argv)
-      for (let i = 2; i + 2 < argv.length; i++) {
-        if (is(argv[i]!, 'auth')) return this.prepareAuth(session, argv[i + 1]!.toString('latin1'), argv[i + 2]!)
+      // The options read as HELLO reads them, so that a name SETNAME gives is never taken for
+      // the AUTH keyword. Only the first AUTH is derived: a second one in the same HELLO fails.
+      for (let i = 2; i < argv.length; i++) {
+        const more = argv.length - 1 - i
+        if (is(argv[i]!, 'auth') && more >= 2) return this.prepareAuth(session, argv[i + 1]!.toString('latin1'), argv[i + 2]!)
+        if (!is(argv[i]!, 'setname') || more < 1) return undefined
+        i++
       }
       return undefined
     }

@@ -55,30 +55,25 @@ export const hello: CommandSpec = {
       if (v !== 2 && v !== 3) return NOPROTO
       protover = v
     }
-    let username: Buffer | undefined
-    let password: Buffer | undefined
     let name: Buffer | undefined
+    // Options act as they are read, as in Redis: AUTH authenticates there and then, and SETNAME's
+    // name is checked there, so either one's error comes before a later option's syntax error.
+    // The name is set only once the whole command succeeds (Redis 7.2; 7.0 set it at once).
     for (let i = 2; i < argv.length; i++) {
       const more = argv.length - 1 - i
       if (is(argv[i]!, 'auth') && more >= 2) {
-        username = argv[++i]!
-        password = argv[++i]!
+        const failed = authenticate(ctx, argv[i + 1]!, argv[i + 2]!)
+        if (failed !== undefined) return failed
+        i += 2
       } else if (is(argv[i]!, 'setname') && more >= 1) {
         name = argv[++i]!
+        if (!isPrintableWord(name)) return INVALID_NAME
       } else {
         return error(`ERR Syntax error in HELLO option '${cText(argv[i]!)}'`)
       }
     }
-    // Order as Redis: authenticate, then require authentication, then name, then switch protocol.
-    if (password !== undefined) {
-      const failed = authenticate(ctx, username, password)
-      if (failed !== undefined) return failed
-    }
     if (!ctx.session.authenticated && passwordRequired(ctx)) return NOAUTH
-    if (name !== undefined) {
-      if (!isPrintableWord(name)) return INVALID_NAME
-      ctx.session.name = name.toString('latin1')
-    }
+    if (name !== undefined) ctx.session.name = name.toString('latin1')
     if (protover !== undefined) ctx.session.resp = protover
     return helloReply(ctx)
   },
