@@ -59,6 +59,15 @@ const scripts: Record<string, (string | string[])[]> = {
     'OBJECT ENCODING long', 'OBJECT ENCODING none', 'OBJECT FOO x', 'UNLINK e f long', 'DBSIZE',
     'TOUCH e none', 'RANDOMKEY',
   ],
+  'encodings after writes in place (APPEND and SETRANGE leave raw strings; INCR makes ints again)': [
+    'SET n 1234', 'OBJECT ENCODING n', 'SETRANGE n 0 2', 'OBJECT ENCODING n', 'GET n',
+    'SET n 1234', 'SETRANGE n 0 ""', 'OBJECT ENCODING n', ['SETRANGE', 'n', '0', ''], 'OBJECT ENCODING n',
+    'SETRANGE m 2 ab', 'OBJECT ENCODING m', 'SET a 1', 'APPEND a 2', 'OBJECT ENCODING a', 'INCR a',
+    'OBJECT ENCODING a', 'APPEND b 7', 'OBJECT ENCODING b', 'APPEND c xyz', 'OBJECT ENCODING c',
+    'APPEND b ""', ['APPEND', 'b', ''], 'OBJECT ENCODING b', 'COPY b d', 'OBJECT ENCODING d', 'RENAME d e',
+    'OBJECT ENCODING e', 'EXPIRE e 100', 'OBJECT ENCODING e', 'PERSIST e', 'OBJECT ENCODING e',
+    'SET e 12', 'OBJECT ENCODING e', 'OBJECT REFCOUNT a', 'INCRBY a 0', 'OBJECT REFCOUNT a',
+  ],
   'connection and errors': [
     'PING', 'PING hello', 'PING a b', 'ECHO x', 'ECHO', 'SELECT 3', 'SET k 1', 'DBSIZE', 'SELECT 0', 'DBSIZE',
     'SELECT 99', 'SELECT x', 'SELECT 2147483648', 'SELECT -2147483649', 'SELECT 9223372036854775808',

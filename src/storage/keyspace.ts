@@ -11,6 +11,12 @@ export type Value = StringValue
 export interface StringValue {
   readonly type: 'string'
   readonly data: Buffer
+  /**
+   * Made in place by APPEND or SETRANGE, which Redis encodes raw whatever the bytes (OBJECT
+   * ENCODING). Kept while the record is in memory; a value read back from disk or the log has
+   * lost it, as a string loaded from an RDB file has in Redis.
+   */
+  readonly raw?: boolean
 }
 
 export type ValueType = Value['type']

@@ -873,7 +873,7 @@ export class MemoryKeyspace implements Keyspace {
    */
   restoreRecord(memory: ArrayBufferLike, offset: number): void {
     const r = readRecord(memory, offset)
-    this.restore(r.key.toString('latin1'), new StoredEntry({ type: 'string', data: r.value }, r.expiresAt, r.accessedAt, r.stored))
+    this.restore(r.key.toString('latin1'), new StoredEntry(r.raw ? { type: 'string', data: r.value, raw: true } : { type: 'string', data: r.value }, r.expiresAt, r.accessedAt, r.stored))
   }
 
   /** Undo of flush(): reinstates the tables it handed to the log. */
@@ -1006,7 +1006,8 @@ export class MemoryKeyspace implements Keyspace {
   /** The record in `slot`, as a snapshot, for the command running (it dies young). */
   private entryAt(slot: number): StoredEntry {
     const table = this.table
-    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
+    const data = table.value(slot)
+    const value: Value = table.isObject(slot) ? (table.object(slot) as Value) : table.isRaw(slot) ? { type: 'string', data, raw: true } : { type: 'string', data }
     return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 
@@ -1016,7 +1017,8 @@ export class MemoryKeyspace implements Keyspace {
    */
   private undoEntryAt(slot: number): StoredEntry {
     const table = this.table
-    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.undoView(slot) }
+    const data = table.undoView(slot)
+    const value: Value = table.isObject(slot) ? (table.object(slot) as Value) : table.isRaw(slot) ? { type: 'string', data, raw: true } : { type: 'string', data }
     return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 
@@ -1029,7 +1031,8 @@ export class MemoryKeyspace implements Keyspace {
    */
   private keptEntryAt(slot: number): StoredEntry {
     const table = this.table
-    const value = table.isObject(slot) ? (table.object(slot) as Value) : { type: 'string' as const, data: table.value(slot) }
+    const data = table.value(slot)
+    const value: Value = table.isObject(slot) ? (table.object(slot) as Value) : table.isRaw(slot) ? { type: 'string', data, raw: true } : { type: 'string', data }
     return new StoredEntry(value, table.expiresAt(slot), table.accessedAt(slot), table.stored(slot))
   }
 
@@ -1038,7 +1041,7 @@ export class MemoryKeyspace implements Keyspace {
    * undefined when `key` is given.
    */
   private store(slot: number, k: string | undefined, value: Value, expiresAt: number, accessedAt: number, stored: number, key?: Buffer): void {
-    if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key)
+    if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key, value.raw === true)
     else this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored)
   }
 

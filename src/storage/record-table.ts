@@ -43,6 +43,8 @@ const F_ACCESSED = 2
 const LIVE = 1
 /** The value is an object held beside the table (objects), not bytes in the slab. */
 const OBJECT = 2
+/** The string was made in place (StringValue.raw). */
+const RAW = 4
 
 /**
  * Regular slabs start small (a database with a handful of keys must not hold a megabyte; a
@@ -233,7 +235,7 @@ export const TABLE_RECORD_OVERHEAD = HEADER + 4 + (STRIDE * 4) / 0.5
 export const readRecord = (
   memory: ArrayBufferLike,
   offset: number,
-): { key: Buffer; value: Buffer; expiresAt: number; accessedAt: number; stored: number } => {
+): { key: Buffer; value: Buffer; expiresAt: number; accessedAt: number; stored: number; raw: boolean } => {
   const i32 = new Int32Array(memory, offset, HEADER >> 2)
   const f64 = new Float64Array(memory, offset, HEADER >> 3)
   const keyLength = i32[I_KEY_LEN]!
@@ -243,6 +245,7 @@ export const readRecord = (
     expiresAt: f64[F_EXPIRES]!,
     accessedAt: f64[F_ACCESSED]!,
     stored: i32[I_STORED]!,
+    raw: (i32[I_FLAGS]! & RAW) !== 0,
   }
 }
 
@@ -473,6 +476,12 @@ export class RecordTable {
     return this.slabOf(slot).i32[(off >> 2) + I_VALUE_LEN]!
   }
 
+  /** Whether the record's string was made in place (put's `raw`). */
+  isRaw(slot: number): boolean {
+    const off = this.slots[slot * STRIDE + 2]!
+    return (this.slabOf(slot).i32[(off >> 2) + I_FLAGS]! & RAW) !== 0
+  }
+
   /** Whether the record holds an object (putObject) rather than bytes. */
   isObject(slot: number): boolean {
     const off = this.slots[slot * STRIDE + 2]!
@@ -500,8 +509,9 @@ export class RecordTable {
   /**
    * Stores a record for `k`, replacing any previous one. `slot` is what findString(k) or
    * findBytes returned for this key with no change to the table since (-1: absent). `keyBytes`,
-   * when the caller has them, are the key's bytes (copied faster than the string's). Returns
-   * true when the key was created. `k` may be undefined when `keyBytes` is given.
+   * when the caller has them, are the key's bytes (copied faster than the string's). `raw`
+   * marks a string made in place (StringValue.raw). Returns true when the key was created. `k`
+   * may be undefined when `keyBytes` is given.
    */
   put(
     slot: number,
@@ -511,6 +521,7 @@ export class RecordTable {
     accessedAt: number,
     stored: number,
     keyBytes?: Uint8Array,
+    raw = false,
   ): boolean {
     const keyLength = keyBytes !== undefined ? keyBytes.length : k!.length
     const size = recordSize(keyLength, data.length)
@@ -528,7 +539,7 @@ export class RecordTable {
     slab.f64[(off >> 3) + F_EXPIRES] = expiresAt
     slab.f64[(off >> 3) + F_ACCESSED] = accessedAt
     i32[base + I_STORED] = stored
-    i32[base + I_FLAGS] = LIVE
+    i32[base + I_FLAGS] = raw ? LIVE | RAW : LIVE
     if (keyBytes !== undefined) slab.buf.set(keyBytes, off + HEADER)
     else slab.buf.write(k!, off + HEADER, keyLength, 'latin1')
     slab.buf.set(data, off + HEADER + keyLength)

@@ -12,7 +12,8 @@ const I32_MAX = 2 ** 31 - 1
 export const copyValue = (value: Value): Value => {
   switch (value.type) {
     case 'string':
-      return { type: 'string', data: Buffer.from(value.data) }
+      // Redis's dupStringObject keeps the encoding, raw included.
+      return value.raw === true ? { type: 'string', data: Buffer.from(value.data), raw: true } : { type: 'string', data: Buffer.from(value.data) }
   }
 }
 

@@ -9,10 +9,11 @@ import { readNoTouch } from './lookup.js'
 const EMBSTR_LIMIT = 44
 
 /**
- * The encoding Redis would choose for a freshly stored value. Redis also remembers how a string
- * was produced (APPEND and SETRANGE leave `raw` even for short values); we only see the bytes.
+ * The encoding Redis would give the value: `raw` for a string APPEND or SETRANGE made (kept while
+ * it is in memory, see StringValue.raw), else what Redis chooses for a string it stores.
  */
 export const encodingOf = (value: Value): 'int' | 'embstr' | 'raw' => {
+  if (value.raw === true) return 'raw'
   const data = value.data
   // parseI64 is Redis's string2ll: at most 20 characters, canonical form, 64-bit range.
   if (data.length <= 20 && parseI64(data) !== null) return 'int'

@@ -29,8 +29,9 @@ export const append: CommandSpec = {
     const length = old.length + suffix.length
     if (length > maxStringLength(ctx)) return STRING_TOO_LONG
     // A new Buffer every time: stored Buffers are immutable (a reply may still be writing one).
-    // That makes repeated appends O(length) each, where Redis's sds amortizes them.
-    db.set(key, { type: 'string', data: Buffer.concat([old, suffix], length) }, entry.expiresAt)
+    // That makes repeated appends O(length) each, where Redis's sds amortizes them. Redis
+    // appends to a raw copy of the string (dbUnshareStringValue), so the result is raw.
+    db.set(key, { type: 'string', data: Buffer.concat([old, suffix], length), raw: true }, entry.expiresAt)
     return integer(length)
   },
 }

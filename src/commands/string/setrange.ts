@@ -43,7 +43,8 @@ export const setrange: CommandSpec = {
     const data = Buffer.alloc(length)
     if (old !== undefined) old.copy(data)
     patch.copy(data, offset)
-    db.set(key, { type: 'string', data }, entry === undefined ? 0 : entry.expiresAt)
+    // Raw, as Redis writes into a raw string (a new one, or dbUnshareStringValue's copy).
+    db.set(key, { type: 'string', data, raw: true }, entry === undefined ? 0 : entry.expiresAt)
     return integer(length)
   },
 }
