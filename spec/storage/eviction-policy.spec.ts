@@ -2,7 +2,7 @@
 
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, STALL_MARK, dataBudget, planEviction } from '../../src/storage/eviction-policy.js'
+import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, STALL_MARK, YOUNG_SHARE, dataBudget, planEviction, youngGrowthFactor } from '../../src/storage/eviction-policy.js'
 
 const MB = 1024 * 1024
 
@@ -93,6 +93,30 @@ describe('planEviction', () => {
           expect(plan.stallWrites && plan.resumeWrites).to.equal(false)
         },
       ),
+    )
+  })
+})
+
+describe('youngGrowthFactor', () => {
+  it("leaves V8's growth alone without maxmemory", () => {
+    expect(youngGrowthFactor(0, 32 * MB)).to.equal(2)
+  })
+
+  it('stops the young generation before a doubling would pass its share of maxmemory, 8 MB of it under 100mb', () => {
+    // V8's young generation goes 2, 4, 8, 16, 32 MB (two semi-spaces).
+    const grown = (maxmemory: number): number => {
+      let young = 2 * MB
+      while (youngGrowthFactor(maxmemory, young) === 2 && young < 32 * MB) young *= 2
+      return young
+    }
+    expect(grown(100 * MB)).to.equal(8 * MB)
+    expect(grown(10 * MB)).to.equal(2 * MB)
+    expect(grown(1024 * MB)).to.equal(32 * MB)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4096 }), (mb) => {
+        const young = grown(mb * MB)
+        expect(young === 2 * MB || young <= mb * MB * YOUNG_SHARE).to.equal(true)
+      }),
     )
   })
 })

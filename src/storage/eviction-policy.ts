@@ -29,6 +29,22 @@ export const MIN_DATA_SHARE = 0.25
  */
 export const MIN_DATA_BYTES = 8 * 1024 * 1024
 
+/**
+ * Share of maxmemory the JavaScript heap's young generation may grow to (both semi-spaces). V8
+ * grows it to 32 MB under a steady allocation rate, nearly all of it garbage the next scavenge
+ * frees but committed all the same, and counted as such (the overhead is measured from the
+ * heap's committed size): under a 100mb limit, a third of the memory.
+ */
+export const YOUNG_SHARE = 1 / 12
+
+/**
+ * The young generation's growth factor for V8 (`--semi-space-growth-factor`, read whenever it
+ * grows): 1, no further growth, once doubling `youngBytes` would pass YOUNG_SHARE of maxmemory;
+ * otherwise V8's own 2. Without a limit V8 chooses.
+ */
+export const youngGrowthFactor = (maxmemory: number, youngBytes: number): 1 | 2 =>
+  maxmemory > 0 && 2 * youngBytes > maxmemory * YOUNG_SHARE ? 1 : 2
+
 export interface MemoryFigures {
   /** 0: no limit. */
   readonly maxmemory: number
