@@ -145,6 +145,20 @@ describe('protocol over TCP', function () {
     other.end()
   })
 
+  it("counts the running command in a client's own CLIENT LIST and CLIENT INFO qbuf, as Redis", async () => {
+    const c = await rawClient(server.port)
+    // Redis keeps a read's bytes in the query buffer until the commands it completed have run.
+    c.send('*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n')
+    expect((await c.read(replies(1))).toString()).to.include(' qbuf=26 ')
+    c.send('*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n')
+    expect((await c.read(replies(1))).toString()).to.include(' qbuf=26 ')
+    // Two pipelined in one read: both see the whole read (26 + 13 bytes).
+    c.send('*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\nCLIENT INFO\r\n')
+    const both = (await c.read(replies(2))).toString()
+    expect(both.match(/ qbuf=\d+ /g)).to.deep.equal([' qbuf=39 ', ' qbuf=39 '])
+    c.end()
+  })
+
   it('delivers every reply intact to a client that reads late (replies queued behind a full socket)', async () => {
     const c = await rawClient(server.port)
     const values = Array.from({ length: 200 }, (_, i) => `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26))))

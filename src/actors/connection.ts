@@ -49,6 +49,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   /** Replies encoded this event-loop turn, written by flushOutput. */
   private readonly output: Buffer[] = []
   private outputBytes = 0
+  /**
+   * While a read is being handled: the query buffer as Redis holds it then, the bytes left over
+   * from earlier reads plus this read, the commands running included. 0 between reads.
+   */
+  private readQueryBytes = 0
   private readonly replyWriter = new ReplyWriter()
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
@@ -118,8 +123,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     return this.socket.writableLength + this.outputBytes
   }
 
+  /**
+   * CLIENT LIST qbuf. Redis trims its query buffer only after running the commands a read
+   * completed, so a client that lists itself sees its own command counted (qbuf=26 for
+   * `CLIENT LIST` in RESP). Between reads it is the unfinished command's bytes. (A batch that
+   * waits for staging runs after the read is handled and sees only the latter.)
+   */
   get queryBufferBytes(): number {
-    return this.decoder.bufferedBytes
+    return Math.max(this.readQueryBytes, this.decoder.bufferedBytes)
   }
 
   start(): void {
@@ -168,7 +179,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private read(chunk: Buffer): void {
     this.server.stats.totalNetInputBytes += chunk.length
     this.session.lastInteraction = this.server.tick()
+    this.readQueryBytes = this.decoder.bufferedBytes + chunk.length
     this.input!.next(chunk)
+    this.readQueryBytes = 0
     const gate = this.server.gate
     gate.poll()
     if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
