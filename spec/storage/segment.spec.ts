@@ -11,9 +11,10 @@ import {
   decodeIndex,
   encodeFooter,
   firstAtLeast,
-  IndexBuilder,
   FOOTER_TRAILER_BYTES,
+  IndexBuilder,
   SegmentError,
+  SegmentFormatError,
   type BlockIndex,
   type Footer,
   type SegmentEntry,
@@ -142,6 +143,17 @@ describe('block index', () => {
       ),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('block index lengths', () => {
+  it('refuses an index that gives a block more than 4 GiB (damage: a block never holds that much)', () => {
+    const builder = new IndexBuilder()
+    builder.add(Buffer.from('a'), 0, 2 ** 33)
+    expect(() => decodeIndex(builder.finish())).to.throw(SegmentFormatError, /more than a block holds/)
+    const fine = new IndexBuilder()
+    fine.add(Buffer.from('a'), 0, 0xffff_ffff)
+    expect(decodeIndex(fine.finish()).lengths[0]).to.equal(0xffff_ffff)
   })
 })
 

@@ -476,7 +476,8 @@ export interface SortedKeys {
 /** The index as the reader keeps it: the blocks' last keys, their places in typed arrays. */
 export interface BlockIndex extends SortedKeys {
   readonly offsets: Float64Array
-  readonly lengths: Float64Array
+  /** A block is at most 4 GiB (BlockBuilder), so 4 bytes each. */
+  readonly lengths: Uint32Array
 }
 
 /** Key bytes a fence holds: 6 bytes are 48 bits, exact in a double. */
@@ -559,7 +560,7 @@ export function decodeIndex(buf: Buffer): BlockIndex {
   if (count > buf.length / 3) throw new SegmentFormatError(`index claims ${count} blocks in ${buf.length} bytes`)
   const keyEnds = new Uint32Array(count)
   const offsets = new Float64Array(count)
-  const lengths = new Float64Array(count)
+  const lengths = new Uint32Array(count)
   const keys = Buffer.allocUnsafe(buf.length)
   let keyBytes = 0
   for (let i = 0; i < count; i++) {
@@ -568,7 +569,9 @@ export function decodeIndex(buf: Buffer): BlockIndex {
     keyBytes += buf.copy(keys, keyBytes, start, start + keyLength)
     keyEnds[i] = keyBytes
     offsets[i] = r.varint()
-    lengths[i] = r.varint()
+    const length = r.varint()
+    if (length > 0xffff_ffff) throw new SegmentFormatError(`index gives block ${i} ${length} bytes, more than a block holds`)
+    lengths[i] = length
   }
   if (r.pos !== buf.length) throw new SegmentFormatError(`index has ${buf.length - r.pos} bytes after its last entry`)
   const sorted = sortKeysIndex(count, Buffer.from(keys.subarray(0, keyBytes)), keyEnds)
