@@ -99,6 +99,27 @@ describe('generic commands (integration)', function () {
     expect(found[0]!.equals(binary)).to.equal(true)
   })
 
+  it('KEYS and SCAN MATCH with a huge pattern answer at once and keep other clients served', async () => {
+    await redis.set('abc', 'v')
+    await redis.set('a'.repeat(1200), 'v')
+    const other = new Redis({ port: server.port, lazyConnect: true, maxRetriesPerRequest: 0 })
+    await other.connect()
+    try {
+      // A million classes (2 MB): compiled up front, they took seconds and a gigabyte.
+      const started = performance.now()
+      const pings = Promise.all(Array.from({ length: 5 }, () => other.ping()))
+      expect(await redis.keys('[]'.repeat(1_000_000))).to.deep.equal([])
+      expect(await redis.scan('0', 'MATCH', '[a-z]'.repeat(500_000), 'COUNT', '100')).to.deep.equal(['0', []])
+      await pings
+      expect(performance.now() - started).to.be.below(1000)
+      // Redis 7.0 finds no match past 1000 nested stars (stringmatchlen's nesting limit).
+      expect(await redis.keys('*a'.repeat(1000))).to.deep.equal(['a'.repeat(1200)])
+      expect(await redis.keys('*a'.repeat(1001))).to.deep.equal([])
+    } finally {
+      other.disconnect()
+    }
+  })
+
   it('SCAN iterates to completion while keys are added and deleted', async () => {
     const stable = Array.from({ length: 500 }, (_, i) => `stable:${i}`)
     await redis.mset(...stable.flatMap((k) => [k, 'v']))

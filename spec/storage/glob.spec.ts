@@ -6,13 +6,15 @@ const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 
 /**
  * A line-by-line port of Redis 7.0's recursive stringmatchlen_impl (util.c), the model the
- * compiled matcher is checked against. Reads past the end see 0, as C sees the sds terminator.
+ * compiled matcher is checked against. Reads past the end see 0, as C sees the sds terminator;
+ * recursion deeper than 1000 stars finds no match, as there.
  */
 const reference = (pattern: Buffer, subject: Buffer, nocase: boolean): boolean => {
   const signed = (x: number) => (x << 24) >> 24
   const lower = (x: number) => (x >= 65 && x <= 90 ? x + 32 : x)
   const state = { skipLonger: false }
-  const impl = (p: number, s: number): boolean => {
+  const impl = (p: number, s: number, nesting: number): boolean => {
+    if (nesting > 1000) return false
     const at = (i: number) => (i < pattern.length ? pattern[i]! : 0)
     let plen = pattern.length - p
     let slen = subject.length - s
@@ -25,7 +27,7 @@ const reference = (pattern: Buffer, subject: Buffer, nocase: boolean): boolean =
           }
           if (plen === 1) return true
           while (slen > 0) {
-            if (impl(p + 1, s)) return true
+            if (impl(p + 1, s, nesting + 1)) return true
             if (state.skipLonger) return false
             s++
             slen--
@@ -104,7 +106,7 @@ const reference = (pattern: Buffer, subject: Buffer, nocase: boolean): boolean =
     }
     return plen === 0 && slen === 0
   }
-  return impl(0, 0)
+  return impl(0, 0, 0)
 }
 
 // Expectations recorded from redis-server 7.0.15: `KEYS pattern` over a database holding exactly
@@ -301,6 +303,42 @@ describe('glob', () => {
       const started = performance.now()
       expect(compileGlob(b('a*'.repeat(2000) + 'b'))(b('a'.repeat(10_000)))).to.equal(false)
       expect(compileGlob(b('*a'.repeat(30) + '*b'))(b('a'.repeat(100_000)))).to.equal(false)
+      expect(performance.now() - started).to.be.below(2_000)
+    })
+
+    // Recorded from redis-server 7.0.15: KEYS over one key of 1200 a's.
+    it('finds no match past Redis\'s nesting limit of 1000 stars followed by more pattern', () => {
+      const subject = b('a'.repeat(1200))
+      expect(compileGlob(b('*a'.repeat(1000)))(subject)).to.equal(true)
+      expect(compileGlob(b('*a'.repeat(1001)))(subject)).to.equal(false)
+      expect(compileGlob(b('*a'.repeat(1100)))(subject)).to.equal(false)
+      // A trailing star is no level: Redis returns a match there without recursing.
+      expect(compileGlob(b('*a'.repeat(1000) + '*'))(subject)).to.equal(true)
+      expect(compileGlob(b('a*'.repeat(1001)))(subject)).to.equal(true)
+      // A run of stars is one level.
+      expect(compileGlob(b('**a'.repeat(1000)))(subject)).to.equal(true)
+    })
+
+    it('agrees with the reference port around the nesting limit', () => {
+      const arb = fc.tuple(fc.integer({ min: 995, max: 1005 }), fc.constantFrom('a', '?', '[ab]', 'b'), fc.constantFrom('', '*', 'a', 'b'), fc.integer({ min: 990, max: 1010 }))
+      fc.assert(
+        fc.property(arb, ([stars, element, tail, length]) => {
+          const pattern = b(`*${element}`.repeat(stars) + tail)
+          const subject = b('a'.repeat(length))
+          expect(compileGlob(pattern)(subject), `${stars} *${element} then ${tail} ~ ${length} a's`).to.equal(reference(pattern, subject, false))
+        }),
+        { numRuns: 200 },
+      )
+    })
+
+    it('compiles only as much of a huge pattern as matching reaches', () => {
+      const started = performance.now()
+      // Two million classes, and a literal pattern of 64 MB: neither reached beyond a few bytes.
+      expect(compileGlob(b('[]'.repeat(2_000_000)))(b('abc'))).to.equal(false)
+      expect(compileGlob(b('[a-z]'.repeat(1_000_000)))(b('abc'))).to.equal(false)
+      expect(compileGlob(Buffer.alloc(64 << 20, 0x61))(b('abc'))).to.equal(false)
+      // One class of a million ranges, reached: each distinct range is marked once.
+      expect(compileGlob(b('[' + 'a-b'.repeat(1_000_000) + ']'))(b('b'))).to.equal(true)
       expect(performance.now() - started).to.be.below(2_000)
     })
   })

@@ -5,6 +5,9 @@
 // accepts depends only on the pattern. So a pattern compiles to a list of items (star, any byte,
 // literal byte, or a 256-entry class table) and matching is the linear-backtracking wildcard
 // algorithm, which finds a match exactly when Redis's recursive matcher does, without recursion.
+// Items are compiled as matching reaches them, not up front: like Redis's matcher, which reads a
+// pattern only as far as a subject takes it, matching then costs nothing for the part of a huge
+// pattern (up to proto-max-bulk-len) that no key reaches, and each class is compiled in one pass.
 // The compiler reproduces Redis's parsing quirks:
 // - `[a-z]` compares C `char`s, which are signed: `[a-\xff]` is the range \xff..a (swapped).
 //   Reversed ranges `[z-a]` are swapped. `[a-]` is the range a..] and the class continues.
@@ -34,86 +37,143 @@ const signed = (b: number): number => (b << 24) >> 24
 /** tolower in the C locale; Redis never sets LC_CTYPE. Negative (signed high) bytes are unchanged. */
 const lower = (c: number): number => (c >= 0x41 && c <= 0x5a ? c + 32 : c)
 
-interface Compiled {
-  readonly items: Int32Array
-  readonly classes: Uint8Array[]
-}
+/**
+ * Redis 7.0's stringmatchlen gives up (no match) rather than recurse deeper than this: every
+ * star that more pattern follows is one level, so no match gets past the 1001st such star.
+ */
+const MAX_NESTING = 1000
 
-const compile = (pat: Buffer, nocase: boolean): Compiled => {
-  const items: number[] = []
-  const classes: Uint8Array[] = []
-  const pl = pat.length
-  let p = 0
-  while (p < pl) {
+/** A pattern compiled as far as matching has reached (see has). */
+class Compiled {
+  items = new Int32Array(16)
+  /** Items compiled so far. */
+  count = 0
+  readonly classes: Uint8Array[] = []
+  /** The item index of the star Redis would reach at nesting MAX_NESTING + 1, or -1. */
+  limitStar = -1
+  /** The pattern offset compiling resumes at. */
+  private p = 0
+  private stars = 0
+
+  constructor(
+    private readonly pat: Buffer,
+    private readonly nocase: boolean,
+  ) {}
+
+  /** Whether item `i` exists, compiling the pattern up to it first. */
+  has(i: number): boolean {
+    while (i >= this.count) {
+      if (this.p >= this.pat.length) return false
+      this.next()
+    }
+    return true
+  }
+
+  /** Compiles the element at p into one item. */
+  private next(): void {
+    const pat = this.pat
+    const pl = pat.length
+    let p = this.p
     const b = pat[p]!
-    if (b === STAR) items.push(ITEM_STAR)
-    else if (b === QMARK) items.push(ITEM_ANY)
+    let item: number
+    if (b === STAR) {
+      // A run of stars is one star, as Redis's matcher skips to the last of them.
+      while (p + 1 < pl && pat[p + 1] === STAR) p++
+      if (++this.stars === MAX_NESTING + 1) this.limitStar = this.count
+      item = ITEM_STAR
+    } else if (b === QMARK) item = ITEM_ANY
     else if (b === LBRACKET) {
       p++
       const not = p < pl && pat[p] === CARET
       if (not) p++
-      const start = p
-      // Runs Redis's class loop once per possible subject byte; each run ends at the same place.
       const table = new Uint8Array(256)
-      for (let c = 0; c < 256; c++) {
-        let match = false
-        p = start
-        for (;;) {
-          const rem = pl - p
-          const x = rem > 0 ? pat[p]! : 0
-          if (x === BACKSLASH && rem >= 2) {
-            p++
-            if (pat[p] === c) match = true
-          } else if (x === RBRACKET) {
-            break
-          } else if (rem === 0) {
-            // Unterminated: step back so the shared increment below lands on the end.
-            p--
-            break
-          } else if (rem >= 3 && pat[p + 1] === DASH) {
-            let lo = signed(x)
-            let hi = signed(pat[p + 2]!)
-            let cc = signed(c)
-            if (lo > hi) [lo, hi] = [hi, lo]
-            if (nocase) {
-              lo = lower(lo)
-              hi = lower(hi)
-              cc = lower(cc)
-            }
-            p += 2
-            if (cc >= lo && cc <= hi) match = true
-          } else if (nocase ? lower(x) === lower(c) : x === c) {
-            match = true
-          }
-          p++
-        }
-        table[c] = match !== not ? 1 : 0
-      }
-      items.push(ITEM_CLASS + classes.length)
-      classes.push(table)
+      p = compileClass(pat, p, table, this.nocase)
+      if (not) for (let c = 0; c < 256; c++) table[c] ^= 1
+      item = this.addClass(table)
     } else {
       if (b === BACKSLASH && pl - p >= 2) p++
       const lit = pat[p]!
-      if (nocase && lit >= 0x41 && lit <= 0x5a) items.push(letterClass(lit, classes))
-      else if (nocase && lit >= 0x61 && lit <= 0x7a) items.push(letterClass(lit - 32, classes))
-      else items.push(lit)
+      if (this.nocase && isLetter(lit)) {
+        const table = new Uint8Array(256)
+        table[lit & ~32] = 1
+        table[lit | 32] = 1
+        item = this.addClass(table)
+      } else item = lit
+    }
+    this.p = p + 1
+    if (this.count === this.items.length) {
+      const grown = new Int32Array(this.count * 2)
+      grown.set(this.items)
+      this.items = grown
+    }
+    this.items[this.count++] = item
+  }
+
+  private addClass(table: Uint8Array): number {
+    this.classes.push(table)
+    return ITEM_CLASS + this.classes.length - 1
+  }
+}
+
+const isLetter = (b: number): boolean => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
+
+/**
+ * Marks in `table` the bytes a class accepts (before any `^`), reading it from `p` (just after
+ * `[` or `[^`) the way Redis's class loop does, for every subject byte at once: each element
+ * marks the bytes it accepts. Returns the offset of the closing `]`, or of the pattern's last
+ * byte when the class is unterminated (the caller steps past either).
+ */
+const compileClass = (pat: Buffer, p: number, table: Uint8Array, nocase: boolean): number => {
+  const pl = pat.length
+  // Ranges already marked: a class repeating one range a million times marks it once.
+  let ranges: Set<number> | undefined
+  for (;;) {
+    const rem = pl - p
+    const x = rem > 0 ? pat[p]! : 0
+    if (x === BACKSLASH && rem >= 2) {
+      // Escaped: literal, compared case-sensitively even in nocase mode.
+      p++
+      table[pat[p]!] = 1
+    } else if (x === RBRACKET) {
+      return p
+    } else if (rem === 0) {
+      return p - 1
+    } else if (rem >= 3 && pat[p + 1] === DASH) {
+      let lo = signed(x)
+      let hi = signed(pat[p + 2]!)
+      if (lo > hi) [lo, hi] = [hi, lo]
+      ranges ??= new Set()
+      const id = (lo + 128) * 256 + hi + 128
+      if (!ranges.has(id)) {
+        ranges.add(id)
+        markRange(table, lo, hi, nocase)
+      }
+      p += 2
+    } else {
+      table[x] = 1
+      if (nocase && isLetter(x)) table[x ^ 32] = 1
     }
     p++
   }
-  return { items: Int32Array.from(items), classes }
 }
 
-/** A class accepting an ASCII upper-case letter and its lower-case form. */
-const letterClass = (upper: number, classes: Uint8Array[]): number => {
-  const table = new Uint8Array(256)
-  table[upper] = 1
-  table[upper + 32] = 1
-  classes.push(table)
-  return ITEM_CLASS + classes.length - 1
+/**
+ * Marks the bytes c with lo <= c <= hi as signed chars; in nocase mode the bounds and c are
+ * lowercased first (after the swap), so an upper-case c counts as its lower-case form.
+ */
+const markRange = (table: Uint8Array, lo: number, hi: number, nocase: boolean): void => {
+  if (!nocase) {
+    for (let cc = lo; cc <= hi; cc++) table[cc & 255] = 1
+    return
+  }
+  lo = lower(lo)
+  hi = lower(hi)
+  for (let cc = lo; cc <= hi; cc++) if (cc < 0x41 || cc > 0x5a) table[cc & 255] = 1
+  for (let u = 0x41; u <= 0x5a; u++) if (u + 32 >= lo && u + 32 <= hi) table[u] = 1
 }
 
-const matchItems = ({ items, classes }: Compiled, s: Buffer): boolean => {
-  const m = items.length
+const matchItems = (compiled: Compiled, s: Buffer): boolean => {
+  const classes = compiled.classes
   const n = s.length
   let pi = 0
   let si = 0
@@ -121,9 +181,11 @@ const matchItems = ({ items, classes }: Compiled, s: Buffer): boolean => {
   let starP = -1
   let starS = 0
   while (si < n) {
-    if (pi < m) {
-      const it = items[pi]!
+    if (pi < compiled.count || compiled.has(pi)) {
+      const it = compiled.items[pi]!
       if (it === ITEM_STAR) {
+        // Redis would recurse past its nesting limit here: it finds no match.
+        if (pi === compiled.limitStar && compiled.has(pi + 1)) return false
         starP = pi++
         starS = si
         continue
@@ -139,15 +201,35 @@ const matchItems = ({ items, classes }: Compiled, s: Buffer): boolean => {
     pi = starP + 1
     si = ++starS
   }
-  while (pi < m && items[pi] === ITEM_STAR) pi++
-  return pi === m
+  while (compiled.has(pi) && compiled.items[pi] === ITEM_STAR) pi++
+  return !compiled.has(pi)
 }
 
-/** The literal items at the start of a compiled pattern, as bytes. */
-const leadingLiterals = (items: Int32Array): Buffer => {
+/**
+ * The literal bytes of the elements from `from` on, up to the first element that is not a
+ * literal (`*`, `?`, a class, or in nocase mode a letter), with escapes resolved; and where
+ * that element starts. Reads the pattern itself, so fast paths cost no compiled items.
+ */
+const literalRun = (pat: Buffer, from: number, nocase: boolean): { readonly bytes: Buffer; readonly end: number } => {
+  const pl = pat.length
+  const out = Buffer.allocUnsafe(pl - from)
   let k = 0
-  while (k < items.length && items[k]! >= 0 && items[k]! < 256) k++
-  return Buffer.from(items.subarray(0, k))
+  let p = from
+  while (p < pl) {
+    const b = pat[p]!
+    if (b === STAR || b === QMARK || b === LBRACKET) break
+    const q = b === BACKSLASH && pl - p >= 2 ? p + 1 : p
+    if (nocase && isLetter(pat[q]!)) break
+    out[k++] = pat[q]!
+    p = q + 1
+  }
+  return { bytes: Buffer.from(out.subarray(0, k)), end: p }
+}
+
+/** Whether pat[from..] is stars only (or empty). */
+const onlyStars = (pat: Buffer, from: number): boolean => {
+  for (let i = from; i < pat.length; i++) if (pat[i] !== STAR) return false
+  return true
 }
 
 /**
@@ -157,33 +239,29 @@ const leadingLiterals = (items: Int32Array): Buffer => {
  * `*infix*` patterns get Buffer-comparison fast paths.
  */
 export const compileGlob = (pattern: Buffer, nocase = false): ((subject: Buffer) => boolean) => {
-  if (pattern.length === 1 && pattern[0] === STAR) return () => true
-  const compiled = compile(pattern, nocase)
-  const items = compiled.items
-  if (pattern.length === 0) return (s) => s.length === 0
-  const lit = leadingLiterals(items)
+  const pl = pattern.length
+  if (pl === 1 && pattern[0] === STAR) return () => true
+  if (pl === 0) return (s) => s.length === 0
+  const head = literalRun(pattern, 0, nocase)
+  const lit = head.bytes
   const k = lit.length
-  const starsFrom = (from: number): boolean => {
-    for (let i = from; i < items.length; i++) if (items[i] !== ITEM_STAR) return false
-    return true
-  }
-  if (k === items.length) return (s) => s.length === k && lit.equals(s)
-  if (starsFrom(k)) {
+  if (head.end === pl) return (s) => s.length === k && lit.equals(s)
+  if (onlyStars(pattern, head.end)) {
     // An empty subject never matches a non-empty pattern (stars-only included).
     return (s) => s.length > 0 && s.length >= k && lit.compare(s, 0, k) === 0
   }
-  if (items[0] === ITEM_STAR) {
+  if (pattern[0] === STAR) {
     let j = 1
-    while (j < items.length && items[j] === ITEM_STAR) j++
-    let e = j
-    while (e < items.length && items[e]! >= 0 && items[e]! < 256) e++
-    if (e > j) {
-      const mid = Buffer.from(items.subarray(j, e))
-      const len = mid.length
-      if (e === items.length) return (s) => s.length >= len && mid.compare(s, s.length - len) === 0
-      if (starsFrom(e)) return (s) => s.indexOf(mid) !== -1
+    while (j < pl && pattern[j] === STAR) j++
+    const run = literalRun(pattern, j, nocase)
+    const mid = run.bytes
+    const len = mid.length
+    if (len > 0) {
+      if (run.end === pl) return (s) => s.length >= len && mid.compare(s, s.length - len) === 0
+      if (onlyStars(pattern, run.end)) return (s) => s.indexOf(mid) !== -1
     }
   }
+  const compiled = new Compiled(pattern, nocase)
   return (s) => s.length > 0 && matchItems(compiled, s)
 }
 
@@ -192,4 +270,4 @@ export const compileGlob = (pattern: Buffer, nocase = false): ((subject: Buffer)
  * subject the pattern matches (case-sensitively) starts with them, so KEYS and SCAN need only
  * visit that key range.
  */
-export const literalPrefix = (pattern: Buffer): Buffer => leadingLiterals(compile(pattern, false).items)
+export const literalPrefix = (pattern: Buffer): Buffer => literalRun(pattern, 0, false).bytes
