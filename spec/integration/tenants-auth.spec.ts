@@ -9,6 +9,8 @@ import { createClient } from 'redis'
 import { startServer, type RunningServer } from '../support/server.js'
 import { errorOf } from '../support/errors.js'
 import { fieldsOf, quietClient } from '../support/clients.js'
+import { rawClient } from '../support/raw.js'
+import { infoField } from '../support/info.js'
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
 
@@ -138,6 +140,24 @@ describe('tenants: authentication and isolation over TCP', function () {
     expect(log).to.not.include('guess-number')
     // The same connection may still log in afterwards.
     expect(await guesser.call('AUTH', 't1', 'p1')).to.equal('OK')
+  })
+
+  it('stops reading from a client whose AUTH waits for its derivation, instead of queueing what follows', async () => {
+    // 40 MB of pipelined AUTHs with a wrong password, from a client that never authenticates.
+    // Each waits for its derivation; the server went on reading meanwhile and queued the rest in
+    // memory, at a kilobyte and more per command: hundreds of MB in a second.
+    const inputBytes = async () => infoField(await admin.info('stats'), 'total_net_input_bytes')
+    const before = await inputBytes()
+    const guesser = await rawClient(server.port)
+    const auth = '*3\r\n$4\r\nAUTH\r\n$2\r\nt1\r\n$5\r\nwrong\r\n'.repeat(10_000)
+    for (let i = 0; i < 100; i++) guesser.socket.write(auth)
+    await new Promise((r) => setTimeout(r, 1000))
+    // A read (64 KB) per derivation at most, instead of megabytes.
+    expect((await inputBytes()) - before).to.be.below(2 * 1024 * 1024)
+    const started = performance.now()
+    expect(await admin.ping()).to.equal('PONG')
+    expect(performance.now() - started).to.be.below(500)
+    guesser.socket.destroy()
   })
 
   it('logs in with node-redis (HELLO 3 AUTH user pass) and with the AUTH command after connecting', async () => {

@@ -3,7 +3,8 @@
 // one emission per read, and replies are written strictly in request order, each batch once the
 // writes it depends on are durable, at the end of the event-loop turn (OutputFlusher). The actor
 // owns the connection's session and its backpressure: while more than `client-output-pause-bytes`
-// wait to be written to a client that is not reading, the server stops reading from it.
+// wait to be written to a client that is not reading, the server stops reading from it, and it
+// stops too while a command waits before it runs.
 
 import type { Socket } from 'node:net'
 import { Observable, type Subscriber, type Subscription } from 'rxjs'
@@ -30,6 +31,8 @@ const READ_MEMORY = READ_BUFFER.buffer
 const PAUSED_OUTPUT = 1
 /** Writes wait for the WAL: more than the backlog bound is sealed but not yet durable. */
 const PAUSED_BACKLOG = 2
+/** A command waits before it runs (staging, a write stall, a password derivation). */
+const PAUSED_WAITING = 4
 
 const peer = (address: string | undefined, port: number | undefined): string =>
   `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
@@ -43,8 +46,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    */
   private input: Subscriber<Buffer> | undefined = undefined
   private subscription: Subscription | undefined = undefined
-  /** Why reading is paused: PAUSED_OUTPUT and/or PAUSED_BACKLOG; reading resumes at 0. */
+  /** Why reading is paused: PAUSED_* bits; reading resumes at 0. */
   private pausedFor = 0
+  /** A command waits before it runs (see stage). */
+  private waiting = false
   private closed = false
   /** Replies encoded this event-loop turn, written by flushOutput. */
   private readonly output: Buffer[] = []
@@ -180,8 +185,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     this.server.stats.totalNetInputBytes += chunk.length
     this.session.lastInteraction = this.server.tick()
     this.readQueryBytes = this.decoder.bufferedBytes + chunk.length
+    const queued = this.waiting
     this.input!.next(chunk)
     this.readQueryBytes = 0
+    if (queued && this.waiting) this.pauseFor(PAUSED_WAITING)
     const gate = this.server.gate
     gate.poll()
     if (gate.backlogBytes > gate.backlogLimit && (this.pausedFor & PAUSED_BACKLOG) === 0) this.waitForBacklog()
@@ -194,14 +201,37 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     }
   }
 
+  /**
+   * While a command waits, the commands behind it queue in memory (executeCommands), where no
+   * query buffer limit sees them: so a read that comes during a wait is the last until the wait
+   * ends. Otherwise a client pipelining AUTHs as a tenant, each waiting for its password
+   * derivation, grew the server by its whole input (hundreds of MB a second) without ever being
+   * authenticated. (Reading is not stopped when the wait starts: a client that awaits its reply
+   * sends nothing meanwhile, and would pay two syscalls per wait for nothing.)
+   */
   stage(argv: Buffer[]): PromiseLike<void> | undefined {
+    const waiting = this.gather(argv)
+    if (waiting === undefined) return undefined
+    this.waiting = true
+    const done = (): void => {
+      this.waiting = false
+      this.resumeFor(PAUSED_WAITING)
+    }
+    return waiting.then(done, (e: unknown) => {
+      done()
+      throw e
+    })
+  }
+
+  /** What must happen before `argv` runs, or undefined when it can run at once. */
+  private gather(argv: Buffer[]): PromiseLike<void> | undefined {
     // Password derivations (AUTH as a tenant, TENANT CREATE) and TIERING RUN's pass run first.
     const prepared = this.server.prepare(this.session, argv)
     if (prepared !== undefined) return prepared
     // Memory is over maxmemory: a command that can grow it waits for flushes and eviction.
     const stall = this.server.writeStall
     if (stall.wait !== undefined && this.server.dispatch.resolve(argv)?.flags.includes('denyoom') === true) {
-      return stall.hold().then(() => this.stage(argv))
+      return stall.hold().then(() => this.gather(argv))
     }
     const stager = this.server.stager
     // While every database is complete (the data fits in memory), no command needs staging.
