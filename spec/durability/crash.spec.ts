@@ -41,7 +41,8 @@ const writer = async (redis: Redis, id: string, ledger: Ledger, stop: { now: boo
 const verify = (port: number, ledger: Ledger) => checkLedger(port, ledger, (key) => key.endsWith(':last'))
 
 describe('crash recovery (SIGKILL under load, appendfsync always)', function () {
-  this.timeout(120_000)
+  // A cycle takes a few seconds; bench/crash-cycles.sh runs a hundred of them.
+  this.timeout(Math.max(120_000, CYCLES * 30_000))
   let dir: string
   let server: RunningServer | undefined
 
