@@ -7,11 +7,12 @@
 // eviction free memory wait instead (a write stall, as RocksDB's): while the data is over its
 // budget, commands that can grow it are held before they run, and reads go on.
 
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
+import { setFlagsFromString } from 'node:v8'
 import * as Effect from 'effect/Effect'
 import type * as Scope from 'effect/Scope'
 import type { ServerRuntime } from './server.js'
-import { dataBudget, planEviction, youngGrowthFactor } from '../storage/eviction-policy.js'
+import { dataBudget, planEviction } from '../storage/eviction-policy.js'
+import { fitYoungGeneration } from './young-generation.js'
 import { MemoryGauge } from '../storage/memory-gauge.js'
 import { limitSpareSlabs, unreclaimedSlabBytes } from '../storage/record-table.js'
 
@@ -182,31 +183,6 @@ const SPARE_SHARE = 1 / 32
 const fitMemoryLimit = (maxmemory: number): void => {
   setFlagsFromString(`--heap-growing-percent=${maxmemory > 0 ? HEAP_GROWING_PERCENT : 0}`)
   limitSpareSlabs(maxmemory > 0 ? maxmemory * SPARE_SHARE : Infinity)
-}
-
-/**
- * Ticks between looks at the young generation's size while it may not grow (for a shrink, or a
- * new maxmemory). While it may, every tick looks: it grows by a doubling at a scavenge, and at a
- * start that reads keys back from disk it doubled several times within 100 ms.
- */
-const YOUNG_CHECK_TICKS = 20
-/** The factor last given to V8 (process-wide, as the flag is). */
-let youngFactor: 1 | 2 = 1
-let ticksToYoungCheck = 0
-// Held from when this module loads until the first tick decides. What the young generation grew
-// to before (loading the code takes it to 16 MB) stays: V8 shrinks it only once allocation stops.
-setFlagsFromString('--semi-space-growth-factor=1')
-
-/** Keeps the young generation within its share of maxmemory (youngGrowthFactor). */
-const fitYoungGeneration = (maxmemory: number): void => {
-  if (--ticksToYoungCheck > 0) return
-  // Without a limit V8 chooses, and its size is not needed.
-  const young = maxmemory > 0 ? getHeapSpaceStatistics().find((space) => space.space_name === 'new_space') : undefined
-  const factor = youngGrowthFactor(maxmemory, young?.space_size ?? 0)
-  ticksToYoungCheck = maxmemory > 0 && factor === 2 ? 1 : YOUNG_CHECK_TICKS
-  if (factor === youngFactor) return
-  setFlagsFromString(`--semi-space-growth-factor=${factor}`)
-  youngFactor = factor
 }
 
 /** Forks the eviction tick into the current scope; it stops when the scope closes. */

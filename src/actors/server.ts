@@ -32,6 +32,7 @@ import { LsmStore } from '../storage/lsm-store.js'
 import { decodeStoreKey, prefixEnd, storeKeyPrefix, tenantRange } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
 import { newEvictionStats, runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
+import { fitYoungGeneration } from './young-generation.js'
 import { OutputFlusher } from './output-flusher.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
@@ -393,6 +394,9 @@ export const startServer = (
       catch: (e) => new Error(`cannot create data directory '${dir}': ${(e as Error).message}`),
     })
     runtime.log.notice(`we-trust-redis ${VERSION} (Redis-compatible) starting, pid=${process.pid}, dir=${dir}`)
+    // The young generation is held small from start-up (young-generation.ts); without a memory
+    // limit V8 sizes it from here on, recovery's replay included.
+    if (runtime.config.number('maxmemory') <= 0) fitYoungGeneration(0)
     if (runtime.config.boolean('appendonly')) yield* openDurableStorage(runtime, dir)
     else {
       runtime.log.notice('appendonly is off: data is kept in memory only')
