@@ -494,8 +494,11 @@ export function fenceOf(key: Uint8Array, from: number, end: number): number {
   return fence
 }
 
-/** SortedKeys over keys[0, keyEnds[count - 1]) (the caller's to give away). */
-export function sortKeysIndex(count: number, keys: Buffer, keyEnds: Uint32Array): SortedKeys {
+/**
+ * SortedKeys over keys[0, keyEnds[count - 1]), which must be in ascending order (the caller's
+ * to give away).
+ */
+export function sortedKeys(count: number, keys: Buffer, keyEnds: Uint32Array): SortedKeys {
   let sharedPrefix = 0
   if (count > 0) {
     const lastStart = count === 1 ? 0 : keyEnds[count - 2]!
@@ -523,7 +526,7 @@ export function packKeys(list: readonly Uint8Array[]): SortedKeys {
     at += list[i]!.length
     keyEnds[i] = at
   }
-  return sortKeysIndex(list.length, keys, keyEnds)
+  return sortedKeys(list.length, keys, keyEnds)
 }
 
 /** Accumulates index entries while blocks are written. */
@@ -574,7 +577,7 @@ export function decodeIndex(buf: Buffer): BlockIndex {
     lengths[i] = length
   }
   if (r.pos !== buf.length) throw new SegmentFormatError(`index has ${buf.length - r.pos} bytes after its last entry`)
-  const sorted = sortKeysIndex(count, Buffer.from(keys.subarray(0, keyBytes)), keyEnds)
+  const sorted = sortedKeys(count, Buffer.from(keys.subarray(0, keyBytes)), keyEnds)
   // Spelled out, not spread: a spread object took a shape of its own, and the searches that read
   // both kinds of SortedKeys went megamorphic.
   return { count, keys: sorted.keys, keyEnds, sharedPrefix: sorted.sharedPrefix, fences: sorted.fences, offsets, lengths }

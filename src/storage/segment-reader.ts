@@ -208,10 +208,9 @@ export class SegmentReader {
    */
   mayContain(key: Buffer, hash?: number): boolean {
     const { meta } = this
-    if (meta.entries === 0) return false
     if (compareBytes(key, 0, key.length, meta.firstKey, 0, meta.firstKey.length) < 0) return false
     if (compareBytes(key, 0, key.length, meta.lastKey, 0, meta.lastKey.length) > 0) return false
-    return this.bloom.mayContainHash(hash ?? bloomHash(key))
+    return this.mayContainInRange(hash ?? bloomHash(key))
   }
 
   /**
