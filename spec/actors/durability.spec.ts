@@ -87,6 +87,7 @@ const keysIn = (payload: Buffer): string[] => {
     put: (_db, key) => keys.push(key.toString('latin1')),
     del: (_db, key) => keys.push(key.toString('latin1')),
     expire: (_db, key) => keys.push(key.toString('latin1')),
+    setRange: (_db, key) => keys.push(key.toString('latin1')),
     flushDb: () => {},
     flushAll: () => {},
   })

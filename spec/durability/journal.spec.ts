@@ -115,6 +115,7 @@ describe('journal', () => {
       put: () => expect.fail('a put'),
       del: (_space, key) => reclaimed.push(key.toString()),
       expire: () => expect.fail('an expire'),
+      setRange: () => expect.fail('a setrange'),
       flushDb: () => expect.fail('a flushdb'),
       flushAll: () => expect.fail('a flushall'),
     })

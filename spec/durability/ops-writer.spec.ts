@@ -12,6 +12,7 @@ const keysOf = (bytes: Buffer): string[] => {
     put: (_space, key) => keys.push(key.toString('latin1')),
     del: () => {},
     expire: () => {},
+    setRange: () => {},
     flushDb: () => {},
     flushAll: () => {},
   })

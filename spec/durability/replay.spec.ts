@@ -3,7 +3,9 @@
 // set of keyspaces replays that WAL over the store, and every key must read as it does in the
 // databases that made the changes. Then the replayed keyspaces are flushed and a third set,
 // started over the store alone, must read the same: replayed changes (deletes included) are
-// left changed for the next flush.
+// left changed for the next flush. Changes made as patches (APPEND, SETRANGE) are logged as
+// patches whatever their size, so their replay over values from the tail, the store, or none is
+// exercised.
 
 import { expect } from 'chai'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -14,7 +16,7 @@ import { recover } from '../../src/durability/recovery.js'
 import { Keyspaces } from '../../src/storage/keyspaces.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
-import { newKeyspaceStats } from '../../src/storage/keyspace.js'
+import { applyPatch, newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { encodeStoreKey } from '../../src/storage/store-keys.js'
 import { MemoryWal } from '../../src/wal/memory-wal.js'
 
@@ -43,9 +45,11 @@ interface Trial {
   /** Expiries may pass between the changes and the replay (else they lie far ahead). */
   expiriesPass: boolean
   holdBytes?: number
+  /** Most changes are patches, and tails are short: patches over the store's values. */
+  patchHeavy?: boolean
 }
 
-const runTrial = async ({ seed, ops, expiriesPass, holdBytes }: Trial): Promise<void> => {
+const runTrial = async ({ seed, ops, expiriesPass, holdBytes, patchHeavy }: Trial): Promise<void> => {
   const random = generator(seed)
   const clock = { now: 1_000_000 }
   const now = (): number => clock.now
@@ -53,7 +57,7 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes }: Trial): Promise<
   const storeOptions = { dir: join(root, 'manifest'), ssdDir: join(root, 'ssd') }
   let store = await LsmStore.open(storeOptions)
   try {
-    const journal = new Journal()
+    const journal = new Journal(true, 0)
     const made = SPACES.map((space) => new MemoryKeyspace({ clock: now, stats: newKeyspaceStats(), space, log: journal, trackDirty: true }))
     const b = (s: string): Buffer => Buffer.from(s)
     const ttl = (): number => (expiriesPass ? clock.now + 1 + random(150) : clock.now + 1_000_000_000 + random(1000))
@@ -73,8 +77,18 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes }: Trial): Promise<
     for (let n = 0; n < ops; n++) {
       const db = made[random(made.length)]!
       const key = b(`k${random(KEYS)}`)
-      const roll = random(100)
-      if (roll < 45) db.set(key, { type: 'string', data: b(`v${n}`) }, random(4) === 0 ? ttl() : 0)
+      const roll = patchHeavy === true && random(4) !== 0 ? 100 : random(112)
+      if (roll >= 100) {
+        // APPEND (at the end) or SETRANGE (anywhere, gaps included), as the commands make them.
+        const entry = db.peek(key)
+        const bytes = b(`p${n}`)
+        if (entry === undefined) db.set(key, { type: 'string', data: bytes }, 0)
+        else {
+          const old = entry.value.data
+          const patch = { offset: random(2) === 0 ? old.length : random(old.length + 4), bytes }
+          db.set(key, { type: 'string', data: applyPatch(old, patch) }, entry.expiresAt, patch)
+        }
+      } else if (roll < 45) db.set(key, { type: 'string', data: b(`v${n}`) }, random(4) === 0 ? ttl() : 0)
       else if (roll < 65) db.delete(key)
       else if (roll < 80) db.setExpiry(key, ttl())
       else if (roll < 88) db.setExpiry(key, 0)
@@ -130,13 +144,54 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes }: Trial): Promise<
   }
 }
 
+/**
+ * One key on disk with an expiry, a tail holding only `change` of it (made while the key was
+ * live), and a replay once that expiry has passed: what the replayed keyspace holds of the key.
+ */
+const replayOverExpiringDiskKey = async (change: (db: MemoryKeyspace, key: Buffer) => void, holdBytes?: number): Promise<Seen> => {
+  const clock = { now: 1_000_000 }
+  const now = (): number => clock.now
+  const root = mkdtempSync(join(tmpdir(), 'wtr-replay-'))
+  const store = await LsmStore.open({ dir: join(root, 'manifest'), ssdDir: join(root, 'ssd') })
+  try {
+    const journal = new Journal(true, 0)
+    const db = new MemoryKeyspace({ clock: now, stats: newKeyspaceStats(), space: 0, log: journal, trackDirty: true })
+    const key = Buffer.from('k')
+    db.set(key, { type: 'string', data: Buffer.from('disk') }, clock.now + 100)
+    journal.seal()
+    expect((await store.flush([db], 0, async () => true)).installed).to.equal(true)
+    change(db, key)
+    const wal = new MemoryWal()
+    await wal.append(1, Buffer.from(journal.seal()!.bytes), true)
+    clock.now += 1000
+    const replayed = new Keyspaces((space) => new MemoryKeyspace({ clock: now, stats: newKeyspaceStats(), space, trackDirty: true }))
+    await recover(replayed, store, wal.crashed(), holdBytes)
+    const entry = replayed.get(0).get(key)
+    return entry === undefined ? undefined : { value: entry.value.data.toString(), expiresAt: entry.expiresAt }
+  } finally {
+    await store.close()
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
 describe('start-up replay (recover)', () => {
+  it('a PERSIST of a key only the store holds keeps it, though its old expiry passed before the replay (both orders)', async () => {
+    const persist = (db: MemoryKeyspace, key: Buffer): void => void db.setExpiry(key, 0)
+    expect(await replayOverExpiringDiskKey(persist)).to.deep.equal({ value: 'disk', expiresAt: 0 })
+    expect(await replayOverExpiringDiskKey(persist, 0)).to.deep.equal({ value: 'disk', expiresAt: 0 })
+  })
+
   it('newest op first: every key reads as the changes left it, also once the replay is flushed (60 seeds)', async () => {
     for (let seed = 1; seed <= 60; seed++) await runTrial({ seed, ops: 200, expiriesPass: true })
   })
 
   it('in log order, for a tail above the bytes it may hold: the same, expiries passing or not (60 seeds)', async () => {
     for (let seed = 101; seed <= 160; seed++) await runTrial({ seed, ops: 200, expiriesPass: seed % 2 === 0, holdBytes: 0 })
+  })
+
+  it('patches (APPEND, SETRANGE) over values the store holds, newest op first and in log order (2 × 60 seeds)', async () => {
+    for (let seed = 301; seed <= 360; seed++) await runTrial({ seed, ops: 30, expiriesPass: true, patchHeavy: true })
+    for (let seed = 401; seed <= 460; seed++) await runTrial({ seed, ops: 30, expiriesPass: seed % 2 === 0, holdBytes: 0, patchHeavy: true })
   })
 
   it('newest op first on a long tail of writes to few keys (5 seeds)', async () => {

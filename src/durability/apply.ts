@@ -21,6 +21,9 @@ export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
   expire(space, key, expiresAt) {
     keyspaces.get(space).setExpiryReplayed(key, expiresAt)
   },
+  setRange(space, key, offset, bytes) {
+    keyspaces.get(space).setRangeReplayed(key, [{ offset, bytes }])
+  },
   flushDb(space, gen) {
     keyspaces.get(space).flushTo(gen)
   },

@@ -2,7 +2,7 @@
 // once, straight into a slab) and the entries they replaced, so that a batch the disk refused
 // can be taken back out of memory. The durability actor seals it once per socket read.
 
-import type { Entry, Value } from '../storage/keyspace.js'
+import type { Entry, Patch, Value } from '../storage/keyspace.js'
 import type { KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
 import { OpWriter } from './ops.js'
 
@@ -21,6 +21,13 @@ const FLUSHED = Symbol('flushed')
 export const ASK_ALWAYS = 1
 export const ASK_EVERYSEC = 2
 export const ASK_DEFAULT = 4
+
+/**
+ * A change given as a patch (APPEND, SETRANGE) is logged as the patch once that saves this many
+ * bytes over the whole value. Below it the whole value is logged: an after image decides its key
+ * at replay by itself, where a patch needs the value before it.
+ */
+export const PATCH_MIN_SAVING = 1024
 
 /** The changes of one sealed stretch of commands. */
 export interface Sealed {
@@ -54,7 +61,10 @@ export class Journal implements MutationLog {
   private sealedStamps: number[] = []
   private sealedHead = 0
 
-  constructor(enabled = true) {
+  constructor(
+    enabled = true,
+    private readonly patchMinSaving = PATCH_MIN_SAVING,
+  ) {
     this.enabled = enabled
   }
 
@@ -90,18 +100,23 @@ export class Journal implements MutationLog {
     return this.undo.length !== 0
   }
 
-  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void {
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined, patch?: Patch): void {
     this.opening()
-    this.writer.put(ks.space, key, value, expiresAt)
+    this.logPut(ks.space, key, value, expiresAt, patch)
     this.asks |= ks.owner.ask
     this.undo.push(ks, k, prev)
   }
 
-  putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number): void {
+  putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number, patch?: Patch): void {
     this.opening()
-    this.writer.put(ks.space, key, value, expiresAt)
+    this.logPut(ks.space, key, value, expiresAt, patch)
     this.asks |= ks.owner.ask
     this.undo.push(ks, memory, offset)
+  }
+
+  private logPut(space: number, key: Buffer, value: Value, expiresAt: number, patch: Patch | undefined): void {
+    if (patch !== undefined && value.data.length - patch.bytes.length >= this.patchMinSaving) this.writer.setRange(space, key, patch.offset, patch.bytes)
+    else this.writer.put(space, key, value, expiresAt)
   }
 
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void {

@@ -10,7 +10,18 @@
 //   EXPIRE   03 | space u32 | keyLen u32 | key | expiresAt i64 (0 = persist)
 //   FLUSHALL 05                              (read only)
 //   FLUSHGEN 06 | space u32 | gen u32        FLUSHDB: the keyspace is empty and at generation gen
+//   SETRANGE 07 | space u32 | keyLen u32 | key | offset i64 | bytesLen u32 | bytes
 // (04, FLUSHDB without a generation, was never written with 32-bit keyspace numbers.)
+//
+// SETRANGE is the one op that is not a whole after image: it writes `bytes` into the key's string
+// at `offset`, zero-filling any gap, and keeps its expiry (APPEND and SETRANGE of a large string
+// log what they add, not the whole string again: appending 100 bytes at a time to a 2 MB string
+// logged 2 MB per call). It still replays idempotently: the offset is absolute, so applying it
+// twice writes the same bytes, and applied over a newer state, every byte ends as the last op
+// that wrote it in the log leaves it (a later PUT or DEL resets the key whole). It is only logged
+// over a string value that exists when the command runs; replay applies it to whatever the key
+// holds at that point (a key absent there gets a zero-filled string, which a later op of the log
+// replaces).
 
 import type { Value } from '../storage/keyspace.js'
 
@@ -19,6 +30,7 @@ export const OP_DEL = 2
 export const OP_EXPIRE = 3
 export const OP_FLUSHALL = 5
 export const OP_FLUSHGEN = 6
+export const OP_SETRANGE = 7
 
 /** Type tags of stored values; new types append, never renumber. */
 export const TYPE_STRING = 0
@@ -26,6 +38,7 @@ export const TYPE_STRING = 0
 export const PUT_OVERHEAD = 1 + 4 + 4 + 1 + 8 + 4
 export const DEL_OVERHEAD = 1 + 4 + 4
 export const EXPIRE_OVERHEAD = 1 + 4 + 4 + 8
+export const SETRANGE_OVERHEAD = 1 + 4 + 4 + 8 + 4
 const FLUSHGEN_BYTES = 1 + 4 + 4
 
 /** Receives decoded ops. Keys and values are views into the payload: copy what you keep. */
@@ -33,6 +46,8 @@ export interface OpVisitor {
   put(space: number, key: Buffer, value: Value, expiresAt: number): void
   del(space: number, key: Buffer): void
   expire(space: number, key: Buffer, expiresAt: number): void
+  /** `bytes` written into the key's string at `offset` (see SETRANGE above). */
+  setRange(space: number, key: Buffer, offset: number, bytes: Buffer): void
   /** The keyspace is emptied; `gen` is its new generation. */
   flushDb(space: number, gen: number): void
   flushAll(): void
@@ -85,6 +100,7 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
       const key = payload.subarray(at + 9, keyEnd)
       if (op === OP_DEL) visit.del(space, key)
       else if (op === OP_EXPIRE) visit.expire(space, key, readInt64(payload, keyEnd))
+      else if (op === OP_SETRANGE) visit.setRange(space, key, readInt64(payload, keyEnd), payload.subarray(keyEnd + 12, next))
       else visit.put(space, key, { type: 'string', data: payload.subarray(keyEnd + 13, next) }, readInt64(payload, keyEnd + 1))
     }
     at = next
@@ -105,11 +121,18 @@ export const opEnd = (payload: Buffer, at: number): number => {
   const op = payload[at]!
   if (op === OP_FLUSHALL) return at + 1
   if (op === OP_FLUSHGEN) return at + FLUSHGEN_BYTES > end ? -1 : at + FLUSHGEN_BYTES
-  if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
+  if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE && op !== OP_SETRANGE) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
   if (at + 9 > end) return -1
   const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
   if (op === OP_DEL) return keyEnd > end ? -1 : keyEnd
   if (op === OP_EXPIRE) return keyEnd + 8 > end ? -1 : keyEnd + 8
+  if (op === OP_SETRANGE) {
+    if (keyEnd + 12 > end) return -1
+    const offset = readInt64(payload, keyEnd)
+    if (!(offset >= 0 && Number.isSafeInteger(offset))) throw new OpsFormatError(`invalid SETRANGE offset ${offset} at offset ${keyEnd}`, keyEnd)
+    const bytesEnd = keyEnd + 12 + payload.readUInt32LE(keyEnd + 8)
+    return bytesEnd > end ? -1 : bytesEnd
+  }
   if (keyEnd + 13 > end) return -1
   if (payload[keyEnd] !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${payload[keyEnd]} at offset ${keyEnd}`, keyEnd)
   const valueEnd = keyEnd + 13 + payload.readUInt32LE(keyEnd + 9)
@@ -212,6 +235,22 @@ export class OpWriter {
     at += key.length
     writeInt64(b, expiresAt, at)
     this.at = at + 8
+  }
+
+  setRange(space: number, key: Buffer, offset: number, bytes: Buffer): void {
+    const b = this.reserve(SETRANGE_OVERHEAD + key.length + bytes.length)
+    let at = this.at
+    b[at] = OP_SETRANGE
+    b.writeUInt32LE(space, at + 1)
+    b.writeUInt32LE(key.length, at + 5)
+    at += 9
+    b.set(key, at)
+    at += key.length
+    writeInt64(b, offset, at)
+    b.writeUInt32LE(bytes.length, at + 8)
+    at += 12
+    b.set(bytes, at)
+    this.at = at + bytes.length
   }
 
   flushDb(space: number, gen: number): void {

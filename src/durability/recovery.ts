@@ -17,7 +17,8 @@ import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { Wal, WalRecord } from '../wal/wal.js'
-import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, readInt64, truncatedOp } from './ops.js'
+import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, OP_SETRANGE, readInt64, truncatedOp } from './ops.js'
+import { applyPatches, type Patch } from '../storage/keyspace.js'
 import { encodeStoreKey } from '../storage/store-keys.js'
 import { viewOf } from '../protocol/buffer-view.js'
 import { applyTo } from './apply.js'
@@ -86,21 +87,24 @@ const applyInOrder = async (keyspaces: Keyspaces, store: LsmStore, record: WalRe
     ops++
   }
   try {
-    // An EXPIRE changes a value the replay may not have in memory: read it from disk first.
+    // An EXPIRE or a SETRANGE changes a value the replay may not have in memory: read it from
+    // disk first.
     const reads: Promise<void>[] = []
+    const readFirst = (n: number, key: Buffer): void => {
+      ops++
+      const db = keyspaces.get(n)
+      // Even when its time has passed: a later op of the log may change the key again.
+      if (db.complete || db.known(key.toString('latin1'))) return
+      const copy = Buffer.from(key)
+      reads.push(readBack(store, db, copy))
+    }
     decodeOps(record.payload, {
       put: count,
       del: count,
       flushDb: count,
       flushAll: count,
-      expire(n, key) {
-        ops++
-        const db = keyspaces.get(n)
-        // Even when its time has passed: a later op of the log may change the key again.
-        if (db.complete || db.known(key.toString('latin1'))) return
-        const copy = Buffer.from(key)
-        reads.push(readBack(store, db, copy))
-      },
+      expire: readFirst,
+      setRange: readFirst,
     })
     await Promise.all(reads)
     decodeOps(record.payload, applyTo(keyspaces))
@@ -142,6 +146,8 @@ class OpPlaces {
  * FLUSHDB, applied before anything else: only the ops after it count. Then, newest first, an op
  * applies only if no newer one decided its key. An EXPIRE newer than any PUT or DEL of its key
  * waits for the next older one (a PUT takes its expiry), or, with none in the tail, for the store.
+ * So do SETRANGEs, which need the value before them: the next older PUT or DEL, or the store, gives
+ * it, and they are applied to it oldest first.
  */
 const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: readonly WalRecord[]): Promise<number> => {
   const places = new OpPlaces()
@@ -174,6 +180,8 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
 
   /** Per keyspace, the expiry of each key whose newest op is an EXPIRE still waiting. */
   const waiting = new Map<MemoryKeyspace, Map<string, number>>()
+  /** Per keyspace, the SETRANGEs of each key not decided yet, newest first (views of the tail). */
+  const patches = new Map<MemoryKeyspace, Map<string, Patch[]>>()
   let space = -1
   let db: MemoryKeyspace | undefined
   let flushedAt = -1
@@ -202,15 +210,58 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
       forDb.set(k ?? key.toString('latin1'), readInt64(payload, keyEnd))
       continue
     }
+    const patchesOfDb = patches.size === 0 ? undefined : patches.get(db)
+    if (op === OP_SETRANGE) {
+      let forDb = patchesOfDb
+      if (forDb === undefined) patches.set(db, (forDb = new Map()))
+      const patchK = k ?? key.toString('latin1')
+      let newer = forDb.get(patchK)
+      if (newer === undefined) forDb.set(patchK, (newer = []))
+      newer.push({ offset: readInt64(payload, keyEnd), bytes: viewOf(payload.buffer, payload.byteOffset + keyEnd + 12, payload.readUInt32LE(keyEnd + 8)) })
+      continue
+    }
     if (newerExpiry !== undefined) expiries!.delete(k!)
-    if (op === OP_DEL) {
+    const newerPatches = patchesOfDb === undefined ? undefined : patchesOfDb.get(k ?? key.toString('latin1'))
+    if (op === OP_DEL && newerPatches === undefined) {
       db.deleteReplayed(key)
       continue
     }
-    const expiresAt = newerExpiry ?? readInt64(payload, keyEnd + 1)
+    let expiresAt: number
+    let data: Buffer | undefined
+    if (op === OP_DEL) {
+      // As replay in log order would: the patches write into an absent key.
+      expiresAt = newerExpiry ?? 0
+    } else {
+      expiresAt = newerExpiry ?? readInt64(payload, keyEnd + 1)
+      data = viewOf(payload.buffer, payload.byteOffset + keyEnd + 13, payload.readUInt32LE(keyEnd + 9))
+    }
+    if (newerPatches !== undefined) {
+      patchesOfDb!.delete(k ?? key.toString('latin1'))
+      data = applyPatches(data, newerPatches)
+    }
     if (db.hasExpired(expiresAt)) db.deleteReplayed(key)
-    else db.set(key, { type: 'string', data: viewOf(payload.buffer, payload.byteOffset + keyEnd + 13, payload.readUInt32LE(keyEnd + 9)) }, expiresAt)
+    else db.set(key, { type: 'string', data: data! }, expiresAt)
   }
+
+  // SETRANGEs with no older PUT or DEL in the tail: applied to what the store holds of the key.
+  let patchReads: Promise<void>[] = []
+  const patching: [MemoryKeyspace, Buffer, Patch[]][] = []
+  const settlePatches = async (): Promise<void> => {
+    await Promise.all(patchReads)
+    patchReads = []
+    for (const [keyspace, key, newer] of patching) keyspace.setRangeReplayed(key, newer)
+    patching.length = 0
+  }
+  for (const [keyspace, byKey] of patches) {
+    for (const [k, newer] of byKey) {
+      if (newer.length === 0) continue
+      const key = Buffer.from(k, 'latin1')
+      if (!keyspace.complete) patchReads.push(readBack(store, keyspace, key))
+      patching.push([keyspace, key, newer])
+      if (patchReads.length === READS_AT_ONCE) await settlePatches()
+    }
+  }
+  await settlePatches()
 
   // EXPIREs with no older PUT or DEL in the tail: of keys only the store holds, if any.
   let reads: Promise<void>[] = []
@@ -218,7 +269,7 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
   const settle = async (): Promise<void> => {
     await Promise.all(reads)
     reads = []
-    for (const [keyspace, key, expiresAt] of expiring) keyspace.setExpiry(key, expiresAt)
+    for (const [keyspace, key, expiresAt] of expiring) keyspace.setExpiryReplayed(key, expiresAt)
     expiring.length = 0
   }
   for (const [keyspace, expiries] of waiting) {
@@ -229,6 +280,7 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
         keyspace.deleteReplayed(key)
         continue
       }
+      // (A key the patches above installed is known: readBack leaves it.)
       if (!keyspace.complete) reads.push(readBack(store, keyspace, key))
       expiring.push([keyspace, key, expiresAt])
       if (reads.length === READS_AT_ONCE) await settle()

@@ -21,6 +21,38 @@ export interface StringValue {
 
 export type ValueType = Value['type']
 
+/**
+ * How a new string value differs from the one it replaces: `bytes` written at `offset` (zero
+ * bytes fill any gap). APPEND and SETRANGE say so, so that the log can record the change instead
+ * of the whole string.
+ */
+export interface Patch {
+  readonly offset: number
+  readonly bytes: Buffer
+}
+
+/**
+ * `old` (none: empty) with the patches applied oldest first, given newest first (as replay
+ * collects them): one new Buffer, grown as the patches need, however many there are.
+ */
+export const applyPatches = (old: Buffer | undefined, newestFirst: readonly Patch[]): Buffer => {
+  let length = old === undefined ? 0 : old.length
+  let end = length
+  for (const { offset, bytes } of newestFirst) end = Math.max(end, offset + bytes.length)
+  const data = Buffer.allocUnsafe(end)
+  if (old !== undefined) data.set(old)
+  for (let i = newestFirst.length - 1; i >= 0; i--) {
+    const { offset, bytes } = newestFirst[i]!
+    if (offset > length) data.fill(0, length, offset)
+    data.set(bytes, offset)
+    length = Math.max(length, offset + bytes.length)
+  }
+  return data
+}
+
+/** `old` (none: empty) with one patch applied, as applyPatches. */
+export const applyPatch = (old: Buffer | undefined, patch: Patch): Buffer => applyPatches(old, [patch])
+
 export interface Entry {
   readonly value: Value
   /**
@@ -78,8 +110,9 @@ export interface Keyspace {
   /**
    * Stores a value; expiresAt 0 means persistent. Replaces any previous value and type. The
    * bytes are copied: the caller may reuse its Buffer (argv views into a read buffer, say).
+   * `patch`, given only over a live string, says how the new value differs from it (see Patch).
    */
-  set(key: Buffer, value: Value, expiresAt: number): void
+  set(key: Buffer, value: Value, expiresAt: number, patch?: Patch): void
   /** Changes the expiry of an existing live key; returns false if the key does not exist. */
   setExpiry(key: Buffer, expiresAt: number): boolean
   /** Returns true if a live key was removed. */

@@ -9,7 +9,7 @@
 // Expiry follows Redis's keyIsExpired: a key is expired once the clock is past its expiresAt
 // (now > expiresAt), and an expired key is treated as absent everywhere.
 
-import { isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type ScanResult, type Value } from './keyspace.js'
+import { applyPatches, isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
@@ -24,12 +24,14 @@ import type { TakenDirty } from './lsm-store.js'
 export interface MutationLog extends UndoHolder {
   /** False when nothing is logged: the keyspace then skips the extra work. */
   readonly enabled: boolean
-  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined): void
+  /** `patch`, when given, says how `value` differs from the string `prev` holds. */
+  put(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, k: string, prev: Entry | undefined, patch?: Patch): void
   /**
    * A put over a string record, which undo takes back from where the record lies (`offset` in
-   * `memory`, see RecordTable.recordMemory): no copy, no key string, no entry object.
+   * `memory`, see RecordTable.recordMemory): no copy, no key string, no entry object. `patch`, when
+   * given, says how `value` differs from that record's string.
    */
-  putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number): void
+  putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number, patch?: Patch): void
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void
   del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void
   /** The database is emptied and moves to generation `gen`. */
@@ -546,8 +548,12 @@ export class MemoryKeyspace implements Keyspace {
     return undefined
   }
 
-  /** Copies the value's bytes: the caller may reuse its Buffer afterwards. */
-  set(key: Buffer, value: Value, expiresAt: number): void {
+  /**
+   * Copies the value's bytes: the caller may reuse its Buffer afterwards. `patch` says how the
+   * value differs from the string the key holds now (which must exist, live); the log may then
+   * record only the patch.
+   */
+  set(key: Buffer, value: Value, expiresAt: number, patch?: Patch): void {
     const table = this.table
     const now = this.clock()
     const slot = table.findBytes(key)
@@ -564,8 +570,10 @@ export class MemoryKeyspace implements Keyspace {
     // An overwrite makes no key string unless the changed-keys list or the volatile set needs
     // one, nor any object for its undo entry: the log names the replaced record (restoreRecord).
     if (log !== undefined && log.enabled) {
-      if (table.isObject(slot)) log.put(this, key, value, expiresAt, key.toString('latin1'), this.undoEntryAt(slot))
-      else log.putOver(this, key, value, expiresAt, table.recordMemory(slot), table.recordOffset(slot))
+      // A logged patch keeps the key's expiry (ops.ts): with another expiry, the whole value.
+      const logged = patch !== undefined && table.expiresAt(slot) === expiresAt ? patch : undefined
+      if (table.isObject(slot)) log.put(this, key, value, expiresAt, key.toString('latin1'), this.undoEntryAt(slot), logged)
+      else log.putOver(this, key, value, expiresAt, table.recordMemory(slot), table.recordOffset(slot), logged)
     }
     const old = table.expiresAt(slot)
     const k = (this.dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || old !== 0 ? key.toString('latin1') : undefined
@@ -644,6 +652,18 @@ export class MemoryKeyspace implements Keyspace {
     const slot = table.findBytes(key)
     if (slot < 0) return
     this.changeExpiry(key.toString('latin1'), slot, table.expiresAt(slot), expiresAt, this.clock())
+  }
+
+  /**
+   * SETRANGEs as replay applies them (ops.ts; given newest first, applied oldest first): also to
+   * a record whose expiry has passed by now, as setExpiryReplayed; a key absent gets a
+   * zero-filled string without expiry. The caller reads the key back from the store first when
+   * the store may hold it.
+   */
+  setRangeReplayed(key: Buffer, newestFirst: readonly Patch[]): void {
+    const slot = this.table.findBytes(key)
+    const old = slot < 0 ? undefined : this.entryAt(slot)
+    this.set(key, { type: 'string', data: applyPatches(old?.value.data, newestFirst) }, old === undefined ? 0 : old.expiresAt)
   }
 
   /**

@@ -1,6 +1,7 @@
 // APPEND key value
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { applyPatch } from '../../storage/keyspace.js'
 import { maxStringLength, STRING_TOO_LONG } from './setrange.js'
 
 export const append: CommandSpec = {
@@ -29,9 +30,11 @@ export const append: CommandSpec = {
     const length = old.length + suffix.length
     if (length > maxStringLength(ctx)) return STRING_TOO_LONG
     // A new Buffer every time: stored Buffers are immutable (a reply may still be writing one).
-    // That makes repeated appends O(length) each, where Redis's sds amortizes them. Redis
-    // appends to a raw copy of the string (dbUnshareStringValue), so the result is raw.
-    db.set(key, { type: 'string', data: Buffer.concat([old, suffix], length), raw: true }, entry.expiresAt)
+    // That makes repeated appends O(length) each in memory, where Redis's sds amortizes them; the
+    // patch lets the log record the suffix alone. Redis appends to a raw copy of the string
+    // (dbUnshareStringValue), so the result is raw.
+    const patch = { offset: old.length, bytes: suffix }
+    db.set(key, { type: 'string', data: applyPatch(old, patch), raw: true }, entry.expiresAt, patch)
     return integer(length)
   },
 }

@@ -4,6 +4,7 @@
 import { error, integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { parseInteger } from '../args.js'
+import { applyPatch } from '../../storage/keyspace.js'
 
 export const STRING_TOO_LONG = error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
 const OFFSET_OUT_OF_RANGE = error('ERR offset is out of range')
@@ -38,13 +39,12 @@ export const setrange: CommandSpec = {
     const end = offset + patch.length
     if (end > maxStringLength(ctx)) return STRING_TOO_LONG
 
-    // A new Buffer every time: stored Buffers are immutable. Gaps are zero bytes.
-    const length = old === undefined ? end : Math.max(old.length, end)
-    const data = Buffer.alloc(length)
-    if (old !== undefined) old.copy(data)
-    patch.copy(data, offset)
-    // Raw, as Redis writes into a raw string (a new one, or dbUnshareStringValue's copy).
-    db.set(key, { type: 'string', data, raw: true }, entry === undefined ? 0 : entry.expiresAt)
-    return integer(length)
+    // A new Buffer every time: stored Buffers are immutable. Gaps are zero bytes. Raw, as Redis
+    // writes into a raw string (a new one, or dbUnshareStringValue's copy).
+    const change = { offset, bytes: patch }
+    const data = applyPatch(old, change)
+    if (entry === undefined) db.set(key, { type: 'string', data, raw: true }, 0)
+    else db.set(key, { type: 'string', data, raw: true }, entry.expiresAt, change)
+    return integer(data.length)
   },
 }
