@@ -41,6 +41,20 @@ describe('real clients', function () {
     expect(cli('GET', 'pipe:19999')).to.equal('19999')
   })
 
+  it('redis-cli --memkeys: sizes from MEMORY USAGE', function () {
+    if (!have('redis-cli')) this.skip()
+    cli('SET', 'mem:small', 'x')
+    cli('SET', 'mem:big', 'x'.repeat(5000))
+    const out = execFileSync('redis-cli', ['-p', String(server.port), '--memkeys'], { encoding: 'utf8' })
+    expect(out).not.to.match(/unknown command/i)
+    expect(out).to.match(/Biggest string found '"mem:big"' has \d+ bytes/)
+    const total = /(\d+) strings with (\d+) bytes/.exec(out)
+    expect(total, out).not.to.equal(null)
+    expect(Number(total![2])).to.be.greaterThan(5000)
+    expect(Number(cli('MEMORY', 'USAGE', 'mem:big'))).to.be.greaterThan(5000)
+    expect(cli('MEMORY', 'USAGE', 'mem:none')).to.equal('')
+  })
+
   it('redis-benchmark -t set,get -n 20000 -P 16 completes with no errors', function () {
     if (!have('redis-benchmark')) this.skip()
     const r = spawnSync(

@@ -25,6 +25,7 @@ import { flushall } from './server/flushall.js'
 import { flushdb } from './server/flushdb.js'
 import { info } from './server/info.js'
 import { lastsave } from './server/lastsave.js'
+import { memory } from './server/memory.js'
 import { shutdown } from './server/shutdown.js'
 import { time } from './server/time.js'
 // end server
@@ -107,6 +108,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   flushdb,
   info,
   lastsave,
+  memory,
   shutdown,
   time,
   // end server

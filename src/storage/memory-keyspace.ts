@@ -89,6 +89,13 @@ const KEY_HEAP_OVERHEAD = 56
  */
 export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
 
+/**
+ * What a resident record with a key and a value of these lengths costs (MEMORY USAGE): the
+ * record with its share of the table, and the key's copy on the heap.
+ */
+export const recordBytes = (keyLength: number, valueLength: number): number =>
+  RECORD_OVERHEAD + 2 * keyLength + valueLength
+
 /** A value read from disk for one command, not installed (MemoryKeyspace.attachPassing). */
 export interface PassingValue {
   readonly data: Buffer
