@@ -152,6 +152,25 @@ describe('journal', () => {
     expect(wrong, 'keys whose value undo did not restore').to.deep.equal([])
   })
 
+  it('undo of a string grown in place restores it, and a later growth writes over the undone bytes', () => {
+    const journal = new Journal(true)
+    const { dbs } = fixture(journal)
+    const db = dbs[0]!
+    const base = Buffer.alloc(20_000, 'a')
+    db.set(b('g'), { type: 'string', data: base }, 0)
+    db.patch(b('g'), { offset: 20_000, bytes: Buffer.alloc(10, 'b') })
+    journal.undoDropped(journal.seal()!.stamp)
+    const kept = db.get(b('g'))!.value.data
+    db.patch(b('g'), { offset: 20_010, bytes: Buffer.alloc(500, 'c') })
+    db.patch(b('g'), { offset: 20_510, bytes: Buffer.alloc(500, 'd') })
+    undo(journal.seal()!.undo)
+    const expected = Buffer.concat([base, Buffer.alloc(10, 'b')])
+    expect(db.get(b('g'))!.value.data.equals(expected)).to.equal(true)
+    db.patch(b('g'), { offset: 20_010, bytes: Buffer.alloc(30, 'e') })
+    expect(db.get(b('g'))!.value.data.equals(Buffer.concat([expected, Buffer.alloc(30, 'e')]))).to.equal(true)
+    expect(kept.equals(expected), 'a value read before the undone growth').to.equal(true)
+  })
+
   it('sealed bytes stay intact while later changes are written', () => {
     const journal = new Journal(true)
     const { dbs } = fixture(journal)

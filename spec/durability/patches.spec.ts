@@ -1,7 +1,8 @@
 // APPEND and SETRANGE of a large string, against the real server: the log records what each
 // call adds, not the whole string again (appending 100 bytes at a time to a 2 MB string had
-// logged 2 MB per call), and a SIGKILLed server rebuilds the string from the patches, over a
-// value from the log or from a checkpoint's segment.
+// logged 2 MB per call), a SIGKILLed server rebuilds the string from the patches, over a value
+// from the log or from a checkpoint's segment, and a string growing in place shares nothing
+// with its copies.
 
 import { expect } from 'chai'
 import { Redis } from 'ioredis'
@@ -66,6 +67,25 @@ describe('APPEND and SETRANGE of a large string', function () {
     expect(Buffer.compare((await again.getBuffer('big'))!, expected)).to.equal(0)
     again.disconnect()
     await restarted.kill()
+  })
+
+  it('a string grown by APPEND and its COPY or RENAME grow apart', async () => {
+    const server = await start({ dir: freshDir(), args: SMALL_SEGMENTS })
+    const redis = await client(server.port)
+    const base = 'x'.repeat(64 * 1024)
+    await redis.set('a', base)
+    await redis.append('a', '1')
+    expect(await redis.copy('a', 'b')).to.equal(1)
+    await redis.append('a', 'AAAA')
+    await redis.append('b', 'BB')
+    expect(await redis.rename('b', 'c')).to.equal('OK')
+    await redis.append('c', 'CC')
+    await redis.setrange('a', base.length + 5, 'Z')
+    expect(await redis.get('a')).to.equal(`${base}1AAAAZ`)
+    expect(await redis.get('c')).to.equal(`${base}1BBCC`)
+    expect(await redis.object('ENCODING', 'a')).to.equal('raw')
+    redis.disconnect()
+    await server.kill()
   })
 
   it('rebuilds the string over the value a checkpoint put in a segment, also with an expiry kept', async () => {

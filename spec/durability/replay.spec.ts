@@ -16,7 +16,7 @@ import { recover } from '../../src/durability/recovery.js'
 import { Keyspaces } from '../../src/storage/keyspaces.js'
 import { LsmStore } from '../../src/storage/lsm-store.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
-import { applyPatch, newKeyspaceStats } from '../../src/storage/keyspace.js'
+import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { encodeStoreKey } from '../../src/storage/store-keys.js'
 import { MemoryWal } from '../../src/wal/memory-wal.js'
 
@@ -83,11 +83,7 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes, patchHeavy }: Tria
         const entry = db.peek(key)
         const bytes = b(`p${n}`)
         if (entry === undefined) db.set(key, { type: 'string', data: bytes }, 0)
-        else {
-          const old = entry.value.data
-          const patch = { offset: random(2) === 0 ? old.length : random(old.length + 4), bytes }
-          db.set(key, { type: 'string', data: applyPatch(old, patch) }, entry.expiresAt, patch)
-        }
+        else db.patch(key, { offset: random(2) === 0 ? entry.value.data.length : random(entry.value.data.length + 4), bytes })
       } else if (roll < 45) db.set(key, { type: 'string', data: b(`v${n}`) }, random(4) === 0 ? ttl() : 0)
       else if (roll < 65) db.delete(key)
       else if (roll < 80) db.setExpiry(key, ttl())

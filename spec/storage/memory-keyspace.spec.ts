@@ -457,6 +457,75 @@ describe('MemoryKeyspace', () => {
     })
   })
 
+  describe('patch (APPEND, SETRANGE)', () => {
+    const applyTo = (model: Buffer, offset: number, bytes: Buffer): Buffer => {
+      const next = Buffer.alloc(Math.max(model.length, offset + bytes.length))
+      model.copy(next)
+      bytes.copy(next, offset)
+      return next
+    }
+
+    it('leaves the string a model says, grown in place or not, and every value read before keeps its bytes', () => {
+      // Strings cross GROWING_MIN (16 KB), so both paths run, and views taken along the way
+      // must not see the later writes into the room they share.
+      const patchArb = fc.record({ append: fc.boolean(), at: fc.nat(), size: fc.integer({ min: 1, max: 6000 }), fill: fc.integer({ min: 1, max: 255 }) })
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 20_000 }), fc.array(patchArb, { minLength: 1, maxLength: 30 }), (start, patches) => {
+          const { ks } = fixture()
+          const key = b('s')
+          let model = Buffer.alloc(start, 7)
+          ks.set(key, { type: 'string', data: model }, 0)
+          const seen: { view: Buffer; was: Buffer }[] = []
+          for (const { append, at, size, fill } of patches) {
+            const offset = append ? model.length : at % (model.length + 100)
+            const bytes = Buffer.alloc(size, fill)
+            expect(ks.patch(key, { offset, bytes })).to.equal(Math.max(model.length, offset + size))
+            model = applyTo(model, offset, bytes)
+            const view = ks.get(key)!.value.data
+            seen.push({ view, was: Buffer.from(view) })
+          }
+          expect(ks.get(key)!.value.data.equals(model)).to.equal(true)
+          for (const { view, was } of seen) expect(view.equals(was)).to.equal(true)
+        }),
+        { numRuns: 200 },
+      )
+    })
+
+    it('keeps the expiry and makes the string raw', () => {
+      const { ks } = fixture()
+      ks.set(b('k'), str('x'.repeat(20_000)), 2_000_000)
+      ks.patch(b('k'), { offset: 20_000, bytes: b('tail') })
+      const entry = ks.get(b('k'))!
+      expect(entry.expiresAt).to.equal(2_000_000)
+      expect(entry.value.raw).to.equal(true)
+      expect(entry.value.data.length).to.equal(20_004)
+    })
+
+    it("counts a growing string's room in residentBytes and its bytes in dataBytes, and gives both back when the key goes", () => {
+      const { ks } = fixture()
+      ks.set(b('small'), str('v'), 0)
+      const before = { resident: ks.residentBytes, data: ks.dataBytes }
+      ks.set(b('big'), str('x'.repeat(20_000)), 0)
+      for (let i = 0; i < 100; i++) ks.patch(b('big'), { offset: 20_000 + 1000 * i, bytes: Buffer.alloc(1000, 1) })
+      expect(ks.dataBytes - before.data).to.be.at.least(120_000)
+      expect(ks.residentBytes - before.resident).to.be.at.least(120_000)
+      ks.delete(b('big'))
+      expect(ks.dataBytes).to.equal(before.data)
+      expect(ks.residentBytes - before.resident).to.be.below(120_000)
+    })
+
+    it('a copy of a growing string (COPY, RENAME) grows apart from it', () => {
+      const { ks } = fixture()
+      ks.set(b('a'), str('x'.repeat(20_000)), 0)
+      ks.patch(b('a'), { offset: 20_000, bytes: b('1') })
+      ks.set(b('b'), ks.get(b('a'))!.value, 0)
+      ks.patch(b('a'), { offset: 20_001, bytes: b('AAAA') })
+      ks.patch(b('b'), { offset: 20_001, bytes: b('BB') })
+      expect(ks.get(b('a'))!.value.data.subarray(19_999).toString()).to.equal('x1AAAA')
+      expect(ks.get(b('b'))!.value.data.subarray(19_999).toString()).to.equal('x1BB')
+    })
+  })
+
   it('flush removes every key', () => {
     const { ks, clock } = fixture()
     ks.set(b('a'), str('v'), 0)

@@ -110,9 +110,13 @@ export interface Keyspace {
   /**
    * Stores a value; expiresAt 0 means persistent. Replaces any previous value and type. The
    * bytes are copied: the caller may reuse its Buffer (argv views into a read buffer, say).
-   * `patch`, given only over a live string, says how the new value differs from it (see Patch).
    */
-  set(key: Buffer, value: Value, expiresAt: number, patch?: Patch): void
+  set(key: Buffer, value: Value, expiresAt: number): void
+  /**
+   * Writes `patch` into the live string at `key` (the caller has checked there is one), keeping
+   * its expiry; returns the string's new length. The result is raw (StringValue.raw).
+   */
+  patch(key: Buffer, patch: Patch): number
   /** Changes the expiry of an existing live key; returns false if the key does not exist. */
   setExpiry(key: Buffer, expiresAt: number): boolean
   /** Returns true if a live key was removed. */

@@ -9,7 +9,7 @@
 // Expiry follows Redis's keyIsExpired: a key is expired once the clock is past its expiresAt
 // (now > expiresAt), and an expired key is treated as absent everywhere.
 
-import { applyPatches, isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type Value } from './keyspace.js'
+import { applyPatch, applyPatches, isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type StringValue, type Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
@@ -95,6 +95,29 @@ export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
  */
 export const recordBytes = (keyLength: number, valueLength: number): number =>
   RECORD_OVERHEAD + 2 * keyLength + valueLength
+
+/** Strings this long or longer grow in place when extended at their end (patch()). */
+export const GROWING_MIN = 16 * 1024
+/** A growing string's room doubles up to this size, then grows by it, as Redis's sds. */
+const GROW_DOUBLING_BELOW = 1024 * 1024
+
+/**
+ * A string with room to grow: `data` is the first `length` bytes of `room`. Its record owns the
+ * room; a later patch() writes past `length` and makes a new GrowingString over the same room,
+ * so every view handed out of an earlier one keeps its bytes.
+ */
+class GrowingString implements StringValue {
+  readonly type = 'string'
+  readonly raw = true
+  readonly data: Buffer
+
+  constructor(
+    readonly room: Buffer,
+    length: number,
+  ) {
+    this.data = room.subarray(0, length)
+  }
+}
 
 /** A value read from disk for one command, not installed (MemoryKeyspace.attachPassing). */
 export interface PassingValue {
@@ -555,12 +578,47 @@ export class MemoryKeyspace implements Keyspace {
     return undefined
   }
 
+  /** Copies the value's bytes: the caller may reuse its Buffer afterwards. */
+  set(key: Buffer, value: Value, expiresAt: number): void {
+    this.write(key, value, expiresAt)
+  }
+
   /**
-   * Copies the value's bytes: the caller may reuse its Buffer afterwards. `patch` says how the
-   * value differs from the string the key holds now (which must exist, live); the log may then
-   * record only the patch.
+   * Writes `patch` into the live string at `key`, keeping its expiry; returns its new length. A
+   * string of GROWING_MIN bytes or more that the patch extends at its end grows in place, into
+   * room left by the last growth, as Redis's sds does: repeated APPENDs cost what they add, not
+   * the string's length.
    */
-  set(key: Buffer, value: Value, expiresAt: number, patch?: Patch): void {
+  patch(key: Buffer, patch: Patch): number {
+    const table = this.table
+    const slot = table.findBytes(key)
+    const object = table.isObject(slot) ? (table.object(slot) as Value) : undefined
+    const old = object === undefined ? table.valueView(slot) : object.data
+    const length = Math.max(old.length, patch.offset + patch.bytes.length)
+    const expiresAt = table.expiresAt(slot)
+    if (length < GROWING_MIN || patch.offset < old.length) {
+      this.write(key, { type: 'string', data: applyPatch(old, patch), raw: true }, expiresAt, patch)
+      return length
+    }
+    let room = object instanceof GrowingString ? object.room : undefined
+    if (room === undefined || room.length < length) {
+      const grown = Buffer.allocUnsafeSlow(length < GROW_DOUBLING_BELOW ? 2 * length : length + GROW_DOUBLING_BELOW)
+      grown.set(old)
+      room = grown
+    }
+    // Nothing views the room past the old end: views are of earlier, shorter values.
+    room.fill(0, old.length, patch.offset)
+    room.set(patch.bytes, patch.offset)
+    this.write(key, new GrowingString(room, length), expiresAt, patch, true)
+    return length
+  }
+
+  /**
+   * set(); for patch(), `patch` says how the value differs from the live string the key holds
+   * (the log may then record only the patch), and `grown` that the value is a GrowingString to
+   * hold as the record's object.
+   */
+  private write(key: Buffer, value: Value, expiresAt: number, patch?: Patch, grown = false): void {
     const table = this.table
     const now = this.clock()
     const slot = table.findBytes(key)
@@ -569,7 +627,7 @@ export class MemoryKeyspace implements Keyspace {
       const k = key.toString('latin1')
       if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, undefined)
       this.noteChanged(k, slot)
-      this.store(slot, k, value, expiresAt, now, 0, key)
+      this.store(slot, k, value, expiresAt, now, 0, key, grown)
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
       return
@@ -585,7 +643,7 @@ export class MemoryKeyspace implements Keyspace {
     const old = table.expiresAt(slot)
     const k = (this.dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || old !== 0 ? key.toString('latin1') : undefined
     if (k !== undefined) this.noteChanged(k, slot)
-    this.store(slot, k, value, expiresAt, now, 0, key)
+    this.store(slot, k, value, expiresAt, now, 0, key, grown)
     // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
     if (isExpiredAt(old, now)) this.stats.expiredKeys++
     if (old === 0) {
@@ -1067,8 +1125,12 @@ export class MemoryKeyspace implements Keyspace {
    * Strings are stored as bytes in the table; other types as objects beside it. `k` may be
    * undefined when `key` is given.
    */
-  private store(slot: number, k: string | undefined, value: Value, expiresAt: number, accessedAt: number, stored: number, key?: Buffer): void {
-    if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key, value.raw === true)
+  private store(slot: number, k: string | undefined, value: Value, expiresAt: number, accessedAt: number, stored: number, key?: Buffer, grown = false): void {
+    // A GrowingString is held as an object only as patch() made it: its room is then this
+    // record's alone. Anywhere else (RENAME, COPY, undo) its bytes are copied like any string's.
+    if (grown && value instanceof GrowingString) {
+      this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored, value.data.length, value.room.length)
+    } else if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key, value.raw === true)
     else this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored)
   }
 

@@ -249,6 +249,13 @@ export const readRecord = (
   }
 }
 
+/** An object value (putObject) and what it counts for. */
+interface HeldObject {
+  readonly value: unknown
+  readonly dataBytes: number
+  readonly memoryBytes: number
+}
+
 export class RecordTable {
   /** `undoHolder`: whoever keeps views of this table's dead records (see UndoHolder). */
   constructor(private readonly undoHolder?: UndoHolder) {}
@@ -258,8 +265,11 @@ export class RecordTable {
   private count = 0
   private slabs: (Slab | undefined)[] = []
   private freeIds: number[] = []
-  /** Values that are not bytes (collection types), by key. */
-  private objects = new Map<string, unknown>()
+  /** Values that are not bytes in a slab (putObject), by key. */
+  private objects = new Map<string, HeldObject>()
+  /** What the objects hold: their data bytes, and the memory that takes (putObject). */
+  private objectData = 0
+  private objectMemory = 0
   private active: Slab | undefined
   private slabBytes = 0
   private liveData = 0
@@ -282,12 +292,12 @@ export class RecordTable {
 
   /** Bytes of the live records' keys and values. */
   get dataBytes(): number {
-    return this.liveData
+    return this.liveData + this.objectData
   }
 
-  /** Memory held: the slabs (dead space included) and the hash table. */
+  /** Memory held: the slabs (dead space included), the hash table, and the objects' memory. */
   get memoryBytes(): number {
-    return this.slabBytes + this.slots.byteLength
+    return this.slabBytes + this.slots.byteLength + this.objectMemory
   }
 
   // findBytes and findString are the same probe twice, on purpose: each compares keys of one
@@ -489,16 +499,21 @@ export class RecordTable {
   }
 
   object(slot: number): unknown {
-    return this.objects.get(this.key(slot))
+    return this.objects.get(this.key(slot))?.value
   }
 
-  /** As put, for a value held as an object beside the table (it has no bytes in a slab). */
-  putObject(slot: number, k: string, value: unknown, expiresAt: number, accessedAt: number, stored: number): boolean {
+  /**
+   * As put, for a value held as an object beside the table (it has no bytes in a slab).
+   * `dataBytes` and `memoryBytes` are what it counts for in dataBytes and memoryBytes.
+   */
+  putObject(slot: number, k: string, value: unknown, expiresAt: number, accessedAt: number, stored: number, dataBytes = 0, memoryBytes = 0): boolean {
     const created = this.put(slot, k, EMPTY, expiresAt, accessedAt, stored)
     const found = this.findString(k)
     const off = this.slots[found * STRIDE + 2]!
     this.slabOf(found).i32[(off >> 2) + I_FLAGS] = LIVE | OBJECT
-    this.objects.set(k, value)
+    this.objects.set(k, { value, dataBytes, memoryBytes })
+    this.objectData += dataBytes
+    this.objectMemory += memoryBytes
     return created
   }
 
@@ -576,6 +591,8 @@ export class RecordTable {
     this.slabs = []
     this.freeIds = []
     this.objects.clear()
+    this.objectData = 0
+    this.objectMemory = 0
     this.active = undefined
     this.slabBytes = 0
     this.liveData = 0
@@ -646,7 +663,10 @@ export class RecordTable {
   /** The bytes of the record the sweep stands on: key and value. */
   sweepDataBytes(): number {
     const slab = this.sweepIn!
-    return slab.i32[this.sweepOff >> 2]! + slab.i32[(this.sweepOff >> 2) + I_VALUE_LEN]!
+    const base = this.sweepOff >> 2
+    const bytes = slab.i32[base]! + slab.i32[base + I_VALUE_LEN]!
+    if ((slab.i32[base + I_FLAGS]! & OBJECT) === 0) return bytes
+    return bytes + (this.objects.get(keyAt(slab, this.sweepOff))?.memoryBytes ?? 0)
   }
 
   /** Removes the record the sweep stands on. */
@@ -677,7 +697,15 @@ export class RecordTable {
   private kill(slab: Slab, off: number): void {
     const i32 = slab.i32
     const base = off >> 2
-    if ((i32[base + I_FLAGS]! & OBJECT) !== 0) this.objects.delete(keyAt(slab, off))
+    if ((i32[base + I_FLAGS]! & OBJECT) !== 0) {
+      const k = keyAt(slab, off)
+      const held = this.objects.get(k)
+      if (held !== undefined) {
+        this.objectData -= held.dataBytes
+        this.objectMemory -= held.memoryBytes
+        this.objects.delete(k)
+      }
+    }
     i32[base + I_FLAGS] = 0
     const keyLength = i32[base + I_KEY_LEN]!
     const valueLength = i32[base + I_VALUE_LEN]!

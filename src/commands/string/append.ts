@@ -1,7 +1,6 @@
 // APPEND key value
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
-import { applyPatch } from '../../storage/keyspace.js'
 import { maxStringLength, STRING_TOO_LONG } from './setrange.js'
 
 export const append: CommandSpec = {
@@ -29,12 +28,7 @@ export const append: CommandSpec = {
     const old = entry.value.data
     const length = old.length + suffix.length
     if (length > maxStringLength(ctx)) return STRING_TOO_LONG
-    // A new Buffer every time: stored Buffers are immutable (a reply may still be writing one).
-    // That makes repeated appends O(length) each in memory, where Redis's sds amortizes them; the
-    // patch lets the log record the suffix alone. Redis appends to a raw copy of the string
-    // (dbUnshareStringValue), so the result is raw.
-    const patch = { offset: old.length, bytes: suffix }
-    db.set(key, { type: 'string', data: applyPatch(old, patch), raw: true }, entry.expiresAt, patch)
-    return integer(length)
+    // Raw, as Redis appends to a raw copy of the string (dbUnshareStringValue).
+    return integer(db.patch(key, { offset: old.length, bytes: suffix }))
   },
 }

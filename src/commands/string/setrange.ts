@@ -39,12 +39,11 @@ export const setrange: CommandSpec = {
     const end = offset + patch.length
     if (end > maxStringLength(ctx)) return STRING_TOO_LONG
 
-    // A new Buffer every time: stored Buffers are immutable. Gaps are zero bytes. Raw, as Redis
-    // writes into a raw string (a new one, or dbUnshareStringValue's copy).
+    // Gaps are zero bytes. Raw, as Redis writes into a raw string (a new one, or
+    // dbUnshareStringValue's copy).
     const change = { offset, bytes: patch }
-    const data = applyPatch(old, change)
-    if (entry === undefined) db.set(key, { type: 'string', data, raw: true }, 0)
-    else db.set(key, { type: 'string', data, raw: true }, entry.expiresAt, change)
-    return integer(data.length)
+    if (entry !== undefined) return integer(db.patch(key, change))
+    db.set(key, { type: 'string', data: applyPatch(undefined, change), raw: true }, 0)
+    return integer(end)
   },
 }
