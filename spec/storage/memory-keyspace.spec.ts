@@ -473,7 +473,7 @@ describe('MemoryKeyspace', () => {
         fc.property(fc.integer({ min: 1, max: 20_000 }), fc.array(patchArb, { minLength: 1, maxLength: 30 }), (start, patches) => {
           const { ks } = fixture()
           const key = b('s')
-          let model = Buffer.alloc(start, 7)
+          let model: Buffer = Buffer.alloc(start, 7)
           ks.set(key, { type: 'string', data: model }, 0)
           const seen: { view: Buffer; was: Buffer }[] = []
           for (const { append, at, size, fill } of patches) {
