@@ -45,7 +45,7 @@ interface Trial {
   /** Expiries may pass between the changes and the replay (else they lie far ahead). */
   expiriesPass: boolean
   holdBytes?: number
-  /** Most changes are patches, and tails are short: patches over the store's values. */
+  /** Most changes are patches of up to some 15 KB, and tails are short: patches over the store's values. */
   patchHeavy?: boolean
 }
 
@@ -81,7 +81,8 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes, patchHeavy }: Tria
       if (roll >= 100) {
         // APPEND (at the end) or SETRANGE (anywhere, gaps included), as the commands make them.
         const entry = db.peek(key)
-        const bytes = b(`p${n}`)
+        // Patch-heavy trials write kilobytes a patch, so strings pass 16 KB and grow in place.
+        const bytes = b(`p${n}`.repeat(patchHeavy === true ? 1 + random(3000) : 1))
         if (entry === undefined) db.set(key, { type: 'string', data: bytes }, 0)
         else db.patch(key, { offset: random(2) === 0 ? entry.value.data.length : random(entry.value.data.length + 4), bytes })
       } else if (roll < 45) db.set(key, { type: 'string', data: b(`v${n}`) }, random(4) === 0 ? ttl() : 0)

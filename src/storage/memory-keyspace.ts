@@ -727,6 +727,11 @@ export class MemoryKeyspace implements Keyspace {
    */
   setRangeReplayed(key: Buffer, newestFirst: readonly Patch[]): void {
     const slot = this.table.findBytes(key)
+    // One at a time (replay in log order), as patch() applies it: a long string grows in place.
+    if (slot >= 0 && newestFirst.length === 1) {
+      this.patch(key, newestFirst[0]!)
+      return
+    }
     const old = slot < 0 ? undefined : this.entryAt(slot)
     this.set(key, { type: 'string', data: applyPatches(old?.value.data, newestFirst) }, old === undefined ? 0 : old.expiresAt)
   }
