@@ -592,6 +592,12 @@ export class MemoryKeyspace implements Keyspace {
   patch(key: Buffer, patch: Patch): number {
     const table = this.table
     const slot = table.findBytes(key)
+    if (slot < 0) {
+      // Not the contract (the caller found a live string), but as SETRANGE on an absent key.
+      const data = applyPatch(undefined, patch)
+      this.write(key, { type: 'string', data, raw: true }, 0)
+      return data.length
+    }
     const object = table.isObject(slot) ? (table.object(slot) as Value) : undefined
     const old = object === undefined ? table.valueView(slot) : object.data
     const length = Math.max(old.length, patch.offset + patch.bytes.length)
