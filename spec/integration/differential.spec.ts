@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies } from '../support/raw.js'
 import { freePort } from '../support/clients.js'
+import { BIG_KEYS, COPY_KEYS, bigStringScript, difference, runScript, shown, type Argv } from '../support/big-strings.js'
 
 const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
 
@@ -104,6 +105,12 @@ const scripts: Record<string, (string | string[])[]> = {
     ['FOO\0x', 'a\0b', 'c'], ['OBJECT', 'NO\0PE'], ['EXPIRE', 'k', '1', 'N\0X'], ['HELLO', '3', 'A\0UTH'],
     ['CONFIG', 'SET', 'h\0z', '1'], ['CLIENT', 'LIST', 'TYPE', 'nor\0mal'], ['CLIENT', 'KILL', 'USER', 'def\0ault'],
   ],
+  'numbers in long strings: INCR reads at most 20 bytes, INCRBYFLOAT fewer than 5120': [
+    ['SET', 'd', '1'.repeat(16 * 1024)], 'INCR d', 'INCRBYFLOAT d 1', ['SET', 'd', '0'.repeat(16 * 1024 - 1) + '7'],
+    'INCR d', 'DECRBY d 1', 'INCRBYFLOAT d 1', ['SET', 'f', '0'.repeat(5118) + '1'], 'INCRBYFLOAT f 1', 'GET f',
+    ['SET', 'f', '0'.repeat(5119) + '1'], 'INCRBYFLOAT f 1', ['SET', 'f', ' '.repeat(5000) + '2'], 'INCRBYFLOAT f 1',
+    ['APPEND', 'f', '0'.repeat(20000)], 'INCRBYFLOAT f 1', 'STRLEN f',
+  ],
   'command table and config': [
     'COMMAND INFO get set mset del expire scan object|encoding client|list nosuch',
     'CONFIG GET hz', 'CONFIG GET maxmemory', 'CONFIG GET databases', 'CONFIG SET hz 20', 'CONFIG GET hz',
@@ -148,6 +155,28 @@ describe('differential: identical reply bytes to redis-server', function () {
         const expected = theirs.toString('latin1').split('\r\n')
         const actual = mine.toString('latin1').split('\r\n')
         expect(actual).to.deep.equal(expected)
+      })
+    }
+  }
+
+  // Seeded scripts on large strings (support/big-strings.ts): APPEND and SETRANGE across the
+  // sizes from which a string grows in place, with copies, renames and expiry between them.
+  // Replies are compared one by one; then every key's whole value.
+  for (const seed of [1, 2, 3]) {
+    for (const resp of ['2', '3']) {
+      it(`large strings grown by APPEND and SETRANGE, seed ${seed} (RESP${resp})`, async () => {
+        const commands: Argv[] = [['FLUSHALL'], ...bigStringScript(seed * 7919 + Number(resp), 300)]
+        const [theirs, mine] = await Promise.all([runScript(redisPort, resp, commands), runScript(ours.port, resp, commands)])
+        for (let i = 0; i < commands.length; i++) {
+          if (!theirs[i]!.equals(mine[i]!)) {
+            expect.fail(`command ${i}: ${shown(commands[i]!)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}\n  ${difference(theirs[i]!, mine[i]!)}`)
+          }
+        }
+        const gets: Argv[] = [...BIG_KEYS.map((k) => ['GET', k]), ['SELECT', '1'], ...COPY_KEYS.map((k) => ['GET', k])]
+        const [theirValues, myValues] = await Promise.all([runScript(redisPort, resp, gets), runScript(ours.port, resp, gets)])
+        gets.forEach((get, i) => {
+          if (!myValues[i]!.equals(theirValues[i]!)) expect.fail(`${shown(get)} after the script: ${difference(theirValues[i]!, myValues[i]!)}`)
+        })
       })
     }
   }
