@@ -446,7 +446,8 @@ export class MemoryKeyspace implements Keyspace {
     const dirty = this.dirty
     if (dirty === undefined) return
     for (const k of taken.keys) dirty.push(k)
-    if (deleted !== undefined && taken.gen === this.gen) for (const k of deleted) this.deleted.add(k)
+    // Not a key written again since: see recreated().
+    if (deleted !== undefined && taken.gen === this.gen) for (const k of deleted) if (!this.table.has(k)) this.deleted.add(k)
   }
 
   flushInstalled(taken: TakenDirty): void {
@@ -633,6 +634,7 @@ export class MemoryKeyspace implements Keyspace {
       const k = key.toString('latin1')
       if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, undefined)
       this.noteChanged(k, slot)
+      this.recreated(k)
       this.store(slot, k, value, expiresAt, now, 0, key, grown)
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
@@ -956,6 +958,7 @@ export class MemoryKeyspace implements Keyspace {
       return
     }
     const cur = slot < 0 ? 0 : table.expiresAt(slot)
+    if (slot < 0) this.recreated(k)
     const stored = prev instanceof StoredEntry ? prev.stored : 0
     this.store(slot, k, prev.value, prev.expiresAt, prev.accessedAt, stored)
     if (slot < 0) this.indexAdd(k)
@@ -1167,6 +1170,18 @@ export class MemoryKeyspace implements Keyspace {
   private noteChanged(k: string, slot: number): void {
     const dirty = this.dirty
     if (dirty !== undefined && (slot < 0 || this.table.stored(slot) !== 0)) dirty.push(k)
+  }
+
+  /**
+   * `k` exists again after a delete: the delete is no longer one for the next flush to write.
+   * Left in the set, it outlived the key's new record: a flush still reading the keys it took
+   * before could write the new value and make the record clean, the eviction drop it, and the
+   * next flush, finding the key neither in memory nor anywhere but in its deletes, write a
+   * tombstone over it. The value that replaces the key on disk is the new record's, which a
+   * flush writes as it writes any change.
+   */
+  private recreated(k: string): void {
+    if (this.deleted.size > 0) this.deleted.delete(k)
   }
 
   /** Records, for the store, that `k` no longer exists. */
