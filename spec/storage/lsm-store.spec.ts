@@ -201,7 +201,7 @@ describe('LsmStore (model-based)', function () {
   })
 
   it('keeps what a Map model keeps when flushes fail and eviction drops clean records: keys only on disk read back from the store', async () => {
-    type EvictOp = Op | { op: 'evict' | 'failflush' } | { op: 'setDuringFlush'; db: number; key: string; value: string }
+    type EvictOp = Op | { op: 'evict' | 'failflush' } | { op: 'setDuringFlush' | 'delSetDuringFlush'; db: number; key: string; value: string }
     const ops = fc.array(
       fc.oneof(
         { weight: 8, arbitrary: opArb as fc.Arbitrary<EvictOp> },
@@ -209,6 +209,9 @@ describe('LsmStore (model-based)', function () {
         { weight: 2, arbitrary: fc.constant({ op: 'failflush' as const }) },
         // A write between a flush's taking of the changed keys and its reading of them (flushes are fuzzy).
         { weight: 2, arbitrary: fc.record({ op: fc.constant('setDuringFlush' as const), db: dbArb, key: keyArb, value: fc.string({ maxLength: 40 }) }) },
+        // A delete and a write again of the key there: the flush writes the new value, and the
+        // delete must not reach the next flush.
+        { weight: 2, arbitrary: fc.record({ op: fc.constant('delSetDuringFlush' as const), db: dbArb, key: keyArb, value: fc.string({ maxLength: 40 }) }) },
       ),
       { minLength: 1, maxLength: 60, size: 'max' },
     )
@@ -245,6 +248,12 @@ describe('LsmStore (model-based)', function () {
             } else if (o.op === 'setDuringFlush') {
               await stage(o.db, o.key)
               const flushing = m.store.flush(m.dbs, ++m.lsn, async () => true)
+              m.change({ op: 'set', db: o.db, key: o.key, value: o.value, ttl: 0 })
+              expect((await flushing).installed).to.equal(true)
+            } else if (o.op === 'delSetDuringFlush') {
+              await stage(o.db, o.key)
+              const flushing = m.store.flush(m.dbs, ++m.lsn, async () => true)
+              m.change({ op: 'del', db: o.db, key: o.key })
               m.change({ op: 'set', db: o.db, key: o.key, value: o.value, ttl: 0 })
               expect((await flushing).installed).to.equal(true)
             } else if (o.op === 'evict') {
