@@ -671,8 +671,7 @@ export class LsmStore {
       for (let next = sorted.next(); !next.done; next = sorted.next()) {
         const k = next.value
         // A FLUSHDB since the keys were taken started a new generation: the record found now
-        // belongs to it (and is changed in it, so the next flush writes it there); written under
-        // the old generation, it is dead on arrival, which is harmless.
+        // belongs to it, and readForFlush writes nothing (the next flush writes it there).
         const rec = keyspace.readForFlush(k, t)
         if (rec === null) continue
         const key = encodeStoreKey(keyspace.space, gen, k)

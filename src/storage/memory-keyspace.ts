@@ -481,8 +481,15 @@ export class MemoryKeyspace implements Keyspace {
    * the one before may have written the record that changed after this flush's key list was
    * started, been installed, and the record evicted as clean; the store holds it, and a
    * tombstone would delete it.
+   *
+   * Nothing is written for a flush that took its keys before a FLUSHDB (an older generation):
+   * the record found now belongs to the new generation, and written under the old one it would
+   * be dead on arrival. Nor may the flush note it as its own: installed, the record would pass
+   * for clean and be evicted while no store generation it can be read from holds it. It stays
+   * changed (listed since the FLUSHDB) for the next flush, which writes it in its generation.
    */
   readForFlush(k: string, taken: TakenDirty): Entry | undefined | null {
+    if (taken.gen !== this.gen) return null
     const table = this.table
     const slot = table.findString(k)
     if (slot < 0) return this.known(k) ? undefined : null

@@ -1,0 +1,187 @@
+// Differential fuzzer for the keyspace under a small --maxmemory: seeded scripts of string and
+// keyspace commands (spec/support/keyspace-script.ts) go to a private redis-server and to a fresh
+// server of this project on a fresh data directory, and every reply must agree; then every key of
+// databases 0..2 is read back from both. Under 1-4 MB of maxmemory records are flushed, evicted and
+// read back between almost every pair of commands.
+//
+// Usage (after `npm run build`; redis-server on the PATH):
+//   node --import tsx bench/differential-fuzz.mjs [--seeds 1-50] [--maxmemory 1mb,2mb,4mb]
+//        [--fsync always,everysec] [--mode single|concurrent|restart] [--length 1500]
+//        [--connections 4] [--resp 2,3] [--keep-going]
+// Modes:
+//   single      one connection per seed, every command of the script (FLUSHDB, KEYS, DBSIZE too).
+//   concurrent  several connections write disjoint key sets at once; each connection's replies
+//               are compared with those Redis gives the same per-connection scripts.
+//   restart     the script runs in two halves; between them the server is killed with SIGKILL
+//               (appendfsync always: every acknowledged write must survive) and restarted on the
+//               same directory, and every key is compared before the second half.
+// Each failure prints the seed, configuration and first differing command; exit status 1.
+
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runScript, shown } from '../spec/support/big-strings.ts'
+import { keyspaceScript, dumpCommands, bulkElements, comparable } from '../spec/support/keyspace-script.ts'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : fallback
+}
+const range = (s) => {
+  const out = []
+  for (const part of s.split(',')) {
+    const [a, b] = part.split('-').map(Number)
+    for (let i = a; i <= (b ?? a); i++) out.push(i)
+  }
+  return out
+}
+const seeds = range(arg('seeds', '1-20'))
+const maxmemories = arg('maxmemory', '1mb,2mb,4mb').split(',')
+const fsyncs = arg('fsync', 'always,everysec').split(',')
+const mode = arg('mode', 'single')
+const length = Number(arg('length', '1500'))
+const connections = Number(arg('connections', '4'))
+const resps = arg('resp', '2,3').split(',')
+const keepGoing = process.argv.includes('--keep-going')
+const basePort = Number(arg('port', '7710'))
+
+const started = []
+const start = (args, ready) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+    started.push(child)
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`not ready:\n${out}`)), 20000)
+    const check = (d) => {
+      out += d
+      if (ready.test(out)) {
+        clearTimeout(timer)
+        resolve({ child, output: () => out })
+      }
+    }
+    child.stdout.setEncoding('utf8').on('data', check)
+    child.stderr.setEncoding('utf8').on('data', (d) => (out += d))
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (!ready.test(out)) reject(new Error(`exited ${code ?? signal}:\n${out}`))
+    })
+  })
+const stop = (child, signal = 'SIGTERM') =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill(signal)
+  })
+
+const redisPort = basePort
+const oursPort = basePort + 1
+const startOurs = (dir, maxmemory, fsync) =>
+  start(
+    [process.execPath, join(root, 'dist', 'main.js'), '--port', String(oursPort), '--bind', '127.0.0.1', '--dir', dir, '--maxmemory', maxmemory, '--appendfsync', fsync],
+    /Ready to accept connections/,
+  )
+
+/** Replies compared one by one; the first difference as text, or undefined. */
+const compare = (label, commands, theirs, mine) => {
+  for (let i = 0; i < commands.length; i++) {
+    if (!comparable(commands[i], theirs[i], mine[i])) {
+      const before = commands.slice(Math.max(0, i - 3), i).map((c) => `    ${shown(c)}`).join('\n')
+      return `${label}: command ${i}: ${shown(commands[i])}\n  (after\n${before})\n  redis: ${shown(theirs[i])}\n  ours:  ${shown(mine[i])}`
+    }
+  }
+  return undefined
+}
+
+/** Compares every key of databases 0..2 on both servers. */
+const compareState = async (label, resp) => {
+  const keys = []
+  for (const db of [0, 1, 2]) {
+    const cmds = [['SELECT', String(db)], ['KEYS', '*']]
+    const [t, m] = await Promise.all([runScript(redisPort, resp, cmds), runScript(oursPort, resp, cmds)])
+    const a = bulkElements(t[1]).sort()
+    const b = bulkElements(m[1]).sort()
+    if (a.join('\n') !== b.join('\n')) {
+      const missing = a.filter((k) => !b.includes(k))
+      const extra = b.filter((k) => !a.includes(k))
+      return `${label}: KEYS * in db ${db}: missing ${JSON.stringify(missing.slice(0, 20))} extra ${JSON.stringify(extra.slice(0, 20))}`
+    }
+    keys.push(a)
+  }
+  const dump = dumpCommands(keys)
+  const [t, m] = await Promise.all([runScript(redisPort, resp, dump), runScript(oursPort, resp, dump)])
+  return compare(`${label} (final state)`, dump, t, m)
+}
+
+const redis = await start(['redis-server', '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], /Ready to accept connections/)
+let failures = 0
+let runs = 0
+try {
+  for (const seed of seeds) {
+    for (const maxmemory of maxmemories) {
+      for (const fsync of mode === 'restart' ? ['always'] : fsyncs) {
+        const resp = resps[runs % resps.length]
+        const label = `seed ${seed} ${mode} maxmemory ${maxmemory} appendfsync ${fsync} RESP${resp}`
+        const dir = mkdtempSync(join(tmpdir(), 'wtr-fuzz-'))
+        let ours = await startOurs(dir, maxmemory, fsync)
+        let failure
+        try {
+          await runScript(redisPort, resp, [['FLUSHALL']])
+          if (mode === 'single') {
+            const commands = keyspaceScript(seed, { length })
+            const [theirs, mine] = await Promise.all([runScript(redisPort, resp, commands, 120000), runScript(oursPort, resp, commands, 120000)])
+            failure = compare(label, commands, theirs, mine) ?? (await compareState(label, resp))
+          } else if (mode === 'concurrent') {
+            const scripts = Array.from({ length: connections }, (_, c) =>
+              keyspaceScript(seed * 100 + c, { length, prefix: `c${c}:`, keys: 120, global: false }),
+            )
+            const [theirs, mine] = await Promise.all([
+              Promise.all(scripts.map((s) => runScript(redisPort, resp, s, 120000))),
+              Promise.all(scripts.map((s) => runScript(oursPort, resp, s, 120000))),
+            ])
+            for (let c = 0; c < connections && !failure; c++) failure = compare(`${label} connection ${c}`, scripts[c], theirs[c], mine[c])
+            failure ??= await compareState(label, resp)
+          } else {
+            const commands = keyspaceScript(seed, { length })
+            const half = Math.floor(commands.length / 2)
+            const first = commands.slice(0, half)
+            const [t1, m1] = await Promise.all([runScript(redisPort, resp, first, 120000), runScript(oursPort, resp, first, 120000)])
+            failure = compare(label, first, t1, m1)
+            if (!failure) {
+              await stop(ours.child, 'SIGKILL')
+              ours = await startOurs(dir, maxmemory, fsync)
+              failure = await compareState(`${label} after SIGKILL and restart`, resp)
+            }
+            if (!failure) {
+              // The second half starts in database 0 on both (a fresh connection).
+              const second = commands.slice(half)
+              const [t2, m2] = await Promise.all([runScript(redisPort, resp, second, 120000), runScript(oursPort, resp, second, 120000)])
+              failure = compare(`${label} second half`, second, t2, m2) ?? (await compareState(label, resp))
+            }
+          }
+        } catch (e) {
+          failure = `${label}: ${e.stack ?? e}\n${ours.output().slice(-2000)}`
+        } finally {
+          await stop(ours.child)
+        }
+        runs++
+        if (failure) {
+          failures++
+          console.log(`FAIL ${failure}\n  data dir kept: ${dir}`)
+          if (!keepGoing) throw new Error('stopping at the first failure')
+        } else {
+          rmSync(dir, { recursive: true, force: true })
+          console.log(`ok   ${label}`)
+        }
+      }
+    }
+  }
+} catch (e) {
+  if (!failures) console.log(e)
+} finally {
+  for (const c of started) await stop(c, 'SIGKILL')
+  console.log(`${runs} runs, ${failures} failed`)
+  process.exit(failures ? 1 : 0)
+}

@@ -1,0 +1,56 @@
+// A key written again after FLUSHDB while a flush of the old generation is in flight must stay
+// changed until a flush of the new generation writes it. A flush reads its keys lazily, after
+// it took them; one that took `k` before the FLUSHDB finds the new generation's record and
+// writes it under the old generation (dead on arrival). It used to note the record as written
+// by itself, so once it was installed the record passed for clean, eviction dropped it, and the
+// key read as missing: under a small maxmemory, keys written after FLUSHDB or FLUSHALL were lost.
+
+import { expect } from 'chai'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LsmStore } from '../../src/storage/lsm-store.js'
+import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
+import { newKeyspaceStats } from '../../src/storage/keyspace.js'
+import { encodeStoreKey } from '../../src/storage/store-keys.js'
+
+const b = (s: string): Buffer => Buffer.from(s)
+
+describe('flush of an old generation after FLUSHDB', () => {
+  let root: string
+  let store: LsmStore
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'wtr-flush-generation-'))
+    store = await LsmStore.open({ dir: join(root, 'manifest'), ssdDir: join(root, 'ssd') })
+  })
+  afterEach(async () => {
+    await store.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  const storeValue = async (db: MemoryKeyspace, k: string): Promise<string | undefined> => {
+    const entry = await store.lookup(encodeStoreKey(db.space, db.generation, k))
+    return entry?.kind === 'put' ? entry.value.toString() : entry?.kind
+  }
+
+  it('leaves a key written after FLUSHDB unevictable until a flush of the new generation wrote it', async () => {
+    const db = new MemoryKeyspace({ clock: () => 1_000_000, stats: newKeyspaceStats(), space: 0, trackDirty: true })
+    db.set(b('k'), { type: 'string', data: b('old') }, 0)
+    // The flush takes k under generation 0 and reads it after a turn: by then FLUSHDB moved the
+    // database to generation 1 and k was written again.
+    const first = store.flush([db], 0, async () => true)
+    db.flush()
+    db.set(b('k'), { type: 'string', data: b('new') }, 0)
+    expect((await first).installed).to.equal(true)
+
+    // Only memory holds k's new value: eviction must not drop it.
+    db.evict(1 << 20, 100)
+    expect(db.get(b('k'))?.value.data.toString()).to.equal('new')
+    expect(await storeValue(db, 'k')).to.equal(undefined)
+
+    // The next flush writes it under generation 1; then it may go.
+    expect((await store.flush([db], 1, async () => true)).installed).to.equal(true)
+    expect(await storeValue(db, 'k')).to.equal('new')
+  })
+})
