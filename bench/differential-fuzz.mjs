@@ -7,14 +7,21 @@
 // Usage (after `npm run build`; redis-server on the PATH):
 //   node --import tsx bench/differential-fuzz.mjs [--seeds 1-50] [--maxmemory 1mb,2mb,4mb]
 //        [--fsync always,everysec] [--mode single|concurrent|restart] [--length 1500]
-//        [--connections 4] [--resp 2,3] [--keep-going]
+//        [--connections 4] [--resp 2,3] [--keys 300] [--no-flushdb] [--keep-going]
+//        [--server-args '--wal-checkpoint-bytes 1mb --wal-checkpoint-ops 1000']
+// (--server-args: more arguments for this project's server; small checkpoint thresholds make
+// flushes run several times a second.)
 // Modes:
 //   single      one connection per seed, every command of the script (FLUSHDB, KEYS, DBSIZE too).
 //   concurrent  several connections write disjoint key sets at once; each connection's replies
 //               are compared with those Redis gives the same per-connection scripts.
-//   restart     the script runs in two halves; between them the server is killed with SIGKILL
+//   restart     the script runs in four parts; between them, after a random pause of up to
+//               300 ms (flushes and compactions in flight), the server is killed with SIGKILL
 //               (appendfsync always: every acknowledged write must survive) and restarted on the
-//               same directory, and every key is compared before the second half.
+//               same directory, and every key is compared before the next part.
+//   expiry      the script runs in phases; each ends by giving some keys expiries of 1-150 ms,
+//               and the next starts 400 ms later, when those keys have expired on both servers.
+//               DBSIZE replies are not compared (expired keys count until reclaimed).
 // Each failure prints the seed, configuration and first differing command; exit status 1.
 
 import { spawn } from 'node:child_process'
@@ -23,7 +30,7 @@ import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runScript, shown } from '../spec/support/big-strings.ts'
-import { keyspaceScript, dumpCommands, bulkElements, comparable } from '../spec/support/keyspace-script.ts'
+import { keyspaceScript, shortExpiries, dumpCommands, bulkElements, comparable } from '../spec/support/keyspace-script.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const arg = (name, fallback) => {
@@ -46,6 +53,9 @@ const length = Number(arg('length', '1500'))
 const connections = Number(arg('connections', '4'))
 const resps = arg('resp', '2,3').split(',')
 const keepGoing = process.argv.includes('--keep-going')
+const keyCount = Number(arg('keys', '300'))
+const flushdb = !process.argv.includes('--no-flushdb')
+const serverArgs = arg('server-args', '').split(' ').filter((a) => a !== '')
 const basePort = Number(arg('port', '7710'))
 
 const started = []
@@ -80,14 +90,15 @@ const redisPort = basePort
 const oursPort = basePort + 1
 const startOurs = (dir, maxmemory, fsync) =>
   start(
-    [process.execPath, join(root, 'dist', 'main.js'), '--port', String(oursPort), '--bind', '127.0.0.1', '--dir', dir, '--maxmemory', maxmemory, '--appendfsync', fsync],
+    [process.execPath, join(root, 'dist', 'main.js'), '--port', String(oursPort), '--bind', '127.0.0.1', '--dir', dir, '--maxmemory', maxmemory, '--appendfsync', fsync, ...serverArgs],
     /Ready to accept connections/,
   )
 
 /** Replies compared one by one; the first difference as text, or undefined. */
+const lenientDbsize = mode === 'expiry'
 const compare = (label, commands, theirs, mine) => {
   for (let i = 0; i < commands.length; i++) {
-    if (!comparable(commands[i], theirs[i], mine[i])) {
+    if (!comparable(commands[i], theirs[i], mine[i], { lenientDbsize })) {
       const before = commands.slice(Math.max(0, i - 3), i).map((c) => `    ${shown(c)}`).join('\n')
       return `${label}: command ${i}: ${shown(commands[i])}\n  (after\n${before})\n  redis: ${shown(theirs[i])}\n  ours:  ${shown(mine[i])}`
     }
@@ -101,6 +112,7 @@ const compareState = async (label, resp) => {
   for (const db of [0, 1, 2]) {
     const cmds = [['SELECT', String(db)], ['KEYS', '*']]
     const [t, m] = await Promise.all([runScript(redisPort, resp, cmds), runScript(oursPort, resp, cmds)])
+    if (t[1][0] !== 0x2a || m[1][0] !== 0x2a) return `${label}: KEYS * in db ${db}: redis ${shown(t[1])}, ours ${shown(m[1])}`
     const a = bulkElements(t[1]).sort()
     const b = bulkElements(m[1]).sort()
     if (a.join('\n') !== b.join('\n')) {
@@ -130,12 +142,12 @@ try {
         try {
           await runScript(redisPort, resp, [['FLUSHALL']])
           if (mode === 'single') {
-            const commands = keyspaceScript(seed, { length })
+            const commands = keyspaceScript(seed, { length, keys: keyCount, flushdb })
             const [theirs, mine] = await Promise.all([runScript(redisPort, resp, commands, 120000), runScript(oursPort, resp, commands, 120000)])
             failure = compare(label, commands, theirs, mine) ?? (await compareState(label, resp))
           } else if (mode === 'concurrent') {
             const scripts = Array.from({ length: connections }, (_, c) =>
-              keyspaceScript(seed * 100 + c, { length, prefix: `c${c}:`, keys: 120, global: false }),
+              keyspaceScript(seed * 100 + c, { length, prefix: `c${c}:`, keys: Math.ceil(keyCount / 2), global: false }),
             )
             const [theirs, mine] = await Promise.all([
               Promise.all(scripts.map((s) => runScript(redisPort, resp, s, 120000))),
@@ -143,23 +155,36 @@ try {
             ])
             for (let c = 0; c < connections && !failure; c++) failure = compare(`${label} connection ${c}`, scripts[c], theirs[c], mine[c])
             failure ??= await compareState(label, resp)
+          } else if (mode === 'expiry') {
+            const commands = keyspaceScript(seed, { length, keys: keyCount, flushdb })
+            const phases = 5
+            const size = Math.ceil(commands.length / phases)
+            for (let p = 0; p < phases && !failure; p++) {
+              // Each phase starts in database 0 on both (a fresh connection).
+              const part = [...commands.slice(p * size, (p + 1) * size), ...shortExpiries(seed * 31 + p, { keys: keyCount })]
+              const [t, m] = await Promise.all([runScript(redisPort, resp, part, 120000), runScript(oursPort, resp, part, 120000)])
+              failure = compare(`${label} phase ${p}`, part, t, m)
+              await new Promise((r) => setTimeout(r, 400))
+            }
+            failure ??= await compareState(label, resp)
           } else {
-            const commands = keyspaceScript(seed, { length })
-            const half = Math.floor(commands.length / 2)
-            const first = commands.slice(0, half)
-            const [t1, m1] = await Promise.all([runScript(redisPort, resp, first, 120000), runScript(oursPort, resp, first, 120000)])
-            failure = compare(label, first, t1, m1)
-            if (!failure) {
+            const commands = keyspaceScript(seed, { length, keys: keyCount, flushdb })
+            const parts = 4
+            const size = Math.ceil(commands.length / parts)
+            let random = seed
+            for (let p = 0; p < parts && !failure; p++) {
+              // Each part starts in database 0 on both (a fresh connection).
+              const part = commands.slice(p * size, (p + 1) * size)
+              const [t, m] = await Promise.all([runScript(redisPort, resp, part, 120000), runScript(oursPort, resp, part, 120000)])
+              failure = compare(`${label} part ${p}`, part, t, m)
+              if (failure || p === parts - 1) break
+              random = (random * 1103515245 + 12345) % 2147483648
+              await new Promise((r) => setTimeout(r, random % 300))
               await stop(ours.child, 'SIGKILL')
               ours = await startOurs(dir, maxmemory, fsync)
-              failure = await compareState(`${label} after SIGKILL and restart`, resp)
+              failure = await compareState(`${label} after SIGKILL and restart ${p + 1}`, resp)
             }
-            if (!failure) {
-              // The second half starts in database 0 on both (a fresh connection).
-              const second = commands.slice(half)
-              const [t2, m2] = await Promise.all([runScript(redisPort, resp, second, 120000), runScript(oursPort, resp, second, 120000)])
-              failure = compare(`${label} second half`, second, t2, m2) ?? (await compareState(label, resp))
-            }
+            failure ??= await compareState(label, resp)
           }
         } catch (e) {
           failure = `${label}: ${e.stack ?? e}\n${ours.output().slice(-2000)}`

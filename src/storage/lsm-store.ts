@@ -405,7 +405,12 @@ export class LsmStore {
         }
       }
       const scanOptions = { fillCache: options.fillCache ?? false, values: options.values }
-      const scanOf = (s: SegmentInfo): AsyncIterableIterator<SegmentEntry[]> => this.readers.get(s.id)!.scanBatches(from, to, scanOptions)
+      // The readers are taken now, with the segments: a deeper level's segments are opened in
+      // turn, later, and a compaction or tier move installed meanwhile takes the reader of a
+      // segment the scan has not reached out of `readers` (it stays open, retired, until no scan
+      // is left). Looked up by id then, it was gone and the scan failed.
+      const readers = new Map(segments.map((s) => [s.id, this.readers.get(s.id)!]))
+      const scanOf = (s: SegmentInfo): AsyncIterableIterator<SegmentEntry[]> => readers.get(s.id)!.scanBatches(from, to, scanOptions)
       yield* mergeBatches(scanSources(segments, scanOf), {
         dropTombstones: true,
         now: options.now,
