@@ -6,12 +6,10 @@
 // checkpoint segments as well as on values the log holds.
 
 import { expect } from 'chai'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { serverPool } from '../support/server.js'
-import { freePort } from '../support/clients.js'
+import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
 import { BIG_KEYS, COPY_KEYS, bigStringScript, difference, runScript, shown, type Argv } from '../support/big-strings.js'
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
 
 /** The database the script is in after its first `count` commands. */
 const databaseAfter = (script: readonly Argv[], count: number): string => {
@@ -55,21 +53,17 @@ const expectSame = (commands: readonly Argv[], theirs: Buffer[], mine: Buffer[],
 describe('large strings grown in place, SIGKILLed with appendfsync always', function () {
   this.timeout(60_000)
   const { freshDir, start } = serverPool('wtr-bigstr-')
-  let redis: ChildProcess | undefined
+  let redis: RedisServer | undefined
   let redisPort = 0
 
   before(async function () {
     if (!haveRedis) this.skip()
-    redisPort = await freePort()
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    for (let i = 0; i < 50; i++) {
-      if (await runScript(redisPort, '2', [['PING']], 1000).then(() => true, () => false)) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    redis = await startRedisServer()
+    redisPort = redis.port
   })
 
   after(() => {
-    redis?.kill('SIGKILL')
+    redis?.stop()
   })
 
   /** Name, server arguments, seeds, and commands per script. */
@@ -80,7 +74,7 @@ describe('large strings grown in place, SIGKILLed with appendfsync always', func
   // Under --maxmemory 2mb records leave memory for the store and are read back for the next
   // write. Keys written moments before read as missing here (an APPEND answered the length of its
   // argument alone, EXISTS 0, COPY 0) until a delete no longer outlived the key's new record
-  // (MemoryKeyspace.recreated; spec/storage/flush-deletes.spec.ts).
+  // (MemoryKeyspace.recreated; spec/storage/flush-races.spec.ts).
   // Seed 9 lost keys in about half of its runs.
   variants.push(['maxmemory 2mb: records evicted to the store', ['--maxmemory', '2mb'], [9, 11], 600])
   for (const [variant, args, seeds, length] of variants) {

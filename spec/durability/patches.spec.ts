@@ -5,7 +5,8 @@
 // with its copies.
 
 import { expect } from 'chai'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { crashClient } from '../support/ledger.js'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { serverPool } from '../support/server.js'
@@ -14,8 +15,7 @@ import { storedRecords } from '../wal/segment-layout.js'
 const SMALL_SEGMENTS = ['--wal-segment-size', '1mb']
 
 const client = async (port: number): Promise<Redis> => {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
-  redis.on('error', () => {})
+  const redis = crashClient(port)
   await redis.connect()
   return redis
 }

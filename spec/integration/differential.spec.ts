@@ -3,13 +3,11 @@
 // is the specification. Skipped only where redis-server is not installed (CI installs it).
 
 import { expect } from 'chai'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies } from '../support/raw.js'
-import { freePort } from '../support/clients.js'
+import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
 import { BIG_KEYS, COPY_KEYS, bigStringScript, difference, runScript, shown, type Argv } from '../support/big-strings.js'
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
 
 const encode = (argv: string[]): string =>
   `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')
@@ -124,26 +122,19 @@ const scripts: Record<string, (string | string[])[]> = {
 
 describe('differential: identical reply bytes to redis-server', function () {
   this.timeout(30_000)
-  let redis: ChildProcess | undefined
+  let redis: RedisServer | undefined
   let redisPort = 0
   let ours: RunningServer
 
   before(async function () {
     if (!haveRedis) this.skip()
-    redisPort = await freePort()
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    })
+    redis = await startRedisServer()
+    redisPort = redis.port
     ours = await startServer()
-    for (let i = 0; i < 50; i++) {
-      const ok = await run(redisPort, '2', [['PING']]).then(() => true, () => false)
-      if (ok) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
   })
 
   after(async () => {
-    redis?.kill('SIGKILL')
+    redis?.stop()
     await ours?.stop()
   })
 
@@ -184,7 +175,7 @@ describe('differential: identical reply bytes to redis-server', function () {
   // Under a small maxmemory, records are flushed, evicted and read back between commands. This
   // script lost keys in a fifth to a half of its runs on a fresh server while a delete outlived
   // the key's new record. The race depends on timing, so it runs on six fresh servers; the
-  // deterministic case is spec/storage/flush-deletes.spec.ts.
+  // deterministic case is spec/storage/flush-races.spec.ts.
   it('large strings under --maxmemory 2mb, records evicted and read back: seed 9 on six fresh servers', async () => {
     const commands: Argv[] = [['FLUSHALL'], ...bigStringScript(9, 600)]
     for (let run = 0; run < 6; run++) {

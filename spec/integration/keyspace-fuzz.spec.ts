@@ -4,36 +4,29 @@
 // FLUSHDB, FLUSHALL, COPY ... DB, RENAME and far-future expiries among them. Every reply must
 // match redis-server's, then every key's value and expiry. A few seeds on fresh servers, a few
 // seconds each; bench/differential-fuzz.mjs runs many more (and the concurrent, restart and
-// expiry modes). Found this way: keys written after FLUSHDB lost (spec/storage/flush-generation)
+// expiry modes). Found this way: keys written after FLUSHDB lost (spec/storage/flush-races.spec.ts)
 // and KEYS failing while a compaction ran (spec/storage/scan-compaction).
 
 import { expect } from 'chai'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { startServer } from '../support/server.js'
-import { freePort } from '../support/clients.js'
+import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
 import { runScript, shown, type Argv } from '../support/big-strings.js'
 import { bulkElements, comparable, dumpCommands, keyspaceScript } from '../support/keyspace-script.js'
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
 
 describe('differential fuzz: keyspace commands under --maxmemory 1mb', function () {
   this.timeout(60_000)
-  let redis: ChildProcess | undefined
+  let redis: RedisServer | undefined
   let redisPort = 0
 
   before(async function () {
     if (!haveRedis) this.skip()
-    redisPort = await freePort()
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    for (let i = 0; i < 50; i++) {
-      const ok = await runScript(redisPort, '2', [['PING']]).then(() => true, () => false)
-      if (ok) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    redis = await startRedisServer()
+    redisPort = redis.port
   })
 
   after(() => {
-    redis?.kill('SIGKILL')
+    redis?.stop()
   })
 
   for (const [seed, resp] of [[104, '2'], [5, '3'], [3, '2'], [118, '3']] as const) {
