@@ -11,6 +11,7 @@ import { errorOf } from '../support/errors.js'
 import { fieldsOf, quietClient } from '../support/clients.js'
 import { rawClient } from '../support/raw.js'
 import { infoField } from '../support/info.js'
+import { runScript } from '../support/big-strings.js'
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
 
@@ -255,5 +256,20 @@ describe('tenants: authentication and isolation over TCP', function () {
     expect(await errorOf(admin.call('TENANT', 'CREATE', 'u', 'x', 'DURABILITY', 'no'))).to.include('ERR DURABILITY must be')
     expect(await errorOf(admin.call('TENANT', 'NOPE'))).to.include("ERR unknown subcommand 'NOPE'")
     expect(await errorOf(admin.call('TENANT', 'INFO', 'nobody'))).to.include("ERR no such tenant 'nobody'")
+  })
+
+  it('runs commands pipelined behind a tenant AUTH under the limits of a logged-in client, as Redis', async () => {
+    // The AUTH waits for its password derivation; the commands behind it in the same read must
+    // not be decoded meanwhile under the unauthenticated limits (16 KB bulks, 10 arguments):
+    // a 40 KB SET and a 12-argument MSET used to close the connection.
+    expect(await admin.call('TENANT', 'CREATE', 'piped', 'pp')).to.equal('OK')
+    const big = 'v'.repeat(40_000)
+    const mset = ['MSET', ...Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? `m${i}` : 'x'))]
+    const replies = await runScript(server.port, '2', [['AUTH', 'piped', 'pp'], ['SET', 'k', big], mset, ['STRLEN', 'k'], ['DBSIZE']])
+    expect(replies.map((r) => r.toString())).to.deep.equal(['+OK\r\n', '+OK\r\n', '+OK\r\n', ':40000\r\n', ':7\r\n'])
+    // A failed AUTH leaves the limits on: the big bulk behind it is a protocol error, as in Redis.
+    const failed = await runScript(server.port, '2', [['AUTH', 'piped', 'wrong'], ['SET', 'k', big]])
+    expect(failed[0]!.toString()).to.include('WRONGPASS')
+    expect(failed[1]!.toString()).to.equal('-ERR Protocol error: unauthenticated bulk length\r\n')
   })
 })

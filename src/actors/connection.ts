@@ -33,6 +33,7 @@ const PAUSED_OUTPUT = 1
 const PAUSED_BACKLOG = 2
 /** A command waits before it runs (staging, a write stall, a password derivation). */
 const PAUSED_WAITING = 4
+const EMPTY_CHUNK = Buffer.alloc(0)
 
 const peer = (address: string | undefined, port: number | undefined): string =>
   `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
@@ -213,6 +214,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const waiting = this.gather(argv)
     if (waiting === undefined) return undefined
     this.waiting = true
+    // Before AUTH, what follows is decoded only after this command has run (see run).
+    this.decoder.held = this.decoder.unauthenticated
     const done = (): void => {
       this.waiting = false
       this.resumeFor(PAUSED_WAITING)
@@ -275,6 +278,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       }
     }
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
+    if (this.decoder.held && !this.waiting) {
+      // The command that waited has run (an AUTH: the limits may be lifted now): decode what was
+      // held behind it, as Redis parses a pipelined command only after the one before ran.
+      this.decoder.held = false
+      queueMicrotask(() => {
+        if (!this.closed) this.input?.next(EMPTY_CHUNK)
+      })
+    }
     return reply
   }
 

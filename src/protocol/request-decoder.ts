@@ -84,6 +84,13 @@ export class RequestDecoder {
    * per command after the previous one ran (an AUTH may lift them); `resume` continues.
    */
   unauthenticated = false
+  /**
+   * Set by the connection while a command waits (a tenant's AUTH deriving its password): an
+   * unauthenticated decoder then decodes nothing more, since the limits of the commands behind
+   * depend on that command's outcome; `hold` keeps what arrives, and the connection resumes
+   * decoding once the command has run.
+   */
+  held = false
 
   constructor(private readonly limits: DecoderLimits = DEFAULT_LIMITS) {}
 
@@ -95,6 +102,16 @@ export class RequestDecoder {
   /** Bytes held waiting for the rest of a command (client query buffer). */
   get bufferedBytes(): number {
     return (this.pending?.length ?? 0) + this.bigFilled
+  }
+
+  /**
+   * Keeps `chunk` buffered without decoding it (while `held`); false when a bulk is being read,
+   * whose bytes `push` must take.
+   */
+  hold(chunk: Buffer): boolean {
+    if (this.failed !== undefined || this.big !== undefined) return false
+    if (chunk.length > 0) this.pending = this.pending === undefined ? chunk : this.append(this.pending, chunk)
+    return true
   }
 
   /** Decodes what is still buffered after a `push` that stopped early while unauthenticated. */
