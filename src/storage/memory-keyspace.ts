@@ -300,6 +300,11 @@ export class MemoryKeyspace implements Keyspace {
     this.pinned = true
   }
 
+  /** Whether evict() may drop records here (the store backs it, and it is not pinned). */
+  get evictable(): boolean {
+    return this.dirty !== undefined && !this.pinned
+  }
+
   /** Records held in memory (live or expired), not counting keys only on disk. */
   get residentCount(): number {
     return this.table.size
