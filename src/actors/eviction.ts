@@ -120,10 +120,15 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   let residentBytes = 0
   let residentKeys = 0
   let dirtyEntries = 0
+  // Only records eviction may drop can be freed: the tenant registry's keyspace is pinned, and
+  // its clean records, counted as freeable, kept a stall that nothing could end waiting for ever
+  // (after a restart, when they are read back clean, under a maxmemory the process alone exceeds).
+  let evictableBytes = 0
   runtime.keyspaces.all.forEach((db, n) => {
     residentBytes += bytesOf[n]!
     residentKeys += db.residentCount
     dirtyEntries += db.dirtyLength
+    if (db.evictable) evictableBytes += bytesOf[n]!
   })
   const recordBytes = residentKeys === 0 ? 0 : residentBytes / residentKeys
   const dirtyBytes = Math.min(residentBytes, dirtyEntries * recordBytes)
@@ -143,13 +148,6 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   if (plan.flush) checkpointer.runAutomatic()
   const stall = runtime.writeStall
   const now = performance.now()
-  // Only records eviction may drop count: the tenant registry's keyspace is pinned, and its clean
-  // records, counted here, kept a stall that nothing could end waiting for ever (after a restart,
-  // when they are read back clean, under a maxmemory the process alone exceeds).
-  let evictableBytes = 0
-  runtime.keyspaces.all.forEach((db, n) => {
-    if (db.evictable) evictableBytes += bytesOf[n]!
-  })
   const cleanBytes = Math.max(0, evictableBytes - dirtyBytes)
   // Only what a flush or eviction can free is worth waiting for. After a failed flush (a full or
   // failing disk) writes run and meet the log's own errors rather than wait without end.
