@@ -70,6 +70,13 @@ export interface Dispatch {
   resolve(argv: Buffer[]): CommandSpec | undefined
 }
 
+/** Whether an argument is longer than `limit` bytes: a value no write may store (valueLimit). */
+const argumentOver = (argv: readonly Buffer[], limit: number): boolean => {
+  if (limit === Number.POSITIVE_INFINITY) return false
+  for (let i = 1; i < argv.length; i++) if (argv[i]!.length > limit) return true
+  return false
+}
+
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
 
 const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
@@ -218,9 +225,12 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     }
     const tenant = session.tenant
     tenant.ops++
-    if (command.denyoom && (tenant.maxKeys > 0 || tenant.maxBytes > 0)) {
-      const over = tenantQuotaError(ctx, spec, argv)
-      if (over !== undefined) return reject(command, error(over))
+    if (command.denyoom) {
+      if (argumentOver(argv, ctx.server.valueLimit())) return reject(command, Errors.oom)
+      if (tenant.maxKeys > 0 || tenant.maxBytes > 0) {
+        const over = tenantQuotaError(ctx, spec, argv)
+        if (over !== undefined) return reject(command, error(over))
+      }
     }
     session.lastCommand = spec.name
     stats.totalCommandsProcessed++
