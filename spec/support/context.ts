@@ -173,6 +173,8 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       lastCommand: 'NULL',
       lastInteraction: server.time,
       closeAfterReply: false,
+      multi: undefined,
+      watching: undefined,
     }
     const client: TestClient = {
       session,
@@ -194,6 +196,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
         session.lastInteraction = server.time
         return server.dispatch(ctx, args.map((a) => (typeof a === 'string' ? Buffer.from(a) : a)))
       },
+      runQueued: (argv) => server.dispatch(ctx, argv),
       connect,
     }
     return ctx

@@ -17,6 +17,8 @@ import { encodeReplies } from '../pipeline/encodeReplies.js'
 import { holdUntilDurable } from '../pipeline/holdUntilDurable.js'
 import type { EncodedBatch } from '../pipeline/batches.js'
 import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
+import { is, parseInteger } from '../commands/args.js'
+import { endTransaction } from '../commands/transactions/transaction.js'
 import type { ServerRuntime } from './server.js'
 import { describeError } from '../log.js'
 import type { Staged } from './staging.js'
@@ -34,6 +36,14 @@ const PAUSED_BACKLOG = 2
 /** A command waits before it runs (staging, a write stall, a password derivation). */
 const PAUSED_WAITING = 4
 const EMPTY_CHUNK = Buffer.alloc(0)
+const EXISTS = Buffer.from('exists')
+
+/** The database a queued SELECT moves the commands after it to, or undefined when it is not one. */
+const selectedBy = <T>(argv: Buffer[], databases: readonly T[]): T | undefined => {
+  if (argv.length !== 2 || argv[0]!.length !== 6 || !is(argv[0]!, 'select')) return undefined
+  const n = parseInteger(argv[1]!)
+  return n !== null && n >= 0 && n < databases.length ? databases[n] : undefined
+}
 
 const peer = (address: string | undefined, port: number | undefined): string =>
   `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
@@ -63,6 +73,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private readonly replyWriter = new ReplyWriter()
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
+  /** What staging gathered for each command of the transaction EXEC is about to run. */
+  private stagedTransaction: (Staged | undefined)[] | undefined = undefined
   /**
    * Resolves once this side is finished: every reply was handed to the kernel and our side of the
    * connection ended, or the socket closed. Not the peer's FIN: a client that never reads its
@@ -103,6 +115,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       lastCommand: 'NULL',
       lastInteraction: now,
       closeAfterReply: false,
+      multi: undefined,
+      watching: undefined,
     }
     const config = server.config
     this.decoder = new RequestDecoder({
@@ -228,6 +242,13 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   /** What must happen before `argv` runs, or undefined when it can run at once. */
   private gather(argv: Buffer[]): PromiseLike<void> | undefined {
+    const multi = this.session.multi
+    if (multi !== undefined) {
+      // A command being queued waits for nothing; EXEC waits for what all of them need.
+      const name = argv[0]!
+      if (multi.aborted || name.length !== 4 || !is(name, 'exec')) return undefined
+      return this.gatherTransaction(multi.commands, 0)
+    }
     // Password derivations (AUTH as a tenant, TENANT CREATE) and TIERING RUN's pass run first.
     const prepared = this.server.prepare(this.session, argv)
     if (prepared !== undefined) return prepared
@@ -251,6 +272,83 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       if (this.closed) staged?.release()
       else this.staged = staged
     })
+  }
+
+  /**
+   * gather() for EXEC: what each queued command needs, in order (password derivations, a write
+   * stall, staging), so that EXEC then runs every one of them in one synchronous call.
+   */
+  private gatherTransaction(commands: Buffer[][], from: number): PromiseLike<void> | undefined {
+    for (let i = from; i < commands.length; i++) {
+      const prepared = this.server.prepare(this.session, commands[i]!)
+      if (prepared !== undefined) return prepared.then(() => this.gatherTransaction(commands, i + 1))
+    }
+    return this.stageTransaction(commands)
+  }
+
+  /**
+   * Stages every queued command (and the watched keys, whose expiry EXEC checks), again from
+   * the first after each wait, until one pass finds all of them ready: a wait for one command
+   * is a turn in which eviction may drop what an earlier one installed. A keyspace-wide
+   * gathering (KEYS, SCAN) is kept from the pass that made it: while it is held, eviction waits.
+   */
+  private stageTransaction(commands: Buffer[][]): PromiseLike<void> | undefined {
+    const server = this.server
+    const stall = server.writeStall
+    if (stall.wait !== undefined && commands.some((argv) => server.dispatch.resolve(argv)?.flags.includes('denyoom') === true)) {
+      return stall.hold().then(() => this.stageTransaction(commands))
+    }
+    const stager = server.stager
+    if (stager === undefined || server.incomplete.count === 0 || this.closed) return undefined
+    const session = this.session
+    const databases = session.tenant.databases as readonly MemoryKeyspace[]
+    const again = (): PromiseLike<void> | undefined => this.stageTransaction(commands)
+    for (const [db, keys] of session.watching?.keysByDb() ?? []) {
+      const pending = stager.stage(db, [EXISTS, ...keys], databases, true)
+      if (pending instanceof Promise) return pending.then((staged) => (staged?.release(), again()))
+      pending?.release()
+    }
+    const held = (this.stagedTransaction ??= new Array<Staged | undefined>(commands.length))
+    let db = session.db as MemoryKeyspace
+    for (let i = 0; i < commands.length; i++) {
+      const argv = commands[i]!
+      db = selectedBy(argv, databases) ?? db
+      if (held[i]?.keys !== undefined) continue
+      held[i]?.release()
+      held[i] = undefined
+      const pending = stager.stage(db, argv, databases, true)
+      if (!(pending instanceof Promise)) {
+        held[i] = pending
+        continue
+      }
+      return pending.then((staged) => {
+        if (this.closed || staged?.keys === undefined) staged?.release()
+        else held[i] = staged
+        return again()
+      })
+    }
+    return undefined
+  }
+
+  runQueued(argv: Buffer[], index: number): Reply {
+    const staged = this.stagedTransaction?.[index]
+    if (staged === undefined) return this.server.dispatch(this, argv)
+    this.stagedTransaction![index] = undefined
+    staged.db.attachDiskKeys(staged.keys)
+    try {
+      return this.server.dispatch(this, argv)
+    } finally {
+      staged.db.attachDiskKeys(undefined)
+      staged.release()
+    }
+  }
+
+  /** Lets go of what was gathered for a transaction that ran, or never will. */
+  private releaseTransaction(): void {
+    const held = this.stagedTransaction
+    if (held === undefined) return
+    this.stagedTransaction = undefined
+    for (const staged of held) staged?.release()
   }
 
   settle(): void {
@@ -277,6 +375,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         staged.release()
       }
     }
+    if (this.stagedTransaction !== undefined) this.releaseTransaction()
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
     if (this.decoder.held && !this.waiting) {
       // The command that waited has run (an AUTH: the limits may be lifted now): decode what was
@@ -380,6 +479,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     // A gathering whose command will never run holds nothing back any more.
     this.staged?.release()
     this.staged = undefined
+    this.releaseTransaction()
+    // Its watches must not outlive it in the databases' maps.
+    endTransaction(this.session)
     this.subscription?.unsubscribe()
     this.server.removeClient(this)
   }

@@ -143,9 +143,16 @@ export class Stager {
    * Makes what `argv` reads (in database `db` of a tenant whose databases are `tenantDatabases`)
    * resident. Undefined when it already is; otherwise what the command needs besides (disk keys
    * for keyspace-wide ones, values for a GET or MGET), or a promise of it when the store must
-   * answer through the thread pool.
+   * answer through the thread pool. With `install`, a GET or MGET has its keys installed like
+   * any other command's, never handed over: EXEC stages all its commands before running any,
+   * and values handed over are for the one command that runs next.
    */
-  stage(db: MemoryKeyspace, argv: Buffer[], tenantDatabases: readonly MemoryKeyspace[]): Promise<Staged | undefined> | Staged | undefined {
+  stage(
+    db: MemoryKeyspace,
+    argv: Buffer[],
+    tenantDatabases: readonly MemoryKeyspace[],
+    install = false,
+  ): Promise<Staged | undefined> | Staged | undefined {
     const name = argv[0]
     // COPY ... DB n reaches another database, which may be partly on disk.
     if (db.complete && (name === undefined || name.length !== 4 || !is(name, 'copy'))) return undefined
@@ -163,11 +170,11 @@ export class Stager {
       case 'info':
         return this.databases.some((d) => d.counting) ? this.counted.then(() => undefined) : undefined
       case 'get':
-        return this.stageGet(db, argv[1]!)
+        return install ? this.stageKeys(db, argv, spec, db, true) : this.stageGet(db, argv[1]!)
       case 'copy':
         return this.stageKeys(db, argv, spec, this.copyTarget(db, argv, tenantDatabases))
       default:
-        return this.stageKeys(db, argv, spec, db)
+        return this.stageKeys(db, argv, spec, db, install)
     }
   }
 
@@ -235,6 +242,7 @@ export class Stager {
     argv: Buffer[],
     spec: CommandSpec,
     destination: MemoryKeyspace,
+    install = false,
   ): Promise<Staged | undefined> | Staged | undefined {
     const { first, last, step } = spec.keys
     if (step <= 0 || first <= 0 || first >= argv.length) return undefined
@@ -246,7 +254,7 @@ export class Stager {
     let absent: Set<number> | undefined
     const installs: (() => void)[] = []
     // GET and MGET may read a value from disk without installing it.
-    const passing = spec.name === 'get' || spec.name === 'mget' ? new Map<string, PassingValue>() : undefined
+    const passing = !install && (spec.name === 'get' || spec.name === 'mget') ? new Map<string, PassingValue>() : undefined
     const staged = (): Staged | undefined =>
       passing === undefined || passing.size === 0 ? undefined : { db, keys: undefined, passing, release: () => {} }
     const reads = (): Promise<void>[] | undefined => {

@@ -45,6 +45,8 @@ const NEXT_KEY = Buffer.from('next-tenant-number')
 
 /** After this many failed AUTHs in a row on a connection, each further answer is delayed. */
 const FREE_FAILURES = 3
+/** Derivations kept per connection for AUTHs yet to run (a transaction may hold several). */
+const MAX_PREPARED = 16
 const MAX_FAILURE_DELAY_MS = 2000
 const RATE_SECONDS = 1
 
@@ -134,7 +136,11 @@ export class Tenants implements TenantRegistry {
   readonly default: Tenant
   private readonly byId = new Map<string, Tenant>()
   private nextNum = 1
-  private readonly prepared = new WeakMap<Session, PreparedAuth>()
+  /**
+   * Derivations waiting for their AUTH, oldest first: several when a transaction holds several
+   * AUTHs (EXEC prepares them all before any runs). At most MAX_PREPARED are kept.
+   */
+  private readonly prepared = new WeakMap<Session, PreparedAuth[]>()
   /** New passwords' salts and keys, derived for the TENANT CREATE or PASSWD about to run. */
   private readonly secrets = new WeakMap<Session, { password: Buffer; salt: Buffer; key: Buffer }>()
   /** Tenant id -> digest of the password last verified for it (see the header). */
@@ -210,14 +216,14 @@ export class Tenants implements TenantRegistry {
     const digest = this.digest(id, password)
     const known = this.verified.get(id)
     if (known !== undefined && timingSafeEqual(known, digest)) {
-      this.prepared.set(session, { id, password, ok: true })
+      this.keepPrepared(session, { id, password, ok: true })
       return undefined
     }
     const { salt, key } = tenant
     return derive(password, salt).then(async (derived) => {
       const ok = tenant.key === key && timingSafeEqual(derived, key)
       if (ok) this.verified.set(id, digest)
-      this.prepared.set(session, { id, password, ok })
+      this.keepPrepared(session, { id, password, ok })
       if (!ok) await this.delayFailure(session)
     })
   }
@@ -257,13 +263,20 @@ export class Tenants implements TenantRegistry {
     return undefined
   }
 
+  private keepPrepared(session: Session, prepared: PreparedAuth): void {
+    const list = this.prepared.get(session)
+    if (list === undefined) this.prepared.set(session, [prepared])
+    else if (list.push(prepared) > MAX_PREPARED) list.shift()
+  }
+
   checkPassword(session: Session, id: string, password: Buffer): boolean {
     let ok: boolean
     if (id === DEFAULT_USER) ok = this.adminPasswordMatches(password)
     else {
-      const prepared = this.prepared.get(session)
-      this.prepared.delete(session)
-      ok = prepared !== undefined && prepared.ok && prepared.id === id && prepared.password.equals(password) && this.byId.has(id)
+      const list = this.prepared.get(session)
+      const at = list === undefined ? -1 : list.findIndex((p) => p.id === id && p.password.equals(password))
+      const prepared = at < 0 ? undefined : list!.splice(at, 1)[0]!
+      ok = prepared !== undefined && prepared.ok && this.byId.has(id)
     }
     if (ok) session.authFailures = 0
     else {

@@ -1,11 +1,18 @@
 // Dispatch: finds a command in the table and performs every generic check once, from the spec
 // alone (unknown command, unknown subcommand, arity, authentication, writes refused), then
 // calls execute and keeps INFO commandstats/errorstats. Command bodies hold only semantics.
+//
+// Between MULTI and EXEC, a command that passes the checks is queued and answered +QUEUED
+// instead of run, and one refused flags the transaction so that EXEC answers EXECABORT (Redis's
+// processCommand and flagTransaction). MULTI, EXEC, DISCARD, WATCH, QUIT and RESET run at once.
+// EXEC runs the queued commands back through dispatch (CommandContext.runQueued).
 
-import { Errors, error, type Reply } from '../protocol/reply.js'
+import { Errors, QUEUED, error, type Reply } from '../protocol/reply.js'
+import { ownArgs } from '../protocol/read-buffer.js'
 import { cText, is } from './args.js'
 import { tenantQuotaError } from './quota.js'
-import type { CommandContext, CommandSpec, CommandStat, ServerStats } from './spec.js'
+import type { CommandContext, CommandSpec, CommandStat, ServerStats, Session } from './spec.js'
+import { endTransaction } from './transactions/transaction.js'
 
 /** A spec with everything dispatch needs precomputed, so the hot path does no flag searches. */
 export interface CompiledCommand {
@@ -23,6 +30,12 @@ export interface CompiledCommand {
    */
   readonly fast: boolean
   readonly arityError: Reply
+  /** Refused inside MULTI (flag no_multi). */
+  readonly noMulti: boolean
+  /** Runs inside MULTI rather than being queued: it controls the transaction (see CONTROLS). */
+  readonly control: boolean
+  /** EXEC: refused as a whole when its transaction writes and writes are refused. */
+  readonly exec: boolean
   readonly stat: CommandStat
   readonly subcommands: ReadonlyMap<string, CompiledCommand> | undefined
 }
@@ -79,6 +92,11 @@ const argumentOver = (argv: readonly Buffer[], limit: number): boolean => {
 
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
 
+/** The commands Redis runs inside MULTI instead of queueing (processCommand's exceptions). */
+const CONTROLS: ReadonlySet<string> = new Set(['multi', 'exec', 'discard', 'watch', 'quit', 'reset'])
+
+const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
+
 const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
   let stat = stats.commands.get(spec.name)
   if (stat === undefined) {
@@ -93,6 +111,9 @@ const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
     denyoom: spec.flags.includes('denyoom'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
+    noMulti: spec.flags.includes('no_multi'),
+    control: CONTROLS.has(spec.name),
+    exec: spec.name === 'exec',
     stat,
     subcommands: spec.subcommands
       ? new Map(spec.subcommands.map((s) => [s.name.slice(s.name.indexOf('|') + 1), compile(s, stats)]))
@@ -169,8 +190,20 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     stats.errors.set(code, (stats.errors.get(code) ?? 0) + 1)
   }
 
-  const reject = (command: CompiledCommand | undefined, reply: Reply): Reply => {
+  /**
+   * A refusal. Inside MULTI it flags the transaction; a refused EXEC ends it (Redis's
+   * rejectCommand and execCommandAbort), naming the reason.
+   */
+  const reject = (session: Session, command: CompiledCommand | undefined, reply: Reply): Reply => {
     if (command) command.stat.rejectedCalls++
+    const multi = session.multi
+    if (multi !== undefined && !multi.executing) {
+      if (command?.exec === true) {
+        endTransaction(session)
+        const reason = (reply as { value: string }).value
+        reply = error(`EXECABORT Transaction discarded because of: ${reason.startsWith('ERR ') ? reason.slice(4) : reason}`)
+      } else multi.aborted = true
+    }
     countError(reply)
     return reply
   }
@@ -198,40 +231,52 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
   }
 
   const dispatch = (ctx: CommandContext, argv: Buffer[]): Reply => {
+    const session = ctx.session
     let command = lookup(argv[0]!)
-    if (command === undefined) return reject(undefined, unknownCommand(argv))
+    if (command === undefined) return reject(session, undefined, unknownCommand(argv))
     if (command.subcommands !== undefined) {
       if (argv.length > 1) {
         const sub = command.subcommands.get(argv[1]!.toString('latin1').toLowerCase())
         if (sub === undefined) {
-          return reject(command, Errors.unknownSubcommand(cText(argv[1]!, 128), command.spec.name))
+          return reject(session, command, Errors.unknownSubcommand(cText(argv[1]!, 128), command.spec.name))
         }
         command = sub
       } else if (command.spec.execute === undefined) {
-        return reject(command, command.arityError)
+        return reject(session, command, command.arityError)
       }
     }
     const spec = command.spec
     const argc = argv.length
-    if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) return reject(command, command.arityError)
-    if (!command.noAuth && !ctx.session.authenticated && options.authRequired()) return reject(command, Errors.noAuth)
-    const session = ctx.session
+    if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) return reject(session, command, command.arityError)
+    if (!command.noAuth && !session.authenticated && options.authRequired()) return reject(session, command, Errors.noAuth)
+    // Outside MULTI, this field test is all a transaction costs.
+    const multi = session.multi
+    const queueing = multi !== undefined && !multi.executing
+    if (queueing && command.noMulti) return reject(session, command, NOT_IN_MULTI)
     if (command.adminOnly && !session.admin) {
-      return reject(command, error(`NOPERM User ${session.user} has no permissions to run the '${spec.name}' command`))
+      return reject(session, command, error(`NOPERM User ${session.user} has no permissions to run the '${spec.name}' command`))
     }
-    if (command.write) {
+    if (command.write || (queueing && command.exec && multi.writes)) {
       const refused = options.writesRefused()
-      if (refused !== undefined) return reject(command, error(refused))
+      if (refused !== undefined) return reject(session, command, error(refused))
     }
     const tenant = session.tenant
-    tenant.ops++
     if (command.denyoom) {
-      if (argumentOver(argv, ctx.server.valueLimit())) return reject(command, Errors.oom)
+      if (argumentOver(argv, ctx.server.valueLimit())) return reject(session, command, Errors.oom)
       if (tenant.maxKeys > 0 || tenant.maxBytes > 0) {
         const over = tenantQuotaError(ctx, spec, argv)
-        if (over !== undefined) return reject(command, error(over))
+        if (over !== undefined) return reject(session, command, error(over))
       }
     }
+    if (queueing && !command.control) {
+      // Kept until EXEC, past the read that brought it.
+      ownArgs(argv)
+      multi.commands.push(argv)
+      if (command.write) multi.writes = true
+      session.lastCommand = spec.name
+      return QUEUED
+    }
+    tenant.ops++
     session.lastCommand = spec.name
     stats.totalCommandsProcessed++
     const stat = command.stat

@@ -86,6 +86,14 @@ import { tenant } from './tenant/tenant.js'
 import { tiering } from './tiering/tiering.js'
 // end tiering
 
+// transactions
+import { discard } from './transactions/discard.js'
+import { exec } from './transactions/exec.js'
+import { multi } from './transactions/multi.js'
+import { unwatch } from './transactions/unwatch.js'
+import { watch } from './transactions/watch.js'
+// end transactions
+
 export const commandSpecs: readonly CommandSpec[] = [
   // connection
   auth,
@@ -164,6 +172,13 @@ export const commandSpecs: readonly CommandSpec[] = [
   // tiering
   tiering,
   // end tiering
+  // transactions
+  discard,
+  exec,
+  multi,
+  unwatch,
+  watch,
+  // end transactions
 ]
 
 /** Top-level commands by lowercase name. */

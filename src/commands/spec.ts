@@ -4,6 +4,7 @@
 
 import type { Reply } from '../protocol/reply.js'
 import type { Keyspace, KeyspaceStats } from '../storage/keyspace.js'
+import type { WatchedKeys } from '../storage/watches.js'
 
 /** Redis's command flags, as COMMAND INFO reports them. */
 export type CommandFlag =
@@ -25,7 +26,7 @@ export type CommandFlag =
   | 'allow_busy'
   | 'no_multi'
 
-export type CommandGroup = 'connection' | 'server' | 'string' | 'generic' | 'keyspace'
+export type CommandGroup = 'connection' | 'server' | 'string' | 'generic' | 'keyspace' | 'transactions'
 
 /**
  * Key positions in argv (argv[0] is the command name), as Redis's legacy (first, last, step).
@@ -99,6 +100,22 @@ export interface Session {
   lastInteraction: number
   /** Set by QUIT, CLIENT KILL and protocol errors: close the connection once replies are written. */
   closeAfterReply: boolean
+  /** Between MULTI and EXEC or DISCARD: the commands queued (dispatch tests this field alone). */
+  multi: Transaction | undefined
+  /** The keys WATCH watches, while any are (or a watch broke and EXEC has not answered yet). */
+  watching: WatchedKeys | undefined
+}
+
+/** A transaction being queued, MULTI to EXEC. */
+export interface Transaction {
+  /** Each queued command's arguments, owned (never views of a read buffer). */
+  readonly commands: Buffer[][]
+  /** A command was refused while queueing (Redis's CLIENT_DIRTY_EXEC): EXEC answers EXECABORT. */
+  aborted: boolean
+  /** Some queued command writes: EXEC is refused as a write is while writes are refused. */
+  writes: boolean
+  /** Set while EXEC runs the queued commands: they run, not queue (CLIENT LIST still shows x). */
+  executing: boolean
 }
 
 /** The admin's user name, as Redis's default user; also the default tenant's id. */
@@ -350,4 +367,9 @@ export interface TenantUsage {
 export interface CommandContext {
   readonly session: Session
   readonly server: ServerContext
+  /**
+   * Runs command `index` of the transaction EXEC is running through dispatch, with its generic
+   * checks and counters, and with what was gathered for it before EXEC ran (staging).
+   */
+  runQueued(argv: Buffer[], index: number): Reply
 }

@@ -112,7 +112,7 @@ const passing = (r: BulkReply | VerbatimReply): boolean =>
   (r.kind === 'bulk' && r.transient === true) || (typeof r.value !== 'string' && inReadBuffer(r.value))
 
 /** The reply with every transient bulk value copied, so it may be held past the current pass. */
-const detach = (r: Reply): Reply => {
+export const detach = (r: Reply): Reply => {
   switch (r.kind) {
     case 'bulk':
       return passing(r) ? bulk(Buffer.from(r.value as Buffer)) : r

@@ -13,6 +13,7 @@ import { applyPatch, applyPatches, isExpiredAt, type Clock, type Entry, type Key
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
+import { touchAllWatchedKeys, touchWatchedKey, type Watch } from './watches.js'
 
 /**
  * Where a keyspace reports its changes (the write-ahead log's journal). Every change a command
@@ -256,6 +257,11 @@ export class MemoryKeyspace implements Keyspace {
    * (journal.ts ASK_*). A tenant sets itself here; otherwise the server's appendfsync applies.
    */
   owner: { readonly ask: number } = DEFAULT_OWNER
+  /**
+   * WATCHed keys of this database and the watches on each (watches.ts). Undefined while none is
+   * watched, so that a change pays one field test.
+   */
+  watches: Map<string, Watch[]> | undefined = undefined
 
   constructor(options: {
     clock: Clock
@@ -650,6 +656,7 @@ export class MemoryKeyspace implements Keyspace {
       this.store(slot, k, value, expiresAt, now, 0, key, grown)
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
+      if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
       return
     }
     // An overwrite makes no key string unless the changed-keys list or the volatile set needs
@@ -669,6 +676,7 @@ export class MemoryKeyspace implements Keyspace {
     if (old === 0) {
       if (expiresAt !== 0) this.volatile.add(k!)
     } else if (expiresAt === 0) this.volatile.delete(k!)
+    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k ?? key.toString('latin1'))
   }
 
   setExpiry(key: Buffer, expiresAt: number): boolean {
@@ -685,6 +693,7 @@ export class MemoryKeyspace implements Keyspace {
     const log = this.log
     if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, this.undoEntryAt(slot))
     this.changeExpiry(k, slot, old, expiresAt, now)
+    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
     return true
   }
 
@@ -710,7 +719,25 @@ export class MemoryKeyspace implements Keyspace {
     if (log !== undefined && log.enabled) log.del(this, key, k, this.undoEntryAt(slot))
     this.forget(k)
     this.removeSlot(k, slot)
+    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
     return true
+  }
+
+  /** Whether `k` is resident and expired, not yet reclaimed (changes nothing, unlike peek). */
+  residentExpired(k: string): boolean {
+    const slot = this.table.findString(k)
+    return slot >= 0 && isExpiredAt(this.table.expiresAt(slot), this.clock())
+  }
+
+  /** Whether `k` is resident and live (changes nothing, unlike peek). */
+  residentLive(k: string): boolean {
+    const slot = this.table.findString(k)
+    return slot >= 0 && !isExpiredAt(this.table.expiresAt(slot), this.clock())
+  }
+
+  /** Whether `k` is resident (live or expired), or may be on disk. */
+  mayExist(k: string): boolean {
+    return this.table.findString(k) >= 0 || (!this.completeFlag && !this.known(k))
   }
 
   /** Whether an expiry time (0: none) has passed by this keyspace's clock. */
@@ -915,6 +942,7 @@ export class MemoryKeyspace implements Keyspace {
    * were written after the flush, so they stay.
    */
   flushTo(gen: number): void {
+    if (this.watches !== undefined) touchAllWatchedKeys(this, this.watches)
     const log = this.log
     if (log !== undefined && log.enabled) {
       // Hand the old tables to the log (so the flush can be undone) and start empty ones: O(1).
@@ -962,6 +990,11 @@ export class MemoryKeyspace implements Keyspace {
    * logged. Entries are immutable, so the one handed to the log is exactly the old state.
    */
   restore(k: string, prev: Entry | undefined): void {
+    this.restoreEntry(k, prev)
+    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+  }
+
+  private restoreEntry(k: string, prev: Entry | undefined): void {
     this.dirty?.push(k)
     const table = this.table
     const slot = table.findString(k)
@@ -996,6 +1029,7 @@ export class MemoryKeyspace implements Keyspace {
     this.volatile = tables.volatile
     this.volatileCursor = undefined
     this.sweepStartedAt = -1
+    if (this.watches !== undefined) touchAllWatchedKeys(this, this.watches)
     if (this.dirty === undefined) return
     const disk = tables.disk
     const dirty = disk.dirty
@@ -1170,6 +1204,7 @@ export class MemoryKeyspace implements Keyspace {
     this.forget(k)
     this.removeSlot(k, slot)
     this.stats.expiredKeys++
+    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
   }
 
   /**

@@ -60,7 +60,8 @@ export const harness = (): Harness => {
     stats,
     now: clock,
   } as unknown as ServerContext
-  const ctx: CommandContext = { session, server }
+  // Command bodies alone: no EXEC runs here.
+  const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') } }
   Object.assign(h, {
     ctx,
     dbs,

@@ -67,7 +67,8 @@ export const harness = (): Harness => {
   const db = new MemoryKeyspace({ clock, stats })
   const session = { dbIndex: 0, db } as unknown as Session
   const server = { config: configStore, databases: [db], now: clock, valueLimit: () => h.valueLimitBytes } as unknown as ServerContext
-  const ctx: CommandContext = { session, server }
+  // Command bodies alone: no EXEC runs here.
+  const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') } }
   return Object.assign(h, {
     ctx,
     db,

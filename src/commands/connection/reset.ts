@@ -3,6 +3,7 @@ import { simple, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { passwordRequired } from './session-info.js'
+import { endTransaction } from '../transactions/transaction.js'
 
 const RESET = simple('RESET')
 
@@ -17,11 +18,13 @@ export const reset: CommandSpec = {
   complexity: 'O(1)',
   /**
    * Returns the connection to its state right after connecting: RESP2, database 0, no name, and
-   * logged out when a password is required (a tenant's connection is back in the default tenant). Library name and version survive, as in Redis.
-   * (Transactions and subscriptions must be cleared here too once they exist.)
+   * logged out when a password is required (a tenant's connection is back in the default tenant),
+   * out of MULTI and watching nothing. Library name and version survive, as in Redis.
+   * (Subscriptions must be cleared here too once they exist.)
    */
   execute(ctx): Reply {
     const session = ctx.session
+    endTransaction(session)
     session.resp = 2
     session.dbIndex = 0
     session.name = ''

@@ -18,6 +18,12 @@ export const INVALID_NAME = error('ERR Client names cannot contain spaces, newli
 /** Node sockets expose no file descriptor; Redis's first client descriptor is a plausible stand-in. */
 const FD = 8
 
+/** Redis's flags letters, in its order: x inside MULTI, d once a watched key changed, N for none. */
+const clientFlags = (session: Session): string => {
+  const flags = (session.multi === undefined ? '' : 'x') + (session.watching?.broken === true ? 'd' : '')
+  return flags === '' ? 'N' : flags
+}
+
 /** One CLIENT LIST line (without the trailing newline), in Redis 7.2's field order. */
 export const clientLine = (session: Session, now: number, handle?: ClientHandle): string => {
   const omem = handle?.pendingOutputBytes ?? 0
@@ -26,7 +32,7 @@ export const clientLine = (session: Session, now: number, handle?: ClientHandle)
     `id=${session.id} addr=${session.addr} laddr=${session.laddr} fd=${FD} name=${session.name}` +
     ` age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))}` +
     ` idle=${Math.max(0, Math.floor((now - session.lastInteraction) / 1000))}` +
-    ` flags=N db=${session.dbIndex} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0` +
+    ` flags=${clientFlags(session)} db=${session.dbIndex} sub=0 psub=0 ssub=0 multi=${session.multi?.commands.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0` +
     ` rbs=0 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem + qbuf} events=r cmd=${session.lastCommand || 'NULL'}` +
     ` user=${session.user} redir=-1 resp=${session.resp} lib-name=${session.libName} lib-ver=${session.libVer}`
   )
