@@ -277,7 +277,8 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       return QUEUED
     }
     tenant.ops++
-    session.lastCommand = spec.name
+    // EXEC's queued commands leave it named, as Redis's CLIENT LIST shows it meanwhile.
+    if (multi === undefined || !multi.executing) session.lastCommand = spec.name
     stats.totalCommandsProcessed++
     const stat = command.stat
     let reply: Reply

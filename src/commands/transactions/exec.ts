@@ -46,8 +46,6 @@ export const exec: CommandSpec = {
       for (let i = 0; i < commands.length; i++) replies[i] = detach(ctx.runQueued(commands[i]!, i))
     } finally {
       session.multi = undefined
-      // Queued commands each left their name; CLIENT LIST shows EXEC, as Redis.
-      session.lastCommand = 'exec'
     }
     return array(replies)
   },
