@@ -15,6 +15,7 @@ import { quietClient } from '../support/clients.js'
 import { rawClient, replies } from '../support/raw.js'
 import { encodeCommand } from '../support/big-strings.js'
 import { buildFaultfs, faultfsEnv, setFault } from '../support/faultfs.js'
+import { infoField, waitFor } from '../support/info.js'
 
 const ADMIN = 'admin-pw'
 
@@ -279,5 +280,72 @@ describe('transactions while writes are refused (faultfs: ENOSPC)', function () 
     expect(await errorOf(redis.call('EXEC'))).to.equal('EXECABORT Transaction discarded because of previous errors.')
     // Reads only: runs.
     expect(settled(await redis.multi().get('kept').exists('x').exec())).to.deep.equal(['before', 0])
+  })
+})
+
+describe('transactions over keys evicted to the store (--maxmemory 3mb)', function () {
+  this.timeout(60_000)
+  const KEYS = 20_000
+  const key = (i: number): string => `k:${String(i).padStart(6, '0')}`
+  const value = (i: number): string => `${i}:`.padEnd(120, String.fromCharCode(97 + (i % 26)))
+  let server: RunningServer
+  let redis: Redis
+
+  before(async () => {
+    server = await startServer({ args: ['--maxmemory', '3mb', '--appendfsync', 'everysec', '--wal-checkpoint-bytes', '1mb'] })
+    redis = quietClient(server.port)
+    for (let i = 0; i < KEYS; i += 1000) {
+      const batch: string[] = []
+      for (let j = i; j < i + 1000; j++) batch.push(key(j), value(j))
+      await redis.mset(...batch)
+    }
+    await waitFor('keys evicted to the store', async () => infoField(await redis.info('memory'), 'wtr_disk_only_keys') > KEYS / 2, 20_000)
+  })
+  after(async () => {
+    redis?.disconnect()
+    await server?.stop()
+  })
+
+  it('stages every queued command before EXEC runs them: reads, writes and keyspace-wide commands see the disk keys', async () => {
+    const picked = [17, 4242, 9999, 15001, 19998]
+    const result = await redis
+      .multi()
+      .get(key(picked[0]!))
+      .mget(key(picked[1]!), key(picked[2]!), 'none')
+      .append(key(picked[3]!), '!')
+      .exists(key(picked[4]!), key(picked[0]!))
+      .dbsize()
+      .keys('k:00001*')
+      .scan(0, 'MATCH', 'k:00002*', 'COUNT', 100_000)
+      .rename(key(picked[2]!), 'renamed')
+      .get('renamed')
+      .exec()
+    const expectedKeys = (prefix: string): string[] =>
+      Array.from({ length: KEYS }, (_, i) => key(i)).filter((k) => k.startsWith(prefix)).sort()
+    const [get, mget, append, exists, dbsize, keys, scan, rename, renamed] = settled(result)!
+    expect(get).to.equal(value(picked[0]!))
+    expect(mget).to.deep.equal([value(picked[1]!), value(picked[2]!), null])
+    expect(append).to.equal(value(picked[3]!).length + 1)
+    expect(exists).to.equal(2)
+    expect(dbsize).to.equal(KEYS)
+    expect((keys as string[]).sort()).to.deep.equal(expectedKeys('k:00001'))
+    const [cursor, scanned] = scan as [string, string[]]
+    expect(cursor).to.equal('0')
+    expect(scanned.sort()).to.deep.equal(expectedKeys('k:00002'))
+    expect(rename).to.equal('OK')
+    expect(renamed).to.equal(value(picked[2]!))
+  })
+
+  it('WATCH of an evicted key: untouched, EXEC runs; changed by another client, EXEC fails', async () => {
+    const other = quietClient(server.port)
+    try {
+      await redis.watch(key(123), key(7777))
+      expect(settled(await redis.multi().get(key(123)).exec())).to.deep.equal([value(123)])
+      await redis.watch(key(124))
+      await other.set(key(124), 'changed')
+      expect(await redis.multi().get(key(124)).exec()).to.equal(null)
+    } finally {
+      other.disconnect()
+    }
   })
 })
