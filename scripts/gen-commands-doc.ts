@@ -18,6 +18,7 @@ const GROUPS: readonly (readonly [group: string, title: string])[] = [
   ['string', 'Strings'],
   ['generic', 'Keys (generic)'],
   ['keyspace', 'Keys (generic)'],
+  ['transactions', 'Transactions'],
 ]
 
 /** Redis command families not implemented yet, with the commands each will bring. */
@@ -27,7 +28,6 @@ const PLANNED: readonly (readonly [family: string, commands: string])[] = [
   ['Sets', 'SADD, SREM, SMEMBERS, SISMEMBER, SCARD, SINTER, SUNION, SDIFF, SSCAN, …'],
   ['Sorted sets', 'ZADD, ZREM, ZRANGE, ZRANK, ZSCORE, ZINCRBY, ZCARD, ZPOPMIN, ZSCAN, …'],
   ['Pub/Sub', 'SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUBLISH, PUBSUB, …'],
-  ['Transactions', 'MULTI, EXEC, DISCARD, WATCH, UNWATCH'],
   ['Scripting', 'EVAL, EVALSHA, SCRIPT, FUNCTION, FCALL, …'],
   ['Streams', 'XADD, XRANGE, XREAD, XREADGROUP, XACK, XGROUP, XLEN, XTRIM, …'],
 ]
