@@ -269,10 +269,13 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       }
     }
     if (queueing && !command.control) {
-      // Kept until EXEC, past the read that brought it.
-      ownArgs(argv)
-      multi.commands.push(argv)
-      if (command.write) multi.writes = true
+      // A flagged transaction will never run: as Redis, its queue stops growing (CLIENT LIST multi=).
+      if (!multi.aborted) {
+        // Kept until EXEC, past the read that brought it.
+        ownArgs(argv)
+        multi.commands.push(argv)
+        if (command.write) multi.writes = true
+      }
       session.lastCommand = spec.name
       return QUEUED
     }
