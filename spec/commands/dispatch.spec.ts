@@ -16,8 +16,7 @@ const spec = (name: string, execute: CommandSpec['execute'], extra: Partial<Comm
   ...extra,
 })
 
-const context = (valueLimit = Number.POSITIVE_INFINITY) =>
-  ({ session: { authenticated: true, admin: true, lastCommand: '', tenant: { ops: 0, maxKeys: 0, maxBytes: 0 } }, server: { valueLimit: () => valueLimit } }) as never
+const context = () => ({ session: { authenticated: true, admin: true, lastCommand: '', tenant: { ops: 0, maxKeys: 0, maxBytes: 0 } }, server: {} }) as never
 
 describe('dispatch', () => {
   let stats: ServerStats
@@ -61,22 +60,6 @@ describe('dispatch', () => {
     expect(dispatch(ctx, [Buffer.from('w')])).to.deep.equal({ kind: 'error', value: 'MISCONF storage cannot accept writes' })
     expect(dispatch(ctx, [Buffer.from('r')])).to.equal(OK)
     expect(stats.commands.get('w')!.rejectedCalls).to.equal(1)
-  })
-
-  it('refuses a command that may add data when an argument is longer than one value may be, before it runs', () => {
-    let runs = 0
-    const dispatch = make(spec('add', () => (runs++, OK), { flags: ['write', 'denyoom'] }), spec('del', () => (runs++, OK), { flags: ['write'] }))
-    const ctx = context(4)
-    expect(dispatch(ctx, [Buffer.from('add'), Buffer.from('k'), Buffer.from('1234')])).to.equal(OK)
-    expect(dispatch(ctx, [Buffer.from('add'), Buffer.from('k'), Buffer.from('12345')])).to.deep.equal({
-      kind: 'error',
-      value: "OOM command not allowed when used memory > 'maxmemory'.",
-    })
-    expect(dispatch(ctx, [Buffer.from('add'), Buffer.from('a-long-key'), Buffer.from('1')])).to.deep.include({ kind: 'error' })
-    // What frees memory is never refused.
-    expect(dispatch(ctx, [Buffer.from('del'), Buffer.from('a-long-key')])).to.equal(OK)
-    expect(runs).to.equal(2)
-    expect(stats.commands.get('add')).to.deep.include({ calls: 1, rejectedCalls: 2 })
   })
 
   it('times fast commands together: they share the time up to the next clock read, which settle or any other command takes', () => {

@@ -2,7 +2,7 @@
 
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, STALL_MARK, YOUNG_SHARE, MAX_VALUE_SHARE, dataBudget, planEviction, valueLimit, youngGrowthFactor } from '../../src/storage/eviction-policy.js'
+import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, STALL_MARK, YOUNG_SHARE, dataBudget, planEviction, youngGrowthFactor } from '../../src/storage/eviction-policy.js'
 
 const MB = 1024 * 1024
 
@@ -59,12 +59,6 @@ describe('planEviction', () => {
     expect(planEviction({ ...figures, overheadBytes: 0 }).evictBytes).to.equal(0)
     // Writes wait once the data alone passes its budget.
     expect(planEviction({ ...figures, residentBytes: 60 * MB }).stallWrites).to.equal(true)
-  })
-
-  it('lets one value take a share of the data budget, and any size without one', () => {
-    expect(valueLimit(60 * MB)).to.equal(Math.floor(60 * MB * MAX_VALUE_SHARE))
-    expect(valueLimit(60 * MB)).to.be.below(60 * MB * LOW_MARK)
-    expect(valueLimit(0)).to.equal(Number.POSITIVE_INFINITY)
   })
 
   it('keeps a floor under the data budget however large the rest grows', () => {

@@ -257,46 +257,4 @@ describe('data larger than maxmemory (real server)', function () {
       await server.stop()
     }
   })
-
-  it('refuses a value larger than a share of the data budget with Redis OOM error, and keeps the rest', async () => {
-    // Under 20mb the process alone takes more than the limit: the data keeps its 8 MB floor, and
-    // one value may take half of it. Before the limit, APPENDs past the budget wrote the string to
-    // disk, dropped it and read it back at every call (RSS reached 600 MB at a 20 MB string).
-    const server = await pool.start({ dir: pool.freshDir(), args: ['--maxmemory', '20mb', '--appendfsync', 'everysec'] })
-    const redis = await connect(server)
-    const OOM = "OOM command not allowed when used memory > 'maxmemory'."
-    try {
-      await waitFor('the data budget measured', async () => (await infoOf(redis, 'memory', 'wtr_data_budget_bytes')) > 0)
-      const limit = (await infoOf(redis, 'memory', 'wtr_data_budget_bytes')) / 2
-      const chunk = Buffer.alloc(256 * 1024, 'a')
-      let appended = 0
-      let refusal: unknown
-      for (let i = 0; i < 64 && refusal === undefined; i++) {
-        try {
-          await redis.append('big', chunk)
-          appended++
-        } catch (e) {
-          refusal = e
-        }
-      }
-      expect((refusal as Error | undefined)?.message).to.equal(OOM)
-      expect(appended * chunk.length).to.be.at.most(limit).and.above(limit - 2 * chunk.length)
-      expect(await redis.strlen('big')).to.equal(appended * chunk.length)
-      const tooBig = Buffer.alloc(Math.ceil(limit) + 1, 'b')
-      for (const write of [() => redis.set('other', tooBig), () => redis.setrange('big', 0, tooBig), () => redis.mset('x', '1', 'other', tooBig)]) {
-        let message: string | undefined
-        await write().catch((e: Error) => (message = e.message))
-        expect(message).to.equal(OOM)
-      }
-      expect(await redis.exists('other', 'x')).to.equal(0)
-      // Reads and deletes go on; smaller values are written as ever.
-      expect((await redis.getrange('big', 0, 3))).to.equal('aaaa')
-      expect(await redis.del('big')).to.equal(1)
-      expect(await redis.set('other', chunk)).to.equal('OK')
-      expect(await redis.strlen('other')).to.equal(chunk.length)
-    } finally {
-      redis.disconnect()
-      await server.stop()
-    }
-  })
 })

@@ -41,8 +41,6 @@ export interface TestServer extends ServerContext {
   /** The clock now() reads, in ms; tests move it. */
   time: number
   shutdownRequests: number
-  /** What valueLimit() answers; tests set it as a measured data budget would. */
-  valueLimitBytes: number
 }
 
 export interface TestContext extends CommandContext {
@@ -92,8 +90,6 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     commands: new Map(specs.map((s) => [s.name, s])),
     time: START,
     shutdownRequests: 0,
-    valueLimitBytes: Number.POSITIVE_INFINITY,
-    valueLimit: () => server.valueLimitBytes,
     now: () => server.time,
     requestShutdown: () => void server.shutdownRequests++,
     persistence: () => persistenceOff(START),

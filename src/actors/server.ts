@@ -32,7 +32,6 @@ import { LsmStore } from '../storage/lsm-store.js'
 import { decodeStoreKey, prefixEnd, storeKeyPrefix, tenantRange } from '../storage/store-keys.js'
 import { Stager } from './staging.js'
 import { newEvictionStats, runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
-import { valueLimit } from '../storage/eviction-policy.js'
 import { fitYoungGeneration } from './young-generation.js'
 import { OutputFlusher } from './output-flusher.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
@@ -259,10 +258,6 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       compactedBytes: store?.stats.compactedBytes ?? 0,
       compactionInProgress: store?.compactionRunning ?? false,
     }
-  }
-
-  valueLimit(): number {
-    return valueLimit(this.eviction.dataBudgetBytes)
   }
 
   tieringStatus(): TieringStatus {

@@ -83,13 +83,6 @@ export interface Dispatch {
   resolve(argv: Buffer[]): CommandSpec | undefined
 }
 
-/** Whether an argument is longer than `limit` bytes: a value no write may store (valueLimit). */
-const argumentOver = (argv: readonly Buffer[], limit: number): boolean => {
-  if (limit === Number.POSITIVE_INFINITY) return false
-  for (let i = 1; i < argv.length; i++) if (argv[i]!.length > limit) return true
-  return false
-}
-
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
 
 /** The commands Redis runs inside MULTI instead of queueing (processCommand's exceptions). */
@@ -261,12 +254,9 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       if (refused !== undefined) return reject(session, command, error(refused))
     }
     const tenant = session.tenant
-    if (command.denyoom) {
-      if (argumentOver(argv, ctx.server.valueLimit())) return reject(session, command, Errors.oom)
-      if (tenant.maxKeys > 0 || tenant.maxBytes > 0) {
-        const over = tenantQuotaError(ctx, spec, argv)
-        if (over !== undefined) return reject(session, command, error(over))
-      }
+    if (command.denyoom && (tenant.maxKeys > 0 || tenant.maxBytes > 0)) {
+      const over = tenantQuotaError(ctx, spec, argv)
+      if (over !== undefined) return reject(session, command, error(over))
     }
     if (queueing && !command.control) {
       // A flagged transaction will never run: as Redis, its queue stops growing (CLIENT LIST multi=).

@@ -221,12 +221,6 @@ export interface ServerContext {
   persistence(): PersistenceStatus
   /** What the data takes in memory and on disk, for INFO memory and INFO persistence. */
   storage(): StorageStatus
-  /**
-   * The largest value, in bytes, a write may create: under maxmemory a share of the data's budget
-   * (eviction-policy.ts valueLimit), Infinity without one. Dispatch holds every argument of a
-   * `denyoom` command to it; commands that grow a value (APPEND, SETRANGE) hold the result.
-   */
-  valueLimit(): number
   /** Starts a checkpoint in the background (BGSAVE, BGREWRITEAOF). */
   /** With `schedule`, a checkpoint running means another one after it ('scheduled'). */
   requestCheckpoint(schedule?: boolean): 'started' | 'running' | 'scheduled' | 'off'

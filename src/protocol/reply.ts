@@ -95,8 +95,6 @@ export const Errors = {
   noSuchKey: error('ERR no such key'),
   overflow: error('ERR increment or decrement would overflow'),
   noAuth: error('NOAUTH Authentication required.'),
-  /** Redis's reply to a write that would take memory over maxmemory. */
-  oom: error("OOM command not allowed when used memory > 'maxmemory'."),
   wrongPass: error('WRONGPASS invalid username-password pair or user is disabled.'),
   invalidExpire: (command: string) => error(`ERR invalid expire time in '${command}' command`),
   wrongArity: (command: string) => error(`ERR wrong number of arguments for '${command}' command`),

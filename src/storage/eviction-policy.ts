@@ -69,19 +69,6 @@ export interface EvictionPlan {
   readonly resumeWrites: boolean
 }
 
-/**
- * The largest value a write may create, as a share of the data's budget. A value the budget
- * cannot hold with room to spare is written to disk, dropped and read back at every change: an
- * APPEND of 100 KB to a 20 MB string under `--maxmemory 20mb` (an 8 MB budget) took 100 ms and
- * held 600 MB of memory. Redis refuses such writes with its OOM error once a value takes the
- * memory; here the limit is known before the write.
- */
-export const MAX_VALUE_SHARE = 0.5
-
-/** valueLimit's bytes for a data budget; Infinity without one (no maxmemory, or before it is measured). */
-export const valueLimit = (dataBudgetBytes: number): number =>
-  dataBudgetBytes > 0 ? Math.floor(dataBudgetBytes * MAX_VALUE_SHARE) : Number.POSITIVE_INFINITY
-
 /** The memory the data may use: maxmemory less the process's other memory, down to a floor. */
 export const dataBudget = (maxmemory: number, overheadBytes: number): number =>
   Math.max(maxmemory - Math.max(0, overheadBytes), maxmemory * MIN_DATA_SHARE, Math.min(maxmemory, MIN_DATA_BYTES))

@@ -2,7 +2,6 @@ import { expect } from 'chai'
 import { harness, notAString, plain, START, WRONGTYPE } from './harness.js'
 
 const TOO_LONG = { error: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)' }
-const OOM = { error: "OOM command not allowed when used memory > 'maxmemory'." }
 
 describe('APPEND', () => {
   it('creates a missing key and replies with the new length', () => {
@@ -50,18 +49,6 @@ describe('APPEND', () => {
     expect(plain(h.run('APPEND', 'k', 'fgh'))).to.equal(8)
     expect(plain(h.run('APPEND', 'k', 'i'))).to.deep.equal(TOO_LONG)
     expect(plain(h.run('GET', 'k'))).to.equal('abcdefgh')
-  })
-
-  it('refuses to grow a string past what the memory limit lets one value be', () => {
-    const h = harness()
-    h.valueLimitBytes = 8
-    h.run('SET', 'k', 'abcde')
-    expect(plain(h.run('APPEND', 'k', 'fgh'))).to.equal(8)
-    expect(plain(h.run('APPEND', 'k', 'i'))).to.deep.equal(OOM)
-    expect(plain(h.run('GET', 'k'))).to.equal('abcdefgh')
-    // proto-max-bulk-len is Redis's own check and answers first.
-    h.config.set('proto-max-bulk-len', '8')
-    expect(plain(h.run('APPEND', 'k', 'i'))).to.deep.equal(TOO_LONG)
   })
 })
 

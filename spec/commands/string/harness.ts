@@ -47,8 +47,6 @@ export interface Harness {
   readonly stats: KeyspaceStats
   readonly config: Map<string, string>
   now: number
-  /** What ServerContext.valueLimit() answers, as a measured data budget under maxmemory would. */
-  valueLimitBytes: number
   run(...args: (string | Buffer)[]): Reply
   /** The stored entry without touching stats or access time. */
   entry(key: string | Buffer): Entry | undefined
@@ -61,12 +59,12 @@ export const harness = (): Harness => {
     number: (name: string) => Number(config.get(name)),
     string: (name: string) => config.get(name) ?? '',
   } as unknown as ConfigStore
-  const h = { now: START, config, valueLimitBytes: Number.POSITIVE_INFINITY } as Harness
+  const h = { now: START, config } as Harness
   const clock = () => h.now
   const stats = newKeyspaceStats()
   const db = new MemoryKeyspace({ clock, stats })
   const session = { dbIndex: 0, db } as unknown as Session
-  const server = { config: configStore, databases: [db], now: clock, valueLimit: () => h.valueLimitBytes } as unknown as ServerContext
+  const server = { config: configStore, databases: [db], now: clock } as unknown as ServerContext
   // Command bodies alone: no EXEC runs here.
   const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') } }
   return Object.assign(h, {

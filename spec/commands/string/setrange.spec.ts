@@ -62,14 +62,4 @@ describe('SETRANGE', () => {
     expect(plain(h.run('SETRANGE', 'k', '9', 'xy'))).to.deep.equal(TOO_LONG)
     expect(plain(h.run('SETRANGE', 'k', '0', 'abc'))).to.equal(10)
   })
-
-  it('refuses to grow a string past what the memory limit lets one value be', () => {
-    const h = harness()
-    h.valueLimitBytes = 10
-    expect(plain(h.run('SETRANGE', 'k', '9', 'x'))).to.equal(10)
-    expect(plain(h.run('SETRANGE', 'k', '9', 'xy'))).to.deep.equal({ error: "OOM command not allowed when used memory > 'maxmemory'." })
-    expect(plain(h.run('SETRANGE', 'k', '0', 'abc'))).to.equal(10)
-    expect(plain(h.run('SETRANGE', 'new', '10', 'x'))).to.deep.equal({ error: "OOM command not allowed when used memory > 'maxmemory'." })
-    expect(h.entry('new')).to.equal(undefined)
-  })
 })

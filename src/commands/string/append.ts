@@ -1,7 +1,7 @@
 // APPEND key value
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
-import { stringLengthError } from './setrange.js'
+import { maxStringLength, STRING_TOO_LONG } from './setrange.js'
 
 export const append: CommandSpec = {
   name: 'append',
@@ -26,8 +26,8 @@ export const append: CommandSpec = {
     }
     if (entry.value.type !== 'string') return Errors.wrongType
     const old = entry.value.data
-    const tooLong = stringLengthError(ctx, old.length + suffix.length)
-    if (tooLong !== undefined) return tooLong
+    const length = old.length + suffix.length
+    if (length > maxStringLength(ctx)) return STRING_TOO_LONG
     // Raw, as Redis appends to a raw copy of the string (dbUnshareStringValue).
     return integer(db.patch(key, { offset: old.length, bytes: suffix }))
   },

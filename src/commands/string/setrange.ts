@@ -6,18 +6,10 @@ import type { CommandContext, CommandSpec } from '../spec.js'
 import { parseInteger } from '../args.js'
 import { applyPatch } from '../../storage/keyspace.js'
 
-const STRING_TOO_LONG = error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
+export const STRING_TOO_LONG = error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
 const OFFSET_OUT_OF_RANGE = error('ERR offset is out of range')
-
-/**
- * Why a command may not build a string of `length` bytes: longer than proto-max-bulk-len, as in
- * Redis 7, or than the memory limit lets one value be (ServerContext.valueLimit).
- */
-export const stringLengthError = (ctx: CommandContext, length: number): Reply | undefined => {
-  if (length > ctx.server.config.number('proto-max-bulk-len')) return STRING_TOO_LONG
-  if (length > ctx.server.valueLimit()) return Errors.oom
-  return undefined
-}
+/** The largest string a command may build: the proto-max-bulk-len setting, as in Redis 7. */
+export const maxStringLength = (ctx: CommandContext): number => ctx.server.config.number('proto-max-bulk-len')
 
 export const setrange: CommandSpec = {
   name: 'setrange',
@@ -45,8 +37,7 @@ export const setrange: CommandSpec = {
     // An empty patch changes nothing and creates no key, whatever the offset.
     if (patch.length === 0) return integer(old === undefined ? 0 : old.length)
     const end = offset + patch.length
-    const tooLong = stringLengthError(ctx, end)
-    if (tooLong !== undefined) return tooLong
+    if (end > maxStringLength(ctx)) return STRING_TOO_LONG
 
     // Gaps are zero bytes. Raw, as Redis writes into a raw string (a new one, or
     // dbUnshareStringValue's copy).
