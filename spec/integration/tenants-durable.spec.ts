@@ -11,32 +11,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServer, type RunningServer } from '../support/server.js'
 import { errorOf } from '../support/errors.js'
-import { infoField, waitFor } from '../support/info.js'
+import { checkpoint, infoField } from '../support/info.js'
 import { fieldsOf, quietClient } from '../support/clients.js'
 
 const ADMIN = 'admin-pw'
-
-const noCheckpointRunning = async (admin: Redis): Promise<boolean> => /^rdb_bgsave_in_progress:0/m.test(await admin.info('persistence'))
-
-/**
- * BGSAVE, then waits until the flush to segments is done. A checkpoint the server started by
- * itself (the WAL's thresholds) may be running: BGSAVE then answers, as Redis does, that a
- * background save is in progress, and is asked again once it has ended.
- */
-const checkpoint = async (admin: Redis): Promise<void> => {
-  await waitFor('a BGSAVE that starts', async () => {
-    if (!(await noCheckpointRunning(admin))) return false
-    return admin.bgsave().then(
-      () => true,
-      (e: Error) => {
-        if (/Background save already in progress/.test(e.message)) return false
-        throw e
-      },
-    )
-  }, 60_000)
-  await waitFor('the checkpoint', () => noCheckpointRunning(admin), 60_000)
-  expect(await admin.info('persistence')).to.match(/^rdb_last_bgsave_status:ok/m)
-}
 
 describe('tenants survive restarts and kill -9; drop; per-tenant durability', function () {
   this.timeout(180_000)
