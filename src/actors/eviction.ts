@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8'
 import * as Effect from 'effect/Effect'
 import type * as Scope from 'effect/Scope'
 import type { ServerRuntime } from './server.js'
-import { dataBudget, planEviction } from '../storage/eviction-policy.js'
+import { dataBudget, heldBytes, holdOversized, planEviction } from '../storage/eviction-policy.js'
 import { fitYoungGeneration } from './young-generation.js'
 import { MemoryGauge } from '../storage/memory-gauge.js'
 import { limitSpareSlabs, unreclaimedSlabBytes } from '../storage/record-table.js'
@@ -124,17 +124,25 @@ export const evictOnce = (runtime: ServerRuntime): void => {
   // its clean records, counted as freeable, kept a stall that nothing could end waiting for ever
   // (after a restart, when they are read back clean, under a maxmemory the process alone exceeds).
   let evictableBytes = 0
+  const largeOf = runtime.keyspaces.all.map((db) => (db.evictable ? db.largeRecords() : []))
   runtime.keyspaces.all.forEach((db, n) => {
     residentBytes += bytesOf[n]!
     residentKeys += db.residentCount
     dirtyEntries += db.dirtyLength
     if (db.evictable) evictableBytes += bytesOf[n]!
   })
-  const recordBytes = residentKeys === 0 ? 0 : residentBytes / residentKeys
-  const dirtyBytes = Math.min(residentBytes, dirtyEntries * recordBytes)
   const stats = runtime.eviction
   const memory = process.memoryUsage()
   const overheadBytes = stats.gauge.sample(memory.heapTotal + memory.external - unreclaimedSlabBytes(), residentBytes + store.residentBytes)
+  // Oversized records being changed stay resident (holdOversized); the rest of the data keeps
+  // its budget, and the per-record estimate below is of the other records.
+  const hold = holdOversized(largeOf.flat(), dataBudget(maxmemory, overheadBytes), maxmemory)
+  if (hold.records > 0) largeOf.forEach((records, n) => (bytesOf[n]! -= heldBytes(records, hold)))
+  residentBytes -= hold.bytes
+  residentKeys -= hold.records
+  evictableBytes -= hold.bytes
+  const recordBytes = residentKeys <= 0 ? 0 : residentBytes / residentKeys
+  const dirtyBytes = Math.min(residentBytes, Math.max(0, dirtyEntries - hold.records) * recordBytes)
   stats.overheadBytes = overheadBytes
   stats.dataBudgetBytes = dataBudget(maxmemory, overheadBytes)
   const plan = planEviction({
@@ -162,7 +170,7 @@ export const evictOnce = (runtime: ServerRuntime): void => {
     let target = Math.ceil(plan.evictShare * bytesOf[n]!)
     const before = db.residentCount
     while (target > 0 && db.residentCount > 0 && performance.now() < deadline) {
-      const freed = db.evict(target, VISITS_PER_STEP)
+      const freed = db.evict(target, VISITS_PER_STEP, hold)
       target -= freed
       // Nothing clean and cold in a whole step: the next tick tries again.
       if (freed === 0) break

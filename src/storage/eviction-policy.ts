@@ -45,6 +45,75 @@ export const YOUNG_SHARE = 1 / 12
 export const youngGrowthFactor = (maxmemory: number, youngBytes: number): 1 | 2 =>
   maxmemory > 0 && 2 * youngBytes > maxmemory * YOUNG_SHARE ? 1 : 2
 
+/**
+ * A record this large a share of the data's budget or more is oversized: eviction alone cannot
+ * make room for it, so once changed it forced a flush, was dropped, and the next change read it
+ * back whole (an APPEND of 100 KB to a 20 MB string under --maxmemory 20mb wrote, compacted and
+ * read back 20 MB per call, and held 600-700 MB of RSS in buffers awaiting collection).
+ */
+export const OVERSIZED_SHARE = 0.5
+/** An oversized record accessed within this long is held resident (see holdOversized). */
+export const HOLD_MS = 1000
+/** Held records may take at most this share of maxmemory beyond the data's budget. */
+export const HOLD_SHARE = 2
+
+/** A large resident record (MemoryKeyspace.largeRecords): what it holds, how recently accessed. */
+export interface LargeRecord {
+  readonly bytes: number
+  readonly ageMs: number
+  /** Changed since the last flush. */
+  readonly dirty: boolean
+}
+
+/** Which oversized records eviction leaves alone for now, and what they hold. */
+export interface Hold {
+  /** Records of at least this many bytes... */
+  readonly minBytes: number
+  /** ...accessed less than this long ago are held (0: none). */
+  readonly belowAgeMs: number
+  readonly bytes: number
+  readonly dirtyBytes: number
+  readonly records: number
+}
+
+export const NO_HOLD: Hold = { minBytes: Infinity, belowAgeMs: 0, bytes: 0, dirtyBytes: 0, records: 0 }
+
+/**
+ * The oversized records held resident: those accessed within HOLD_MS, newest first, while they
+ * fit in HOLD_SHARE of maxmemory. A string being appended to then stays in memory between
+ * calls, and changes cost what they add; once it has not been touched for HOLD_MS it is flushed
+ * and dropped like any record. What they hold is not counted against the data's budget (the
+ * other records keep theirs), so used memory may reach maxmemory plus the held records: a
+ * bounded excess, where dropping and reading back each time took tens of times the value's
+ * size in buffers. A record too large for the share alone is not held.
+ */
+export const holdOversized = (records: readonly LargeRecord[], budget: number, maxmemory: number): Hold => {
+  if (maxmemory <= 0) return NO_HOLD
+  const minBytes = budget * OVERSIZED_SHARE
+  const recent = records.filter((r) => r.bytes >= minBytes && r.ageMs < HOLD_MS).sort((a, b) => a.ageMs - b.ageMs)
+  if (recent.length === 0) return NO_HOLD
+  const room = maxmemory * HOLD_SHARE
+  let belowAgeMs = HOLD_MS
+  let total = 0
+  for (const r of recent) {
+    total += r.bytes
+    // Held means accessed more recently than the first that does not fit: the sweep tells
+    // records apart by age alone.
+    if (total > room) {
+      belowAgeMs = r.ageMs
+      break
+    }
+  }
+  const held = recent.filter((r) => r.ageMs < belowAgeMs)
+  if (held.length === 0) return NO_HOLD
+  const sum = (rs: readonly LargeRecord[]): number => rs.reduce((n, r) => n + r.bytes, 0)
+  return { minBytes, belowAgeMs, bytes: sum(held), dirtyBytes: sum(held.filter((r) => r.dirty)), records: held.length }
+}
+
+/** What `hold` holds of `records` (one database's share of it). */
+export const heldBytes = (records: readonly LargeRecord[], hold: Hold): number =>
+  records.reduce((n, r) => (r.bytes >= hold.minBytes && r.ageMs < hold.belowAgeMs ? n + r.bytes : n), 0)
+
 export interface MemoryFigures {
   /** 0: no limit. */
   readonly maxmemory: number

@@ -9,6 +9,7 @@
 // Expiry follows Redis's keyIsExpired: a key is expired once the clock is past its expiresAt
 // (now > expiresAt), and an expired key is treated as absent everywhere.
 
+import { NO_HOLD, type Hold, type LargeRecord } from './eviction-policy.js'
 import { applyPatch, applyPatches, isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type StringValue, type Value } from './keyspace.js'
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
@@ -96,6 +97,12 @@ export const RECORD_OVERHEAD = TABLE_RECORD_OVERHEAD + KEY_HEAP_OVERHEAD
  */
 export const recordBytes = (keyLength: number, valueLength: number): number =>
   RECORD_OVERHEAD + 2 * keyLength + valueLength
+
+/**
+ * Growing strings this long or longer are listed for largeRecords: far below any data budget
+ * that would make them oversized (eviction-policy.ts), and few enough to look at every tick.
+ */
+const LARGE_RECORD_BYTES = 1024 * 1024
 
 /** Strings this long or longer grow in place when extended at their end (patch()). */
 export const GROWING_MIN = 16 * 1024
@@ -249,6 +256,11 @@ export class MemoryKeyspace implements Keyspace {
   private installedFlush = 0
   /** When eviction's current sweep over the table began; -1 before the first. */
   private sweepStartedAt = -1
+  /**
+   * Keys patch() grew to LARGE_RECORD_BYTES or more. Not kept exact on every write: largeRecords
+   * drops those no longer resident or large, so only patch() pays for it.
+   */
+  private readonly large = new Set<string>()
   /** Disk keys gathered for the keyspace-wide command about to run. */
   private diskKeys: DiskKeys | undefined
   private pinned = false
@@ -403,11 +415,13 @@ export class MemoryKeyspace implements Keyspace {
    * LRU. Records appended together go together, which empties whole slabs and returns them,
    * where random sampling would leave every slab pinned by a few survivors.
    */
-  evict(bytes: number, maxVisits: number): number {
+  evict(bytes: number, maxVisits: number, hold: Hold = NO_HOLD): number {
     if (this.dirty === undefined || this.pinned) return 0
     const countedUpTo = this.countedUpTo
     const table = this.table
-    if (this.sweepStartedAt < 0) this.sweepStartedAt = this.clock()
+    const now = this.clock()
+    if (this.sweepStartedAt < 0) this.sweepStartedAt = now
+    const heldSince = now - hold.belowAgeMs
     let freed = 0
     for (let n = 0; n < maxVisits && freed < bytes && table.size > 0; n++) {
       if (!table.sweepNext()) {
@@ -415,6 +429,7 @@ export class MemoryKeyspace implements Keyspace {
         if (!table.sweepNext()) break
       }
       if (!this.isClean(table.sweepStored()) || table.sweepAccessedAt() > this.sweepStartedAt) continue
+      if (table.sweepAccessedAt() > heldSince && table.sweepDataBytes() >= hold.minBytes) continue
       const k = table.sweepKey()
       if (countedUpTo !== undefined && k > countedUpTo) continue
       const expiresAt = table.sweepExpiresAt()
@@ -435,6 +450,28 @@ export class MemoryKeyspace implements Keyspace {
   /** Entries in the changed-keys list (with repeats): what evict has to look through. */
   get dirtyLength(): number {
     return this.dirty?.length ?? 0
+  }
+
+  /**
+   * The resident records of LARGE_RECORD_BYTES or more that patch() grew (strings being appended
+   * to), for the eviction policy's holdOversized. Their bytes are measured as evict() measures
+   * what a record frees.
+   */
+  largeRecords(): LargeRecord[] {
+    const records: LargeRecord[] = []
+    if (this.large.size === 0) return records
+    const table = this.table
+    const now = this.clock()
+    for (const k of this.large) {
+      const slot = table.findString(k)
+      const value = slot < 0 || !table.isObject(slot) ? undefined : table.object(slot)
+      if (!(value instanceof GrowingString) || value.room.length < LARGE_RECORD_BYTES) {
+        this.large.delete(k)
+        continue
+      }
+      records.push({ bytes: k.length + value.room.length, ageMs: now - table.accessedAt(slot), dirty: !this.isClean(table.stored(slot)) })
+    }
+    return records
   }
 
   /**
@@ -635,6 +672,7 @@ export class MemoryKeyspace implements Keyspace {
     room.fill(0, old.length, patch.offset)
     room.set(patch.bytes, patch.offset)
     this.write(key, new GrowingString(room, length), expiresAt, patch, true)
+    if (room.length >= LARGE_RECORD_BYTES) this.large.add(key.toString('latin1'))
     return length
   }
 

@@ -161,6 +161,12 @@ export const waitedForDevice = (elapsedMs: number, blockReads: () => number): bo
 const processBlockReads = (): number => process.resourceUsage().fsRead
 /** Where synchronous point reads put blocks the cache does not take (one read at a time). */
 let scratch = Buffer.allocUnsafeSlow(16 * 1024)
+/**
+ * A block larger than this (one huge value) is read into a buffer of its own: the scratch buffer
+ * lives as long as the process, and had grown to twice the largest block ever read (40 MB for
+ * one read of a 20 MB string).
+ */
+const SCRATCH_MAX_BYTES = 1024 * 1024
 
 export class SegmentReader {
   /** Reused by get(), whose block search is synchronous. */
@@ -270,9 +276,10 @@ export class SegmentReader {
     // entry out before anything else reads (findInBlock), so nothing keeps it.
     const admit = cache !== undefined && cache.shouldAdmit(this.id, offset)
     const size = length + BLOCK_CHECKSUM_BYTES
-    if (!admit && scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length))
+    const ownBuffer = admit || size > SCRATCH_MAX_BYTES
+    if (!ownBuffer && scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(size, 2 * scratch.length)))
     // The scratch buffer whole, not a view of it: verifyBlock cuts the one view the caller gets.
-    const buf = admit ? Buffer.allocUnsafeSlow(size) : scratch
+    const buf = ownBuffer ? Buffer.allocUnsafeSlow(size) : scratch
     const started = performance.now()
     const bytesRead = readSync(this.file.fd, buf, 0, size, offset)
     if (waitedForDevice(performance.now() - started, processBlockReads)) this.asyncReadsUntil = performance.now() + ASYNC_READS_MS
