@@ -2,7 +2,7 @@
 
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DIRTY_SHARE, HIGH_MARK, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, STALL_MARK, YOUNG_SHARE, dataBudget, planEviction, youngGrowthFactor } from '../../src/storage/eviction-policy.js'
+import { DIRTY_SHARE, HIGH_MARK, HOLD_MS, HOLD_SHARE, LOW_MARK, MIN_DATA_BYTES, MIN_DATA_SHARE, NO_HOLD, OVERSIZED_SHARE, STALL_MARK, YOUNG_SHARE, dataBudget, heldBytes, holdOversized, planEviction, youngGrowthFactor } from '../../src/storage/eviction-policy.js'
 
 const MB = 1024 * 1024
 
@@ -93,6 +93,52 @@ describe('planEviction', () => {
           expect(plan.stallWrites && plan.resumeWrites).to.equal(false)
         },
       ),
+    )
+  })
+})
+
+describe('holdOversized', () => {
+  const budget = 8 * MB
+  const maxmemory = 20 * MB
+
+  it('holds a string being appended to once it alone is a large share of the budget', () => {
+    // The repro of the issue: a 20 MB string (21 MB with its room) under --maxmemory 20mb, whose
+    // data budget is its 8 MB floor, appended to a few milliseconds ago.
+    const hold = holdOversized([{ bytes: 21 * MB, ageMs: 3, dirty: true }], budget, maxmemory)
+    expect(hold).to.deep.equal({ minBytes: budget * OVERSIZED_SHARE, belowAgeMs: HOLD_MS, bytes: 21 * MB, dirtyBytes: 21 * MB, records: 1 })
+  })
+
+  it('holds nothing without maxmemory, nor records eviction can make room for, nor cold ones', () => {
+    expect(holdOversized([{ bytes: 21 * MB, ageMs: 3, dirty: true }], budget, 0)).to.equal(NO_HOLD)
+    expect(holdOversized([{ bytes: 3 * MB, ageMs: 3, dirty: true }], budget, maxmemory)).to.equal(NO_HOLD)
+    expect(holdOversized([{ bytes: 21 * MB, ageMs: HOLD_MS, dirty: false }], budget, maxmemory)).to.equal(NO_HOLD)
+  })
+
+  it('holds the most recently accessed while they fit its share of maxmemory; one too large alone is not held', () => {
+    const room = maxmemory * HOLD_SHARE
+    const records = [
+      { bytes: room / 2, ageMs: 500, dirty: false },
+      { bytes: room / 2, ageMs: 10, dirty: true },
+      { bytes: room / 4, ageMs: 200, dirty: false },
+    ]
+    const hold = holdOversized(records, budget, maxmemory)
+    // The two newest fit; the oldest does not, and the cut is by age, which the sweep sees.
+    expect(hold).to.include({ belowAgeMs: 500, bytes: (3 * room) / 4, dirtyBytes: room / 2, records: 2 })
+    expect(heldBytes(records, hold)).to.equal(hold.bytes)
+    expect(holdOversized([{ bytes: room + 1, ageMs: 1, dirty: true }], budget, maxmemory)).to.equal(NO_HOLD)
+  })
+
+  it('never holds more than its share of maxmemory, and holds exactly what it reports', () => {
+    const record = fc.record({ bytes: fc.integer({ min: 0, max: 64 * MB }), ageMs: fc.integer({ min: 0, max: 2 * HOLD_MS }), dirty: fc.boolean() })
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 8 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), (records, budgetMb, maxMb) => {
+        const hold = holdOversized(records, budgetMb * MB, maxMb * MB)
+        const held = records.filter((r) => r.bytes >= hold.minBytes && r.ageMs < hold.belowAgeMs)
+        expect(hold.bytes).to.equal(held.reduce((n, r) => n + r.bytes, 0))
+        expect(hold.records).to.equal(held.length)
+        expect(hold.bytes).to.be.at.most(maxMb * MB * HOLD_SHARE)
+        expect(held.every((r) => r.bytes >= budgetMb * MB * OVERSIZED_SHARE && r.ageMs < HOLD_MS)).to.equal(true)
+      }),
     )
   })
 })

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { newKeyspaceStats, type KeyspaceStats, type Value } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
+import { holdOversized } from '../../src/storage/eviction-policy.js'
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 const str = (data: string): Value => ({ type: 'string', data: b(data) })
@@ -539,5 +540,47 @@ describe('MemoryKeyspace', () => {
     expect(ks.randomKey()).to.equal(undefined)
     ks.set(b('a'), str('v'), 0)
     expect(names(ks.keys())).to.deep.equal(['a'])
+  })
+
+  describe('oversized strings being appended to', () => {
+    const MB = 1024 * 1024
+    /** A keyspace the store backs, with `big` grown by APPEND-like patches and every record clean. */
+    const grown = (): { ks: MemoryKeyspace; clock: { now: number } } => {
+      const clock = { now: 1_000_000 }
+      const ks = new MemoryKeyspace({ clock: () => clock.now, stats: newKeyspaceStats(), trackDirty: true })
+      for (let i = 0; i < 20; i++) ks.set(b(`small${i}`), str('v'.repeat(100)), 0)
+      const chunk = Buffer.alloc(100 * 1024, 'x')
+      for (let offset = 0; offset < 3 * MB; offset += chunk.length) ks.patch(b('big'), { offset, bytes: chunk })
+      const taken = ks.takeDirty()
+      for (const k of new Set(taken.keys)) ks.readForFlush(k, taken)
+      ks.flushInstalled(taken)
+      return { ks, clock }
+    }
+
+    it('lists the large strings patch() grew, with their age and state, and forgets them once gone', () => {
+      const { ks, clock } = grown()
+      clock.now += 7
+      const [big, ...rest] = ks.largeRecords()
+      expect(rest).to.deep.equal([])
+      expect(big).to.deep.include({ ageMs: 7, dirty: false })
+      expect(big!.bytes).to.be.at.least(3 * MB)
+      ks.patch(b('big'), { offset: 31 * 100 * 1024, bytes: b('y') })
+      expect(ks.largeRecords()[0]).to.deep.include({ ageMs: 0, dirty: true })
+      ks.delete(b('big'))
+      expect(ks.largeRecords()).to.deep.equal([])
+    })
+
+    it('evict spares a held record and drops the others; once cold it goes too', () => {
+      const { ks, clock } = grown()
+      // A data budget of 4 MB: the 3 MB string is oversized.
+      const hold = holdOversized(ks.largeRecords(), 4 * MB, 20 * MB)
+      expect(hold.records).to.equal(1)
+      ks.evict(Infinity, 1000, hold)
+      expect(ks.residentCount).to.equal(1)
+      expect(ks.peek(b('big'))?.value.data.length).to.equal(31 * 100 * 1024)
+      clock.now += 5000
+      ks.evict(Infinity, 1000, holdOversized(ks.largeRecords(), 4 * MB, 20 * MB))
+      expect(ks.residentCount).to.equal(0)
+    })
   })
 })
