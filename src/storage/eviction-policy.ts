@@ -54,7 +54,11 @@ export const youngGrowthFactor = (maxmemory: number, youngBytes: number): 1 | 2 
 export const OVERSIZED_SHARE = 0.5
 /** An oversized record accessed within this long is held resident (see holdOversized). */
 export const HOLD_MS = 1000
-/** Held records may take at most this share of maxmemory beyond the data's budget. */
+/**
+ * Held records may take at most this share of maxmemory beyond the data's budget: twice, so a
+ * string as large as maxmemory itself, with the room it grows into, is still held (with one
+ * share, a 20 MB string under 20mb fell out of the hold and cycled again).
+ */
 export const HOLD_SHARE = 2
 
 /** A large resident record (MemoryKeyspace.largeRecords): what it holds, how recently accessed. */
