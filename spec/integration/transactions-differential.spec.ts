@@ -16,6 +16,10 @@ type Step = readonly [connection: 0 | 1, line: string] | string
 const stepOf = (step: Step): readonly [0 | 1, string[]] =>
   typeof step === 'string' ? [0, step.split(' ')] : [step[0], step[1].split(' ')]
 
+/** HELLO's reply with its client id zeroed: the two servers number their connections apart. */
+const helloIdMasked = (reply: Buffer): Buffer =>
+  Buffer.from(reply.toString('latin1').replace(/(\$2\r\nid\r\n):\d+\r\n/g, '$1:0\r\n'), 'latin1')
+
 /** Sends each command and waits for its reply before the next; returns each reply's bytes. */
 const run = async (port: number, resp: string, steps: readonly Step[]): Promise<Buffer[]> => {
   const connections: RawClient[] = [await rawClient(port), await rawClient(port)]
@@ -32,7 +36,7 @@ const run = async (port: number, resp: string, steps: readonly Step[]): Promise<
         continue
       }
       connections[i]!.send(encodeCommand(argv))
-      out.push(await connections[i]!.read(replies(1)))
+      out.push(helloIdMasked(await connections[i]!.read(replies(1))))
     }
     return out.slice(1)
   } finally {
@@ -118,6 +122,32 @@ const scripts: Record<string, readonly Step[]> = {
   'a transaction that reads and writes the same keys': [
     'MSET a 1 b 2', 'MULTI', 'GET a', 'SET a 10', 'GET a', 'APPEND a 0', 'GETSET a 5', 'RENAME a b', 'MGET a b',
     'DEL b', 'EXISTS b', 'SETNX b 7', 'INCRBYFLOAT b 0.5', 'EXEC',
+  ],
+  'WATCH: what changes nothing touches nothing, what does touches': [
+    'SET e abc', 'WATCH e', [1, 'APPEND e ""'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'SETRANGE e 0 ""'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'GETEX e'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'GETEX e PERSIST'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'RENAME e e'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'COPY e e'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'INCR e'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'MSETNX e 1 f 2'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'EXPIRE e 100 XX'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'EXPIRE e 100 NX'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'EXPIRE e 50 GT'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'TOUCH e'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'SET e abc XX KEEPTTL'], 'MULTI', 'EXEC',
+    'WATCH e', [1, 'EXPIRE e -1'], 'MULTI', 'EXEC',
+    'WATCH g', [1, 'SETRANGE g 0 ""'], 'MULTI', 'EXEC',
+    'WATCH g', [1, 'GETDEL g'], 'MULTI', 'EXEC',
+    'WATCH g', [1, 'PEXPIREAT g 1'], 'MULTI', 'EXEC',
+    'SET h 1', 'WATCH h', [1, 'PEXPIREAT h 1'], 'MULTI', 'EXEC',
+    'SET h 1', 'WATCH h', [1, 'SELECT 3'], [1, 'FLUSHDB'], 'MULTI', 'EXEC',
+    'WATCH h', [1, 'FLUSHALL ASYNC'], 'MULTI', 'EXEC',
+  ],
+  // Redis writes each queued command's reply as it runs, in the protocol then in force.
+  'HELLO inside a transaction switches the protocol from its own reply on': [
+    'MULTI', 'GET nokey', 'HELLO 3', 'GET nokey', 'HELLO 2', 'GET nokey', 'EXEC', 'GET nokey',
   ],
   'errorstats and commandstats of transactions': [
     'CONFIG RESETSTAT', 'MULTI', 'SET a 1', 'NOSUCH', 'EXEC', 'MULTI', 'INCR a', 'INCR a', 'EXEC', 'MULTI', 'EXEC extra',

@@ -130,6 +130,13 @@ describe('encodeReply', () => {
     it(`${name}: RESP3`, () => expect(text(encode(reply, 3))).to.equal(resp3))
   }
 
+  it("writes an array's elements each in its own protocol when it carries them (EXEC after a HELLO among its commands)", () => {
+    const reply: Reply = { kind: 'array', value: [NULL, map([[bulk('k'), NULL]]), NULL], resps: [3, 3, 2] }
+    for (const resp of [2, 3] as const) {
+      expect(text(encode(reply, resp))).to.equal('*3\r\n_\r\n%1\r\n$1\r\nk\r\n_\r\n$-1\r\n')
+    }
+  })
+
   describe('large payloads', () => {
     for (const resp of [2, 3] as const) {
       it(`hands a bulk of 16 KB or more to the socket as it is (RESP${resp})`, () => {

@@ -183,10 +183,13 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
     case 'error':
       out.line(MINUS, lineSafe(reply.value))
       return
-    case 'array':
+    case 'array': {
       out.header(STAR, reply.value.length)
-      for (const r of reply.value) encodeReply(out, r, resp)
+      const resps = reply.resps
+      if (resps === undefined) for (const r of reply.value) encodeReply(out, r, resp)
+      else for (let i = 0; i < reply.value.length; i++) encodeReply(out, reply.value[i]!, resps[i]!)
       return
+    }
     case 'map':
       out.latin1((resp === 3 ? '%' + reply.value.length : '*' + reply.value.length * 2) + CRLF)
       for (const [k, v] of reply.value) {

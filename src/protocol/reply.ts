@@ -34,7 +34,12 @@ export interface BulkReply { readonly kind: 'bulk'; readonly value: Buffer | str
 export interface NullReply { readonly kind: 'null' }
 /** RESP2 `*-1`, RESP3 `_`. */
 export interface NullArrayReply { readonly kind: 'nullArray' }
-export interface ArrayReply { readonly kind: 'array'; readonly value: readonly Reply[] }
+/**
+ * `resps`, when set, is the protocol each element is written in, whatever the connection's is
+ * when the array is: EXEC's, when a HELLO among its commands switched the protocol (Redis
+ * writes each queued command's reply as it runs).
+ */
+export interface ArrayReply { readonly kind: 'array'; readonly value: readonly Reply[]; readonly resps?: readonly (2 | 3)[] }
 /** RESP2 writes a map as a flat array of alternating keys and values. */
 export interface MapReply { readonly kind: 'map'; readonly value: readonly (readonly [Reply, Reply])[] }
 export interface SetReply { readonly kind: 'set'; readonly value: readonly Reply[] }
@@ -124,7 +129,8 @@ export const detach = (r: Reply): Reply => {
         const d = detach(r.value[i]!)
         if (d !== r.value[i]) (copy ??= [...r.value])[i] = d
       }
-      return copy === undefined ? r : { kind: r.kind, value: copy }
+      if (copy === undefined) return r
+      return r.kind === 'array' && r.resps !== undefined ? { kind: 'array', value: copy, resps: r.resps } : { kind: r.kind, value: copy }
     }
     case 'map': {
       let copy: (readonly [Reply, Reply])[] | undefined

@@ -41,12 +41,19 @@ export const exec: CommandSpec = {
     multi.executing = true
     const commands = multi.commands
     const replies: Reply[] = new Array<Reply>(commands.length)
+    const before = session.resp
+    // Each reply's protocol, kept only once a HELLO among the commands has switched it.
+    let resps: (2 | 3)[] | undefined
     try {
-      // A reply may view storage that a later command in the transaction changes: copied now.
-      for (let i = 0; i < commands.length; i++) replies[i] = detach(ctx.runQueued(commands[i]!, i))
+      for (let i = 0; i < commands.length; i++) {
+        // A reply may view storage that a later command in the transaction changes: copied now.
+        replies[i] = detach(ctx.runQueued(commands[i]!, i))
+        if (resps === undefined && session.resp !== before) resps = new Array<2 | 3>(i).fill(before)
+        resps?.push(session.resp)
+      }
     } finally {
       session.multi = undefined
     }
-    return array(replies)
+    return resps === undefined ? array(replies) : { kind: 'array', value: replies, resps }
   },
 }
