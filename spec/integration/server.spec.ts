@@ -69,6 +69,17 @@ describe('server commands over TCP', function () {
     expect(Number(micros)).to.be.within(0, 999_999)
   })
 
+  it('SAVE answers once a checkpoint of every write before it is installed', async () => {
+    await io.mset('srv:s1', '1', 'srv:s2', '2')
+    const before = Math.floor(Date.now() / 1000)
+    expect(await io.save()).to.equal('OK')
+    const persistence = await io.info('persistence')
+    expect(persistence).to.match(/^rdb_changes_since_last_save:0\r$/m)
+    expect(persistence).to.match(/^rdb_bgsave_in_progress:0\r$/m)
+    expect(persistence).to.match(/^rdb_last_bgsave_status:ok\r$/m)
+    expect(await io.lastsave()).to.be.at.least(before)
+  })
+
   it('COMMAND describes the command table', async () => {
     const count = await io.call('COMMAND', 'COUNT')
     const all = (await io.call('COMMAND')) as unknown[][]

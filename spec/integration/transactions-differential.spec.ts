@@ -52,6 +52,9 @@ const scripts: Record<string, readonly Step[]> = {
   'nested MULTI and WATCH inside MULTI leave the transaction open and unflagged': [
     'MULTI', 'MULTI', 'WATCH x', 'SET x 1', 'EXEC', 'GET x',
   ],
+  'SAVE saves, and is refused inside MULTI, flagging the transaction (multi.tcl "MULTI with SAVE")': [
+    'SET a 1', 'SAVE', 'MULTI', 'SET foo bar', 'SAVE', 'EXEC', 'GET foo', 'MULTI', 'SAVE extra', 'EXEC',
+  ],
   'errors while queueing abort EXEC': [
     'MULTI', 'SET a 1', 'NOSUCH x', 'EXEC', 'GET a',
     'MULTI', 'SET a', 'SET b 2', 'EXEC', 'EXISTS b',

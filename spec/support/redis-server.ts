@@ -1,6 +1,9 @@
 // A private redis-server for differential specs: Debian's, on a free port, no persistence.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { freePort } from './clients.js'
 import { runScript } from './big-strings.js'
 
@@ -15,10 +18,20 @@ export interface RedisServer {
 /** Starts redis-server and waits until it answers PING. */
 export const startRedisServer = async (): Promise<RedisServer> => {
   const port = await freePort()
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  // Its own directory: an explicit SAVE (or SHUTDOWN SAVE) writes dump.rdb there, not in the checkout.
+  const dir = mkdtempSync(join(tmpdir(), 'wtr-redis-'))
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+  })
   for (let i = 0; i < 50; i++) {
     if (await runScript(port, '2', [['PING']], 1000).then(() => true, () => false)) break
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { port, stop: () => void child.kill('SIGKILL') }
+  return {
+    port,
+    stop: () => {
+      child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }

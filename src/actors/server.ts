@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import * as Deferred from 'effect/Deferred'
 import * as Effect from 'effect/Effect'
 import * as Scope from 'effect/Scope'
-import type { ClientRegistry, CommandSpec, PersistenceStatus, ServerContext, ServerStats, Session, StorageStatus, TierPlacement, TieringStatus } from '../commands/spec.js'
+import type { ClientRegistry, CommandSpec, PersistenceStatus, SaveOutcome, ServerContext, ServerStats, Session, StorageStatus, TierPlacement, TieringStatus } from '../commands/spec.js'
 import type { SegmentInfo } from '../storage/manifest.js'
 import { is } from '../commands/args.js'
 import { commandSpecs } from '../commands/registry.js'
@@ -167,8 +167,30 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
         this.tieringRuns.set(session, result)
       })
     }
+    if (name.length === 4 && argv.length === 1 && session.admin && session.authenticated && is(name, 'save')) return this.prepareSave(session)
     return this.tenants.prepare(session, argv)
   }
+
+  /** SAVE: a checkpoint of every write so far, waited for; none if one runs or persistence is off. */
+  private prepareSave(session: Session): Promise<void> | undefined {
+    const checkpointer = this.checkpointer
+    if (checkpointer === undefined || checkpointer.inProgress) {
+      this.saves.set(session, checkpointer === undefined ? 'off' : 'running')
+      return undefined
+    }
+    return checkpointer.run().then((installed) => {
+      this.saves.set(session, installed ? 'saved' : 'failed')
+    })
+  }
+
+  takeSave(session: Session): SaveOutcome {
+    const outcome = this.saves.get(session)
+    this.saves.delete(session)
+    // Not prepared: the checkpoint that ran, if any, was not this command's to report.
+    return outcome ?? (this.checkpointer === undefined ? 'off' : 'running')
+  }
+
+  private readonly saves = new WeakMap<Session, SaveOutcome>()
 
   /** The pass TIERING RUN waited for on this connection (taken once). */
   takeTieringRun(session: Session): TieringPassResult | undefined {

@@ -26,6 +26,7 @@ import { flushdb } from './server/flushdb.js'
 import { info } from './server/info.js'
 import { lastsave } from './server/lastsave.js'
 import { memory } from './server/memory.js'
+import { save } from './server/save.js'
 import { shutdown } from './server/shutdown.js'
 import { time } from './server/time.js'
 // end server
@@ -117,6 +118,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   info,
   lastsave,
   memory,
+  save,
   shutdown,
   time,
   // end server

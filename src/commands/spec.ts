@@ -230,7 +230,14 @@ export interface ServerContext {
   tenantTiers(tenant: number): TierPlacement
   /** The pass TIERING RUN waited for before it ran on this connection (undefined: none ran). */
   takeTieringRun(session: Session): TieringRun | undefined
+  /**
+   * What became of the checkpoint SAVE waited for before it ran on this connection: installed,
+   * failed, or none run because one was running already or persistence is off.
+   */
+  takeSave(session: Session): SaveOutcome
 }
+
+export type SaveOutcome = 'saved' | 'failed' | 'running' | 'off'
 
 export interface TierPlacement {
   readonly ssdSegments: number
