@@ -41,7 +41,8 @@ class WriteRecord {
  * Connections with queued requests, written together once per turn of the event loop: after the
  * poll phase, so every read of this turn has been handled first (all reads, then all writes, as
  * redis-benchmark's event loop does; writing at the end of each read measured 20-40 % slower on
- * two cores). One immediate for all connections rather than one each.
+ * two cores, and with a higher p99 at -P 16 in every interleaved pair; see docs/loadtest.md,
+ * 2026-11-29). One immediate for all connections rather than one each.
  */
 const dueForWrite: BenchConnection[] = []
 const writeDue = (): void => {
