@@ -177,6 +177,21 @@ describe('transactions (MULTI, EXEC, DISCARD, WATCH, UNWATCH) over TCP', functio
     expect(await errorOf(t1.call('EXEC'))).to.equal('EXECABORT Transaction discarded because of previous errors.')
   })
 
+  it("a transaction that would cross its tenant's quota is refused whole at EXEC, and one within it runs", async () => {
+    const root = admin()
+    expect(await root.call('TENANT', 'CREATE', 'txq', 'pq', 'MAXKEYS', '3')).to.equal('OK')
+    const q = quietClient(server.port, { username: 'txq', password: 'pq' })
+    clients.push(q)
+    await q.set('k0', 'v')
+    // Each SET fits alone (so each is QUEUED); together they would make 4 keys of 3.
+    await q.call('MULTI')
+    for (const k of ['a', 'b', 'c']) expect(await q.call('SET', k, '1')).to.equal('QUEUED')
+    expect(await errorOf(q.call('EXEC'))).to.match(/^EXECABORT Transaction discarded because of: tenant quota exceeded/)
+    expect(await q.exists('a', 'b', 'c')).to.equal(0)
+    expect(settled(await q.multi().set('a', '1').set('b', '2').exec())).to.deep.equal(['OK', 'OK'])
+    expect(await q.dbsize()).to.equal(3)
+  })
+
   it('CLIENT LIST shows x and the queued count; RESET ends the transaction', async () => {
     const redis = admin()
     await redis.call('CLIENT', 'SETNAME', 'txlist')

@@ -10,7 +10,7 @@
 import { Errors, QUEUED, error, type Reply } from '../protocol/reply.js'
 import { ownArgs } from '../protocol/read-buffer.js'
 import { cText, is } from './args.js'
-import { tenantQuotaError } from './quota.js'
+import { tenantQuotaError, transactionQuotaError } from './quota.js'
 import type { CommandContext, CommandSpec, CommandStat, ServerStats, Session } from './spec.js'
 import { endTransaction } from './transactions/transaction.js'
 
@@ -211,6 +211,12 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     return (spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity) ? spec : undefined
   }
 
+  /** The spec of a queued command that may add data (denyoom), else undefined. */
+  const addsData = (argv: Buffer[]): CommandSpec | undefined => {
+    const spec = resolve(argv)
+    return spec?.flags.includes('denyoom') === true ? spec : undefined
+  }
+
   const settle = (): void => {
     if (clock === undefined) return
     const now = performance.now()
@@ -254,8 +260,11 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       if (refused !== undefined) return reject(session, command, error(refused))
     }
     const tenant = session.tenant
-    if (command.denyoom && (tenant.maxKeys > 0 || tenant.maxBytes > 0)) {
-      const over = tenantQuotaError(ctx, spec, argv)
+    if (tenant.maxKeys > 0 || tenant.maxBytes > 0) {
+      // Inside EXEC the commands were checked together before it ran (transactionQuotaError).
+      const over = command.denyoom
+        ? multi?.executing === true ? undefined : tenantQuotaError(ctx, spec, argv)
+        : queueing && command.exec && multi.writes ? transactionQuotaError(ctx, multi.commands, addsData) : undefined
       if (over !== undefined) return reject(session, command, error(over))
     }
     if (queueing && !command.control) {

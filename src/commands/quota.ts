@@ -6,11 +6,15 @@
 
 import type { CommandContext, CommandSpec } from './spec.js'
 
-export const tenantQuotaError = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[]): string | undefined => {
+interface Needs {
+  newKeys: number
+  newBytes: number
+}
+
+/** Adds what `argv` (a command of `spec`) adds to its tenant to `needs`. */
+const addNeeds = (ctx: CommandContext, spec: CommandSpec, argv: readonly Buffer[], needs: Needs): void => {
   const { first, last, step } = spec.keys
   const db = ctx.session.db
-  let newKeys = 0
-  let newBytes = 0
   let keyBytes = 0
   const end = last < 0 ? argv.length + last : Math.min(last, argv.length - 1)
   if (step > 0 && first > 0) {
@@ -18,11 +22,36 @@ export const tenantQuotaError = (ctx: CommandContext, spec: CommandSpec, argv: B
       const key = argv[i]!
       keyBytes += key.length
       if (db.peek(key) === undefined) {
-        newKeys++
-        newBytes += key.length
+        needs.newKeys++
+        needs.newBytes += key.length
       }
     }
   }
-  for (let i = 1; i < argv.length; i++) newBytes += argv[i]!.length
-  return ctx.server.tenants.quotaError(ctx.session.tenant, newKeys, newBytes - keyBytes)
+  for (let i = 1; i < argv.length; i++) needs.newBytes += argv[i]!.length
+  needs.newBytes -= keyBytes
+}
+
+export const tenantQuotaError = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[]): string | undefined => {
+  const needs = { newKeys: 0, newBytes: 0 }
+  addNeeds(ctx, spec, argv, needs)
+  return ctx.server.tenants.quotaError(ctx.session.tenant, needs.newKeys, needs.newBytes)
+}
+
+/**
+ * tenantQuotaError for a whole transaction at EXEC: what all of its commands that may add data
+ * (`specOf` gives undefined for the others) add together, so a transaction that would cross the
+ * quota is refused whole, as Redis refuses EXEC under maxmemory, instead of running up to the
+ * command that crosses it. A key named by several commands counts in each, towards refusing.
+ */
+export const transactionQuotaError = (
+  ctx: CommandContext,
+  commands: readonly Buffer[][],
+  specOf: (argv: Buffer[]) => CommandSpec | undefined,
+): string | undefined => {
+  const needs = { newKeys: 0, newBytes: 0 }
+  for (const argv of commands) {
+    const spec = specOf(argv)
+    if (spec !== undefined) addNeeds(ctx, spec, argv, needs)
+  }
+  return ctx.server.tenants.quotaError(ctx.session.tenant, needs.newKeys, needs.newBytes)
 }
