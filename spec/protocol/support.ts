@@ -67,6 +67,8 @@ export const decodedForm = (reply: Reply, resp: 2 | 3): Reply => {
   switch (reply.kind) {
     case 'none':
       throw new Error('a NoReply has no wire form, so nothing decodes to it')
+    case 'sequence':
+      throw new Error('a SequenceReply is several replies on the wire, not one')
     case 'simple':
       return { kind: 'simple', value: lineSafe(reply.value) }
     case 'error':

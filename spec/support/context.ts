@@ -22,6 +22,7 @@ import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { Keyspaces } from '../../src/storage/keyspaces.js'
 import { Tenants } from '../../src/actors/tenants.js'
 import { Logger } from '../../src/log.js'
+import { PubSubHub } from '../../src/actors/pubsub.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
 export const START = 1_700_000_000_000
@@ -31,6 +32,8 @@ export interface TestClient extends ClientHandle {
   pendingOutputBytes: number
   /** Set by kill(). */
   killed: boolean
+  /** The Pub/Sub messages delivered to this connection, in order. */
+  readonly delivered: Reply[]
 }
 
 export interface TestServer extends ServerContext {
@@ -81,6 +84,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
   const server = {
     config,
     stats,
+    pubsub: new PubSubHub(),
     clients,
     runId: 'a'.repeat(40),
     version: '7.0.15',
@@ -172,12 +176,14 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       closeAfterReply: false,
       multi: undefined,
       watching: undefined,
+      pubsub: undefined,
     }
     const client: TestClient = {
       session,
       pendingOutputBytes: 0,
       queryBufferBytes: 0,
       killed: false,
+      delivered: [],
       kill() {
         client.killed = true
         byIdMap.delete(id)
@@ -194,6 +200,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
         return server.dispatch(ctx, args.map((a) => (typeof a === 'string' ? Buffer.from(a) : a)))
       },
       runQueued: (argv) => server.dispatch(ctx, argv),
+      deliver: (message) => client.delivered.push(message),
       connect,
     }
     return ctx

@@ -7,7 +7,7 @@
 // stops too while a command waits before it runs.
 
 import type { Socket } from 'node:net'
-import { Observable, type Subscriber, type Subscription } from 'rxjs'
+import { merge, Observable, type Subscriber, type Subscription } from 'rxjs'
 import type { Reply } from '../protocol/reply.js'
 import { RequestDecoder } from '../protocol/request-decoder.js'
 import { ReplyWriter } from '../protocol/encoder.js'
@@ -15,7 +15,7 @@ import { decodeFrames } from '../pipeline/decodeFrames.js'
 import { executeCommands, type CommandRunner } from '../pipeline/executeCommands.js'
 import { encodeReplies } from '../pipeline/encodeReplies.js'
 import { holdUntilDurable } from '../pipeline/holdUntilDurable.js'
-import type { EncodedBatch } from '../pipeline/batches.js'
+import type { EncodedBatch, RequestBatch } from '../pipeline/batches.js'
 import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
 import { is, parseInteger } from '../commands/args.js'
 import { endTransaction } from '../commands/transactions/transaction.js'
@@ -36,6 +36,7 @@ const PAUSED_BACKLOG = 2
 /** A command waits before it runs (staging, a write stall, a password derivation). */
 const PAUSED_WAITING = 4
 const EMPTY_CHUNK = Buffer.alloc(0)
+const NO_COMMANDS: Buffer[][] = []
 const EXISTS = Buffer.from('exists')
 
 /** The database a queued SELECT moves the commands after it to, or undefined when it is not one. */
@@ -56,6 +57,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    * Subject's next allocates a closure and an iterator per call, once per read.)
    */
   private input: Subscriber<Buffer> | undefined = undefined
+  /** Where Pub/Sub messages for this connection enter the pipeline, beside the decoded commands. */
+  private deliveries: Subscriber<RequestBatch> | undefined = undefined
+  /** Since when the output has been above the pubsub class's soft limit (0: it is not). */
+  private softLimitSince = 0
   private subscription: Subscription | undefined = undefined
   /** Why reading is paused: PAUSED_* bits; reading resumes at 0. */
   private pausedFor = 0
@@ -117,6 +122,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       closeAfterReply: false,
       multi: undefined,
       watching: undefined,
+      pubsub: undefined,
     }
     const config = server.config
     this.decoder = new RequestDecoder({
@@ -158,11 +164,15 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     socket.setNoDelay(true)
     const keepalive = this.server.config.number('tcp-keepalive')
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000)
-    this.subscription = new Observable<Buffer>((subscriber) => {
-      this.input = subscriber
-    })
+    this.subscription = merge(
+      new Observable<Buffer>((subscriber) => {
+        this.input = subscriber
+      }).pipe(decodeFrames(this.decoder)),
+      new Observable<RequestBatch>((subscriber) => {
+        this.deliveries = subscriber
+      }),
+    )
       .pipe(
-        decodeFrames(this.decoder),
         executeCommands(this),
         holdUntilDurable(this.server.gate),
         encodeReplies(this.replyWriter),
@@ -183,7 +193,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     socket.on('drain', () => this.resumeFor(PAUSED_OUTPUT))
     socket.on('end', () => {
       // The client half-closed: answer what it sent (the pipeline completes), then close.
-      this.input?.complete()
+      this.endInput()
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => this.teardown())
@@ -400,7 +410,42 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   kill(): void {
     this.session.closeAfterReply = true
     this.socket.pause()
+    this.endInput()
+  }
+
+  /** No more commands and no more messages: the pipeline completes once the replies are out. */
+  private endInput(): void {
     this.input?.complete()
+    this.deliveries?.complete()
+  }
+
+  deliver(message: Reply): void {
+    if (this.closed || this.session.closeAfterReply) return
+    this.deliveries?.next({ commands: NO_COMMANDS, deliveries: [message] })
+    this.checkOutputLimit()
+  }
+
+  /**
+   * Redis's client-output-buffer-limit for the pubsub class: a subscriber whose output is above
+   * the hard limit, or has stayed above the soft limit for the soft seconds, is closed (at once,
+   * whatever is unwritten), so a subscriber that does not read costs the server a bounded amount.
+   */
+  private checkOutputLimit(): void {
+    const limit = this.server.pubsubOutputLimit()
+    const pending = this.pendingOutputBytes
+    let over = limit.hard > 0 && pending >= limit.hard
+    if (!over && limit.soft > 0 && pending >= limit.soft) {
+      const now = Date.now()
+      if (this.softLimitSince === 0) this.softLimitSince = now
+      else over = now - this.softLimitSince >= limit.seconds * 1000
+    } else if (!over) this.softLimitSince = 0
+    if (!over) return
+    this.server.log.warning(
+      `Client id=${this.session.id} addr=${this.session.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    )
+    this.session.closeAfterReply = true
+    this.closed = true
+    this.socket.destroy()
   }
 
   private write(batch: EncodedBatch): void {
@@ -480,8 +525,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     this.staged?.release()
     this.staged = undefined
     this.releaseTransaction()
-    // Its watches must not outlive it in the databases' maps.
+    // Its watches must not outlive it in the databases' maps, nor its subscriptions in the hub.
     endTransaction(this.session)
+    this.server.pubsub.unsubscribeAll(this.session)
     this.subscription?.unsubscribe()
     this.server.removeClient(this)
   }

@@ -34,6 +34,8 @@ import { Stager } from './staging.js'
 import { newEvictionStats, runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
 import { fitYoungGeneration } from './young-generation.js'
 import { OutputFlusher } from './output-flusher.js'
+import { PubSubHub } from './pubsub.js'
+import { parseOutputBufferLimits, type OutputBufferLimit } from '../config/options.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
@@ -90,6 +92,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly writeStall = new WriteStall()
   /** Writes every connection's replies of an event-loop turn together, after the turn's reads. */
   readonly flusher = new OutputFlusher()
+  readonly pubsub = new PubSubHub()
+  private outputLimits: { text: string; pubsub: OutputBufferLimit } | undefined
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
   stager: Stager | undefined
@@ -99,6 +103,18 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
    */
   private cachedNow = Date.now()
   private readonly batchClock: BatchClock = { mark: performance.now(), untimed: [] }
+
+  /** client-output-buffer-limit's pubsub class, parsed again only when the option changed. */
+  pubsubOutputLimit(): OutputBufferLimit {
+    const text = this.config.string('client-output-buffer-limit')
+    if (this.outputLimits?.text !== text) {
+      const parsed = parseOutputBufferLimits(text)
+      // The option was validated when set: a parse failure cannot happen, and means no limit.
+      const pubsub = typeof parsed === 'string' ? { hard: 0, soft: 0, seconds: 0 } : parsed.get('pubsub')!
+      this.outputLimits = { text, pubsub }
+    }
+    return this.outputLimits.pubsub
+  }
 
   constructor(
     loaded: LoadedConfig,

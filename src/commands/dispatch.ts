@@ -6,6 +6,9 @@
 // instead of run, and one refused flags the transaction so that EXEC answers EXECABORT (Redis's
 // processCommand and flagTransaction). MULTI, EXEC, DISCARD, WATCH, QUIT and RESET run at once.
 // EXEC runs the queued commands back through dispatch (CommandContext.runQueued).
+//
+// A RESP2 connection with subscriptions (Session.pubsub) may run only the commands of Redis's
+// subscribed mode; RESP3 connections may run any, their messages being push replies.
 
 import { Errors, QUEUED, error, type Reply } from '../protocol/reply.js'
 import { ownArgs } from '../protocol/read-buffer.js'
@@ -36,6 +39,8 @@ export interface CompiledCommand {
   readonly control: boolean
   /** EXEC: refused as a whole when its transaction writes and writes are refused. */
   readonly exec: boolean
+  /** Allowed to a RESP2 connection in subscribed mode (see SUBSCRIBED_MODE). */
+  readonly subscribedMode: boolean
   readonly stat: CommandStat
   readonly subcommands: ReadonlyMap<string, CompiledCommand> | undefined
 }
@@ -88,6 +93,11 @@ const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, faile
 /** The commands Redis runs inside MULTI instead of queueing (processCommand's exceptions). */
 const CONTROLS: ReadonlySet<string> = new Set(['multi', 'exec', 'discard', 'watch', 'quit', 'reset'])
 
+/** The commands a RESP2 connection may run while subscribed (Redis's processCommand). */
+const SUBSCRIBED_MODE: ReadonlySet<string> = new Set([
+  'ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset',
+])
+
 const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
 
 const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
@@ -107,6 +117,7 @@ const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
     noMulti: spec.flags.includes('no_multi'),
     control: CONTROLS.has(spec.name),
     exec: spec.name === 'exec',
+    subscribedMode: SUBSCRIBED_MODE.has(spec.name),
     stat,
     subcommands: spec.subcommands
       ? new Map(spec.subcommands.map((s) => [s.name.slice(s.name.indexOf('|') + 1), compile(s, stats)]))
@@ -266,6 +277,14 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
         ? multi?.executing === true ? undefined : tenantQuotaError(ctx, spec, argv)
         : queueing && command.exec && multi.writes ? transactionQuotaError(ctx, multi.commands, addsData) : undefined
       if (over !== undefined) return reject(session, command, error(over))
+    }
+    // EXEC's queued commands run as Redis's call() runs them, past this check.
+    if (session.pubsub !== undefined && session.resp === 2 && !command.subscribedMode && multi?.executing !== true) {
+      return reject(
+        session,
+        command,
+        error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
+      )
     }
     if (queueing && !command.control) {
       // A flagged transaction will never run: as Redis, its queue stops growing (CLIENT LIST multi=).

@@ -79,6 +79,18 @@ import { typeCommand } from './generic/type.js'
 import { unlink } from './generic/unlink.js'
 // end generic
 
+// pubsub
+import { psubscribe } from './pubsub/psubscribe.js'
+import { publish } from './pubsub/publish.js'
+import { pubsub } from './pubsub/pubsub.js'
+import { punsubscribe } from './pubsub/punsubscribe.js'
+import { spublish } from './pubsub/spublish.js'
+import { ssubscribe } from './pubsub/ssubscribe.js'
+import { subscribe } from './pubsub/subscribe.js'
+import { sunsubscribe } from './pubsub/sunsubscribe.js'
+import { unsubscribe } from './pubsub/unsubscribe.js'
+// end pubsub
+
 // tenant
 import { tenant } from './tenant/tenant.js'
 // end tenant
@@ -168,6 +180,17 @@ export const commandSpecs: readonly CommandSpec[] = [
   typeCommand,
   unlink,
   // end generic
+  // pubsub
+  psubscribe,
+  publish,
+  pubsub,
+  punsubscribe,
+  spublish,
+  ssubscribe,
+  subscribe,
+  sunsubscribe,
+  unsubscribe,
+  // end pubsub
   // tenant
   tenant,
   // end tenant

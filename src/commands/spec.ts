@@ -5,6 +5,7 @@
 import type { Reply } from '../protocol/reply.js'
 import type { Keyspace, KeyspaceStats } from '../storage/keyspace.js'
 import type { WatchedKeys } from '../storage/watches.js'
+import type { PubSubHub, Subscriptions } from '../actors/pubsub.js'
 
 /** Redis's command flags, as COMMAND INFO reports them. */
 export type CommandFlag =
@@ -26,7 +27,7 @@ export type CommandFlag =
   | 'allow_busy'
   | 'no_multi'
 
-export type CommandGroup = 'connection' | 'server' | 'string' | 'generic' | 'keyspace' | 'transactions'
+export type CommandGroup = 'connection' | 'server' | 'string' | 'generic' | 'keyspace' | 'transactions' | 'pubsub'
 
 /**
  * Key positions in argv (argv[0] is the command name), as Redis's legacy (first, last, step).
@@ -104,6 +105,11 @@ export interface Session {
   multi: Transaction | undefined
   /** The keys WATCH watches, while any are (or a watch broke and EXEC has not answered yet). */
   watching: WatchedKeys | undefined
+  /**
+   * The channels, patterns and shard channels subscribed to, while there is any (Redis's
+   * CLIENT_PUBSUB): dispatch tests this field alone for RESP2's subscribed mode.
+   */
+  pubsub: Subscriptions | undefined
 }
 
 /** A transaction being queued, MULTI to EXEC. */
@@ -203,6 +209,8 @@ export interface ServerContext {
   readonly config: ConfigStore
   /** The tenant registry: AUTH, the TENANT commands, quotas. */
   readonly tenants: TenantRegistry
+  /** Channels and patterns with their subscribers, per tenant (never persisted). */
+  readonly pubsub: PubSubHub
   readonly stats: ServerStats
   readonly clients: ClientRegistry
   readonly runId: string
@@ -373,4 +381,9 @@ export interface CommandContext {
    * checks and counters, and with what was gathered for it before EXEC ran (staging).
    */
   runQueued(argv: Buffer[], index: number): Reply
+  /**
+   * Queues an out-of-band reply (a Pub/Sub message) on this connection's output, after the
+   * replies of the commands that ran before it; never waits.
+   */
+  deliver(message: Reply): void
 }

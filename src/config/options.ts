@@ -30,6 +30,40 @@ export const parseMemory = (text: string): number | null => {
   return unit === undefined ? null : Number(m[1]) * unit
 }
 
+export interface OutputBufferLimit {
+  readonly hard: number
+  readonly soft: number
+  readonly seconds: number
+}
+
+/**
+ * `client-output-buffer-limit`: groups of class, hard limit, soft limit and soft seconds (the
+ * limits may carry units); a class not named keeps Redis's default. Returns the limits by class,
+ * or Redis's error text.
+ */
+export const parseOutputBufferLimits = (text: string): Map<string, OutputBufferLimit> | string => {
+  const words = text.split(/\s+/).filter((w) => w !== '')
+  const limits = new Map<string, OutputBufferLimit>([
+    ['normal', { hard: 0, soft: 0, seconds: 0 }],
+    ['replica', { hard: 268435456, soft: 67108864, seconds: 60 }],
+    ['pubsub', { hard: 33554432, soft: 8388608, seconds: 60 }],
+  ])
+  if (words.length % 4 !== 0) return 'Wrong number of arguments in buffer limit configuration.'
+  for (let i = 0; i < words.length; i += 4) {
+    const name = words[i]!.toLowerCase()
+    const type = name === 'slave' ? 'replica' : name
+    const hard = parseMemory(words[i + 1]!)
+    const soft = parseMemory(words[i + 2]!)
+    const seconds = /^\d+$/.test(words[i + 3]!) ? Number(words[i + 3]) : null
+    if (!limits.has(type) || name === 'master') return 'Invalid client class specified in buffer limit configuration.'
+    if (hard === null || soft === null || seconds === null || hard < 0 || soft < 0) {
+      return 'Error in hard, soft or soft_seconds setting in buffer limit configuration.'
+    }
+    limits.set(type, { hard, soft, seconds })
+  }
+  return limits
+}
+
 /** Redis's string2ll: no sign but '-', no leading zeros, no spaces, within 64 bits. */
 const INTEGER = /^(?:0|-?[1-9]\d{0,18})$/
 const isInt64 = (w: string): boolean => INTEGER.test(w) && BigInt.asIntN(64, BigInt(w)) === BigInt(w)
@@ -145,6 +179,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   memory('client-query-buffer-limit', 1024 ** 3, 1024 * 1024),
   /** Reading from a client pauses while this many reply bytes wait to be written to it. */
   memory('client-output-pause-bytes', 8 * 1024 * 1024, 64 * 1024),
+  /** Redis's per-class output limits, `<class> <hard> <soft> <soft seconds>`; only `pubsub` applies here. */
+  text('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', true, (v) => {
+    const limits = parseOutputBufferLimits(v)
+    return typeof limits === 'string' ? limits : undefined
+  }),
   integer('active-expire-effort', 1, 1, 10),
   // Accepted for compatibility (redis-benchmark reads `save`); checkpoints are driven by
   // wal-checkpoint-bytes, not by RDB save points.

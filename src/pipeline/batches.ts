@@ -8,6 +8,11 @@ export interface RequestBatch {
   readonly commands: Buffer[][]
   /** Redis's error text (without `-`); the connection closes after the replies before it. */
   readonly protocolError?: string
+  /**
+   * Out-of-band replies (Pub/Sub messages) that join the stream here, with no commands: they are
+   * answered in order behind the batches before them, and dropped once the connection closes.
+   */
+  readonly deliveries?: Reply[]
 }
 
 /** The replies to one RequestBatch, in request order. */

@@ -43,9 +43,10 @@ interface Progress {
 
 const begin = (batch: RequestBatch, runner: CommandRunner): Progress => {
   if (batch.commands.length > 1) runner.warm?.(batch.commands)
+  const deliveries = batch.deliveries
   return {
     batch,
-    replies: [],
+    replies: deliveries === undefined || runner.closeAfterReply ? [] : deliveries,
     resp: runner.resp,
     current: runner.resp,
     respChanges: undefined,
@@ -73,6 +74,10 @@ const finish = (p: Progress): ReplyBatch => {
  * resumes once it settles; later batches wait behind, so replies keep request order. With
  * nothing to stage, a batch runs synchronously within the emission that brought it.
  *
+ * A batch of deliveries (Pub/Sub messages) that arrives while a command runs (it published to
+ * its own connection) joins that command's batch, ahead of its reply, as Redis writes it;
+ * otherwise it takes its turn as a batch of its own.
+ *
  * A batch's arguments may be views of a buffer that is overwritten once its emission returns (the
  * shared socket-read buffer): a paused or queued batch keeps copies of them (ownArgs). A `stage`
  * that returns a promise must keep no argument of its own past its call, only the argv array.
@@ -85,10 +90,15 @@ export const executeCommands =
       let queue: RequestBatch[] = []
       let head = 0
       let paused: Progress | undefined
+      /** The batch whose commands are running now, in this very call stack. */
+      let running: Progress | undefined
       let sourceDone = false
 
       const runOne = (p: Progress, argv: Buffer[]): void => {
-        p.replies.push(runner.run(argv))
+        running = p
+        const reply = runner.run(argv)
+        running = undefined
+        p.replies.push(reply)
         if (runner.resp !== p.current) {
           // The reply that switched the protocol (HELLO) is already in the new version, as in Redis.
           p.current = runner.resp
@@ -153,6 +163,11 @@ export const executeCommands =
 
       const upstream = source.subscribe({
         next(batch) {
+          const deliveries = batch.deliveries
+          if (deliveries !== undefined && running !== undefined) {
+            if (!running.close) for (let i = 0; i < deliveries.length; i++) running.replies.push(deliveries[i]!)
+            return
+          }
           if (paused !== undefined || head < queue.length) {
             for (let i = 0; i < batch.commands.length; i++) ownArgs(batch.commands[i]!)
             queue.push(batch)

@@ -220,6 +220,9 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
     }
     case 'none':
       return
+    case 'sequence':
+      for (const r of reply.value) encodeReply(out, r, resp)
+      return
     case 'verbatim': {
       const v = reply.value
       const length = typeof v === 'string' ? v.length : v.length

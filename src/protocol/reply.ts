@@ -18,6 +18,7 @@ export type Reply =
   | BigNumberReply
   | VerbatimReply
   | PushReply
+  | SequenceReply
   | NoReply
 
 export interface SimpleReply { readonly kind: 'simple'; readonly value: string }
@@ -52,6 +53,11 @@ export interface BigNumberReply { readonly kind: 'bignum'; readonly value: bigin
 export interface VerbatimReply { readonly kind: 'verbatim'; readonly format: string; readonly value: Buffer | string }
 /** Out-of-band data (RESP3 `>`); RESP2 writes it as an array. */
 export interface PushReply { readonly kind: 'push'; readonly value: readonly Reply[] }
+/**
+ * Several replies written one after another for one command: SUBSCRIBE answers once per channel,
+ * as Redis does, so a client reads as many replies as the command named channels.
+ */
+export interface SequenceReply { readonly kind: 'sequence'; readonly value: readonly Reply[] }
 /** Nothing on the wire: a successful SHUTDOWN closes the connection without answering, as Redis. */
 export interface NoReply { readonly kind: 'none' }
 
@@ -84,6 +90,7 @@ export const boolean = (value: boolean): BooleanReply => ({ kind: 'boolean', val
 export const bignum = (value: bigint): BigNumberReply => ({ kind: 'bignum', value })
 export const verbatim = (value: Buffer | string, format = 'txt'): VerbatimReply => ({ kind: 'verbatim', format, value })
 export const push = (value: readonly Reply[]): PushReply => ({ kind: 'push', value })
+export const sequence = (value: readonly Reply[]): SequenceReply => ({ kind: 'sequence', value })
 
 /** A map whose keys are simple strings, as Redis uses for HELLO, CLIENT INFO-like records. */
 export const record = (fields: Record<string, Reply>): MapReply =>
@@ -123,7 +130,8 @@ export const detach = (r: Reply): Reply => {
       return passing(r) ? verbatim(Buffer.from(r.value as Buffer), r.format) : r
     case 'array':
     case 'set':
-    case 'push': {
+    case 'push':
+    case 'sequence': {
       let copy: Reply[] | undefined
       for (let i = 0; i < r.value.length; i++) {
         const d = detach(r.value[i]!)

@@ -1,9 +1,9 @@
 // CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
 import { OK, Errors, error, integer, type Reply } from '../../protocol/reply.js'
 import { cText, is, parseI64 } from '../args.js'
-import type { CommandSpec } from '../spec.js'
+import type { CommandSpec, Session } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
-import { clientTypeMatches, unknownType } from './client-list.js'
+import { clientType, unknownType } from './client-list.js'
 import { visibleClients } from './session-info.js'
 
 const NO_SUCH_CLIENT = error('ERR No such client')
@@ -14,14 +14,14 @@ interface Filter {
   laddr?: string
   id?: number
   user?: string
-  /** false when a TYPE filter names a type no connection here has. */
-  typeMatches: boolean
+  /** A TYPE filter: whether a connection is of that type. */
+  type?: (session: Session) => boolean
   skipMe: boolean
 }
 
 /** Parses the filter form; returns the filter or the error reply, checking options in order. */
 const parseFilter = (argv: Buffer[]): Filter | Reply => {
-  const filter: Filter = { typeMatches: true, skipMe: true }
+  const filter: Filter = { skipMe: true }
   for (let i = 2; i < argv.length; i += 2) {
     const option = argv[i]!
     const value = argv[i + 1]
@@ -31,9 +31,9 @@ const parseFilter = (argv: Buffer[]): Filter | Reply => {
       if (id === null || id < 1n) return BAD_ID
       filter.id = Number(id)
     } else if (is(option, 'type')) {
-      const matches = clientTypeMatches(value)
-      if (matches === undefined) return unknownType(value)
-      filter.typeMatches = matches
+      const type = clientType(value)
+      if (type === undefined) return unknownType(value)
+      filter.type = type
     } else if (is(option, 'addr')) {
       filter.addr = value.toString('latin1')
     } else if (is(option, 'laddr')) {
@@ -74,27 +74,26 @@ export const clientKill: CommandSpec = {
   execute(ctx, argv): Reply {
     const oldForm = argv.length === 3
     const parsed: Filter | Reply = oldForm
-      ? { addr: argv[2]!.toString('latin1'), typeMatches: true, skipMe: false }
+      ? { addr: argv[2]!.toString('latin1'), skipMe: false }
       : parseFilter(argv)
     if ('kind' in parsed) return parsed
     const f = parsed
     const me = ctx.session
     let killed = 0
-    if (f.typeMatches) {
-      for (const handle of visibleClients(ctx)) {
-        const s = handle.session
-        if (f.addr !== undefined && s.addr !== f.addr) continue
-        if (f.laddr !== undefined && s.laddr !== f.laddr) continue
-        if (f.id !== undefined && s.id !== f.id) continue
-        if (f.user !== undefined && s.user !== f.user) continue
-        if (s.id === me.id) {
-          if (f.skipMe) continue
-          me.closeAfterReply = true
-        } else {
-          handle.kill()
-        }
-        killed++
+    for (const handle of visibleClients(ctx)) {
+      const s = handle.session
+      if (f.type !== undefined && !f.type(s)) continue
+      if (f.addr !== undefined && s.addr !== f.addr) continue
+      if (f.laddr !== undefined && s.laddr !== f.laddr) continue
+      if (f.id !== undefined && s.id !== f.id) continue
+      if (f.user !== undefined && s.user !== f.user) continue
+      if (s.id === me.id) {
+        if (f.skipMe) continue
+        me.closeAfterReply = true
+      } else {
+        handle.kill()
       }
+      killed++
     }
     if (oldForm) return killed === 0 ? NO_SUCH_CLIENT : OK
     return integer(killed)

@@ -1,25 +1,30 @@
 // CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
 import { Errors, error, verbatim, type Reply } from '../../protocol/reply.js'
 import { cText, is, parseI64 } from '../args.js'
-import type { ClientHandle, CommandSpec } from '../spec.js'
+import type { ClientHandle, CommandSpec, Session } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { clientLine, visibleClients } from './session-info.js'
 
 const INVALID_ID = error('ERR Invalid client ID')
 
+const NORMAL = (session: Session): boolean => session.pubsub === undefined
+const PUBSUB = (session: Session): boolean => session.pubsub !== undefined
+const NONE = (): boolean => false
+
 /**
- * Redis's client types by name. Every connection here is `normal` until pub/sub and replication
- * exist, so a known type either selects all clients or none.
+ * Redis's client types by name, as a test of a session (undefined: no such type). A connection
+ * with subscriptions is `pubsub`, any other `normal`; none is a master or a replica.
  */
-export const clientTypeMatches = (typeName: Buffer): boolean | undefined => {
+export const clientType = (typeName: Buffer): ((session: Session) => boolean) | undefined => {
   switch (typeName.toString('latin1').toLowerCase()) {
     case 'normal':
-      return true
+      return NORMAL
+    case 'pubsub':
+      return PUBSUB
     case 'master':
     case 'replica':
     case 'slave':
-    case 'pubsub':
-      return false
+      return NONE
     default:
       return undefined
   }
@@ -44,9 +49,9 @@ export const clientList: CommandSpec = {
     const visible = visibleClients(ctx)
     let selected: ClientHandle[]
     if (argv.length === 4 && is(argv[2]!, 'type')) {
-      const matches = clientTypeMatches(argv[3]!)
-      if (matches === undefined) return unknownType(argv[3]!)
-      selected = matches ? visible : []
+      const type = clientType(argv[3]!)
+      if (type === undefined) return unknownType(argv[3]!)
+      selected = visible.filter((handle) => type(handle.session))
     } else if (argv.length > 3 && is(argv[2]!, 'id')) {
       selected = []
       for (let i = 3; i < argv.length; i++) {

@@ -19,12 +19,13 @@ export const reset: CommandSpec = {
   /**
    * Returns the connection to its state right after connecting: RESP2, database 0, no name, and
    * logged out when a password is required (a tenant's connection is back in the default tenant),
-   * out of MULTI and watching nothing. Library name and version survive, as in Redis.
-   * (Subscriptions must be cleared here too once they exist.)
+   * out of MULTI, watching nothing and subscribed to nothing (without a confirmation per
+   * subscription). Library name and version survive, as in Redis.
    */
   execute(ctx): Reply {
     const session = ctx.session
     endTransaction(session)
+    ctx.server.pubsub.unsubscribeAll(session)
     session.resp = 2
     session.dbIndex = 0
     session.name = ''

@@ -18,21 +18,25 @@ export const INVALID_NAME = error('ERR Client names cannot contain spaces, newli
 /** Node sockets expose no file descriptor; Redis's first client descriptor is a plausible stand-in. */
 const FD = 8
 
-/** Redis's flags letters, in its order: x inside MULTI, d once a watched key changed, N for none. */
+/**
+ * Redis's flags letters, in its order: P while subscribed, x inside MULTI, d once a watched key
+ * changed, N for none.
+ */
 const clientFlags = (session: Session): string => {
-  const flags = (session.multi === undefined ? '' : 'x') + (session.watching?.broken === true ? 'd' : '')
+  const flags = (session.pubsub === undefined ? '' : 'P') + (session.multi === undefined ? '' : 'x') + (session.watching?.broken === true ? 'd' : '')
   return flags === '' ? 'N' : flags
 }
 
 /** One CLIENT LIST line (without the trailing newline), in Redis 7.2's field order. */
 export const clientLine = (session: Session, now: number, handle?: ClientHandle): string => {
+  const subs = session.pubsub
   const omem = handle?.pendingOutputBytes ?? 0
   const qbuf = handle?.queryBufferBytes ?? 0
   return (
     `id=${session.id} addr=${session.addr} laddr=${session.laddr} fd=${FD} name=${session.name}` +
     ` age=${Math.max(0, Math.floor((now - session.createdAt) / 1000))}` +
     ` idle=${Math.max(0, Math.floor((now - session.lastInteraction) / 1000))}` +
-    ` flags=${clientFlags(session)} db=${session.dbIndex} sub=0 psub=0 ssub=0 multi=${session.multi?.commands.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0` +
+    ` flags=${clientFlags(session)} db=${session.dbIndex} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0} multi=${session.multi?.commands.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0` +
     ` rbs=0 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem + qbuf} events=r cmd=${session.lastCommand || 'NULL'}` +
     ` user=${session.user} redir=-1 resp=${session.resp} lib-name=${session.libName} lib-ver=${session.libVer}`
   )
@@ -67,6 +71,8 @@ export const authenticate = (ctx: CommandContext, username: Buffer | undefined, 
   const user = username === undefined ? DEFAULT_USER : username.toString('latin1')
   if (!tenants.checkPassword(session, user, password)) return Errors.wrongPass
   const tenant = user === DEFAULT_USER ? tenants.default : tenants.get(user)!
+  // Subscriptions belong to the tenant they were made in: another tenant's channels start afresh.
+  if (tenant !== session.tenant) ctx.server.pubsub.unsubscribeAll(session)
   session.authenticated = true
   session.user = user
   session.admin = user === DEFAULT_USER

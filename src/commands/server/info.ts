@@ -174,6 +174,8 @@ const persistence: Section = (ctx) => {
 
 const stats: Section = (ctx) => {
   const st = ctx.server.stats
+  // The tenant's own channels and patterns, as the rest of INFO shows its own part of the server.
+  const pubsub = ctx.server.pubsub.namespace(ctx.session.tenant.id)
   return [
     `total_connections_received:${st.totalConnectionsReceived}`,
     `total_commands_processed:${st.totalCommandsProcessed}`,
@@ -193,8 +195,8 @@ const stats: Section = (ctx) => {
     'evicted_clients:0',
     `keyspace_hits:${st.hits}`,
     `keyspace_misses:${st.misses}`,
-    'pubsub_channels:0',
-    'pubsub_patterns:0',
+    `pubsub_channels:${pubsub?.channels.size ?? 0}`,
+    `pubsub_patterns:${pubsub?.patterns.size ?? 0}`,
     'latest_fork_usec:0',
     'total_forks:0',
     'migrate_cached_sockets:0',
