@@ -19,6 +19,7 @@ const GROUPS: readonly (readonly [group: string, title: string])[] = [
   ['generic', 'Keys (generic)'],
   ['keyspace', 'Keys (generic)'],
   ['transactions', 'Transactions'],
+  ['pubsub', 'Pub/Sub'],
 ]
 
 /** Redis command families not implemented yet, with the commands each will bring. */
@@ -27,7 +28,6 @@ const PLANNED: readonly (readonly [family: string, commands: string])[] = [
   ['Lists', 'LPUSH, RPUSH, LPOP, RPOP, LRANGE, LINDEX, LLEN, LMOVE, BLPOP, BRPOP, BLMOVE, …'],
   ['Sets', 'SADD, SREM, SMEMBERS, SISMEMBER, SCARD, SINTER, SUNION, SDIFF, SSCAN, …'],
   ['Sorted sets', 'ZADD, ZREM, ZRANGE, ZRANK, ZSCORE, ZINCRBY, ZCARD, ZPOPMIN, ZSCAN, …'],
-  ['Pub/Sub', 'SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUBLISH, PUBSUB, …'],
   ['Scripting', 'EVAL, EVALSHA, SCRIPT, FUNCTION, FCALL, …'],
   ['Streams', 'XADD, XRANGE, XREAD, XREADGROUP, XACK, XGROUP, XLEN, XTRIM, …'],
 ]

@@ -166,7 +166,7 @@ describe('Pub/Sub over TCP', function () {
     const keep = connect()
     const pub = connect()
     const leaving = await rawClient(server.port)
-    leaving.send(encodeCommand(['AUTH', ADMIN]) + encodeCommand(['SUBSCRIBE', 'stream']))
+    leaving.send(Buffer.concat([encodeCommand(['AUTH', ADMIN]), encodeCommand(['SUBSCRIBE', 'stream'])]))
     await leaving.read(replies(2))
     await keep.subscribe('stream')
     const all = collect<[string, string]>(keep, 'message', 200)
@@ -183,7 +183,7 @@ describe('Pub/Sub over TCP', function () {
     const reader = connect()
     const pub = connect()
     const stalled = await rawClient(server.port)
-    stalled.send(encodeCommand(['AUTH', ADMIN]) + encodeCommand(['SUBSCRIBE', 'flood']))
+    stalled.send(Buffer.concat([encodeCommand(['AUTH', ADMIN]), encodeCommand(['SUBSCRIBE', 'flood'])]))
     await stalled.read(replies(2))
     stalled.socket.pause()
     await reader.subscribe('flood')
@@ -202,7 +202,7 @@ describe('Pub/Sub over TCP', function () {
 
   it('RESET and AUTH as another tenant drop the subscriptions', async () => {
     const c = await rawClient(server.port)
-    c.send(encodeCommand(['AUTH', ADMIN]) + encodeCommand(['HELLO', '3']) + encodeCommand(['SUBSCRIBE', 'r']))
+    c.send(Buffer.concat([encodeCommand(['AUTH', ADMIN]), encodeCommand(['HELLO', '3']), encodeCommand(['SUBSCRIBE', 'r'])]))
     await c.read(replies(3))
     const pub = connect()
     expect(await pub.publish('r', 'x')).to.equal(1)
@@ -210,7 +210,7 @@ describe('Pub/Sub over TCP', function () {
     c.send(encodeCommand(['AUTH', 't1', 'p1']))
     expect((await c.read(replies(1))).toString()).to.equal('+OK\r\n')
     expect(await pub.publish('r', 'x')).to.equal(0)
-    c.send(encodeCommand(['SUBSCRIBE', 'r']) + encodeCommand(['RESET']) + encodeCommand(['AUTH', 't1', 'p1']) + encodeCommand(['PUBSUB', 'NUMSUB', 'r']))
+    c.send(Buffer.concat([encodeCommand(['SUBSCRIBE', 'r']), encodeCommand(['RESET']), encodeCommand(['AUTH', 't1', 'p1']), encodeCommand(['PUBSUB', 'NUMSUB', 'r'])]))
     expect((await c.read(replies(4))).toString('latin1')).to.equal(
       '>3\r\n$9\r\nsubscribe\r\n$1\r\nr\r\n:1\r\n+RESET\r\n+OK\r\n*2\r\n$1\r\nr\r\n:0\r\n',
     )
