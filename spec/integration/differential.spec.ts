@@ -43,6 +43,14 @@ const scripts: Record<string, (string | string[])[]> = {
     'SETRANGE pad 5 x', 'GET pad', 'SETRANGE a -1 x', 'SUBSTR a 0 1', 'SET k v EX 0', 'SET k v PX -5',
     'SET k v EX abc', 'SET k v EXAT 1', 'GET k',
   ],
+  'LCS': [
+    'MSET key1 ohmytext key2 mynewtext', 'LCS key1 key2', 'LCS key1 key2 LEN', 'LCS key1 key2 IDX',
+    'LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN', 'LCS key1 key2 IDX WITHMATCHLEN MINMATCHLEN -3',
+    'LCS key1 key2 IDX LEN', 'LCS key1 key2 LEN LEN', 'LCS key1 nokey', 'LCS nokey nokey IDX', 'LCS key1 key1 IDX',
+    'LCS key1 key2 MINMATCHLEN', 'LCS key1 key2 MINMATCHLEN x', 'LCS key1 key2 BOGUS', 'LCS key1',
+    'MSET a GTTCCAGATAGCTTAC b TTAGACCTTCAGCAGTAG', 'LCS a b', 'LCS b a IDX WITHMATCHLEN', 'LCS a b IDX MINMATCHLEN 2',
+    ['SET', 'x', 'a\x00b\x00c'], ['SET', 'y', '\x00\x00abc'], 'LCS x y', 'LCS x y IDX',
+  ],
   'counters': [
     'INCR c', 'INCRBY c 41', 'DECR c', 'DECRBY c -8', 'INCRBY c 9223372036854775800', 'INCR c',
     'SET s abc', 'INCR s', 'INCRBY c 1.5', 'INCRBYFLOAT f 10.5', 'INCRBYFLOAT f 0.1', 'INCRBYFLOAT f -5e3',

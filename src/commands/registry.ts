@@ -43,6 +43,7 @@ import { getset } from './string/getset.js'
 import { incr } from './string/incr.js'
 import { incrby } from './string/incrby.js'
 import { incrbyfloat } from './string/incrbyfloat.js'
+import { lcs } from './string/lcs.js'
 import { mget } from './string/mget.js'
 import { mset } from './string/mset.js'
 import { msetnx } from './string/msetnx.js'
@@ -146,6 +147,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   incr,
   incrby,
   incrbyfloat,
+  lcs,
   mget,
   mset,
   msetnx,

@@ -28,10 +28,11 @@ import { setnx } from '../../../src/commands/string/setnx.js'
 import { setrange } from '../../../src/commands/string/setrange.js'
 import { strlen } from '../../../src/commands/string/strlen.js'
 import { substr } from '../../../src/commands/string/substr.js'
+import { lcs } from '../../../src/commands/string/lcs.js'
 
 export const stringCommands: readonly CommandSpec[] = [
   append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, incrbyfloat,
-  mget, mset, msetnx, psetex, set, setex, setnx, setrange, strlen, substr,
+  lcs, mget, mset, msetnx, psetex, set, setex, setnx, setrange, strlen, substr,
 ]
 const byName = new Map(stringCommands.map((s) => [s.name, s]))
 
