@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { array } from '../../../src/protocol/reply.js'
 import { harness, notAString, plain } from './harness.js'
 
 describe('LCS', () => {
@@ -8,8 +9,8 @@ describe('LCS', () => {
     expect(plain(h.run('LCS', 'key1', 'key2'))).to.equal('mytext')
     expect(plain(h.run('LCS', 'key1', 'key2', 'LEN'))).to.equal(6)
     const idx = h.run('LCS', 'key1', 'key2', 'IDX', 'WITHMATCHLEN')
-    expect(idx.kind).to.equal('map')
-    expect(plain({ kind: 'array', value: (idx as { value: [unknown, never][] }).value.flat() })).to.deep.equal([
+    if (idx.kind !== 'map') expect.fail(`IDX answered a ${idx.kind}`)
+    expect(plain(array(idx.value.flat()))).to.deep.equal([
       'matches', [[[4, 7], [5, 8], 4], [[2, 3], [0, 1], 2]], 'len', 6,
     ])
     expect(plain(h.run('LCS', 'key1', 'missing'))).to.equal('')
