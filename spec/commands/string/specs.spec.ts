@@ -24,6 +24,7 @@ const redis: Record<string, [number, string[], number, number, number]> = {
   getrange: [4, ['readonly'], 1, 1, 1],
   setrange: [4, ['write', 'denyoom'], 1, 1, 1],
   substr: [4, ['readonly'], 1, 1, 1],
+  lcs: [-3, ['readonly'], 1, 2, 1],
 }
 
 describe('string command specs', () => {
