@@ -33,9 +33,13 @@ import { time } from './server/time.js'
 
 // string
 import { append } from './string/append.js'
+import { bitcount } from './string/bitcount.js'
+import { bitop } from './string/bitop.js'
+import { bitpos } from './string/bitpos.js'
 import { decr } from './string/decr.js'
 import { decrby } from './string/decrby.js'
 import { get } from './string/get.js'
+import { getbit } from './string/getbit.js'
 import { getdel } from './string/getdel.js'
 import { getex } from './string/getex.js'
 import { getrange } from './string/getrange.js'
@@ -49,6 +53,7 @@ import { mset } from './string/mset.js'
 import { msetnx } from './string/msetnx.js'
 import { psetex } from './string/psetex.js'
 import { set } from './string/set.js'
+import { setbit } from './string/setbit.js'
 import { setex } from './string/setex.js'
 import { setnx } from './string/setnx.js'
 import { setrange } from './string/setrange.js'
@@ -137,9 +142,13 @@ export const commandSpecs: readonly CommandSpec[] = [
   // end server
   // string
   append,
+  bitcount,
+  bitop,
+  bitpos,
   decr,
   decrby,
   get,
+  getbit,
   getdel,
   getex,
   getrange,
@@ -153,6 +162,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   msetnx,
   psetex,
   set,
+  setbit,
   setex,
   setnx,
   setrange,

@@ -29,10 +29,16 @@ import { setrange } from '../../../src/commands/string/setrange.js'
 import { strlen } from '../../../src/commands/string/strlen.js'
 import { substr } from '../../../src/commands/string/substr.js'
 import { lcs } from '../../../src/commands/string/lcs.js'
+import { bitcount } from '../../../src/commands/string/bitcount.js'
+import { bitop } from '../../../src/commands/string/bitop.js'
+import { bitpos } from '../../../src/commands/string/bitpos.js'
+import { getbit } from '../../../src/commands/string/getbit.js'
+import { setbit } from '../../../src/commands/string/setbit.js'
 
 export const stringCommands: readonly CommandSpec[] = [
   append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, incrbyfloat,
   lcs, mget, mset, msetnx, psetex, set, setex, setnx, setrange, strlen, substr,
+  setbit, getbit, bitcount, bitpos, bitop,
 ]
 const byName = new Map(stringCommands.map((s) => [s.name, s]))
 

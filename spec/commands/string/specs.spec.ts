@@ -25,6 +25,11 @@ const redis: Record<string, [number, string[], number, number, number]> = {
   setrange: [4, ['write', 'denyoom'], 1, 1, 1],
   substr: [4, ['readonly'], 1, 1, 1],
   lcs: [-3, ['readonly'], 1, 2, 1],
+  setbit: [4, ['write', 'denyoom'], 1, 1, 1],
+  getbit: [3, ['readonly', 'fast'], 1, 1, 1],
+  bitcount: [-2, ['readonly'], 1, 1, 1],
+  bitpos: [-3, ['readonly'], 1, 1, 1],
+  bitop: [-4, ['write', 'denyoom'], 2, -1, 1],
 }
 
 describe('string command specs', () => {
