@@ -22,10 +22,16 @@ const GROUP_CATEGORY: Readonly<Record<string, string>> = {
 
 /** Commands whose declared categories differ from what their group implies. */
 const DECLARED_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
+  // The bitmap commands live with the string commands here (they work on strings), but Redis
+  // declares them @bitmap only.
+  bitcount: ['bitmap'],
+  bitop: ['bitmap'],
+  bitpos: ['bitmap'],
   command: ['connection'],
   dbsize: ['keyspace'],
   flushall: ['keyspace', 'dangerous'],
   flushdb: ['keyspace', 'dangerous'],
+  getbit: ['bitmap'],
   info: ['dangerous'],
   keys: ['keyspace', 'dangerous'],
   lastsave: ['admin', 'dangerous'],
@@ -34,6 +40,7 @@ const DECLARED_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
   restore: ['keyspace', 'dangerous'],
   'restore-asking': ['keyspace', 'dangerous'],
   role: ['admin', 'dangerous'],
+  setbit: ['bitmap'],
   sort: ['set', 'sortedset', 'list', 'dangerous'],
   sort_ro: ['set', 'sortedset', 'list', 'dangerous'],
   swapdb: ['keyspace', 'dangerous'],
