@@ -5,6 +5,7 @@ import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is } from '../args.js'
 import { parseCounter } from './incrby.js'
+import { clampRange } from './getrange.js'
 
 /** Set bits per byte value. */
 const POPCOUNT = Uint8Array.from({ length: 256 }, (_, n) => {
@@ -27,19 +28,12 @@ export const countBits = (data: Buffer, first: number, last: number): number => 
 }
 
 /**
- * Redis 7.0's index clamping for BITCOUNT and BITPOS, as a range of bits: `start` and `end`
- * count bytes (or bits when `bits`), negative ones from the end, clamped to 0 and `end` to the
- * last index. Returns [first bit, last bit] inclusive, or null for an empty range.
+ * BITCOUNT's and BITPOS's range as bits: `start` and `end` count bytes (or bits when `bits`),
+ * clamped as GETRANGE's (clampRange). [first bit, last bit] inclusive, or null when empty.
  */
 export const bitRange = (length: number, start: number, end: number, bits: boolean): [number, number] | null => {
-  const total = bits ? length * 8 : length
-  if (start < 0) start = total + start
-  if (end < 0) end = total + end
-  if (start < 0) start = 0
-  if (end < 0) end = 0
-  if (end >= total) end = total - 1
-  if (start > end) return null
-  return bits ? [start, end] : [start * 8, end * 8 + 7]
+  const range = clampRange(bits ? length * 8 : length, start, end)
+  return range === null || bits ? range : [range[0] * 8, range[1] * 8 + 7]
 }
 
 /** The BYTE|BIT unit argument: true for BIT, null when it is neither. */

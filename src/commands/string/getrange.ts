@@ -24,16 +24,22 @@ export const getRange = (ctx: CommandContext, argv: Buffer[]): Reply => {
   if (first < 0 && last < 0 && first > last) return EMPTY
 
   const data = entry.value.data
-  const length = data.length
-  let start = Number(first)
-  let end = Number(last)
+  const range = clampRange(data.length, Number(first), Number(last))
+  return range === null ? EMPTY : bulk(data.subarray(range[0], range[1] + 1))
+}
+
+/**
+ * Redis's index clamping over `length` units (GETRANGE's bytes, BITCOUNT's and BITPOS's bytes or
+ * bits): negative indexes count from the end, both are clamped to 0, `end` to the last unit.
+ * [start, end] inclusive, or null when the range is empty.
+ */
+export const clampRange = (length: number, start: number, end: number): [number, number] | null => {
   if (start < 0) start = length + start
   if (end < 0) end = length + end
   if (start < 0) start = 0
   if (end < 0) end = 0
   if (end >= length) end = length - 1
-  if (start > end || length === 0) return EMPTY
-  return bulk(data.subarray(start, end + 1))
+  return start > end ? null : [start, end]
 }
 
 export const getrange: CommandSpec = {
