@@ -34,6 +34,8 @@ import { time } from './server/time.js'
 // string
 import { append } from './string/append.js'
 import { bitcount } from './string/bitcount.js'
+import { bitfield } from './string/bitfield.js'
+import { bitfieldRo } from './string/bitfield-ro.js'
 import { bitop } from './string/bitop.js'
 import { bitpos } from './string/bitpos.js'
 import { decr } from './string/decr.js'
@@ -143,6 +145,8 @@ export const commandSpecs: readonly CommandSpec[] = [
   // string
   append,
   bitcount,
+  bitfield,
+  bitfieldRo,
   bitop,
   bitpos,
   decr,

@@ -188,3 +188,81 @@ describe('BITOP', () => {
     expect(plain(h.run('BITOP', 'OR', 'd', 'none', 'l'))).to.deep.equal(WRONGTYPE)
   })
 })
+
+describe('BITFIELD and BITFIELD_RO', () => {
+  const BAD_TYPE = { error: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.' }
+  const BAD_OVERFLOW = { error: 'ERR Invalid OVERFLOW type specified' }
+  const RO_GET_ONLY = { error: 'ERR BITFIELD_RO only supports the GET subcommand' }
+
+  it('GET, SET and INCRBY fields across byte boundaries, with #N offsets counted in fields', () => {
+    const h = harness()
+    expect(plain(h.run('BITFIELD', 'k', 'SET', 'u8', '4', '255', 'GET', 'u4', '0', 'GET', 'u8', '4', 'GET', 'i8', '4'))).to.deep.equal([0, 0, 255, -1])
+    expect(plain(h.run('GET', 'k'))).to.equal('\x0f\xf0')
+    expect(plain(h.run('BITFIELD', 'k', 'SET', 'u8', '#1', '200', 'GET', 'u8', '8'))).to.deep.equal([240, 200])
+    expect(plain(h.run('BITFIELD', 'k', 'INCRBY', 'i5', '100', '1', 'GET', 'u4', '0'))).to.deep.equal([1, 0])
+    expect(plain(h.run('STRLEN', 'k'))).to.equal(14)
+  })
+
+  it('64-bit fields: i64 exactly, u63 at its top, reads past the end as zeros', () => {
+    const h = harness()
+    expect(plain(h.run('BITFIELD', 'k', 'SET', 'i64', '3', '-9223372036854775808', 'GET', 'i64', '3', 'GET', 'u63', '3'))).to.deep.equal([0, -(2n ** 63n), 2n ** 62n])
+    expect(plain(h.run('BITFIELD', 'k', 'INCRBY', 'i64', '3', '-1'))).to.deep.equal([2n ** 63n - 1n])
+    expect(plain(h.run('BITFIELD', 'k', 'SET', 'u63', '0', '9223372036854775807', 'GET', 'u63', '0'))).to.deep.equal([2n ** 59n - 1n, 2n ** 63n - 1n])
+    expect(plain(h.run('BITFIELD_RO', 'k', 'GET', 'u16', '1000'))).to.deep.equal([0])
+  })
+
+  it('OVERFLOW WRAP (the default), SAT and FAIL apply to the SETs and INCRBYs after them', () => {
+    const h = harness()
+    expect(plain(h.run('BITFIELD', 'k', 'SET', 'u8', '0', '250', 'INCRBY', 'u8', '0', '10', 'OVERFLOW', 'SAT', 'INCRBY', 'u8', '0', '300', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', '0', '1', 'GET', 'u8', '0'))).to.deep.equal([0, 4, 255, null, 255])
+    expect(plain(h.run('BITFIELD', 'k', 'OVERFLOW', 'sat', 'INCRBY', 'i8', '0', '-300', 'INCRBY', 'i8', '0', '-1', 'OVERFLOW', 'wrap', 'INCRBY', 'i8', '0', '-1'))).to.deep.equal([-128, -128, 127])
+    // An unsigned SET takes the value's unsigned 64-bit pattern: -1 is too big, not too small.
+    expect(plain(h.run('BITFIELD', 'k', 'OVERFLOW', 'SAT', 'SET', 'u8', '0', '-1', 'GET', 'u8', '0', 'OVERFLOW', 'WRAP', 'SET', 'u8', '0', '-2', 'GET', 'u8', '0'))).to.deep.equal([127, 255, 255, 254])
+    expect(plain(h.run('BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'SET', 'i8', '0', '128', 'SET', 'i8', '0', '-128'))).to.deep.equal([null, -2])
+    // -2^63 (0x80 then zeros) plus the largest i64, twice, then saturating.
+    const max = '9223372036854775807'
+    expect(plain(h.run('BITFIELD', 'k', 'OVERFLOW', 'SAT', 'INCRBY', 'i64', '0', max, 'INCRBY', 'i64', '0', max, 'INCRBY', 'i64', '0', max))).to.deep.equal([-1, 2n ** 63n - 2n, 2n ** 63n - 1n])
+  })
+
+  it('grows the string to the last byte a write reaches, even when it FAILs, keeping the TTL', () => {
+    const h = harness()
+    h.run('SET', 'k', 'a', 'EX', '10')
+    expect(plain(h.run('BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '38', '5'))).to.deep.equal([null])
+    expect(plain(h.run('GET', 'k'))).to.equal('a\0\0\0\0')
+    expect(h.entry('k')!.expiresAt).to.equal(START + 10_000)
+    const value = h.entry('k')!.value
+    expect(value.type === 'string' && value.raw).to.equal(true)
+    expect(plain(h.run('BITFIELD', 'n', 'OVERFLOW', 'FAIL', 'SET', 'u2', '0', '5'))).to.deep.equal([null])
+    expect(plain(h.run('GET', 'n'))).to.equal('\0')
+  })
+
+  it('only GETs neither create a missing key nor count as a write; BITFIELD with no operation answers []', () => {
+    const h = harness()
+    expect(plain(h.run('BITFIELD', 'none', 'GET', 'u8', '0', 'OVERFLOW', 'SAT', 'GET', 'i4', '#3'))).to.deep.equal([0, 0])
+    expect(plain(h.run('BITFIELD', 'none'))).to.deep.equal([])
+    expect(plain(h.run('BITFIELD_RO', 'none', 'GET', 'u8', '0'))).to.deep.equal([0])
+    expect(h.entry('none')).to.equal(undefined)
+  })
+
+  it('errors: every operation is parsed before any runs; then the type; BITFIELD_RO refuses writes first', () => {
+    const h = harness()
+    h.run('SET', 'k', 'x')
+    for (const type of ['u64', 'i65', 'i0', 'U8', 'x8', 'i', 'u08', 'i-1', '']) {
+      expect(plain(h.run('BITFIELD', 'k', 'SET', 'i8', '0', '1', 'GET', type, '0'))).to.deep.equal(BAD_TYPE)
+    }
+    for (const offset of ['-1', 'x', '#', '#-1', '##1', '4294967296', '#536870912']) {
+      expect(plain(h.run('BITFIELD', 'k', 'GET', 'u8', offset))).to.deep.equal(BAD_OFFSET)
+    }
+    expect(plain(h.run('BITFIELD', 'k', 'SET', 'u8', '0', 'x'))).to.deep.equal(NOT_INTEGER)
+    expect(plain(h.run('BITFIELD', 'k', 'OVERFLOW', 'FOO', 'GET', 'u8', '0'))).to.deep.equal(BAD_OVERFLOW)
+    for (const tail of [['GET', 'u8'], ['SET', 'u8', '0'], ['OVERFLOW'], ['FOO', 'u8', '0']]) {
+      expect(plain(h.run('BITFIELD', 'k', ...tail))).to.deep.equal(SYNTAX)
+    }
+    expect(plain(h.run('GET', 'k'))).to.equal('x')
+    h.db.set(Buffer.from('l'), notAString, 0)
+    expect(plain(h.run('BITFIELD', 'l', 'GET', 'u8', '0'))).to.deep.equal(WRONGTYPE)
+    expect(plain(h.run('BITFIELD', 'l', 'INCRBY', 'u8', '0', '1'))).to.deep.equal(WRONGTYPE)
+    expect(plain(h.run('BITFIELD_RO', 'l', 'GET', 'u8', '0'))).to.deep.equal(WRONGTYPE)
+    expect(plain(h.run('BITFIELD_RO', 'l', 'SET', 'u8', '0', '1'))).to.deep.equal(RO_GET_ONLY)
+    expect(plain(h.run('BITFIELD_RO', 'l', 'SET', 'u64', '0', '1'))).to.deep.equal(BAD_TYPE)
+  })
+})

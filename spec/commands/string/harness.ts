@@ -34,11 +34,13 @@ import { bitop } from '../../../src/commands/string/bitop.js'
 import { bitpos } from '../../../src/commands/string/bitpos.js'
 import { getbit } from '../../../src/commands/string/getbit.js'
 import { setbit } from '../../../src/commands/string/setbit.js'
+import { bitfield } from '../../../src/commands/string/bitfield.js'
+import { bitfieldRo } from '../../../src/commands/string/bitfield-ro.js'
 
 export const stringCommands: readonly CommandSpec[] = [
   append, decr, decrby, get, getdel, getex, getrange, getset, incr, incrby, incrbyfloat,
   lcs, mget, mset, msetnx, psetex, set, setex, setnx, setrange, strlen, substr,
-  setbit, getbit, bitcount, bitpos, bitop,
+  setbit, getbit, bitcount, bitpos, bitop, bitfield, bitfieldRo,
 ]
 const byName = new Map(stringCommands.map((s) => [s.name, s]))
 

@@ -30,6 +30,8 @@ const redis: Record<string, [number, string[], number, number, number]> = {
   bitcount: [-2, ['readonly'], 1, 1, 1],
   bitpos: [-3, ['readonly'], 1, 1, 1],
   bitop: [-4, ['write', 'denyoom'], 2, -1, 1],
+  bitfield: [-2, ['write', 'denyoom'], 1, 1, 1],
+  bitfield_ro: [-2, ['readonly', 'fast'], 1, 1, 1],
 }
 
 describe('string command specs', () => {

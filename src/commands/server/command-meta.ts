@@ -25,6 +25,8 @@ const DECLARED_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
   // The bitmap commands live with the string commands here (they work on strings), but Redis
   // declares them @bitmap only.
   bitcount: ['bitmap'],
+  bitfield: ['bitmap'],
+  bitfield_ro: ['bitmap'],
   bitop: ['bitmap'],
   bitpos: ['bitmap'],
   command: ['connection'],
@@ -137,6 +139,18 @@ export function* allCommands(commands: ReadonlyMap<string, CommandSpec>): Genera
 const VARIABLE_FLAGS: Readonly<Record<string, (argv: readonly Buffer[]) => string>> = {
   // SET … GET reads the old value; without GET the key is only overwritten.
   set: (argv) => (argv.slice(3).some((a) => a.toString('latin1').toLowerCase() === 'get') ? 'RW access update' : 'OW update'),
+  // Read-only while only GETs and OVERFLOWs come first; a SET, INCRBY or anything unparsable
+  // makes it a write (Redis's bitfieldGetKeys assumes a write when in doubt).
+  bitfield: (argv) => {
+    for (let i = 2; i < argv.length; i++) {
+      const sub = argv[i]!.toString('latin1').toLowerCase()
+      const remaining = argv.length - i - 1
+      if (sub === 'get' && remaining >= 2) i += 2
+      else if (sub === 'overflow' && remaining >= 1) i += 1
+      else return 'RW access update'
+    }
+    return 'RO access'
+  },
 }
 
 export interface FoundKey {
