@@ -2,7 +2,7 @@
 // call adds, not the whole string again (appending 100 bytes at a time to a 2 MB string had
 // logged 2 MB per call), a SIGKILLed server rebuilds the string from the patches, over a value
 // from the log or from a checkpoint's segment, and a string growing in place shares nothing
-// with its copies.
+// with its copies. BITFIELD's writes are patches too, and survive the same way.
 
 import { expect } from 'chai'
 import type { Redis } from 'ioredis'
@@ -109,6 +109,31 @@ describe('APPEND and SETRANGE of a large string', function () {
     expect(Buffer.compare((await again.getBuffer('big'))!, expected)).to.equal(0)
     const ttl = await again.ttl('big')
     expect(ttl).to.be.within(99_000, 100_000)
+    again.disconnect()
+    await restarted.kill()
+  })
+
+  it('BITFIELD SET and INCRBY, growing a string and a string with an expiry, survive a SIGKILL', async () => {
+    const dir = freshDir()
+    const server = await start({ dir })
+    const redis = await client(server.port)
+    await redis.set('t', 'abc', 'EX', 100_000)
+    expect(await redis.call('BITFIELD', 't', 'SET', 'u8', '#5', '65', 'INCRBY', 'i5', '0', '3')).to.deep.equal([0, 15])
+    expect(await redis.call('BITFIELD', 'n', 'SET', 'i64', '5', '-2', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '100', '7')).to.deep.equal([0, null])
+    for (let i = 0; i < 20; i++) await redis.call('BITFIELD', 'n', 'INCRBY', 'u16', '#5', '1000')
+    const t = await redis.getBuffer('t')
+    const n = await redis.getBuffer('n')
+    redis.disconnect()
+    await server.kill()
+
+    const restarted = await start({ dir })
+    const again = await client(restarted.port)
+    expect(await again.getBuffer('t')).to.deep.equal(t)
+    expect(t!.toString('latin1')).to.equal('yb' + 'c\0\0A')
+    expect(await again.ttl('t')).to.be.within(99_000, 100_000)
+    expect(await again.getBuffer('n')).to.deep.equal(n)
+    expect(n!.length).to.equal(13)
+    expect(await again.call('BITFIELD_RO', 'n', 'GET', 'i64', '5', 'GET', 'u16', '#5')).to.deep.equal([-2, 20_000])
     again.disconnect()
     await restarted.kill()
   })
