@@ -66,6 +66,7 @@ import { substr } from './string/substr.js'
 // generic
 import { copy } from './generic/copy.js'
 import { del } from './generic/del.js'
+import { dump } from './generic/dump.js'
 import { exists } from './generic/exists.js'
 import { expire } from './generic/expire.js'
 import { expireat } from './generic/expireat.js'
@@ -80,6 +81,7 @@ import { pttl } from './generic/pttl.js'
 import { randomkey } from './generic/randomkey.js'
 import { rename } from './generic/rename.js'
 import { renamenx } from './generic/renamenx.js'
+import { restore } from './generic/restore.js'
 import { scan } from './generic/scan.js'
 import { touch } from './generic/touch.js'
 import { ttl } from './generic/ttl.js'
@@ -176,6 +178,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   // generic
   copy,
   del,
+  dump,
   exists,
   expire,
   expireat,
@@ -190,6 +193,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   randomkey,
   rename,
   renamenx,
+  restore,
   scan,
   touch,
   ttl,
