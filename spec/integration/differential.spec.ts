@@ -6,7 +6,8 @@ import { expect } from 'chai'
 import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies } from '../support/raw.js'
 import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
-import { BIG_KEYS, COPY_KEYS, bigStringScript, difference, runScript, shown, type Argv } from '../support/big-strings.js'
+import { BIG_KEYS, COPY_KEYS, bigStringScript, difference, runScript, seeded, shown, type Argv } from '../support/big-strings.js'
+import { crc64 } from '../../src/commands/generic/dump-payload.js'
 
 
 const encode = (argv: string[]): string =>
@@ -243,6 +244,75 @@ describe('differential: identical reply bytes to redis-server', function () {
         })
       })
     }
+  }
+
+  // DUMP and RESTORE: DUMP's bytes equal Redis's for strings it would not compress (integers,
+  // up to 20 bytes, incompressible ones); payloads redis-server made, LZF-compressed ones
+  // included, restore here to the same values, and this server's payloads restore there.
+  for (const resp of ['2', '3']) {
+    it(`DUMP and RESTORE (RESP${resp})`, async () => {
+      // Seeded noise: LZF cannot shorten it, so Redis writes it plain too.
+      const noise = (n: number, seed: number) => {
+        const next = seeded(seed)
+        return Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256)))
+      }
+      const plainValues: (string | Buffer)[] = [
+        '', 'a', 'hello world', '12345678901', 'x'.repeat(20), '0', '-1', '127', '128', '-128', '-129', '32767', '32768',
+        '-32768', '-32769', '2147483647', '2147483648', '-2147483648', '-2147483649', '12345678901', '007', '-0', '+1', ' 1',
+        '9223372036854775807', noise(63, 1), noise(64, 2), noise(300, 3), noise(16383, 4), noise(16384, 5), noise(70000, 6),
+      ]
+      const compressible = ['ab'.repeat(50), 'x'.repeat(21), 'hello '.repeat(1000), '0123456789'.repeat(3)]
+      const all = [...plainValues, ...compressible]
+      const setup: Argv[] = [['FLUSHALL'], ...all.map((v, i): Argv => ['SET', `v${i}`, v])]
+      const dumps: Argv[] = all.map((_, i) => ['DUMP', `v${i}`])
+      const theirs = await runScript(redisPort, resp, [...setup, ...dumps])
+      const mine = await runScript(ours.port, resp, [...setup, ...dumps])
+      const payload = (reply: Buffer): Buffer => reply.subarray(reply.indexOf('\r\n') + 2, reply.length - 2)
+      plainValues.forEach((v, i) => {
+        const at = setup.length + i
+        if (!theirs[at]!.equals(mine[at]!)) expect.fail(`DUMP of ${shown([v])}\n  redis: ${shown(theirs[at]!)}\n  ours:  ${shown(mine[at]!)}`)
+      })
+      const redisPayloads = all.map((_, i) => payload(theirs[setup.length + i]!))
+      const myPayloads = all.map((_, i) => payload(mine[setup.length + i]!))
+      // Redis compressed these: the payloads restored below include LZF strings.
+      for (let i = plainValues.length; i < all.length; i++) expect(redisPayloads[i]![1], `value ${i} compressed`).to.equal(0xc3)
+
+      const withCrc = (body: Buffer) => Buffer.concat([body, crc64(body)])
+      const good = redisPayloads[2]!
+      const flipped = Buffer.from(good)
+      flipped[flipped.length - 1]! ^= 1
+      const version = (v: number) => withCrc(Buffer.concat([good.subarray(0, good.length - 10), Buffer.of(v & 0xff, v >> 8)]))
+      const script: Argv[] = [
+        ['FLUSHALL'],
+        ...redisPayloads.flatMap((p, i): Argv[] => [['RESTORE', `r${i}`, '0', p], ['GET', `r${i}`], ['OBJECT', 'ENCODING', `r${i}`]]),
+        ...myPayloads.flatMap((p, i): Argv[] => [['RESTORE', `m${i}`, '0', p, 'REPLACE'], ['GET', `m${i}`]]),
+        ['RESTORE', 'r0', '0', good], ['RESTORE', 'r0', '0', good, 'REPLACE'], ['GET', 'r0'], ['RESTORE', 'r0', '0', flipped, 'REPLACE'],
+        ['RESTORE', 'n', '0', flipped], ['RESTORE', 'n', '-1', good], ['RESTORE', 'n', 'x', good], ['RESTORE', 'n', '0', 'short'],
+        ['RESTORE', 'n', '0', ''], ['RESTORE', 'n', '0', version(11)], ['RESTORE', 'n', '0', version(9)], ['GET', 'n'],
+        ['RESTORE', 'b', '0', withCrc(Buffer.of(0xff, 0x01, 0x61, 10, 0))], ['RESTORE', 'b', '0', withCrc(Buffer.of(0, 0x05, 0x61, 10, 0))],
+        ['RESTORE', 'b', '0', withCrc(Buffer.of(0, 0xc4, 10, 0))], ['RESTORE', 'b', '0', withCrc(Buffer.of(0, 0xc3, 2, 5, 0, 0x61, 10, 0))],
+        ['RESTORE', 'b', '0', withCrc(Buffer.of(0, 0xc3, 3, 5, 0, 0x61, 0x20, 0, 10, 0))], ['GET', 'b'],
+        ['RESTORE', 'b', '0', withCrc(Buffer.of(0, 0x02, 0x61, 0x62, 0x63, 0x64, 10, 0))], ['GET', 'b'],
+        ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0xc3, 1, 0, 0x00, 10, 0))], ['GET', 'z'], ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0xc3, 2, 3, 0x20, 0x00, 10, 0))],
+        ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0x81, 0, 0, 0, 0, 0, 0, 0, 1, 0x61, 10, 0))], ['GET', 'z'],
+        ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0x80, 0xff, 0xff, 0xff, 0xff, 0x61, 10, 0))], ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0x40, 0x01, 0x61, 10, 0))],
+        ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0xc3, 0xc1, 2, 0x01, 0x61, 0x62, 10, 0))], ['GET', 'z'], ['RESTORE', 'z', '0', withCrc(Buffer.of(0, 0xc2, 0xff, 0xff, 0xff, 0x7f, 10, 0))], ['GET', 'z'],
+        ['RESTORE', 't', '100000', good], ['TTL', 't'], ['RESTORE', 't', '5000', good, 'REPLACE'], ['PTTL', 't'],
+        ['RESTORE', 't', '1', good, 'REPLACE', 'ABSTTL'], ['EXISTS', 't'], ['RESTORE', 'r1', '1', good, 'ABSTTL'],
+        ['RESTORE', 'u', '99999999999999', good, 'ABSTTL'], ['PEXPIRETIME', 'u'], ['RESTORE', 'r1', '1', good, 'ABSTTL', 'REPLACE'], ['EXISTS', 'r1'],
+        ['RESTORE', 'i', '0', good, 'IDLETIME', '100'], ['RESTORE', 'i', '0', good, 'REPLACE', 'IDLETIME', '-1'],
+        ['RESTORE', 'i', '0', good, 'REPLACE', 'IDLETIME', 'x'], ['RESTORE', 'i', '0', good, 'REPLACE', 'FREQ', '256'],
+        ['RESTORE', 'i', '0', good, 'REPLACE', 'FREQ', '-1'], ['RESTORE', 'i', '0', good, 'REPLACE', 'FREQ', '5', 'IDLETIME', '5'],
+        ['RESTORE', 'i', '0', good, 'REPLACE', 'IDLETIME', '5', 'FREQ', '5'], ['RESTORE', 'i', '0', good, 'REPLACE', 'FREQ', '5'],
+        ['RESTORE', 'i', '0', good, 'REPLACE', 'IDLETIME'], ['RESTORE', 'i', '0', good, 'REPLACE', 'FOO'], ['RESTORE', 'i', '0', good, 'replace', 'absttl'],
+        ['RESTORE', 'i', '0'], ['DUMP', 'none'], ['DUMP'], ['DUMP', 'a', 'b'],
+        ['COMMAND', 'INFO', 'dump', 'restore'],
+      ]
+      const [theirRun, myRun] = await Promise.all([runScript(redisPort, resp, script), runScript(ours.port, resp, script)])
+      for (let i = 0; i < script.length; i++) {
+        if (!theirRun[i]!.equals(myRun[i]!)) expect.fail(`command ${i}: ${shown(script[i]!)}\n  redis: ${shown(theirRun[i]!)}\n  ours:  ${shown(myRun[i]!)}`)
+      }
+    })
   }
 
   // Under a small maxmemory, records are flushed, evicted and read back between commands. This
