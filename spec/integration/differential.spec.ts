@@ -165,6 +165,14 @@ const scripts: Record<string, (string | string[])[]> = {
     'COMMAND GETKEYSANDFLAGS bitfield k GET u8 0 SET u8 0 1', 'COMMAND GETKEYSANDFLAGS bitfield k GET u8',
     'COMMAND GETKEYSANDFLAGS bitfield_ro k GET u8 0',
   ],
+  move: [
+    'SET a 1', 'MOVE a 1', 'EXISTS a', 'MOVE a 1', 'SELECT 1', 'GET a', 'OBJECT ENCODING a', 'MOVE a 0', 'SELECT 0', 'GET a',
+    'MOVE none 1', 'MOVE none 0', 'MOVE a 0', 'MOVE a 16', 'MOVE a 99', 'MOVE a -1', 'MOVE a x', 'MOVE a 2147483648',
+    'MOVE a -2147483649', 'MOVE a 01', 'MOVE a', 'MOVE a 1 2', 'SET b x', 'SELECT 3', 'SET b y', 'SELECT 0', 'MOVE b 3',
+    'GET b', 'SET t v EX 100', 'MOVE t 2', 'TTL t', 'SELECT 2', 'TTL t', 'GET t', 'SELECT 0', 'SETRANGE r 3 x',
+    'MOVE r 4', 'SELECT 4', 'OBJECT ENCODING r', 'GET r', 'MOVE r 15', 'SELECT 15', 'GET r', 'DBSIZE',
+    'COMMAND INFO move', 'COMMAND GETKEYSANDFLAGS move k 1',
+  ],
   'hello and client': [
     // (HELLO replies carry the connection id, and CLIENT SETINFO is a Redis 7.2 command: both
     // differ from the 7.0 reference for good reason and are covered by their own specs.)

@@ -154,8 +154,8 @@ export class Stager {
     install = false,
   ): Promise<Staged | undefined> | Staged | undefined {
     const name = argv[0]
-    // COPY ... DB n reaches another database, which may be partly on disk.
-    if (db.complete && (name === undefined || name.length !== 4 || !is(name, 'copy'))) return undefined
+    // COPY ... DB n and MOVE reach another database, which may be partly on disk.
+    if (db.complete && (name === undefined || name.length !== 4 || !(is(name, 'copy') || is(name, 'move')))) return undefined
     // A command dispatch will refuse (unknown, wrong arity) reads nothing.
     const spec = this.resolve(argv)
     if (spec === undefined) return undefined
@@ -173,6 +173,8 @@ export class Stager {
         return install ? this.stageKeys(db, argv, spec, db, true) : this.stageGet(db, argv[1]!)
       case 'copy':
         return this.stageKeys(db, argv, spec, this.copyTarget(db, argv, tenantDatabases))
+      case 'move':
+        return this.stageKeys(db, argv, spec, this.moveTarget(db, argv, tenantDatabases), false, true)
       default:
         return this.stageKeys(db, argv, spec, db, install)
     }
@@ -237,12 +239,20 @@ export class Stager {
     return db
   }
 
+  /** MOVE's target: the database argv[2] names (the command itself refuses a bad one). */
+  private moveTarget(db: MemoryKeyspace, argv: Buffer[], databases: readonly MemoryKeyspace[]): MemoryKeyspace {
+    const n = argv.length > 2 ? parseInteger(argv[2]!) : null
+    return n !== null && n >= 0 && n < databases.length ? databases[n]! : db
+  }
+
   private stageKeys(
     db: MemoryKeyspace,
     argv: Buffer[],
     spec: CommandSpec,
     destination: MemoryKeyspace,
     install = false,
+    /** MOVE: the key is read in the destination too, where finding it decides the reply. */
+    alsoInDestination = false,
   ): Promise<Staged | undefined> | Staged | undefined {
     const { first, last, step } = spec.keys
     if (step <= 0 || first <= 0 || first >= argv.length) return undefined
@@ -259,13 +269,19 @@ export class Stager {
       passing === undefined || passing.size === 0 ? undefined : { db, keys: undefined, passing, release: () => {} }
     const reads = (): Promise<void>[] | undefined => {
       let found: Promise<void>[] | undefined
-      for (let i = first; i <= end; i += step) {
-        const key = argv[i]!
+      // The key positions, and argv.length standing for MOVE's key in the destination (`absent`
+      // is by position).
+      const positions: number[] = []
+      for (let i = first; i <= end; i += step) positions.push(i)
+      if (alsoInDestination && destination !== db) positions.push(argv.length)
+      for (const i of positions) {
+        const inDestination = i === argv.length
+        const key = argv[inDestination ? first : i]!
         if (absent?.has(i)) continue
         // Handed to the command already: read again, it would count as read twice lately.
         if (passing !== undefined && passing.size > 0 && passing.has(key.toString('latin1'))) continue
         // COPY's destination (its second key) lives in the database its DB option names.
-        const target = i === first + step && destination !== db ? destination : db
+        const target = inDestination || (i === first + step && destination !== db) ? destination : db
         const read = this.read(target, key, passing)
         if (read === undefined) continue
         if (typeof read === 'function') {

@@ -72,6 +72,7 @@ import { expire } from './generic/expire.js'
 import { expireat } from './generic/expireat.js'
 import { expiretime } from './generic/expiretime.js'
 import { keys } from './generic/keys.js'
+import { move } from './generic/move.js'
 import { object } from './generic/object.js'
 import { persist } from './generic/persist.js'
 import { pexpire } from './generic/pexpire.js'
@@ -184,6 +185,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   expireat,
   expiretime,
   keys,
+  move,
   object,
   persist,
   pexpire,

@@ -16,6 +16,7 @@ const REDIS: [string, number, string[], number, number, number][] = [
   ['copy', -3, ['write', 'denyoom'], 1, 2, 1],
   ['dump', 2, ['readonly'], 1, 1, 1],
   ['restore', -4, ['write', 'denyoom'], 1, 1, 1],
+  ['move', 3, ['write', 'fast'], 1, 1, 1],
   ['touch', -2, ['readonly', 'fast'], 1, -1, 1],
   ['expire', -3, ['write', 'fast'], 1, 1, 1],
   ['pexpire', -3, ['write', 'fast'], 1, 1, 1],
