@@ -202,6 +202,63 @@ const scripts: Record<string, (string | string[])[]> = {
   ],
 }
 
+/** A HyperLogLog string as a user could SET it: header (stale cache unless `card` given), then `body`. */
+const hll = (encoding: number, body: number[], card: number[] = [0, 0, 0, 0, 0, 0, 0, 0x80]): Buffer =>
+  Buffer.from([0x48, 0x59, 0x4c, 0x4c, encoding, 0, 0, 0, ...card, ...body])
+const elements = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+
+/**
+ * HyperLogLogs: replies and the stored bytes (GET), sparse and, past hll-sparse-max-bytes, dense;
+ * cached cardinalities; merges into missing and existing keys; strings that are no HLL and HLLs
+ * that are corrupt (whose sparse opcodes cover other than 16384 registers).
+ */
+const hyperloglogScript: Argv[] = [
+  ['PFADD', 'h', 'a', 'b', 'c'], ['GET', 'h'], ['PFCOUNT', 'h'], ['GET', 'h'], ['PFADD', 'h', 'a'], ['GET', 'h'],
+  ['PFADD', 'h'], ['PFADD', 'new'], ['GET', 'new'], ['PFCOUNT', 'new'], ['GET', 'new'], ['PFADD', 'new'],
+  ['PFCOUNT', 'missing'], ['PFCOUNT', 'missing1', 'missing2'], ['PFCOUNT', 'h', 'missing'], ['PFADD', 'h', '', 'a\0b'],
+  ['PFADD', 'mid', ...elements('m', 200)], ['GET', 'mid'], ['PFDEBUG', 'ENCODING', 'mid'], ['PFDEBUG', 'DECODE', 'mid'],
+  ['PFCOUNT', 'mid'], ['PFADD', 'mid', ...elements('m', 200)], ['STRLEN', 'mid'],
+  ['PFADD', 'big', ...elements('element:', 3000)], ['GET', 'big'], ['PFDEBUG', 'ENCODING', 'big'], ['PFCOUNT', 'big'],
+  ['GET', 'big'], ['PFADD', 'big', 'x', 'y', 'z', 'element:7'], ['GET', 'big'], ['PFDEBUG', 'DECODE', 'big'],
+  ['PFDEBUG', 'GETREG', 'big'], ['PFCOUNT', 'h', 'mid', 'big'], ['GET', 'h'],
+  ['PFADD', 'large', ...elements('', 20000)], ['PFCOUNT', 'large'], ['GET', 'large'],
+  ['PFMERGE', 'dst', 'h', 'mid'], ['GET', 'dst'], ['PFDEBUG', 'ENCODING', 'dst'], ['PFCOUNT', 'dst'],
+  ['PFMERGE', 'dst', 'big'], ['GET', 'dst'], ['PFDEBUG', 'ENCODING', 'dst'], ['PFCOUNT', 'dst'],
+  ['PFMERGE', 'h', 'mid'], ['GET', 'h'], ['PFMERGE', 'empty'], ['GET', 'empty'], ['PFMERGE', 'empty2', 'missing'],
+  ['GET', 'empty2'], ['PFMERGE', 'h'], ['GET', 'h'], ['PFMERGE', 'big', 'h'], ['GET', 'big'],
+  ['PFDEBUG', 'TODENSE', 'mid'], ['PFDEBUG', 'TODENSE', 'mid'], ['GET', 'mid'], ['PFDEBUG', 'GETREG', 'h'], ['GET', 'h'],
+  ['PFDEBUG', 'ENCODING', 'h'], ['PFDEBUG', 'DECODE', 'h'], ['PFDEBUG', 'ENCODING', 'nokey'], ['PFDEBUG', 'FOO', 'h'],
+  ['PFDEBUG', 'FOO', 'nokey'], ['PFDEBUG', 'GETREG', 'h', 'x'], ['PFDEBUG', 'GETREG'], ['PFADD'], ['PFCOUNT'], ['PFMERGE'],
+  // Strings that are no HyperLogLog.
+  ['SET', 's', 'hello'], ['PFADD', 's', 'a'], ['PFCOUNT', 's'], ['PFCOUNT', 'h', 's'], ['PFMERGE', 's', 'h'],
+  ['PFMERGE', 'h', 's'], ['PFDEBUG', 'ENCODING', 's'], ['SET', 'i', '123'], ['PFADD', 'i', 'x'], ['SET', 'short', 'HYLL'],
+  ['PFCOUNT', 'short'], ['SET', 'd', hll(0, [1, 2, 3])], ['PFADD', 'd', 'a'], ['PFCOUNT', 'd'],
+  ['SET', 'enc2', hll(2, [0x7f, 0xff])], ['PFCOUNT', 'enc2'], ['SET', 'lower', Buffer.from('hyll\x01\0\0\0\0\0\0\0\0\0\0\0\x7f\xff', 'latin1')],
+  ['PFCOUNT', 'lower'], ['GET', 'h'],
+  // Corrupt sparse HLLs: 16383 registers, and a VAL past the last register.
+  ['SET', 'bad', hll(1, [0x7f, 0xfe])], ['PFCOUNT', 'bad'], ['PFCOUNT', 'bad', 'h'], ['PFMERGE', 'x', 'bad'], ['EXISTS', 'x'],
+  ['PFDEBUG', 'DECODE', 'bad'], ['PFDEBUG', 'ENCODING', 'bad'], ['PFDEBUG', 'GETREG', 'bad'], ['PFDEBUG', 'TODENSE', 'bad'],
+  ['GET', 'bad'], ['SET', 'over', hll(1, [0x7f, 0xff, 0x83])], ['PFCOUNT', 'over'], ['PFMERGE', 'x', 'over'],
+  ['PFDEBUG', 'TODENSE', 'over'], ['PFMERGE', 'over', 'h'], ['GET', 'over'],
+  // Cached cardinalities as stored: valid ones are answered without looking at the registers.
+  ['SET', 'cached', hll(1, [0x7f, 0xff], [42, 0, 0, 0, 0, 0, 0, 0])], ['PFCOUNT', 'cached'], ['PFCOUNT', 'cached', 'h'],
+  ['SET', 'huge', hll(1, [0x7f, 0xff], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])], ['PFCOUNT', 'huge'],
+  ['SET', 'dense', hll(0, new Array<number>(12288).fill(0x41))], ['PFCOUNT', 'dense'], ['GET', 'dense'], ['PFADD', 'dense', 'q'],
+  ['PFDEBUG', 'DECODE', 'dense'], ['PFMERGE', 'dm', 'dense', 'h'], ['GET', 'dm'], ['PFCOUNT', 'dm'],
+  // Expiry survives changes made in place; OBJECT ENCODING is raw.
+  ['PFADD', 't', 'a'], ['EXPIRE', 't', '100'], ['PFADD', 't', 'b', 'c'], ['TTL', 't'], ['PFCOUNT', 't'], ['TTL', 't'],
+  ['PFMERGE', 't', 'big'], ['TTL', 't'], ['OBJECT', 'ENCODING', 't'], ['OBJECT', 'ENCODING', 'mid'], ['TYPE', 'mid'],
+  // hll-sparse-max-bytes: promotion by PFADD and by PFMERGE of sparse sources.
+  ['CONFIG', 'GET', 'hll-sparse-max-bytes'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', '100'],
+  ['PFADD', 'small', ...elements('s', 40)], ['PFDEBUG', 'ENCODING', 'small'], ['GET', 'small'],
+  ['PFADD', 'sp1', ...elements('p', 10)], ['PFADD', 'sp2', ...elements('q', 20)], ['PFMERGE', 'sp3', 'sp1', 'sp2'],
+  ['PFDEBUG', 'ENCODING', 'sp3'], ['GET', 'sp3'], ['PFMERGE', 'sp1', 'sp2'], ['GET', 'sp1'],
+  ['CONFIG', 'SET', 'hll-sparse-max-bytes', '-1'], ['CONFIG', 'SET', 'hll-sparse-max-bytes', 'x'],
+  ['CONFIG', 'SET', 'hll-sparse-max-bytes', '1kb'], ['CONFIG', 'GET', 'hll-sparse-max-bytes'],
+  ['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000'],
+  ['COMMAND', 'INFO', 'pfadd', 'pfcount', 'pfmerge', 'pfdebug', 'pfselftest'], ['PFSELFTEST'], ['PFSELFTEST', 'x'],
+]
+
 describe('differential: identical reply bytes to redis-server', function () {
   this.timeout(30_000)
   let redis: RedisServer | undefined
@@ -230,6 +287,18 @@ describe('differential: identical reply bytes to redis-server', function () {
         expect(actual).to.deep.equal(expected)
       })
     }
+  }
+
+  for (const resp of ['2', '3']) {
+    it(`hyperloglog: PFADD, PFCOUNT, PFMERGE, PFDEBUG and the stored bytes (RESP${resp})`, async () => {
+      const commands: Argv[] = [['FLUSHALL'], ...hyperloglogScript]
+      const [theirs, mine] = await Promise.all([runScript(redisPort, resp, commands), runScript(ours.port, resp, commands)])
+      for (let i = 0; i < commands.length; i++) {
+        if (!theirs[i]!.equals(mine[i]!)) {
+          expect.fail(`command ${i}: ${shown(commands[i]!)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}\n  ${difference(theirs[i]!, mine[i]!)}`)
+        }
+      }
+    })
   }
 
   // Seeded scripts on large strings (support/big-strings.ts): APPEND and SETRANGE across the

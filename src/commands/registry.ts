@@ -63,6 +63,14 @@ import { strlen } from './string/strlen.js'
 import { substr } from './string/substr.js'
 // end string
 
+// hyperloglog
+import { pfadd } from './hyperloglog/pfadd.js'
+import { pfcount } from './hyperloglog/pfcount.js'
+import { pfdebug } from './hyperloglog/pfdebug.js'
+import { pfmerge } from './hyperloglog/pfmerge.js'
+import { pfselftest } from './hyperloglog/pfselftest.js'
+// end hyperloglog
+
 // generic
 import { copy } from './generic/copy.js'
 import { del } from './generic/del.js'
@@ -176,6 +184,13 @@ export const commandSpecs: readonly CommandSpec[] = [
   strlen,
   substr,
   // end string
+  // hyperloglog
+  pfadd,
+  pfcount,
+  pfdebug,
+  pfmerge,
+  pfselftest,
+  // end hyperloglog
   // generic
   copy,
   del,

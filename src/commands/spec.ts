@@ -27,7 +27,8 @@ export type CommandFlag =
   | 'allow_busy'
   | 'no_multi'
 
-export type CommandGroup = 'connection' | 'server' | 'string' | 'generic' | 'keyspace' | 'transactions' | 'pubsub'
+export type CommandGroup =
+  | 'connection' | 'server' | 'string' | 'hyperloglog' | 'generic' | 'keyspace' | 'transactions' | 'pubsub'
 
 /**
  * Key positions in argv (argv[0] is the command name), as Redis's legacy (first, last, step).

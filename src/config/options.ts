@@ -185,6 +185,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     return typeof limits === 'string' ? limits : undefined
   }),
   integer('active-expire-effort', 1, 1, 10),
+  /** The largest sparse HyperLogLog, header included; a longer one is stored dense (12 KB). */
+  memory('hll-sparse-max-bytes', 3000),
   // Accepted for compatibility (redis-benchmark reads `save`); checkpoints are driven by
   // wal-checkpoint-bytes, not by RDB save points.
   text('save', ''),
