@@ -16,6 +16,7 @@ const GROUPS: readonly (readonly [group: string, title: string])[] = [
   ['connection', 'Connection'],
   ['server', 'Server'],
   ['string', 'Strings'],
+  ['hyperloglog', 'HyperLogLog'],
   ['generic', 'Keys (generic)'],
   ['keyspace', 'Keys (generic)'],
   ['transactions', 'Transactions'],
