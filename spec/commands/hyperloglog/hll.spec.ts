@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import {
   HLL_DENSE, HLL_DENSE_SIZE, HLL_REGISTERS, HLL_SEED, HLL_SPARSE, HllBuilder, cacheValid, cachedCardinality, count,
   createHll, decodeSparse, denseGet, estimate, histogram, hllSigma, hllTau, isHllString, mergeInto, murmurHash64A,
-  patLen, rawHistogram, setCachedCardinality, sparseToDense,
+  patLen, rawHistogram, setCachedCardinality, sparseToDense, unpackDense,
 } from '../../../src/commands/hyperloglog/hll.js'
 
 const MASK = (1n << 64n) - 1n
@@ -108,6 +108,7 @@ describe('hll: Redis 7.0 HyperLogLog format and estimator', () => {
       values.forEach((v, i) => h.set(i, v, 3000))
       const b = h.bytes()
       values.forEach((v, i) => expect(denseGet(b, i)).to.equal(v))
+      expect([...unpackDense(b)]).to.deep.equal(values)
       // Register 0 in byte 16's low bits, register 1 across bytes 16 and 17.
       expect(b[16]! & 63).to.equal(values[0])
       expect(((b[16]! >> 6) | (b[17]! << 2)) & 63).to.equal(values[1])
