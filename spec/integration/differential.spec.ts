@@ -259,6 +259,39 @@ const hyperloglogScript: Argv[] = [
   ['COMMAND', 'INFO', 'pfadd', 'pfcount', 'pfmerge', 'pfdebug', 'pfselftest'], ['PFSELFTEST'], ['PFSELFTEST', 'x'],
 ]
 
+/**
+ * A seeded HLL script: PFADDs of random bytes (the hash over any input) and of batches that
+ * cross from sparse to dense, under a changing hll-sparse-max-bytes, with PFCOUNT, PFMERGE and a
+ * GET of the key after every change, so that any byte that differs shows at once.
+ */
+const hllScript = (seed: number, length: number): Argv[] => {
+  const random = seeded(seed)
+  const pick = (n: number): number => Math.floor(random() * n)
+  const keys = ['h0', 'h1', 'h2', 'h3']
+  const key = (): string => keys[pick(keys.length)]!
+  const element = (): string | Buffer => {
+    const r = random()
+    if (r < 0.4) return Buffer.from(Array.from({ length: pick(41) }, () => pick(256)))
+    return r < 0.7 ? String(pick(100_000)) : `word:${pick(5000)}`
+  }
+  const script: Argv[] = []
+  for (let i = 0; i < length; i++) {
+    const r = random()
+    const k = key()
+    if (r < 0.5) {
+      const n = random() < 0.1 ? 200 + pick(3000) : 1 + pick(8)
+      script.push(['PFADD', k, ...Array.from({ length: n }, element)], ['GET', k])
+    } else if (r < 0.65) script.push(['PFCOUNT', k], ['GET', k])
+    else if (r < 0.75) script.push(['PFCOUNT', k, key(), key()])
+    else if (r < 0.88) script.push(['PFMERGE', k, ...Array.from({ length: pick(3) }, key)], ['GET', k])
+    else if (r < 0.93) script.push(['PFDEBUG', 'ENCODING', k])
+    else if (r < 0.97) script.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', String(20 + pick(4000))])
+    else script.push(['DEL', k])
+  }
+  script.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000'])
+  return script
+}
+
 describe('differential: identical reply bytes to redis-server', function () {
   this.timeout(30_000)
   let redis: RedisServer | undefined
@@ -296,6 +329,18 @@ describe('differential: identical reply bytes to redis-server', function () {
       for (let i = 0; i < commands.length; i++) {
         if (!theirs[i]!.equals(mine[i]!)) {
           expect.fail(`command ${i}: ${shown(commands[i]!)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}\n  ${difference(theirs[i]!, mine[i]!)}`)
+        }
+      }
+    })
+  }
+
+  for (const seed of [1, 2, 3]) {
+    it(`hyperloglog: seeded script ${seed} of PFADD (random bytes), PFCOUNT and PFMERGE, GET after each change`, async () => {
+      const commands: Argv[] = [['FLUSHALL'], ...hllScript(seed * 104729, 400)]
+      const [theirs, mine] = await Promise.all([runScript(redisPort, '3', commands), runScript(ours.port, '3', commands)])
+      for (let i = 0; i < commands.length; i++) {
+        if (!theirs[i]!.equals(mine[i]!)) {
+          expect.fail(`command ${i}: ${shown(commands[i]!).slice(0, 300)}\n  redis: ${shown(theirs[i]!).slice(0, 300)}\n  ours:  ${shown(mine[i]!).slice(0, 300)}\n  ${difference(theirs[i]!, mine[i]!)}`)
         }
       }
     })
