@@ -6,7 +6,7 @@
 // event loop blocked for about a second instead of ten.
 import { OK, error, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
-import { HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, HllBuilder, count, createHll, denseGet } from './hll.js'
+import { HLL_REGISTERS, HLL_SPARSE, HllBuilder, count, createHll, denseGet, sparseToDense } from './hll.js'
 import { sparseMaxBytes } from './pfadd.js'
 
 const LAST_CHECKPOINT = 1_000_000
@@ -22,10 +22,8 @@ export const pfselftest: CommandSpec = {
   complexity: 'N/A',
   execute(ctx): Reply {
     // Test 1: register access, with random values written twice over.
-    const dense = Buffer.alloc(HLL_DENSE_SIZE)
-    dense.write('HYLL', 0, 'latin1')
     const expected = new Uint8Array(HLL_REGISTERS)
-    const regs = new HllBuilder(dense)
+    const regs = new HllBuilder(sparseToDense(createHll())!)
     for (let round = 0; round < 2; round++) {
       for (let j = 0; j < HLL_REGISTERS; j++) {
         const v = Math.floor(Math.random() * 64)
@@ -39,7 +37,7 @@ export const pfselftest: CommandSpec = {
       }
     }
     // Test 2: approximation error, dense and sparse side by side.
-    const d = new HllBuilder(Buffer.concat([dense.subarray(0, HLL_HDR_SIZE), Buffer.alloc(HLL_DENSE_SIZE - HLL_HDR_SIZE)]))
+    const d = new HllBuilder(sparseToDense(createHll())!)
     const s = new HllBuilder(createHll())
     const maxBytes = sparseMaxBytes(ctx)
     const relerr = 1.04 / Math.sqrt(HLL_REGISTERS)
