@@ -12,6 +12,7 @@ import { fieldsOf, quietClient } from '../support/clients.js'
 import { rawClient } from '../support/raw.js'
 import { infoField } from '../support/info.js'
 import { runScript } from '../support/big-strings.js'
+import { crc64 } from '../../src/commands/generic/dump-payload.js'
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
 
@@ -220,6 +221,40 @@ describe('tenants: authentication and isolation over TCP', function () {
     // Raising the quota lets the write through.
     expect(await admin.call('TENANT', 'SET', 'small', 'MAXKEYS', '0', 'MAXBYTES', '0')).to.equal('OK')
     expect(await small.set('e', 'x'.repeat(2000))).to.equal('OK')
+  })
+
+  it('counts against MAXBYTES what a write stores beyond its arguments: offsets, copies, compressed payloads', async () => {
+    expect(await admin.call('TENANT', 'CREATE', 'grow', 'pw', 'MAXBYTES', '50000')).to.equal('OK')
+    const grow = connect({ username: 'grow', password: 'pw' })
+    // A few bytes of arguments that would store a megabyte.
+    expect(await errorOf(grow.setrange('s', 1_000_000, 'x'))).to.include('ERR tenant quota exceeded')
+    expect(await errorOf(grow.setbit('b', 8_000_000, 1))).to.include('ERR tenant quota exceeded')
+    expect(await errorOf(grow.call('BITFIELD', 'f', 'SET', 'u8', '#1000000', '1'))).to.include('ERR tenant quota exceeded')
+    expect(await grow.call('BITFIELD', 'f', 'GET', 'u8', '#1000000')).to.deep.equal([0])
+    expect(await grow.exists('s', 'b', 'f')).to.equal(0)
+    expect(await grow.setrange('s', 100, 'x')).to.equal(101)
+    // A copy stores the value a second time.
+    expect(await grow.set('v', 'x'.repeat(30_000))).to.equal('OK')
+    expect(await errorOf(grow.copy('v', 'v2'))).to.include('ERR tenant quota exceeded')
+    expect(await grow.exists('v2')).to.equal(0)
+    // An LZF payload of about 1 KB that loads as 100,000 bytes: a literal, then back-references
+    // of 264 bytes at distance 1.
+    const expanded = 100_000
+    const lzf: number[] = [0x00, 0x61]
+    for (let left = expanded - 1; left > 0; left -= 264) {
+      const len = Math.min(264, left)
+      if (len < 9) lzf.push(((len - 2) << 5) | 0, 0)
+      else lzf.push(7 << 5, len - 9, 0)
+    }
+    const lengthField = (n: number): number[] => [0x80, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
+    const body = Buffer.from([0x00, 0xc3, ...lengthField(lzf.length), ...lengthField(expanded), ...lzf, 10, 0])
+    const payload = Buffer.concat([body, crc64(body)])
+    expect(await errorOf(grow.restore('r', 0, payload))).to.include('ERR tenant quota exceeded')
+    expect(await grow.exists('r')).to.equal(0)
+    // The payload itself is sound: without a quota it loads as the 100,000 bytes it declares.
+    expect(await admin.restore('r', 0, payload)).to.equal('OK')
+    expect(await admin.strlen('r')).to.equal(expanded)
+    expect(await admin.getrange('r', -3, -1)).to.equal('aaa')
   })
 
   it('drops a tenant: its connections close, its data is gone, and the id can be created afresh', async () => {

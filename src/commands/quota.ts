@@ -1,8 +1,9 @@
 // What a write adds to its tenant, estimated before it runs from the command's declared key
-// positions: the keys it names that do not exist yet, and the bytes of those keys and of every
-// other argument. Overwrites count their new value in full (the check cannot know what a
-// command will keep), so the estimate errs towards refusing near the limit, never towards
-// exceeding it.
+// positions: the keys it names that do not exist yet, the bytes of those keys and of every
+// other argument, and what the command declares it may store beyond its arguments
+// (CommandSpec.grows: SETRANGE's offset, COPY's value). Overwrites count their new value in full
+// (the check cannot know what a command will keep), so the estimate errs towards refusing near
+// the limit, never towards exceeding it.
 
 import type { CommandContext, CommandSpec } from './spec.js'
 
@@ -29,6 +30,13 @@ const addNeeds = (ctx: CommandContext, spec: CommandSpec, argv: readonly Buffer[
   }
   for (let i = 1; i < argv.length; i++) needs.newBytes += argv[i]!.length
   needs.newBytes -= keyBytes
+  if (spec.grows !== undefined) needs.newBytes += Math.max(0, spec.grows(ctx, argv))
+}
+
+/** The length of the string stored at `key` in the connection's database; 0 for none. */
+export const storedLength = (ctx: CommandContext, key: Buffer): number => {
+  const entry = ctx.session.db.peek(key)
+  return entry?.value.type === 'string' ? entry.value.data.length : 0
 }
 
 export const tenantQuotaError = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[]): string | undefined => {

@@ -63,6 +63,13 @@ export interface CommandSpec {
    * tenants with -NOPERM.
    */
   readonly tenantScoped?: boolean
+  /**
+   * For a write that may store more bytes than its arguments hold (an offset that extends a
+   * string, a copy of a stored value, a compressed payload): at most how many more, from the
+   * arguments and the current values. The tenant quota adds it to its estimate (quota.ts);
+   * invalid arguments, which the command refuses, add nothing.
+   */
+  readonly grows?: (ctx: CommandContext, argv: readonly Buffer[]) => number
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**

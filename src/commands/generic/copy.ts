@@ -3,6 +3,7 @@ import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
 import type { Value } from '../../storage/keyspace.js'
 import { is, parseInteger } from '../args.js'
 import type { CommandSpec } from '../spec.js'
+import { storedLength } from '../quota.js'
 
 const SAME_OBJECT = error('ERR source and destination objects are the same')
 const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
@@ -27,6 +28,8 @@ export const copy: CommandSpec = {
   since: '6.2.0',
   complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
   syntax: 'source destination [DB destination-db] [REPLACE]',
+  // The copy is a second value of the source's size.
+  grows: (ctx, argv) => storedLength(ctx, argv[1]!),
   execute(ctx, argv): Reply {
     const source = ctx.session.db
     let target = source

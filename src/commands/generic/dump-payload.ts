@@ -120,6 +120,21 @@ export const loadPayload = (payload: Buffer): Value | null => {
   return data === null ? null : { type: 'string', data }
 }
 
+/**
+ * The bytes the string a payload holds takes once loaded, from its length fields alone (an LZF
+ * string's is the length it decompresses to): what RESTORE may store, for the tenant quota's
+ * estimate. 0 for anything else (an integer's digits are fewer than the payload's bytes).
+ */
+export const declaredLength = (payload: Buffer): number => {
+  const reader = new Reader(payload)
+  if (reader.byte() !== RDB_TYPE_STRING) return 0
+  const len = reader.length()
+  if (len === null) return 0
+  if (!len.encoded) return len.n
+  if (len.n !== RDB_ENC_LZF || reader.length() === null) return 0
+  return reader.length()?.n ?? 0
+}
+
 /** A cursor over RDB bytes; every read answers null past the end (Redis's failed rioRead). */
 class Reader {
   private pos = 0

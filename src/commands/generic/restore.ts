@@ -3,7 +3,7 @@ import { Errors, OK, error, type Reply } from '../../protocol/reply.js'
 import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 import { is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
-import { loadPayload, verifyPayload } from './dump-payload.js'
+import { declaredLength, loadPayload, verifyPayload } from './dump-payload.js'
 
 const BUSY_KEY = error('BUSYKEY Target key name already exists.')
 const BAD_TTL = error('ERR Invalid TTL value, must be >= 0')
@@ -23,6 +23,8 @@ export const restore: CommandSpec = {
   complexity:
     'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).',
   syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',
+  // A compressed payload stores more than it sends: LZF expands up to about 90 times.
+  grows: (_ctx, argv) => declaredLength(argv[3]!) - argv[3]!.length,
   execute(ctx, argv): Reply {
     let replace = false
     let absttl = false

@@ -7,6 +7,7 @@ import type { CommandContext, CommandSpec } from '../spec.js'
 import { is, parseI64 } from '../args.js'
 import { BAD_OFFSET } from './setbit.js'
 import { maxStringLength } from './setrange.js'
+import { storedLength } from '../quota.js'
 
 const BAD_TYPE = error('ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.')
 const BAD_OVERFLOW = error('ERR Invalid OVERFLOW type specified')
@@ -57,7 +58,7 @@ const parseFieldOffset = (ctx: CommandContext, arg: Buffer, bits: number): numbe
  * Parses every operation before any runs, as Redis: the first bad argument answers and nothing
  * is written. Returns the operations, or the error reply.
  */
-const parseOps = (ctx: CommandContext, argv: Buffer[]): Op[] | Reply => {
+const parseOps = (ctx: CommandContext, argv: readonly Buffer[]): Op[] | Reply => {
   const ops: Op[] = []
   let overflow: Overflow = 'wrap'
   for (let j = 2; j < argv.length; j++) {
@@ -189,6 +190,19 @@ export const bitfieldGeneric = (ctx: CommandContext, argv: Buffer[], readonly: b
   return array(replies)
 }
 
+/**
+ * How far BITFIELD's writes may grow the string: to the byte holding the last bit of the
+ * furthest SET or INCRBY field (the string grows even when the write fails on overflow, as in
+ * Redis). GETs read zeros past the end and grow nothing.
+ */
+const bitfieldGrowth = (ctx: CommandContext, argv: readonly Buffer[]): number => {
+  const ops = parseOps(ctx, argv)
+  if (!Array.isArray(ops)) return 0
+  let reach = 0
+  for (const op of ops) if (op.kind !== 'get') reach = Math.max(reach, Math.ceil((op.offset + op.bits) / 8))
+  return reach - storedLength(ctx, argv[1]!)
+}
+
 export const bitfield: CommandSpec = {
   name: 'bitfield',
   arity: -2,
@@ -200,5 +214,6 @@ export const bitfield: CommandSpec = {
   complexity: 'O(1) for each subcommand specified',
   syntax:
     'key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]',
+  grows: (ctx, argv) => bitfieldGrowth(ctx, argv),
   execute: (ctx, argv) => bitfieldGeneric(ctx, argv, false),
 }

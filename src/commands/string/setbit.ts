@@ -6,6 +6,7 @@ import type { CommandContext, CommandSpec } from '../spec.js'
 import { parseI64 } from '../args.js'
 import { applyPatch } from '../../storage/keyspace.js'
 import { maxStringLength } from './setrange.js'
+import { storedLength } from '../quota.js'
 
 const BAD_OFFSET = error('ERR bit offset is not an integer or out of range')
 const BAD_BIT = error('ERR bit is not an integer or out of range')
@@ -35,6 +36,11 @@ export const setbit: CommandSpec = {
   since: '2.2.0',
   complexity: 'O(1)',
   syntax: 'key offset value',
+  // The string grows to hold the bit's byte.
+  grows: (ctx, argv) => {
+    const offset = parseBitOffset(ctx, argv[2]!)
+    return offset === null ? 0 : Math.floor(offset / 8) + 1 - storedLength(ctx, argv[1]!)
+  },
   execute(ctx, argv): Reply {
     const offset = parseBitOffset(ctx, argv[2]!)
     if (offset === null) return BAD_OFFSET

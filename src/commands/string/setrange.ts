@@ -5,6 +5,7 @@ import { error, integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { parseInteger } from '../args.js'
 import { applyPatch } from '../../storage/keyspace.js'
+import { storedLength } from '../quota.js'
 
 export const STRING_TOO_LONG = error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
 const OFFSET_OUT_OF_RANGE = error('ERR offset is out of range')
@@ -22,6 +23,12 @@ export const setrange: CommandSpec = {
   complexity:
     'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
   syntax: 'key offset value',
+  // The zero bytes before the offset are stored too.
+  grows: (ctx, argv) => {
+    const offset = parseInteger(argv[2]!)
+    if (offset === null || offset < 0 || argv[3]!.length === 0) return 0
+    return offset + argv[3]!.length - storedLength(ctx, argv[1]!)
+  },
   execute(ctx, argv): Reply {
     // Precision beyond 2^53 does not matter: such offsets fail the size limit either way.
     const offset = parseInteger(argv[2]!)
