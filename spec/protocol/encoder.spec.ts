@@ -10,6 +10,7 @@ import {
   NO_REPLY,
   OK,
   array,
+  attribute,
   bignum,
   boolean,
   bulk,
@@ -105,6 +106,19 @@ const table: [string, Reply, string, string][] = [
     push([bulk('server-cpu-usage'), integer(42)]),
     '*2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n',
     '>2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n',
+  ],
+  [
+    // DEBUG PROTOCOL attrib: RESP2 gets only the reply the attribute describes.
+    'Redis: attribute',
+    attribute([[bulk('key-popularity'), array([bulk('key:123'), integer(90)])]], bulk('Some real reply following the attribute')),
+    '$39\r\nSome real reply following the attribute\r\n',
+    '|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n',
+  ],
+  [
+    'an attribute nested in an array',
+    array([attribute([[simple('a'), boolean(true)]], integer(1))]),
+    '*1\r\n:1\r\n',
+    '*1\r\n|1\r\n+a\r\n#t\r\n:1\r\n',
   ],
   [
     'RESP3 types nested in RESP2 aggregates are downgraded too',

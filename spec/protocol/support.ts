@@ -8,6 +8,7 @@ import {
   NULL,
   NULL_ARRAY,
   array,
+  attribute,
   bignum,
   boolean,
   bulk,
@@ -54,6 +55,7 @@ export const anyReply: fc.Arbitrary<Reply> = fc.letrec<{ reply: Reply }>((tie) =
     fc.array(fc.tuple(tie('reply'), tie('reply')), { maxLength: 4 }).map(map),
     fc.array(tie('reply'), { maxLength: 5 }).map(set),
     fc.array(tie('reply'), { maxLength: 5 }).map(push),
+    fc.tuple(fc.array(fc.tuple(tie('reply'), tie('reply')), { maxLength: 3 }), tie('reply')).map(([pairs, r]) => attribute(pairs, r)),
   ),
 })).reply
 
@@ -104,6 +106,9 @@ export const decodedForm = (reply: Reply, resp: 2 | 3): Reply => {
       return resp === 3
         ? { kind: 'verbatim', format: reply.format, value: asBuffer(reply.value) }
         : { kind: 'bulk', value: asBuffer(reply.value) }
+    case 'attribute':
+      // The decoder reads attributes and yields the reply they describe.
+      return r(reply.reply)
   }
 }
 

@@ -245,5 +245,7 @@ export const plain = (reply: Reply): unknown => {
       return reply.value
     case 'bignum':
       return reply.value
+    case 'attribute':
+      return plain(reply.reply)
   }
 }

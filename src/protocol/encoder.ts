@@ -1,6 +1,7 @@
 // Encodes semantic replies as RESP2 or RESP3 bytes. The only place that knows the difference:
 // in RESP2 a map is a flat array, a set an array, a double or big number a bulk string, a
-// boolean an integer, a null `$-1` (or `*-1` for a null array), and a push an array.
+// boolean an integer, a null `$-1` (or `*-1` for a null array), a push an array, and an
+// attribute is left out (only the reply it describes is written).
 
 import type { Reply } from './reply.js'
 import { formatDouble } from './format.js'
@@ -218,6 +219,16 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
       out.latin1(resp === 3 ? '(' + text + CRLF : '$' + text.length + CRLF + text + CRLF)
       return
     }
+    case 'attribute':
+      if (resp === 3) {
+        out.latin1('|' + reply.value.length + CRLF)
+        for (const [k, v] of reply.value) {
+          encodeReply(out, k, resp)
+          encodeReply(out, v, resp)
+        }
+      }
+      encodeReply(out, reply.reply, resp)
+      return
     case 'none':
       return
     case 'sequence':

@@ -18,6 +18,7 @@ export type Reply =
   | BigNumberReply
   | VerbatimReply
   | PushReply
+  | AttributeReply
   | SequenceReply
   | NoReply
 
@@ -53,6 +54,15 @@ export interface BigNumberReply { readonly kind: 'bignum'; readonly value: bigin
 export interface VerbatimReply { readonly kind: 'verbatim'; readonly format: string; readonly value: Buffer | string }
 /** Out-of-band data (RESP3 `>`); RESP2 writes it as an array. */
 export interface PushReply { readonly kind: 'push'; readonly value: readonly Reply[] }
+/**
+ * Out-of-band metadata (RESP3 `|`) about `reply`, which follows it on the wire: a client reads
+ * the attributes and then the real reply. RESP2 has no attributes: only `reply` is written.
+ */
+export interface AttributeReply {
+  readonly kind: 'attribute'
+  readonly value: readonly (readonly [Reply, Reply])[]
+  readonly reply: Reply
+}
 /**
  * Several replies written one after another for one command: SUBSCRIBE answers once per channel,
  * as Redis does, so a client reads as many replies as the command named channels.
@@ -90,6 +100,7 @@ export const boolean = (value: boolean): BooleanReply => ({ kind: 'boolean', val
 export const bignum = (value: bigint): BigNumberReply => ({ kind: 'bignum', value })
 export const verbatim = (value: Buffer | string, format = 'txt'): VerbatimReply => ({ kind: 'verbatim', format, value })
 export const push = (value: readonly Reply[]): PushReply => ({ kind: 'push', value })
+export const attribute = (value: readonly (readonly [Reply, Reply])[], reply: Reply): AttributeReply => ({ kind: 'attribute', value, reply })
 export const sequence = (value: readonly Reply[]): SequenceReply => ({ kind: 'sequence', value })
 
 /** A map whose keys are simple strings, as Redis uses for HELLO, CLIENT INFO-like records. */
@@ -112,6 +123,9 @@ export const Errors = {
   wrongArity: (command: string) => error(`ERR wrong number of arguments for '${command}' command`),
   unknownSubcommand: (sub: string, container: string) =>
     error(`ERR unknown subcommand '${sub}'. Try ${container.toUpperCase()} HELP.`),
+  /** addReplySubcommandSyntaxError: a command that parses its subcommands itself (DEBUG). */
+  subcommandSyntax: (sub: string, container: string) =>
+    error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container.toUpperCase()} HELP.`),
 } as const
 
 /**
@@ -139,6 +153,11 @@ export const detach = (r: Reply): Reply => {
       }
       if (copy === undefined) return r
       return r.kind === 'array' && r.resps !== undefined ? { kind: 'array', value: copy, resps: r.resps } : { kind: r.kind, value: copy }
+    }
+    case 'attribute': {
+      const inner = detach(r.reply)
+      const pairs = detach(map(r.value)) as MapReply
+      return inner === r.reply && pairs.value === r.value ? r : attribute(pairs.value, inner)
     }
     case 'map': {
       let copy: (readonly [Reply, Reply])[] | undefined
