@@ -11,6 +11,8 @@ const TIME_SHARE = 0.25
 
 export const expireOnce = (runtime: ServerRuntime): number => {
   runtime.tick()
+  // DEBUG SET-ACTIVE-EXPIRE 0: expired keys stay (DBSIZE counts them) until a command touches them.
+  if (!runtime.activeExpire) return 0
   const period = 1000 / runtime.config.number('hz')
   const effort = runtime.config.number('active-expire-effort')
   const deadline = performance.now() + Math.min(period, period * TIME_SHARE * (1 + (effort - 1) / 4))

@@ -75,6 +75,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly dispatch: Dispatch
   readonly log: Logger
   port = 0
+  activeExpire = true
   private readonly connections = new Map<number, Connection>()
   private nextClientId = 1
   /** Text that write commands are refused with, while storage cannot accept writes. */
@@ -149,6 +150,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       authRequired: () => this.authRequired(),
       writesRefused: () => this.writesRefusedReason,
       batchClock: this.batchClock,
+      allowsProtected: (option, session) => this.allowsProtected(option, session),
       onCommandFailure: (command, e) =>
         this.log.warning(`Command '${command}' failed: ${describeError(e)}`),
     })
@@ -184,6 +186,13 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       })
     }
     if (name.length === 4 && argv.length === 1 && session.admin && session.authenticated && is(name, 'save')) return this.prepareSave(session)
+    // DEBUG RELOAD (no options, or none but the ones that still save) checkpoints as SAVE does.
+    if (
+      name.length === 5 && argv.length >= 2 && session.admin && session.authenticated && is(name, 'debug') && is(argv[1]!, 'reload') &&
+      this.allowsProtected('enable-debug-command', session) && argv.slice(2).every((o) => is(o, 'merge') || is(o, 'noflush'))
+    ) {
+      return this.prepareSave(session)
+    }
     return this.tenants.prepare(session, argv)
   }
 
@@ -216,6 +225,15 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   }
 
   private readonly tieringRuns = new WeakMap<Session, TieringPassResult>()
+
+  /** Redis's allowProtectedAction: `yes`, or `local` for a client on a loopback address. */
+  allowsProtected(option: string, session: Session): boolean {
+    const setting = this.config.string(option)
+    if (setting === 'yes') return true
+    if (setting !== 'local') return false
+    const ip = session.addr.slice(0, session.addr.lastIndexOf(':'))
+    return ip.startsWith('127.') || ip === '::1'
+  }
 
   authRequired(): boolean {
     return this.config.string('requirepass') !== ''

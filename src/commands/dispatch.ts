@@ -33,6 +33,8 @@ export interface CompiledCommand {
    */
   readonly fast: boolean
   readonly arityError: Reply
+  /** A subcommand of a container with ownSubcommandErrors: a wrong arity gets that text. */
+  readonly syntaxErrorOnArity: boolean
   /** Refused inside MULTI (flag no_multi). */
   readonly noMulti: boolean
   /** Runs inside MULTI rather than being queued: it controls the transaction (see CONTROLS). */
@@ -58,6 +60,11 @@ export interface DispatchOptions {
    * reads the clock before and after.
    */
   readonly batchClock?: BatchClock
+  /**
+   * Whether a command protected by `option` (CommandSpec.protectedBy) may run on this connection.
+   * Without it, protected commands run.
+   */
+  readonly allowsProtected?: (option: string, session: Session) => boolean
   /** Told about a command body that threw (a bug); the client gets an error reply. */
   readonly onCommandFailure?: (command: string, error: unknown) => void
 }
@@ -100,7 +107,7 @@ const SUBSCRIBED_MODE: ReadonlySet<string> = new Set([
 
 const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
 
-const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
+const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): CompiledCommand => {
   let stat = stats.commands.get(spec.name)
   if (stat === undefined) {
     stat = newStat()
@@ -114,13 +121,14 @@ const compile = (spec: CommandSpec, stats: ServerStats): CompiledCommand => {
     denyoom: spec.flags.includes('denyoom'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
+    syntaxErrorOnArity: parent?.ownSubcommandErrors === true,
     noMulti: spec.flags.includes('no_multi'),
     control: CONTROLS.has(spec.name),
     exec: spec.name === 'exec',
     subscribedMode: SUBSCRIBED_MODE.has(spec.name),
     stat,
     subcommands: spec.subcommands
-      ? new Map(spec.subcommands.map((s) => [s.name.slice(s.name.indexOf('|') + 1), compile(s, stats)]))
+      ? new Map(spec.subcommands.map((s) => [s.name.slice(s.name.indexOf('|') + 1), compile(s, stats, spec)]))
       : undefined,
   }
 }
@@ -149,6 +157,12 @@ const nameHash = (name: Buffer): number => {
   }
   return h
 }
+
+/** processCommand's refusal of a protected command its option does not allow. */
+const protectedError = (spec: CommandSpec): Reply =>
+  error(
+    `ERR ${spec.name.toUpperCase()} command not allowed. If the ${spec.protectedBy} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
+  )
 
 const errorCode = (text: string): string => {
   const space = text.indexOf(' ')
@@ -245,10 +259,17 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     let command = lookup(argv[0]!)
     if (command === undefined) return reject(session, undefined, unknownCommand(argv))
     if (command.subcommands !== undefined) {
+      const container = command.spec
+      // The container's own arity and protection come first, as Redis checks them on the command
+      // before its body looks at the subcommand.
+      if (argv.length > 1 && container.protectedBy !== undefined && options.allowsProtected?.(container.protectedBy, session) === false) {
+        return reject(session, command, protectedError(container))
+      }
       if (argv.length > 1) {
         const sub = command.subcommands.get(argv[1]!.toString('latin1').toLowerCase())
         if (sub === undefined) {
-          return reject(session, command, Errors.unknownSubcommand(cText(argv[1]!, 128), command.spec.name))
+          const name = cText(argv[1]!, 128)
+          return reject(session, command, container.ownSubcommandErrors === true ? Errors.subcommandSyntax(name, container.name) : Errors.unknownSubcommand(name, container.name))
         }
         command = sub
       } else if (command.spec.execute === undefined) {
@@ -257,7 +278,13 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     }
     const spec = command.spec
     const argc = argv.length
-    if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) return reject(session, command, command.arityError)
+    if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) {
+      const container = spec.name.slice(0, spec.name.indexOf('|'))
+      return reject(session, command, command.syntaxErrorOnArity ? Errors.subcommandSyntax(cText(argv[1]!, 128), container) : command.arityError)
+    }
+    if (spec.protectedBy !== undefined && options.allowsProtected?.(spec.protectedBy, session) === false) {
+      return reject(session, command, protectedError(spec))
+    }
     if (!command.noAuth && !session.authenticated && options.authRequired()) return reject(session, command, Errors.noAuth)
     // Outside MULTI, this field test is all a transaction costs.
     const multi = session.multi

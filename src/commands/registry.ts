@@ -21,6 +21,7 @@ import { bgsave } from './server/bgsave.js'
 import { command } from './server/command.js'
 import { config } from './server/config.js'
 import { dbsize } from './server/dbsize.js'
+import { debug } from './server/debug.js'
 import { flushall } from './server/flushall.js'
 import { flushdb } from './server/flushdb.js'
 import { info } from './server/info.js'
@@ -144,6 +145,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   command,
   config,
   dbsize,
+  debug,
   flushall,
   flushdb,
   info,

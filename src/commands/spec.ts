@@ -70,6 +70,18 @@ export interface CommandSpec {
    * invalid arguments, which the command refuses, add nothing.
    */
   readonly grows?: (ctx: CommandContext, argv: readonly Buffer[]) => number
+  /**
+   * Redis's CMD_PROTECTED: the option that must allow the command (`enable-debug-command`): `yes`,
+   * or `local` for a client on a loopback address. Dispatch checks it right after the arity, before
+   * authentication and before any subcommand is looked up, as processCommand does.
+   */
+  readonly protectedBy?: string
+  /**
+   * Redis parses this container's subcommands in the command body (DEBUG): an unknown one, or a
+   * known one with the wrong number of arguments, is answered with addReplySubcommandSyntaxError's
+   * text instead of the generic unknown-subcommand and arity errors.
+   */
+  readonly ownSubcommandErrors?: boolean
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**
@@ -229,6 +241,11 @@ export interface ServerContext {
   readonly configFile: string
   /** Wall clock in ms. */
   now(): number
+  /**
+   * Whether the expiry actor's active cycle reclaims expired keys (DEBUG SET-ACTIVE-EXPIRE, as
+   * Redis's active_expire_enabled). Off, expired keys go only when a command touches them.
+   */
+  activeExpire: boolean
   /** Starts a graceful shutdown (SHUTDOWN): stop accepting, drain, release, exit 0. */
   requestShutdown(): void
   /** All command specs, for COMMAND and its subcommands. */

@@ -224,6 +224,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   /** Count reads per segment for tiering (off: nothing is tracked, so nothing is judged hot). */
   flag('tier-tracking', true),
   flag('protected-mode', true),
+  /** DEBUG is refused unless this is yes, or local for loopback clients; set only at start, as in Redis. */
+  choice('enable-debug-command', 'no', ['no', 'yes', 'local'], false),
   flag('daemonize', false, false),
   text('pidfile', '', false),
   integer('lfu-log-factor', 10, 0, 2 ** 31 - 1),

@@ -1,6 +1,7 @@
 // OBJECT REFCOUNT key
 import { NULL, integer, type Reply } from '../../protocol/reply.js'
 import { parseInteger } from '../args.js'
+import type { Value } from '../../storage/keyspace.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { encodingOf } from './object-encoding.js'
 import { readNoTouch } from './lookup.js'
@@ -18,6 +19,15 @@ const sharesIntegers = (ctx: CommandContext): boolean => {
   return !policy.includes('lru') && !policy.includes('lfu')
 }
 
+/** What Redis reports as the value's reference count: immortal for a shared integer, else 1. */
+export const refcountOf = (ctx: CommandContext, value: Value): number => {
+  if (value.type === 'string' && value.data.length <= 4 && encodingOf(value) === 'int') {
+    const n = parseInteger(value.data)!
+    if (n >= 0 && n < SHARED_INTEGERS && sharesIntegers(ctx)) return SHARED_REFCOUNT
+  }
+  return 1
+}
+
 export const objectRefcount: CommandSpec = {
   name: 'object|refcount',
   arity: 3,
@@ -31,11 +41,6 @@ export const objectRefcount: CommandSpec = {
   execute(ctx, argv): Reply {
     const entry = readNoTouch(ctx, argv[2]!)
     if (entry === undefined) return NULL
-    const value = entry.value
-    if (value.type === 'string' && value.data.length <= 4 && encodingOf(value) === 'int') {
-      const n = parseInteger(value.data)!
-      if (n >= 0 && n < SHARED_INTEGERS && sharesIntegers(ctx)) return integer(SHARED_REFCOUNT)
-    }
-    return integer(1)
+    return integer(refcountOf(ctx, entry.value))
   },
 }
