@@ -96,6 +96,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     shutdownRequests: 0,
     now: () => server.time,
     requestShutdown: () => void server.shutdownRequests++,
+    activeExpire: true,
     persistence: () => persistenceOff(START),
     requestCheckpoint: () => 'off',
     tieringStatus: () => ({

@@ -15,12 +15,12 @@ export interface RedisServer {
   stop(): void
 }
 
-/** Starts redis-server and waits until it answers PING. */
-export const startRedisServer = async (): Promise<RedisServer> => {
+/** Starts redis-server and waits until it answers PING. `args` go after the defaults (e.g. `--enable-debug-command yes`). */
+export const startRedisServer = async (args: readonly string[] = []): Promise<RedisServer> => {
   const port = await freePort()
   // Its own directory: an explicit SAVE (or SHUTDOWN SAVE) writes dump.rdb there, not in the checkout.
   const dir = mkdtempSync(join(tmpdir(), 'wtr-redis-'))
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], {
     stdio: 'ignore',
   })
   for (let i = 0; i < 50; i++) {
