@@ -33,8 +33,11 @@ export interface CompiledCommand {
    */
   readonly fast: boolean
   readonly arityError: Reply
-  /** A subcommand of a container with ownSubcommandErrors: a wrong arity gets that text. */
-  readonly syntaxErrorOnArity: boolean
+  /**
+   * A subcommand Redis parses in its container's body (ownSubcommandErrors): a wrong arity gets
+   * the container's syntax error, and a refusal names the container, as Redis knows no subcommand.
+   */
+  readonly parsedByContainer: boolean
   /** Refused inside MULTI (flag no_multi). */
   readonly noMulti: boolean
   /** Runs inside MULTI rather than being queued: it controls the transaction (see CONTROLS). */
@@ -121,7 +124,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     denyoom: spec.flags.includes('denyoom'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
-    syntaxErrorOnArity: parent?.ownSubcommandErrors === true,
+    parsedByContainer: parent?.ownSubcommandErrors === true,
     noMulti: spec.flags.includes('no_multi'),
     control: CONTROLS.has(spec.name),
     exec: spec.name === 'exec',
@@ -280,7 +283,7 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     const argc = argv.length
     if (spec.arity > 0 ? argc !== spec.arity : argc < -spec.arity) {
       const container = spec.name.slice(0, spec.name.indexOf('|'))
-      return reject(session, command, command.syntaxErrorOnArity ? Errors.subcommandSyntax(cText(argv[1]!, 128), container) : command.arityError)
+      return reject(session, command, command.parsedByContainer ? Errors.subcommandSyntax(cText(argv[1]!, 128), container) : command.arityError)
     }
     if (spec.protectedBy !== undefined && options.allowsProtected?.(spec.protectedBy, session) === false) {
       return reject(session, command, protectedError(spec))
@@ -291,7 +294,8 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     const queueing = multi !== undefined && !multi.executing
     if (queueing && command.noMulti) return reject(session, command, NOT_IN_MULTI)
     if (command.adminOnly && !session.admin) {
-      return reject(session, command, error(`NOPERM User ${session.user} has no permissions to run the '${spec.name}' command`))
+      const shown = command.parsedByContainer ? spec.name.slice(0, spec.name.indexOf('|')) : spec.name
+      return reject(session, command, error(`NOPERM User ${session.user} has no permissions to run the '${shown}' command`))
     }
     if (command.write || (queueing && command.exec && multi.writes)) {
       const refused = options.writesRefused()
