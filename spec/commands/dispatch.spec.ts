@@ -62,6 +62,51 @@ describe('dispatch', () => {
     expect(stats.commands.get('w')!.rejectedCalls).to.equal(1)
   })
 
+  it('refuses a protected command its option does not allow, after its arity and before its subcommand', () => {
+    let allowed = false
+    const asked: string[] = []
+    const container = spec('dbg', undefined, {
+      arity: -2,
+      protectedBy: 'enable-dbg',
+      subcommands: [spec('dbg|run', () => OK, { arity: 2 })],
+    })
+    const dispatch = makeDispatch([container], {
+      stats,
+      authRequired: () => true,
+      writesRefused: () => undefined,
+      allowsProtected: (option) => {
+        asked.push(option)
+        return allowed
+      },
+    })
+    const ctx = context()
+    const refusal = {
+      kind: 'error',
+      value: 'ERR DBG command not allowed. If the enable-dbg option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    }
+    expect(dispatch(ctx, [Buffer.from('dbg')])).to.deep.equal({ kind: 'error', value: "ERR wrong number of arguments for 'dbg' command" })
+    expect(dispatch(ctx, [Buffer.from('dbg'), Buffer.from('nope')])).to.deep.equal(refusal)
+    expect(dispatch(ctx, [Buffer.from('dbg'), Buffer.from('run')])).to.deep.equal(refusal)
+    expect(asked).to.deep.equal(['enable-dbg', 'enable-dbg'])
+    allowed = true
+    expect(dispatch(ctx, [Buffer.from('DBG'), Buffer.from('RUN')])).to.equal(OK)
+  })
+
+  it("answers Redis's subcommand syntax error for a container that parses its own subcommands", () => {
+    const dispatch = make(
+      spec('dbg', undefined, { arity: -2, ownSubcommandErrors: true, subcommands: [spec('dbg|run', () => OK, { arity: 3 })] }),
+      spec('cfg', undefined, { arity: -2, subcommands: [spec('cfg|get', () => OK, { arity: 3 })] }),
+    )
+    const ctx = context()
+    const syntax = (sub: string) => ({ kind: 'error', value: `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try DBG HELP.` })
+    expect(dispatch(ctx, [Buffer.from('dbg'), Buffer.from('Nope')])).to.deep.equal(syntax('Nope'))
+    expect(dispatch(ctx, [Buffer.from('dbg'), Buffer.from('RUN')])).to.deep.equal(syntax('RUN'))
+    expect(dispatch(ctx, [Buffer.from('dbg'), Buffer.from('run'), Buffer.from('x')])).to.equal(OK)
+    // Other containers keep the generic texts.
+    expect(dispatch(ctx, [Buffer.from('cfg'), Buffer.from('nope')])).to.deep.equal({ kind: 'error', value: "ERR unknown subcommand 'nope'. Try CFG HELP." })
+    expect(dispatch(ctx, [Buffer.from('cfg'), Buffer.from('get')])).to.deep.equal({ kind: 'error', value: "ERR wrong number of arguments for 'cfg|get' command" })
+  })
+
   it('times fast commands together: they share the time up to the next clock read, which settle or any other command takes', () => {
     const busy = (ms: number) => {
       const until = performance.now() + ms

@@ -190,3 +190,27 @@ describe('differential: DEBUG refused while enable-debug-command is no (the defa
     })
   }
 })
+
+describe('differential: enable-debug-command local lets a loopback client run DEBUG', function () {
+  this.timeout(30_000)
+  let redis: RedisServer | undefined
+  let ours: RunningServer
+
+  before(async function () {
+    if (!haveRedis) this.skip()
+    redis = await startRedisServer(['--enable-debug-command', 'local'])
+    ours = await startServer({ args: ['--enable-debug-command', 'local'] })
+  })
+
+  after(async () => {
+    redis?.stop()
+    await ours?.stop()
+  })
+
+  it('the same replies as Redis from 127.0.0.1', async () => {
+    const commands: Argv[] = [words('CONFIG GET enable-debug-command'), words('DEBUG SLEEP 0'), words('DEBUG PROTOCOL integer'), words('DEBUG FOO')]
+    const [theirs, mine] = await Promise.all([transcript(redis!.port, '3', commands), transcript(ours.port, '3', commands)])
+    expect(mine.split('\r\n')).to.deep.equal(theirs.split('\r\n'))
+    expect(mine).to.include(':12345\r\n')
+  })
+})
