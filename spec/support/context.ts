@@ -23,6 +23,7 @@ import { Keyspaces } from '../../src/storage/keyspaces.js'
 import { Tenants } from '../../src/actors/tenants.js'
 import { Logger } from '../../src/log.js'
 import { PubSubHub } from '../../src/actors/pubsub.js'
+import { KeyspaceEvents } from '../../src/storage/keyspace-events.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
 export const START = 1_700_000_000_000
@@ -136,7 +137,10 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       compactionInProgress: false,
     }),
   } as unknown as TestServer & { databases: readonly MemoryKeyspace[]; dispatch: Dispatch; tenants: Tenants }
-  const keyspaces = new Keyspaces((space) => new MemoryKeyspace({ clock: () => server.time, stats, space }))
+  const events: KeyspaceEvents = new KeyspaceEvents(server.pubsub, (num): string | undefined => tenants.idOf(num))
+  events.configure(config.number('notify-keyspace-events'))
+  config.onChange('notify-keyspace-events', (flags) => events.configure(flags as number))
+  const keyspaces = new Keyspaces((space) => new MemoryKeyspace({ clock: () => server.time, stats, space, events }))
   const tenants = new Tenants(
     keyspaces,
     config.number('databases'),

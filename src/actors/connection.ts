@@ -8,7 +8,7 @@
 
 import type { Socket } from 'node:net'
 import { merge, Observable, type Subscriber, type Subscription } from 'rxjs'
-import type { Reply } from '../protocol/reply.js'
+import { sequence, type Reply } from '../protocol/reply.js'
 import { RequestDecoder } from '../protocol/request-decoder.js'
 import { ReplyWriter } from '../protocol/encoder.js'
 import { decodeFrames } from '../pipeline/decodeFrames.js'
@@ -59,6 +59,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private input: Subscriber<Buffer> | undefined = undefined
   /** Where Pub/Sub messages for this connection enter the pipeline, beside the decoded commands. */
   private deliveries: Subscriber<RequestBatch> | undefined = undefined
+  /** Messages delivered while this connection's EXEC runs: they follow its reply (see deliver). */
+  private deferred: Reply[] | undefined = undefined
   /** Since when the output has been above the pubsub class's soft limit (0: it is not). */
   private softLimitSince = 0
   private subscription: Subscription | undefined = undefined
@@ -395,7 +397,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         if (!this.closed) this.input?.next(EMPTY_CHUNK)
       })
     }
-    return reply
+    const deferred = this.deferred
+    if (deferred === undefined) return reply
+    this.deferred = undefined
+    return sequence([reply, ...deferred])
   }
 
   /** Closes the socket at once, whatever is left unwritten or unread. */
@@ -421,6 +426,12 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   deliver(message: Reply): void {
     if (this.closed || this.session.closeAfterReply) return
+    if (this.session.multi?.executing === true) {
+      // Published by this connection's own transaction (keyspace notifications, PUBLISH): after
+      // EXEC's reply, not inside its array, as Redis 7.2 defers them (7.0 interleaved them).
+      ;(this.deferred ??= []).push(message)
+      return
+    }
     this.deliveries?.next({ commands: NO_COMMANDS, deliveries: [message] })
     this.checkOutputLimit()
   }

@@ -34,6 +34,7 @@ import { Stager } from './staging.js'
 import { newEvictionStats, runEvictionActor, WriteStall, type EvictionStats } from './eviction.js'
 import { fitYoungGeneration } from './young-generation.js'
 import { OutputFlusher } from './output-flusher.js'
+import { KeyspaceEvents } from '../storage/keyspace-events.js'
 import { PubSubHub } from './pubsub.js'
 import { parseOutputBufferLimits, type OutputBufferLimit } from '../config/options.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
@@ -94,6 +95,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   /** Writes every connection's replies of an event-loop turn together, after the turn's reads. */
   readonly flusher = new OutputFlusher()
   readonly pubsub = new PubSubHub()
+  /** Keyspace notifications, published through the hub to the changed keyspace's tenant. */
+  readonly events = new KeyspaceEvents(this.pubsub, (num) => this.tenants.idOf(num))
   private outputLimits: { text: string; pubsub: OutputBufferLimit } | undefined
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
@@ -125,6 +128,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     this.configFile = loaded.file
     this.log = new Logger(this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
     this.config.onChange('loglevel', (level) => this.log.setLevel(level as LogLevel))
+    this.events.configure(this.config.number('notify-keyspace-events'))
+    this.config.onChange('notify-keyspace-events', (flags) => this.events.configure(flags as number))
     const clock = () => this.cachedNow
     this.keyspaces = new Keyspaces(
       (space) =>
@@ -135,6 +140,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
           log: this.journal,
           trackDirty: this.config.boolean('appendonly'),
           incomplete: this.incomplete,
+          events: this.events,
         }),
     )
     this.tenants = new Tenants(

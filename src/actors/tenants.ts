@@ -135,6 +135,8 @@ interface PreparedAuth {
 export class Tenants implements TenantRegistry {
   readonly default: Tenant
   private readonly byId = new Map<string, Tenant>()
+  /** The same tenants by number: a keyspace's notifications name its tenant by number. */
+  private readonly byNum = new Map<number, Tenant>()
   private nextNum = 1
   /**
    * Derivations waiting for their AUTH, oldest first: several when a transaction holds several
@@ -188,6 +190,7 @@ export class Tenants implements TenantRegistry {
       tenant.maxBytes = stored.maxBytes
       tenant.durability = stored.durability ?? undefined
       this.byId.set(id, tenant)
+      this.byNum.set(stored.num, tenant)
       this.nextNum = Math.max(this.nextNum, stored.num + 1)
     }
   }
@@ -198,6 +201,11 @@ export class Tenants implements TenantRegistry {
 
   get(id: string): Tenant | undefined {
     return this.byId.get(id)
+  }
+
+  /** The id of the tenant numbered `num` (0: the default tenant), undefined if there is none. */
+  idOf(num: number): string | undefined {
+    return num === 0 ? this.default.id : this.byNum.get(num)?.id
   }
 
   list(): Tenant[] {
@@ -326,6 +334,7 @@ export class Tenants implements TenantRegistry {
     tenant.maxBytes = options.maxBytes ?? 0
     tenant.durability = options.durability === 'default' ? undefined : options.durability
     this.byId.set(id, tenant)
+    this.byNum.set(num, tenant)
     this.system.set(NEXT_KEY, { type: 'string', data: Buffer.from(String(this.nextNum)) }, 0)
     this.save(tenant)
     this.log.notice(`Tenant '${id}' created`)
@@ -336,6 +345,7 @@ export class Tenants implements TenantRegistry {
     const tenant = this.byId.get(id)
     if (tenant === undefined) return false
     this.byId.delete(id)
+    this.byNum.delete(tenant.num)
     this.verified.delete(id)
     tenant.dropped = true
     // A new generation per database: every key of the tenant is dead at once, on disk too

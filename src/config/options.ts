@@ -2,6 +2,8 @@
 // file, command-line flags, CONFIG GET/SET, and the defaults. An option's `parse` is the only
 // validation: it returns the typed value or an error text naming what is wrong.
 
+import { formatEventFlags, INVALID_EVENT_CLASS, parseEventFlags } from '../storage/keyspace-events.js'
+
 export type OptionValue = number | string | boolean
 
 export interface OptionSpec {
@@ -187,6 +189,19 @@ export const OPTIONS: readonly OptionSpec[] = [
   integer('active-expire-effort', 1, 1, 10),
   /** The largest sparse HyperLogLog, header included; a longer one is stored dense (12 KB). */
   memory('hll-sparse-max-bytes', 3000),
+  // Keyspace notifications (storage/keyspace-events.ts): kept as Redis's NOTIFY_* bits, shown as
+  // Redis renders them (AKEn as AKE).
+  {
+    name: 'notify-keyspace-events',
+    default: 0,
+    mutable: true,
+    parse(words) {
+      const w = one(words)
+      if (typeof w !== 'string') return w
+      return parseEventFlags(w) ?? { error: INVALID_EVENT_CLASS }
+    },
+    format: (v) => formatEventFlags(v as number),
+  },
   // Accepted for compatibility (redis-benchmark reads `save`); checkpoints are driven by
   // wal-checkpoint-bytes, not by RDB save points.
   text('save', ''),

@@ -121,6 +121,12 @@ export interface Keyspace {
   setExpiry(key: Buffer, expiresAt: number): boolean
   /** Returns true if a live key was removed. */
   delete(key: Buffer): boolean
+  /**
+   * Publishes keyspace notification `event` (Redis's name) of class `type` (NOTIFY_*,
+   * keyspace-events.ts) about `key`, if notify-keyspace-events enables the class. Commands call
+   * it for the events only they can name, after the change, as Redis's notifyKeyspaceEvent.
+   */
+  notify(type: number, event: string, key: Buffer): void
   /** Marks a key accessed without reading its value (TOUCH). Returns true if it exists. */
   touch(key: Buffer): boolean
 

@@ -11,6 +11,7 @@
 
 import { NO_HOLD, type Hold, type LargeRecord } from './eviction-policy.js'
 import { applyPatch, applyPatches, isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type StringValue, type Value } from './keyspace.js'
+import { NO_EVENTS, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, type KeyspaceEvents } from './keyspace-events.js'
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
@@ -274,6 +275,8 @@ export class MemoryKeyspace implements Keyspace {
    * watched, so that a change pays one field test.
    */
   watches: Map<string, Watch[]> | undefined = undefined
+  /** Keyspace notifications (keyspace-events.ts), shared by the server's keyspaces. */
+  private readonly events: KeyspaceEvents
 
   constructor(options: {
     clock: Clock
@@ -283,8 +286,11 @@ export class MemoryKeyspace implements Keyspace {
     trackDirty?: boolean
     /** Shared by the databases of one server: how many are not complete. */
     incomplete?: { count: number }
+    /** Where keyspace notifications go; none without. */
+    events?: KeyspaceEvents
   }) {
     this.incomplete = options.incomplete ?? { count: 0 }
+    this.events = options.events ?? NO_EVENTS
     this.clock = options.clock
     this.stats = options.stats
     this.space = options.space ?? 0
@@ -606,7 +612,15 @@ export class MemoryKeyspace implements Keyspace {
       }
     }
     this.stats.misses++
+    // Redis notifies a read lookup that finds nothing (lookupKeyReadWithFlags): the same lookups
+    // count keyspace misses.
+    if ((this.events.flags & NOTIFY_KEY_MISS) !== 0) this.events.emit(this.space, 'keymiss', key)
     return undefined
+  }
+
+  notify(type: number, event: string, key: Buffer): void {
+    const events = this.events
+    if ((events.flags & type) !== 0) events.emit(this.space, event, key)
   }
 
   /**
@@ -688,6 +702,8 @@ export class MemoryKeyspace implements Keyspace {
     const log = this.log
     if (slot < 0) {
       const k = key.toString('latin1')
+      // `new` as Redis's dbAdd: a key not resident is new unless it may still be on disk.
+      const created = (this.events.flags & NOTIFY_NEW) !== 0 && (this.completeFlag || this.known(k))
       if (log !== undefined && log.enabled) log.put(this, key, value, expiresAt, k, undefined)
       this.noteChanged(k, slot)
       this.recreated(k)
@@ -695,6 +711,7 @@ export class MemoryKeyspace implements Keyspace {
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
       if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+      if (created) this.events.emit(this.space, 'new', key)
       return
     }
     // An overwrite makes no key string unless the changed-keys list or the volatile set needs
@@ -709,8 +726,15 @@ export class MemoryKeyspace implements Keyspace {
     const k = (this.dirty !== undefined && table.stored(slot) !== 0) || expiresAt !== 0 || old !== 0 ? key.toString('latin1') : undefined
     if (k !== undefined) this.noteChanged(k, slot)
     this.store(slot, k, value, expiresAt, now, 0, key, grown)
-    // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does.
-    if (isExpiredAt(old, now)) this.stats.expiredKeys++
+    // Overwriting a key that had already expired reclaims it, as Redis's lookupKeyWrite does,
+    // and the write then adds the key anew (dbAdd).
+    if (isExpiredAt(old, now)) {
+      this.stats.expiredKeys++
+      if ((this.events.flags & (NOTIFY_EXPIRED | NOTIFY_NEW)) !== 0) {
+        this.notify(NOTIFY_EXPIRED, 'expired', key)
+        this.notify(NOTIFY_NEW, 'new', key)
+      }
+    }
     if (old === 0) {
       if (expiresAt !== 0) this.volatile.add(k!)
     } else if (expiresAt === 0) this.volatile.delete(k!)
@@ -1243,6 +1267,7 @@ export class MemoryKeyspace implements Keyspace {
     this.removeSlot(k, slot)
     this.stats.expiredKeys++
     if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+    if ((this.events.flags & NOTIFY_EXPIRED) !== 0) this.events.emit(this.space, 'expired', Buffer.from(k, 'latin1'))
   }
 
   /**

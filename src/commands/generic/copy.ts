@@ -4,6 +4,7 @@ import type { Value } from '../../storage/keyspace.js'
 import { is, parseInteger } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { storedLength } from '../quota.js'
+import { NOTIFY_GENERIC, NOTIFY_NEW } from '../../storage/keyspace-events.js'
 
 const SAME_OBJECT = error('ERR source and destination objects are the same')
 const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
@@ -54,8 +55,12 @@ export const copy: CommandSpec = {
     if (target === source && sourceKey.equals(targetKey)) return SAME_OBJECT
     const entry = source.get(sourceKey)
     if (entry === undefined) return integer(0)
-    if (!replace && target.peek(targetKey) !== undefined) return integer(0)
+    const replaced = target.peek(targetKey) !== undefined
+    if (!replace && replaced) return integer(0)
     target.set(targetKey, copyValue(entry.value), entry.expiresAt)
+    // Redis deletes a target that exists and adds the copy anew: `new` either way.
+    if (replaced) target.notify(NOTIFY_NEW, 'new', targetKey)
+    target.notify(NOTIFY_GENERIC, 'copy_to', targetKey)
     return integer(1)
   },
 }

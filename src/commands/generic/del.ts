@@ -1,12 +1,18 @@
 // DEL key [key ...]
 import { integer, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
+import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
 
 /** Shared with UNLINK: a key named twice is removed once and counted once. */
 export const deleteKeys = (ctx: CommandContext, argv: Buffer[]): Reply => {
   const db = ctx.session.db
   let removed = 0
-  for (let i = 1; i < argv.length; i++) if (db.delete(argv[i]!)) removed++
+  for (let i = 1; i < argv.length; i++) {
+    if (db.delete(argv[i]!)) {
+      removed++
+      db.notify(NOTIFY_GENERIC, 'del', argv[i]!)
+    }
+  }
   return integer(removed)
 }
 

@@ -5,6 +5,7 @@ import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
 import { cText, is, parseI64, parseInteger } from '../args.js'
 import type { CommandContext } from '../spec.js'
 import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
+import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
 
 const NX = 1
 const XX = 2
@@ -80,7 +81,12 @@ export const expireGeneric = (
   }
 
   // A time already past deletes the key and still counts as an expiry set.
-  if (when <= ctx.server.now()) db.delete(key)
-  else db.setExpiry(key, when)
+  if (when <= ctx.server.now()) {
+    db.delete(key)
+    db.notify(NOTIFY_GENERIC, 'del', key)
+  } else {
+    db.setExpiry(key, when)
+    db.notify(NOTIFY_GENERIC, 'expire', key)
+  }
   return integer(1)
 }

@@ -3,6 +3,7 @@ import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
 import { parseInteger } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { copyValue } from './copy.js'
+import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
 
 const SAME_OBJECT = error('ERR source and destination objects are the same')
 const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
@@ -36,6 +37,8 @@ export const move: CommandSpec = {
     // The value as it was (a raw string stays raw: Redis moves the object itself), TTL kept.
     target.set(key, copyValue(value), expiresAt)
     source.delete(key)
+    source.notify(NOTIFY_GENERIC, 'move_from', key)
+    target.notify(NOTIFY_GENERIC, 'move_to', key)
     return integer(1)
   },
 }

@@ -33,7 +33,7 @@ export const objectEncoding: CommandSpec = {
   complexity: 'O(1)',
   syntax: 'key',
   execute(ctx, argv): Reply {
-    const entry = readNoTouch(ctx, argv[2]!)
+    const entry = readNoTouch(ctx, argv[2]!, false)
     return entry === undefined ? NULL : REPLIES[encodingOf(entry.value)]
   },
 }

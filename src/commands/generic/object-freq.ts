@@ -22,7 +22,7 @@ export const objectFreq: CommandSpec = {
   complexity: 'O(1)',
   syntax: 'key',
   execute(ctx, argv): Reply {
-    const entry = readNoTouch(ctx, argv[2]!)
+    const entry = readNoTouch(ctx, argv[2]!, false)
     if (entry === undefined) return NULL
     if (!lfuPolicy(ctx)) return LFU_NOT_SELECTED
     // Access counts are not kept, so report Redis's initial counter decayed by idle time.

@@ -22,7 +22,7 @@ export const objectIdletime: CommandSpec = {
   syntax: 'key',
   execute(ctx, argv): Reply {
     // peek: asking for the idle time must not reset it. A missing key wins over the policy error.
-    const entry = readNoTouch(ctx, argv[2]!)
+    const entry = readNoTouch(ctx, argv[2]!, false)
     if (entry === undefined) return NULL
     if (lfuPolicy(ctx)) return LFU_SELECTED
     return integer(Math.max(0, Math.floor((ctx.server.now() - entry.accessedAt) / 1000)))

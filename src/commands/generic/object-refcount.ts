@@ -39,7 +39,7 @@ export const objectRefcount: CommandSpec = {
   complexity: 'O(1)',
   syntax: 'key',
   execute(ctx, argv): Reply {
-    const entry = readNoTouch(ctx, argv[2]!)
+    const entry = readNoTouch(ctx, argv[2]!, false)
     if (entry === undefined) return NULL
     return integer(refcountOf(ctx, entry.value))
   },

@@ -1,6 +1,7 @@
 // PERSIST key
 import { integer, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
 
 export const persist: CommandSpec = {
   name: 'persist',
@@ -18,6 +19,7 @@ export const persist: CommandSpec = {
     const entry = db.peek(key)
     if (entry === undefined || entry.expiresAt === 0) return integer(0)
     db.setExpiry(key, 0)
+    db.notify(NOTIFY_GENERIC, 'persist', key)
     return integer(1)
   },
 }

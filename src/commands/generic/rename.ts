@@ -1,6 +1,14 @@
 // RENAME key newkey
 import { OK, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_GENERIC, NOTIFY_NEW } from '../../storage/keyspace-events.js'
+import type { Keyspace } from '../../storage/keyspace.js'
+
+/** The events of Redis's renameGenericCommand, after the move. */
+export const notifyRename = (db: Keyspace, source: Buffer, target: Buffer): void => {
+  db.notify(NOTIFY_GENERIC, 'rename_from', source)
+  db.notify(NOTIFY_GENERIC, 'rename_to', target)
+}
 
 export const rename: CommandSpec = {
   name: 'rename',
@@ -19,9 +27,13 @@ export const rename: CommandSpec = {
     const entry = db.peek(source)
     if (entry === undefined) return Errors.noSuchKey
     if (source.equals(target)) return OK
-    // set() replaces whatever the target held; the TTL travels with the value.
+    // set() replaces whatever the target held; the TTL travels with the value. Redis deletes a
+    // target that exists and adds the key anew, so `new` is emitted either way.
+    const replaced = db.peek(target) !== undefined
     db.set(target, entry.value, entry.expiresAt)
     db.delete(source)
+    if (replaced) db.notify(NOTIFY_NEW, 'new', target)
+    notifyRename(db, source, target)
     return OK
   },
 }

@@ -1,6 +1,7 @@
 // RENAMENX key newkey
 import { Errors, integer, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { notifyRename } from './rename.js'
 
 export const renamenx: CommandSpec = {
   name: 'renamenx',
@@ -22,6 +23,7 @@ export const renamenx: CommandSpec = {
     if (source.equals(target) || db.peek(target) !== undefined) return integer(0)
     db.set(target, entry.value, entry.expiresAt)
     db.delete(source)
+    notifyRename(db, source, target)
     return integer(1)
   },
 }

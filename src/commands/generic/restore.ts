@@ -4,6 +4,7 @@ import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 import { is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { declaredLength, loadPayload, verifyPayload } from './dump-payload.js'
+import { NOTIFY_GENERIC, NOTIFY_NEW } from '../../storage/keyspace-events.js'
 
 const BUSY_KEY = error('BUSYKEY Target key name already exists.')
 const BAD_TTL = error('ERR Invalid TTL value, must be >= 0')
@@ -66,10 +67,14 @@ export const restore: CommandSpec = {
     // Already past (Redis's checkAlreadyExpired: when <= now): nothing is created, and REPLACE
     // has deleted the old key.
     if (when !== 0 && when <= now) {
-      if (replace) db.delete(key)
+      if (replace && db.delete(key)) db.notify(NOTIFY_GENERIC, 'del', key)
       return OK
     }
+    // REPLACE deletes the old key and the payload is added anew (Redis's dbAdd): `new` either way.
+    const replaced = replace && db.peek(key) !== undefined
     db.set(key, value, when)
+    if (replaced) db.notify(NOTIFY_NEW, 'new', key)
+    db.notify(NOTIFY_GENERIC, 'restore', key)
     return OK
   },
 }

@@ -6,6 +6,7 @@ import { error, integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import type { Entry, Keyspace } from '../../storage/keyspace.js'
 import { HllBuilder, createHll, isHllString } from './hll.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const NOT_HLL = error('WRONGTYPE Key is not a valid HyperLogLog string value.')
 export const INVALID_HLL = error('INVALIDOBJ Corrupted HLL object detected')
@@ -88,6 +89,7 @@ export const pfadd: CommandSpec = {
     if (updated === 0) return integer(0)
     hll.invalidateCache()
     storeHll(db, key, entry, hll.bytes())
+    db.notify(NOTIFY_STRING, 'pfadd', key)
     return integer(1)
   },
 }

@@ -3,6 +3,7 @@ import { OK, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { HLL_DENSE, HLL_REGISTERS, HllBuilder, createHll, mergeInto } from './hll.js'
 import { INVALID_HLL, hllBytes, sparseMaxBytes, storeHll } from './pfadd.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const pfmerge: CommandSpec = {
   name: 'pfmerge',
@@ -37,6 +38,8 @@ export const pfmerge: CommandSpec = {
     for (let j = 0; j < HLL_REGISTERS; j++) if (max[j] !== 0) hll.set(j, max[j]!, maxBytes)
     hll.invalidateCache()
     storeHll(db, dest, entry, hll.bytes())
+    // Redis's pfmergeCommand names its event `pfadd`.
+    db.notify(NOTIFY_STRING, 'pfadd', dest)
     return OK
   },
 }

@@ -2,6 +2,7 @@
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { maxStringLength, STRING_TOO_LONG } from './setrange.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const append: CommandSpec = {
   name: 'append',
@@ -22,6 +23,7 @@ export const append: CommandSpec = {
     const entry = db.peek(key)
     if (entry === undefined) {
       db.set(key, { type: 'string', data: suffix }, 0)
+      db.notify(NOTIFY_STRING, 'append', key)
       return integer(suffix.length)
     }
     if (entry.value.type !== 'string') return Errors.wrongType
@@ -29,6 +31,8 @@ export const append: CommandSpec = {
     const length = old.length + suffix.length
     if (length > maxStringLength(ctx)) return STRING_TOO_LONG
     // Raw, as Redis appends to a raw copy of the string (dbUnshareStringValue).
-    return integer(db.patch(key, { offset: old.length, bytes: suffix }))
+    const appended = db.patch(key, { offset: old.length, bytes: suffix })
+    db.notify(NOTIFY_STRING, 'append', key)
+    return integer(appended)
   },
 }

@@ -8,6 +8,7 @@ import { is, parseI64 } from '../args.js'
 import { BAD_OFFSET } from './setbit.js'
 import { maxStringLength } from './setrange.js'
 import { storedLength } from '../quota.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const BAD_TYPE = error('ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.')
 const BAD_OVERFLOW = error('ERR Invalid OVERFLOW type specified')
@@ -169,6 +170,7 @@ export const bitfieldGeneric = (ctx: CommandContext, argv: Buffer[], readonly: b
   const data = Buffer.alloc(length)
   old?.copy(data)
   const replies: Reply[] = []
+  let changes = 0
   for (const op of ops) {
     const current = readField(data, op.offset, op.bits)
     if (op.kind === 'get') {
@@ -181,12 +183,15 @@ export const bitfieldGeneric = (ctx: CommandContext, argv: Buffer[], readonly: b
       continue
     }
     writeField(data, op.offset, op.bits, stored)
+    changes++
     replies.push(integer(op.kind === 'set' ? asField(op, current) : stored))
   }
   // Raw, as Redis creates the string with sdsnewlen; an existing one is patched in place,
   // keeping its TTL, and becomes raw as Redis's dbUnshareStringValue makes it.
   if (entry === undefined) db.set(key, { type: 'string', data, raw: true }, 0)
   else db.patch(key, { offset: from, bytes: data.subarray(from, to) })
+  // Once, when a SET or INCRBY wrote (one that FAILed on overflow did not), as Redis.
+  if (changes > 0) db.notify(NOTIFY_STRING, 'setbit', key)
   return array(replies)
 }
 

@@ -2,6 +2,7 @@
 import { error, integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is } from '../args.js'
+import { NOTIFY_GENERIC, NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const NOT_SINGLE = error('ERR BITOP NOT must be called with a single source key.')
 const EMPTY = Buffer.alloc(0)
@@ -37,7 +38,7 @@ export const bitop: CommandSpec = {
     const dest = argv[2]!
     // All sources empty or missing: the destination is deleted, as Redis does.
     if (length === 0) {
-      db.delete(dest)
+      if (db.delete(dest)) db.notify(NOTIFY_GENERIC, 'del', dest)
       return integer(0)
     }
     const result = Buffer.alloc(length)
@@ -61,6 +62,7 @@ export const bitop: CommandSpec = {
     }
     // A new raw string without TTL, as Redis's setKey of the result object.
     db.set(dest, { type: 'string', data: result, raw: true }, 0)
+    db.notify(NOTIFY_STRING, 'set', dest)
     return integer(length)
   },
 }

@@ -1,6 +1,7 @@
 // GETDEL key
 import { NULL, bulk, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
 
 export const getdel: CommandSpec = {
   name: 'getdel',
@@ -18,6 +19,7 @@ export const getdel: CommandSpec = {
     if (entry === undefined) return NULL
     if (entry.value.type !== 'string') return Errors.wrongType
     db.delete(argv[1]!)
+    db.notify(NOTIFY_GENERIC, 'del', argv[1]!)
     return bulk(entry.value.data)
   },
 }

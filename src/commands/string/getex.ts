@@ -3,6 +3,7 @@ import { NULL, bulk, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is } from '../args.js'
 import { parseExpire, type ExpireUnit } from './set.js'
+import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
 
 const EXPIRE_UNITS: readonly ExpireUnit[] = ['ex', 'px', 'exat', 'pxat']
 
@@ -47,10 +48,16 @@ export const getex: CommandSpec = {
       const now = ctx.server.now()
       const expiresAt = parseExpire(expireArg, unit!, now, 'getex')
       if (typeof expiresAt !== 'number') return expiresAt
-      if (expiresAt <= now) db.delete(key)
-      else db.setExpiry(key, expiresAt)
+      if (expiresAt <= now) {
+        db.delete(key)
+        db.notify(NOTIFY_GENERIC, 'del', key)
+      } else {
+        db.setExpiry(key, expiresAt)
+        db.notify(NOTIFY_GENERIC, 'expire', key)
+      }
     } else if (persist && entry.expiresAt !== 0) {
       db.setExpiry(key, 0)
+      db.notify(NOTIFY_GENERIC, 'persist', key)
     }
     return reply
   },

@@ -1,6 +1,7 @@
 // GETSET key value
 import { NULL, bulk, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const getset: CommandSpec = {
   name: 'getset',
@@ -19,6 +20,7 @@ export const getset: CommandSpec = {
     if (entry !== undefined && entry.value.type !== 'string') return Errors.wrongType
     // Like a plain SET, the new value carries no TTL.
     db.set(key, { type: 'string', data: argv[2]! }, 0)
+    db.notify(NOTIFY_STRING, 'set', key)
     return entry === undefined ? NULL : bulk(entry.value.data)
   },
 }

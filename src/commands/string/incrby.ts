@@ -4,6 +4,7 @@
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { parseI64, parseInteger } from '../args.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const I64_MIN = -(2n ** 63n)
 const I64_MAX = 2n ** 63n - 1n
@@ -39,6 +40,8 @@ export const incrementBy = (ctx: CommandContext, key: Buffer, delta: number | bi
     result = sum
   }
   db.set(key, { type: 'string', data: Buffer.from(String(result), 'latin1') }, entry === undefined ? 0 : entry.expiresAt)
+  // INCR, DECR and DECRBY too: Redis's incrDecrCommand names them all `incrby`.
+  db.notify(NOTIFY_STRING, 'incrby', key)
   return integer(result)
 }
 

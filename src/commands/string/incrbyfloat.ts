@@ -9,6 +9,7 @@
 import { bulk, error, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { parseInteger } from '../args.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const NAN_OR_INF = error('ERR increment would produce NaN or Infinity')
 
@@ -208,6 +209,7 @@ export const incrbyfloat: CommandSpec = {
     }
     const data = Buffer.from(text, 'latin1')
     db.set(key, { type: 'string', data }, expiresAt)
+    db.notify(NOTIFY_STRING, 'incrbyfloat', key)
     return bulk(data)
   },
 }

@@ -1,6 +1,7 @@
 // MSET key value [key value ...]
 import { OK, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const mset: CommandSpec = {
   name: 'mset',
@@ -18,6 +19,7 @@ export const mset: CommandSpec = {
     // Each key is replaced whatever its type, and loses any TTL; a repeated key keeps the last value.
     for (let i = 1; i < argv.length; i += 2) {
       db.set(argv[i]!, { type: 'string', data: argv[i + 1]! }, 0)
+      db.notify(NOTIFY_STRING, 'set', argv[i]!)
     }
     return OK
   },

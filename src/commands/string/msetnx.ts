@@ -1,6 +1,7 @@
 // MSETNX key value [key value ...]
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const msetnx: CommandSpec = {
   name: 'msetnx',
@@ -21,6 +22,7 @@ export const msetnx: CommandSpec = {
     }
     for (let i = 1; i < argv.length; i += 2) {
       db.set(argv[i]!, { type: 'string', data: argv[i + 1]! }, 0)
+      db.notify(NOTIFY_STRING, 'set', argv[i]!)
     }
     return integer(1)
   },

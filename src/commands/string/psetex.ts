@@ -1,7 +1,7 @@
 // PSETEX key milliseconds value
 import { OK, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
-import { parseExpire } from './set.js'
+import { notifySet, parseExpire } from './set.js'
 
 export const psetex: CommandSpec = {
   name: 'psetex',
@@ -17,6 +17,7 @@ export const psetex: CommandSpec = {
     const expiresAt = parseExpire(argv[2]!, 'px', ctx.server.now(), 'psetex')
     if (typeof expiresAt !== 'number') return expiresAt
     ctx.session.db.set(argv[1]!, { type: 'string', data: argv[3]! }, expiresAt)
+    notifySet(ctx.session.db, argv[1]!, true)
     return OK
   },
 }

@@ -5,9 +5,16 @@
 import { NULL, OK, bulk, Errors, type ErrorReply, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is, parseI64, parseInteger } from '../args.js'
-import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
+import { MAX_EXPIRES_AT, type Keyspace } from '../../storage/keyspace.js'
+import { NOTIFY_EXPIRED, NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const I64_MAX = 2n ** 63n - 1n
+
+/** The events of Redis's setGenericCommand: `set`, then `expire` when an expiry was given. */
+export const notifySet = (db: Keyspace, key: Buffer, expire: boolean): void => {
+  db.notify(NOTIFY_STRING, 'set', key)
+  if (expire) db.notify(NOTIFY_GENERIC, 'expire', key)
+}
 
 /** How an expiry argument counts: relative or absolute, in seconds or milliseconds. */
 export type ExpireUnit = 'ex' | 'px' | 'exat' | 'pxat'
@@ -66,6 +73,7 @@ export const set: CommandSpec = {
     const data = argv[2]!
     if (argv.length === 3) {
       db.set(key, { type: 'string', data }, 0)
+      db.notify(NOTIFY_STRING, 'set', key)
       return OK
     }
 
@@ -116,9 +124,17 @@ export const set: CommandSpec = {
     }
     if (flags & KEEPTTL) expiresAt = existing?.expiresAt ?? 0
 
-    // An absolute expiry already in the past leaves no key behind (not even the old one).
-    if (expiresAt !== 0 && expiresAt <= now) db.delete(key)
-    else db.set(key, { type: 'string', data }, expiresAt)
+    // An absolute expiry already in the past leaves no key behind (not even the old one). Redis
+    // stores the key and reclaims it at its next lookup: the events are what it emits by then,
+    // `new` when no live key was replaced, set, expire, expired.
+    if (expiresAt !== 0 && expiresAt <= now) {
+      if (!db.delete(key)) db.notify(NOTIFY_NEW, 'new', key)
+      notifySet(db, key, true)
+      db.notify(NOTIFY_EXPIRED, 'expired', key)
+    } else {
+      db.set(key, { type: 'string', data }, expiresAt)
+      notifySet(db, key, expireArg !== undefined)
+    }
     return reply
   },
 }

@@ -7,6 +7,7 @@ import { parseI64 } from '../args.js'
 import { applyPatch } from '../../storage/keyspace.js'
 import { maxStringLength } from './setrange.js'
 import { storedLength } from '../quota.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const BAD_OFFSET = error('ERR bit offset is not an integer or out of range')
 const BAD_BIT = error('ERR bit is not an integer or out of range')
@@ -59,6 +60,8 @@ export const setbit: CommandSpec = {
     const oldBit = (oldByte & mask) !== 0 ? 1 : 0
     // A single-byte patch: logged as such, and growing the string with zero bytes in place.
     const change = { offset: byte, bytes: Buffer.of(newByte) }
+    // Redis notifies when the key was created or grown, or the bit changed (setbitCommand's dirty).
+    const changed = entry === undefined || byte >= old!.length || newByte !== oldByte
     if (entry === undefined) {
       // Raw, as Redis creates the string with sdsnewlen (even when the bit written is 0).
       db.set(key, { type: 'string', data: applyPatch(undefined, change), raw: true }, 0)
@@ -67,6 +70,7 @@ export const setbit: CommandSpec = {
       // string before looking at the bit (OBJECT ENCODING answers raw afterwards).
       db.patch(key, change)
     }
+    if (changed) db.notify(NOTIFY_STRING, 'setbit', key)
     return integer(oldBit)
   },
 }

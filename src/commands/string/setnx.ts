@@ -1,6 +1,7 @@
 // SETNX key value
 import { integer, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const setnx: CommandSpec = {
   name: 'setnx',
@@ -17,6 +18,7 @@ export const setnx: CommandSpec = {
     // A key of any type counts as existing.
     if (db.peek(argv[1]!) !== undefined) return integer(0)
     db.set(argv[1]!, { type: 'string', data: argv[2]! }, 0)
+    db.notify(NOTIFY_STRING, 'set', argv[1]!)
     return integer(1)
   },
 }

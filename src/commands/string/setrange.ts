@@ -6,6 +6,7 @@ import type { CommandContext, CommandSpec } from '../spec.js'
 import { parseInteger } from '../args.js'
 import { applyPatch } from '../../storage/keyspace.js'
 import { storedLength } from '../quota.js'
+import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const STRING_TOO_LONG = error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
 const OFFSET_OUT_OF_RANGE = error('ERR offset is out of range')
@@ -49,8 +50,13 @@ export const setrange: CommandSpec = {
     // Gaps are zero bytes. Raw, as Redis writes into a raw string (a new one, or
     // dbUnshareStringValue's copy).
     const change = { offset, bytes: patch }
-    if (entry !== undefined) return integer(db.patch(key, change))
+    if (entry !== undefined) {
+      const length = db.patch(key, change)
+      db.notify(NOTIFY_STRING, 'setrange', key)
+      return integer(length)
+    }
     db.set(key, { type: 'string', data: applyPatch(undefined, change), raw: true }, 0)
+    db.notify(NOTIFY_STRING, 'setrange', key)
     return integer(end)
   },
 }
