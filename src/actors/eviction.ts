@@ -6,6 +6,8 @@
 // read back from disk when a command needs them. Writes that arrive faster than flushes and
 // eviction free memory wait instead (a write stall, as RocksDB's): while the data is over its
 // budget, commands that can grow it are held before they run, and reads go on.
+// Dropping a record is not Redis's eviction: no `evicted` keyspace notification is published
+// (keyspace-events.ts), since the key and its data still exist.
 
 import { setFlagsFromString } from 'node:v8'
 import * as Effect from 'effect/Effect'
