@@ -300,6 +300,19 @@ describe('keyspace notifications: tenants', function () {
         pm('__keyspace@0__:k', 'set') + pm('__keyevent@0__:set', 'k') + pm('__keyspace@0__:k', 'del') + pm('__keyevent@0__:del', 'k') + end,
       )
       expect(streams[2]).to.equal(pm('__keyspace@2__:k', 'incrby') + pm('__keyevent@2__:incrby', 'k') + end)
+
+      // A key nobody reads again is reclaimed by the expiry actor: `expired`, to its tenant only.
+      writers[1]!.send(encodeCommand(['SET', 'short', 'v', 'PX', '50']))
+      await writers[1]!.read(replies(1))
+      const expired = pm('__keyspace@0__:short', 'set') + pm('__keyevent@0__:set', 'short') +
+        pm('__keyspace@0__:short', 'expire') + pm('__keyevent@0__:expire', 'short') +
+        pm('__keyspace@0__:short', 'expired') + pm('__keyevent@0__:expired', 'short')
+      expect((await listeners[1]!.read((b) => b.toString('latin1').endsWith('expired\r\n$5\r\nshort\r\n'), 3000)).toString('latin1')).to.equal(expired)
+      for (const i of [0, 2]) {
+        writers[i]!.send(encodeCommand(SENTINEL))
+        await writers[i]!.read(replies(1))
+        expect((await listeners[i]!.read((b) => b.toString('latin1').endsWith('zz-sentinel\r\n'))).toString('latin1')).to.equal(end)
+      }
     } finally {
       for (const c of [...listeners, ...writers]) c.socket.destroy()
     }
