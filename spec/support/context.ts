@@ -24,6 +24,7 @@ import { Tenants } from '../../src/actors/tenants.js'
 import { Logger } from '../../src/log.js'
 import { PubSubHub } from '../../src/actors/pubsub.js'
 import { KeyspaceEvents } from '../../src/storage/keyspace-events.js'
+import { ClientPause } from '../../src/actors/client-pause.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
 export const START = 1_700_000_000_000
@@ -86,6 +87,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     config,
     stats,
     pubsub: new PubSubHub(),
+    clientPause: new ClientPause(),
     clients,
     runId: 'a'.repeat(40),
     version: '7.0.15',
@@ -182,6 +184,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       multi: undefined,
       watching: undefined,
       pubsub: undefined,
+      replyMode: 0,
     }
     const client: TestClient = {
       session,

@@ -8,7 +8,7 @@
 
 import type { Socket } from 'node:net'
 import { merge, Observable, type Subscriber, type Subscription } from 'rxjs'
-import { sequence, type Reply } from '../protocol/reply.js'
+import { NO_REPLY, sequence, type Reply } from '../protocol/reply.js'
 import { RequestDecoder } from '../protocol/request-decoder.js'
 import { ReplyWriter } from '../protocol/encoder.js'
 import { decodeFrames } from '../pipeline/decodeFrames.js'
@@ -16,7 +16,7 @@ import { executeCommands, type CommandRunner } from '../pipeline/executeCommands
 import { encodeReplies } from '../pipeline/encodeReplies.js'
 import { holdUntilDurable } from '../pipeline/holdUntilDurable.js'
 import type { EncodedBatch, RequestBatch } from '../pipeline/batches.js'
-import type { ClientHandle, CommandContext, Session } from '../commands/spec.js'
+import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientHandle, type CommandContext, type CommandSpec, type Session } from '../commands/spec.js'
 import { is, parseInteger } from '../commands/args.js'
 import { endTransaction } from '../commands/transactions/transaction.js'
 import type { ServerRuntime } from './server.js'
@@ -125,6 +125,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       multi: undefined,
       watching: undefined,
       pubsub: undefined,
+      replyMode: 0,
     }
     const config = server.config
     this.decoder = new RequestDecoder({
@@ -254,6 +255,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   /** What must happen before `argv` runs, or undefined when it can run at once. */
   private gather(argv: Buffer[]): PromiseLike<void> | undefined {
+    // CLIENT PAUSE holds the command (queued ones and EXEC too, as Redis), then it is looked at again.
+    if (this.server.clientPause.active) {
+      const held = this.heldByPause(argv)
+      if (held !== undefined) return held.then(() => this.gather(argv))
+    }
     const multi = this.session.multi
     if (multi !== undefined) {
       // A command being queued waits for nothing; EXEC waits for what all of them need.
@@ -284,6 +290,24 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       if (this.closed) staged?.release()
       else this.staged = staged
     })
+  }
+
+  /**
+   * The pause that holds `argv`, if any. As Redis, a command that dispatch refuses before running
+   * it (unknown, wrong arity, NOAUTH) is answered at once. Under a WRITE pause, what counts is a
+   * write or may_replicate command (PUBLISH), or EXEC of a transaction holding one.
+   */
+  private heldByPause(argv: Buffer[]): Promise<void> | undefined {
+    const session = this.session
+    if (!session.authenticated && this.server.authRequired()) return undefined
+    const resolve = this.server.dispatch.resolve
+    const spec = resolve(argv)
+    if (spec === undefined) return undefined
+    const writes = (s: CommandSpec | undefined): boolean =>
+      s !== undefined && (s.flags.includes('write') || s.flags.includes('may_replicate'))
+    const multi = session.multi
+    const writing = spec.name === 'exec' && multi !== undefined ? multi.commands.some((queued) => writes(resolve(queued))) : writes(spec)
+    return this.server.clientPause.hold(session.tenant.id, writing)
   }
 
   /**
@@ -388,6 +412,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       }
     }
     if (this.stagedTransaction !== undefined) this.releaseTransaction()
+    if (this.session.replyMode !== 0) reply = this.replyFor(reply)
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
     if (this.decoder.held && !this.waiting) {
       // The command that waited has run (an AUTH: the limits may be lifted now): decode what was
@@ -401,6 +426,17 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     if (deferred === undefined) return reply
     this.deferred = undefined
     return sequence([reply, ...deferred])
+  }
+
+  /**
+   * CLIENT REPLY, as Redis's resetClient after every command: a reply is dropped while replies
+   * are off or skipped, and a SKIP asked for by this command applies to the next one.
+   */
+  private replyFor(reply: Reply): Reply {
+    const session = this.session
+    const mode = session.replyMode
+    session.replyMode = (mode & REPLY_OFF) | ((mode & REPLY_SKIP_NEXT) !== 0 ? REPLY_SKIP : 0)
+    return (mode & (REPLY_OFF | REPLY_SKIP)) !== 0 ? NO_REPLY : reply
   }
 
   /** Closes the socket at once, whatever is left unwritten or unread. */

@@ -36,6 +36,7 @@ import { fitYoungGeneration } from './young-generation.js'
 import { OutputFlusher } from './output-flusher.js'
 import { KeyspaceEvents } from '../storage/keyspace-events.js'
 import { PubSubHub } from './pubsub.js'
+import { ClientPause } from './client-pause.js'
 import { parseOutputBufferLimits, type OutputBufferLimit } from '../config/options.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
@@ -97,6 +98,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly pubsub = new PubSubHub()
   /** Keyspace notifications, published through the hub to the changed keyspace's tenant. */
   readonly events = new KeyspaceEvents(this.pubsub, (num) => this.tenants.idOf(num))
+  readonly clientPause = new ClientPause()
   private outputLimits: { text: string; pubsub: OutputBufferLimit } | undefined
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
@@ -361,6 +363,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   }
 
   requestShutdown(): void {
+    // Held commands run, so that their connections can drain.
+    this.clientPause.unpauseAll()
     Deferred.unsafeDone(this.shutdown, Effect.void)
   }
 

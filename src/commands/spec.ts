@@ -130,6 +130,28 @@ export interface Session {
    * CLIENT_PUBSUB): dispatch tests this field alone for RESP2's subscribed mode.
    */
   pubsub: Subscriptions | undefined
+  /**
+   * CLIENT REPLY: REPLY_OFF, REPLY_SKIP (this command's reply is dropped) and REPLY_SKIP_NEXT
+   * bits; 0 (every reply sent) is all the connection tests per command.
+   */
+  replyMode: number
+}
+
+/** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON. */
+export const REPLY_OFF = 1
+/** The reply of the command running now is dropped (the one after CLIENT REPLY SKIP). */
+export const REPLY_SKIP = 2
+/** Set by CLIENT REPLY SKIP: the next command's reply is dropped. */
+export const REPLY_SKIP_NEXT = 4
+
+/** CLIENT PAUSE's modes: WRITE holds only commands that write (or may propagate), ALL every one. */
+export type PauseMode = 'write' | 'all'
+
+/** CLIENT PAUSE and UNPAUSE (actors/client-pause.ts). */
+export interface PauseControl {
+  /** Pauses the tenant's clients (the default tenant's: every client) until `end` (ms since the epoch). */
+  pause(tenant: string, end: number, mode: PauseMode): void
+  unpause(tenant: string): void
 }
 
 /** A transaction being queued, MULTI to EXEC. */
@@ -231,6 +253,8 @@ export interface ServerContext {
   readonly tenants: TenantRegistry
   /** Channels and patterns with their subscribers, per tenant (never persisted). */
   readonly pubsub: PubSubHub
+  /** CLIENT PAUSE's state: the connections hold commands while it holds them. */
+  readonly clientPause: PauseControl
   readonly stats: ServerStats
   readonly clients: ClientRegistry
   readonly runId: string

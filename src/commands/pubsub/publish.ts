@@ -8,7 +8,7 @@ export const publish: CommandSpec = {
   arity: 3,
   // Not a write: nothing is stored or logged, so it never waits for the WAL nor is refused
   // while writes are.
-  flags: ['pubsub', 'loading', 'stale', 'fast'],
+  flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
   keys: NO_KEYS,
   group: 'pubsub',
   summary: 'Post a message to a channel',

@@ -6,7 +6,7 @@ import { NO_KEYS } from '../spec.js'
 export const spublish: CommandSpec = {
   name: 'spublish',
   arity: 3,
-  flags: ['pubsub', 'loading', 'stale', 'fast'],
+  flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
   // Redis's not-key key spec; here no key, so the tenant layer never prefixes the channel.
   keys: NO_KEYS,
   group: 'pubsub',
