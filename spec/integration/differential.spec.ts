@@ -199,6 +199,12 @@ const scripts: Record<string, (string | string[])[]> = {
     'CLIENT PAUSE 9223372036854775808', 'CLIENT PAUSE 0 WRITE', 'CLIENT UNPAUSE', 'CLIENT UNPAUSE x',
     'CLIENT REPLY', 'CLIENT REPLY foo', 'CLIENT REPLY on x', 'CLIENT REPLY ON',
   ],
+  'SLOWLOG at the default threshold, its errors and its config': [
+    'SLOWLOG RESET', 'SLOWLOG LEN', 'SLOWLOG GET', 'SLOWLOG GET -1', 'SLOWLOG GET -2', 'SLOWLOG GET abc',
+    'SLOWLOG GET 1 2', 'SLOWLOG LEN x', 'SLOWLOG RESET x', 'SLOWLOG FOO', 'SLOWLOG', 'SLOWLOG HELP',
+    'CONFIG GET slowlog-max-len', 'CONFIG GET slowlog-log-slower-than', 'CONFIG SET slowlog-log-slower-than -2', 'CONFIG SET slowlog-max-len -1',
+    'CONFIG SET slowlog-max-len x', 'CONFIG SET slowlog-log-slower-than 10000', 'CONFIG GET latency-monitor-threshold',
+  ],
   'command table and config': [
     'COMMAND INFO get set mset del expire scan object|encoding client|list nosuch',
     'CONFIG GET hz', 'CONFIG GET maxmemory', 'CONFIG GET databases', 'CONFIG SET hz 20', 'CONFIG GET hz',

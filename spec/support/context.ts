@@ -25,6 +25,7 @@ import { Logger } from '../../src/log.js'
 import { PubSubHub } from '../../src/actors/pubsub.js'
 import { KeyspaceEvents } from '../../src/storage/keyspace-events.js'
 import { ClientPause } from '../../src/actors/client-pause.js'
+import { slowlogLimits } from '../../src/actors/slowlog.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
 export const START = 1_700_000_000_000
@@ -153,7 +154,15 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
   tenants.load()
   server.tenants = tenants
   server.databases = tenants.default.databases
+  // SLOWLOG as the server keeps it: from CONFIG, updated on CONFIG SET.
+  const slowlog = slowlogLimits(config.number('slowlog-log-slower-than'), config.number('slowlog-max-len'))
+  for (const name of ['slowlog-log-slower-than', 'slowlog-max-len']) {
+    config.onChange(name, () =>
+      Object.assign(slowlog, slowlogLimits(config.number('slowlog-log-slower-than'), config.number('slowlog-max-len'))),
+    )
+  }
   server.dispatch = makeDispatch(specs, {
+    slowlog,
     stats,
     authRequired: () => config.string('requirepass') !== '',
     writesRefused: () => undefined,

@@ -37,6 +37,7 @@ import { OutputFlusher } from './output-flusher.js'
 import { KeyspaceEvents } from '../storage/keyspace-events.js'
 import { PubSubHub } from './pubsub.js'
 import { ClientPause } from './client-pause.js'
+import { slowlogLimits } from './slowlog.js'
 import { parseOutputBufferLimits, type OutputBufferLimit } from '../config/options.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
@@ -153,7 +154,14 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
       () => this.config.string('requirepass'),
     )
     this.commands = new Map(commandSpecs.map((s) => [s.name, s]))
+    const slowlog = slowlogLimits(this.config.number('slowlog-log-slower-than'), this.config.number('slowlog-max-len'))
+    const updateSlowlog = (): void => {
+      Object.assign(slowlog, slowlogLimits(this.config.number('slowlog-log-slower-than'), this.config.number('slowlog-max-len')))
+    }
+    this.config.onChange('slowlog-log-slower-than', updateSlowlog)
+    this.config.onChange('slowlog-max-len', updateSlowlog)
     this.dispatch = makeDispatch(commandSpecs, {
+      slowlog,
       stats: this.stats,
       authRequired: () => this.authRequired(),
       writesRefused: () => this.writesRefusedReason,

@@ -17,6 +17,7 @@ import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import { keyspaceNumber } from '../storage/store-keys.js'
 import { is } from '../commands/args.js'
 import { ownArgs } from '../protocol/read-buffer.js'
+import { SlowLog } from './slowlog.js'
 import { ASK_ALWAYS, ASK_DEFAULT, ASK_EVERYSEC } from '../durability/journal.js'
 import { DEFAULT_USER } from '../commands/spec.js'
 import type {
@@ -71,6 +72,7 @@ export class Tenant implements TenantScope {
   dropped = false
   /** Commands run in this tenant (dispatch counts them), and the rate the actor last measured. */
   ops = 0
+  readonly slowlog = new SlowLog()
   opsPerSec = 0
   private lastOps = 0
   opsAtLastPass = 0

@@ -16,6 +16,7 @@ import { cText, is } from './args.js'
 import { tenantQuotaError, transactionQuotaError } from './quota.js'
 import type { CommandContext, CommandSpec, CommandStat, ServerStats, Session } from './spec.js'
 import { endTransaction } from './transactions/transaction.js'
+import { redactedArgs, slowlogArgs, slowlogLimits, type SlowlogLimits } from '../actors/slowlog.js'
 
 /** A spec with everything dispatch needs precomputed, so the hot path does no flag searches. */
 export interface CompiledCommand {
@@ -47,6 +48,8 @@ export interface CompiledCommand {
   /** Allowed to a RESP2 connection in subscribed mode (see SUBSCRIBED_MODE). */
   readonly subscribedMode: boolean
   readonly stat: CommandStat
+  /** Logged when slow (not flagged skip_slowlog, as EXEC: its commands are logged one by one). */
+  readonly slowlogged: boolean
   readonly subcommands: ReadonlyMap<string, CompiledCommand> | undefined
 }
 
@@ -68,6 +71,11 @@ export interface DispatchOptions {
    * Without it, protected commands run.
    */
   readonly allowsProtected?: (option: string, session: Session) => boolean
+  /**
+   * SLOWLOG's threshold and length, kept current by the server (CONFIG SET). Without it nothing
+   * is logged.
+   */
+  readonly slowlog?: SlowlogLimits
   /** Told about a command body that threw (a bug); the client gets an error reply. */
   readonly onCommandFailure?: (command: string, error: unknown) => void
 }
@@ -130,6 +138,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     exec: spec.name === 'exec',
     subscribedMode: SUBSCRIBED_MODE.has(spec.name),
     stat,
+    slowlogged: !spec.flags.includes('skip_slowlog'),
     subcommands: spec.subcommands
       ? new Map(spec.subcommands.map((s) => [s.name.slice(s.name.indexOf('|') + 1), compile(s, stats, spec)]))
       : undefined,
@@ -204,6 +213,22 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     return undefined
   }
   const clock = options.batchClock
+  const slowlog = options.slowlog ?? slowlogLimits(-1, 0)
+
+  /** Logs a command that ran for `usec` µs in its tenant's slow log (actors/slowlog.ts). */
+  const logSlow = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[], usec: number): void => {
+    const session = ctx.session
+    session.tenant.slowlog.push(
+      {
+        time: Math.floor(ctx.server.now() / 1000),
+        duration: Math.floor(usec),
+        args: slowlogArgs(argv, redactedArgs(spec, argv)),
+        addr: session.addr,
+        name: session.name,
+      },
+      slowlog.maxLen,
+    )
+  }
 
   const countError = (reply: Reply): void => {
     stats.totalErrorReplies++
@@ -334,7 +359,8 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     stats.totalCommandsProcessed++
     const stat = command.stat
     let reply: Reply
-    if (clock !== undefined && command.fast) {
+    // With a slowlog threshold below FAST_COMMAND_BOUND_US, fast commands are timed one by one too.
+    if (clock !== undefined && command.fast && !slowlog.timeEach) {
       reply = run(spec, ctx, argv, options.onCommandFailure)
       clock.untimed.push(stat)
     } else {
@@ -343,7 +369,10 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       reply = run(spec, ctx, argv, options.onCommandFailure)
       const finished = performance.now()
       if (clock !== undefined) clock.mark = finished
-      stat.usec += (finished - started) * 1000
+      const usec = (finished - started) * 1000
+      stat.usec += usec
+      // Infinity while the slow log is off: this one comparison is all it costs.
+      if (usec >= slowlog.threshold && command.slowlogged) logSlow(ctx, spec, argv, usec)
     }
     stat.calls++
     if (reply.kind === 'error') {

@@ -29,6 +29,7 @@ import { lastsave } from './server/lastsave.js'
 import { memory } from './server/memory.js'
 import { save } from './server/save.js'
 import { shutdown } from './server/shutdown.js'
+import { slowlog } from './server/slowlog.js'
 import { time } from './server/time.js'
 // end server
 
@@ -153,6 +154,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   memory,
   save,
   shutdown,
+  slowlog,
   time,
   // end server
   // string

@@ -6,6 +6,7 @@ import type { Reply } from '../protocol/reply.js'
 import type { Keyspace, KeyspaceStats } from '../storage/keyspace.js'
 import type { WatchedKeys } from '../storage/watches.js'
 import type { PubSubHub, Subscriptions } from '../actors/pubsub.js'
+import type { SlowLog } from '../actors/slowlog.js'
 
 /** Redis's command flags, as COMMAND INFO reports them. */
 export type CommandFlag =
@@ -82,6 +83,11 @@ export interface CommandSpec {
    * text instead of the generic unknown-subcommand and arity errors.
    */
   readonly ownSubcommandErrors?: boolean
+  /**
+   * The positions of arguments that MONITOR and SLOWLOG show as `(redacted)`, as Redis's
+   * redactClientCommandArgument (AUTH's password). Called only to log a command.
+   */
+  readonly redact?: (argv: readonly Buffer[]) => readonly number[]
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**
@@ -189,6 +195,8 @@ export interface TenantScope {
   readonly dropped: boolean
   /** Commands run in the tenant (dispatch counts them). */
   ops: number
+  /** The tenant's own slow log: SLOWLOG shows a tenant only its commands (actors/slowlog.ts). */
+  readonly slowlog: SlowLog
 }
 
 /** Per-command counters for INFO commandstats. */

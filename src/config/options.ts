@@ -86,6 +86,25 @@ const integer = (name: string, def: number, min: number, max: number, mutable = 
 })
 
 /**
+ * A 64-bit integer option with no upper bound but LLONG_MAX (Redis's numeric configs of type
+ * long long); kept as a number, exact up to 2^53.
+ */
+const long = (name: string, def: number, min: number, mutable = true): OptionSpec => ({
+  name,
+  default: def,
+  mutable,
+  parse(words) {
+    const w = one(words)
+    if (typeof w !== 'string') return w
+    if (!isInt64(w)) return { error: 'argument couldn\'t be parsed into an integer' }
+    const n = Number(w)
+    if (n < min) return { error: `argument must be between ${min} and 9223372036854775807 inclusive` }
+    return n
+  },
+  format: (v) => String(v),
+})
+
+/**
  * An integer option that accepts [min, max] as Redis does and then keeps the value within
  * [low, high], as Redis's apply function does (hz: 0 becomes 1, 1000 becomes 500).
  */
@@ -245,6 +264,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   text('pidfile', '', false),
   integer('lfu-log-factor', 10, 0, 2 ** 31 - 1),
   integer('lfu-decay-time', 1, 0, 2 ** 31 - 1),
+  /** SLOWLOG: commands that run for at least this many µs are logged (-1: none, 0: every one). */
+  long('slowlog-log-slower-than', 10000, -1),
+  /** SLOWLOG: the entries kept per tenant, newest first. */
+  long('slowlog-max-len', 128, 0),
+  /** LATENCY: events are never sampled here, so this only answers CONFIG GET/SET. */
+  long('latency-monitor-threshold', 0, 0),
 ]
 
 export const OPTION_BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map((o) => [o.name, o]))

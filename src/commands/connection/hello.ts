@@ -47,6 +47,17 @@ export const hello: CommandSpec = {
   since: '6.0.0',
   complexity: 'O(1)',
   syntax: '[protover [AUTH username password] [SETNAME clientname]]',
+  // AUTH's user name and password, wherever an AUTH option is read (as Redis's helloCommand).
+  redact: (argv) => {
+    const out: number[] = []
+    for (let i = 2; i < argv.length; i++) {
+      if (is(argv[i]!, 'auth') && argv.length - 1 - i >= 2) {
+        out.push(i + 1, i + 2)
+        i += 2
+      } else if (is(argv[i]!, 'setname')) i++
+    }
+    return out
+  },
   execute(ctx, argv): Reply {
     let protover: 2 | 3 | undefined
     if (argv.length >= 2) {

@@ -1,6 +1,6 @@
 // CONFIG SET parameter value [parameter value ...]
 import { OK, Errors, error, type Reply } from '../../protocol/reply.js'
-import { cText } from '../args.js'
+import { cText, is } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
@@ -19,6 +19,12 @@ export const configSet: CommandSpec = {
    * applied in order, and if one is refused the ones already applied get their old values back.
    * Values are handed to the store as latin1 strings, so bytes survive.
    */
+  // A password's value (requirepass, Redis's sensitive configs): never shown by MONITOR or SLOWLOG.
+  redact: (argv) => {
+    const out: number[] = []
+    for (let i = 2; i + 1 < argv.length; i += 2) if (is(argv[i]!, 'requirepass')) out.push(i + 1)
+    return out
+  },
   execute(ctx, argv): Reply {
     if (argv.length % 2 !== 0) return Errors.syntax
     const config = ctx.server.config

@@ -14,6 +14,8 @@ export const tenantCreate: CommandSpec = {
   since: '7.0.0',
   complexity: 'O(1)',
   syntax: 'id password [MAXKEYS n] [MAXBYTES n] [DURABILITY <ALWAYS | EVERYSEC>]',
+  // The password: never shown by MONITOR or SLOWLOG.
+  redact: () => [3],
   execute(ctx, argv): Reply {
     const options = parseTenantOptions(argv, 4, false)
     if (isReply(options)) return options

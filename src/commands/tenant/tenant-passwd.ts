@@ -14,6 +14,8 @@ export const tenantPasswd: CommandSpec = {
   since: '7.0.0',
   complexity: 'O(1)',
   syntax: 'id new-password',
+  // The password: never shown by MONITOR or SLOWLOG.
+  redact: () => [3],
   execute(ctx, argv): Reply {
     return ctx.server.tenants.passwd(ctx.session, argv[2]!.toString('latin1'), argv[3]!) ? OK : noSuchTenant(argv[2]!)
   },
