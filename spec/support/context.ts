@@ -25,6 +25,7 @@ import { Logger } from '../../src/log.js'
 import { PubSubHub } from '../../src/actors/pubsub.js'
 import { KeyspaceEvents } from '../../src/storage/keyspace-events.js'
 import { ClientPause } from '../../src/actors/client-pause.js'
+import { Monitors } from '../../src/actors/monitors.js'
 import { slowlogLimits } from '../../src/actors/slowlog.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
@@ -89,6 +90,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     stats,
     pubsub: new PubSubHub(),
     clientPause: new ClientPause(),
+    monitors: new Monitors(),
     clients,
     runId: 'a'.repeat(40),
     version: '7.0.15',
@@ -163,6 +165,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
   }
   server.dispatch = makeDispatch(specs, {
     slowlog,
+    monitors: server.monitors,
     stats,
     authRequired: () => config.string('requirepass') !== '',
     writesRefused: () => undefined,
@@ -194,6 +197,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       watching: undefined,
       pubsub: undefined,
       replyMode: 0,
+      monitoring: false,
     }
     const client: TestClient = {
       session,

@@ -126,6 +126,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       watching: undefined,
       pubsub: undefined,
       replyMode: 0,
+      monitoring: false,
     }
     const config = server.config
     this.decoder = new RequestDecoder({
@@ -575,6 +576,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     // Its watches must not outlive it in the databases' maps, nor its subscriptions in the hub.
     endTransaction(this.session)
     this.server.pubsub.unsubscribeAll(this.session)
+    this.server.monitors.remove(this.session)
     this.subscription?.unsubscribe()
     this.server.removeClient(this)
   }

@@ -37,6 +37,7 @@ import { OutputFlusher } from './output-flusher.js'
 import { KeyspaceEvents } from '../storage/keyspace-events.js'
 import { PubSubHub } from './pubsub.js'
 import { ClientPause } from './client-pause.js'
+import { Monitors } from './monitors.js'
 import { slowlogLimits } from './slowlog.js'
 import { parseOutputBufferLimits, type OutputBufferLimit } from '../config/options.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
@@ -100,6 +101,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   /** Keyspace notifications, published through the hub to the changed keyspace's tenant. */
   readonly events = new KeyspaceEvents(this.pubsub, (num) => this.tenants.idOf(num))
   readonly clientPause = new ClientPause()
+  readonly monitors = new Monitors()
   private outputLimits: { text: string; pubsub: OutputBufferLimit } | undefined
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
@@ -162,6 +164,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     this.config.onChange('slowlog-max-len', updateSlowlog)
     this.dispatch = makeDispatch(commandSpecs, {
       slowlog,
+      monitors: this.monitors,
       stats: this.stats,
       authRequired: () => this.authRequired(),
       writesRefused: () => this.writesRefusedReason,

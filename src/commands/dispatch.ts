@@ -14,7 +14,7 @@ import { Errors, QUEUED, error, type Reply } from '../protocol/reply.js'
 import { ownArgs } from '../protocol/read-buffer.js'
 import { cText, is } from './args.js'
 import { tenantQuotaError, transactionQuotaError } from './quota.js'
-import type { CommandContext, CommandSpec, CommandStat, ServerStats, Session } from './spec.js'
+import type { CommandContext, CommandSpec, CommandStat, MonitorHub, ServerStats, Session } from './spec.js'
 import { endTransaction } from './transactions/transaction.js'
 import { redactedArgs, slowlogArgs, slowlogLimits, type SlowlogLimits } from '../actors/slowlog.js'
 
@@ -48,6 +48,8 @@ export interface CompiledCommand {
   /** Allowed to a RESP2 connection in subscribed mode (see SUBSCRIBED_MODE). */
   readonly subscribedMode: boolean
   readonly stat: CommandStat
+  /** Shown to MONITOR: not flagged admin or skip_monitor, as Redis's call(). */
+  readonly monitored: boolean
   /** Logged when slow (not flagged skip_slowlog, as EXEC: its commands are logged one by one). */
   readonly slowlogged: boolean
   readonly subcommands: ReadonlyMap<string, CompiledCommand> | undefined
@@ -76,6 +78,8 @@ export interface DispatchOptions {
    * is logged.
    */
   readonly slowlog?: SlowlogLimits
+  /** MONITOR's registry: commands are fed to it after they ran, while it has any monitor. */
+  readonly monitors?: MonitorHub
   /** Told about a command body that threw (a bug); the client gets an error reply. */
   readonly onCommandFailure?: (command: string, error: unknown) => void
 }
@@ -116,6 +120,8 @@ const SUBSCRIBED_MODE: ReadonlySet<string> = new Set([
   'ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset',
 ])
 
+const NO_MONITORS: MonitorHub = { count: 0, add() {}, remove() {}, feed() {} }
+
 const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
 
 const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): CompiledCommand => {
@@ -139,6 +145,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     subscribedMode: SUBSCRIBED_MODE.has(spec.name),
     stat,
     slowlogged: !spec.flags.includes('skip_slowlog'),
+    monitored: !spec.flags.includes('admin') && !spec.flags.includes('skip_monitor'),
     subcommands: spec.subcommands
       ? new Map(spec.subcommands.map((s) => [s.name.slice(s.name.indexOf('|') + 1), compile(s, stats, spec)]))
       : undefined,
@@ -214,6 +221,7 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
   }
   const clock = options.batchClock
   const slowlog = options.slowlog ?? slowlogLimits(-1, 0)
+  const monitors = options.monitors ?? NO_MONITORS
 
   /** Logs a command that ran for `usec` µs in its tenant's slow log (actors/slowlog.ts). */
   const logSlow = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[], usec: number): void => {
@@ -379,6 +387,8 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       stat.failedCalls++
       countError(reply)
     }
+    // While nobody monitors, this test is all MONITOR costs.
+    if (monitors.count !== 0 && command.monitored) monitors.feed(ctx, spec, argv)
     return reply
   }
   return Object.assign(dispatch, { resolve, settle })

@@ -27,6 +27,7 @@ import { flushdb } from './server/flushdb.js'
 import { info } from './server/info.js'
 import { lastsave } from './server/lastsave.js'
 import { memory } from './server/memory.js'
+import { monitor } from './server/monitor.js'
 import { save } from './server/save.js'
 import { shutdown } from './server/shutdown.js'
 import { slowlog } from './server/slowlog.js'
@@ -152,6 +153,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   info,
   lastsave,
   memory,
+  monitor,
   save,
   shutdown,
   slowlog,

@@ -141,6 +141,18 @@ export interface Session {
    * bits; 0 (every reply sent) is all the connection tests per command.
    */
   replyMode: number
+  /** In MONITOR mode (actors/monitors.ts): CLIENT LIST flag O; RESET ends it. */
+  monitoring: boolean
+}
+
+/** MONITOR's registry (actors/monitors.ts). */
+export interface MonitorHub {
+  /** Monitoring connections; dispatch feeds a command only while there is any. */
+  readonly count: number
+  add(ctx: CommandContext): void
+  remove(session: Session): void
+  /** Shows a command that ran to the monitors of its tenant. */
+  feed(ctx: CommandContext, spec: CommandSpec, argv: readonly Buffer[]): void
 }
 
 /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON. */
@@ -263,6 +275,8 @@ export interface ServerContext {
   readonly pubsub: PubSubHub
   /** CLIENT PAUSE's state: the connections hold commands while it holds them. */
   readonly clientPause: PauseControl
+  /** The connections in MONITOR mode. */
+  readonly monitors: MonitorHub
   readonly stats: ServerStats
   readonly clients: ClientRegistry
   readonly runId: string

@@ -19,11 +19,11 @@ export const INVALID_NAME = error('ERR Client names cannot contain spaces, newli
 const FD = 8
 
 /**
- * Redis's flags letters, in its order: P while subscribed, x inside MULTI, d once a watched key
+ * Redis's flags letters, in its order: O while monitoring, P while subscribed, x inside MULTI, d once a watched key
  * changed, N for none.
  */
 const clientFlags = (session: Session): string => {
-  const flags = (session.pubsub === undefined ? '' : 'P') + (session.multi === undefined ? '' : 'x') + (session.watching?.broken === true ? 'd' : '')
+  const flags = (session.monitoring ? 'O' : '') + (session.pubsub === undefined ? '' : 'P') + (session.multi === undefined ? '' : 'x') + (session.watching?.broken === true ? 'd' : '')
   return flags === '' ? 'N' : flags
 }
 
