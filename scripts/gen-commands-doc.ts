@@ -21,6 +21,7 @@ const GROUPS: readonly (readonly [group: string, title: string])[] = [
   ['keyspace', 'Keys (generic)'],
   ['transactions', 'Transactions'],
   ['pubsub', 'Pub/Sub'],
+  ['cluster', 'Cluster'],
 ]
 
 /** Redis command families not implemented yet, with the commands each will bring. */

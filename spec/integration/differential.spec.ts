@@ -205,6 +205,14 @@ const scripts: Record<string, (string | string[])[]> = {
     'CONFIG GET slowlog-max-len', 'CONFIG GET slowlog-log-slower-than', 'CONFIG SET slowlog-log-slower-than -2', 'CONFIG SET slowlog-max-len -1',
     'CONFIG SET slowlog-max-len x', 'CONFIG SET slowlog-log-slower-than 10000', 'CONFIG GET latency-monitor-threshold',
   ],
+  'no replicas, no cluster, no latency events: WAIT, ROLE, READONLY, READWRITE, LOLWUT, LATENCY': [
+    'WAIT 0 0', 'WAIT 1 100', 'WAIT a -1', 'WAIT 0 -1', 'WAIT 0 x', 'WAIT 0', 'ROLE', 'ROLE x', 'READONLY', 'READWRITE',
+    'READONLY x', 'LOLWUT VERSION 1', 'LOLWUT VERSION 7', 'LOLWUT', 'LOLWUT foo', 'LOLWUT VERSION', 'LOLWUT VERSION x',
+    'LATENCY DOCTOR', 'LATENCY LATEST', 'LATENCY HISTORY command', 'LATENCY RESET', 'LATENCY RESET a b',
+    'LATENCY GRAPH x', 'LATENCY DOCTOR x', 'LATENCY LATEST x', 'LATENCY HISTORY', 'LATENCY FOO',
+    'CONFIG SET latency-monitor-threshold 5', 'LATENCY DOCTOR', 'CONFIG SET latency-monitor-threshold -1',
+    'CONFIG GET latency-monitor-threshold', 'CONFIG SET latency-monitor-threshold 0', 'LATENCY DOCTOR',
+  ],
   'command table and config': [
     'COMMAND INFO get set mset del expire scan object|encoding client|list nosuch',
     'CONFIG GET hz', 'CONFIG GET maxmemory', 'CONFIG GET databases', 'CONFIG SET hz 20', 'CONFIG GET hz',

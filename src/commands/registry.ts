@@ -26,12 +26,18 @@ import { flushall } from './server/flushall.js'
 import { flushdb } from './server/flushdb.js'
 import { info } from './server/info.js'
 import { lastsave } from './server/lastsave.js'
+import { latency } from './server/latency.js'
+import { lolwut } from './server/lolwut.js'
 import { memory } from './server/memory.js'
 import { monitor } from './server/monitor.js'
+import { readonly } from './server/readonly.js'
+import { readwrite } from './server/readwrite.js'
+import { role } from './server/role.js'
 import { save } from './server/save.js'
 import { shutdown } from './server/shutdown.js'
 import { slowlog } from './server/slowlog.js'
 import { time } from './server/time.js'
+import { wait } from './server/wait.js'
 // end server
 
 // string
@@ -152,12 +158,18 @@ export const commandSpecs: readonly CommandSpec[] = [
   flushdb,
   info,
   lastsave,
+  latency,
+  lolwut,
   memory,
   monitor,
+  readonly,
+  readwrite,
+  role,
   save,
   shutdown,
   slowlog,
   time,
+  wait,
   // end server
   // string
   append,
