@@ -123,4 +123,25 @@ describe('CLIENT PAUSE over TCP', function () {
     expect(refused.value).to.match(/^ERR unknown command 'NOSUCH'/)
     expect(refused.ms).to.be.below(1000)
   })
+
+  it('a shutdown ends the pause: held commands are answered before the server exits', async () => {
+    const own = await startServer()
+    try {
+      const admin = quietClient(own.port)
+      const writer = quietClient(own.port)
+      expect(await writer.ping()).to.equal('PONG')
+      expect(await admin.call('CLIENT', 'PAUSE', '60000', 'WRITE')).to.equal('OK')
+      const held = writer.set('k', 'v')
+      await new Promise((r) => setTimeout(r, 100))
+      const started = performance.now()
+      const exit = own.stop()
+      expect(await held).to.equal('OK')
+      expect(await exit).to.equal(0)
+      expect(performance.now() - started).to.be.below(10_000)
+      admin.disconnect()
+      writer.disconnect()
+    } finally {
+      await own.stop()
+    }
+  })
 })

@@ -374,8 +374,6 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   }
 
   requestShutdown(): void {
-    // Held commands run, so that their connections can drain.
-    this.clientPause.unpauseAll()
     Deferred.unsafeDone(this.shutdown, Effect.void)
   }
 
@@ -403,6 +401,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
    * from closing (Redis exits without waiting for any peer).
    */
   async drain(ms: number): Promise<void> {
+    // Commands held by CLIENT PAUSE run, so that their connections can drain.
+    this.clientPause.unpauseAll()
     const open = [...this.connections.values()]
     for (const c of open) c.kill()
     await Promise.race([Promise.all(open.map((c) => c.done)), new Promise((r) => setTimeout(r, ms).unref())])
