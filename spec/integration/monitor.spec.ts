@@ -1,5 +1,6 @@
 // MONITOR over TCP: a monitoring connection (raw RESP2 and RESP3, and ioredis's monitor()) is
-// shown the commands other connections of its tenant run, as Redis formats them; another
+// shown the commands the connections of its tenant run (its own after their replies), as Redis
+// formats them; another
 // tenant's commands never; passwords redacted; admin commands and refused commands not shown;
 // RESET and QUIT end it.
 
@@ -146,6 +147,14 @@ describe('MONITOR over TCP', function () {
     expect(args).to.deep.equal(['set', 'watched', 'value'])
     expect(source).to.match(/^127\.0\.0\.1:\d+$/)
     expect(database).to.equal('0')
+  })
+
+  it("a monitor's own commands are shown to it after their replies, as Redis", async () => {
+    const m = await monitorAs(server.port, 'default', ADMIN, '2')
+    raws.push(m)
+    m.send(Buffer.concat([encodeCommand(['PING']), encodeCommand(['ECHO', 'x'])]))
+    const text = (await m.read((b) => b.toString('latin1').includes('"ECHO" "x"'))).toString('latin1')
+    expect(text).to.match(/^\+PONG\r\n\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "PING"\r\n\$1\r\nx\r\n\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "ECHO" "x"\r\n$/)
   })
 
   it('MONITOR inside MULTI is refused at EXEC, as Redis', async () => {

@@ -222,6 +222,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       },
       runQueued: (argv) => server.dispatch(ctx, argv),
       deliver: (message) => client.delivered.push(message),
+      deliverAfterReply: (message) => client.delivered.push(message),
       connect,
     }
     return ctx

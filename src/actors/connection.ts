@@ -78,6 +78,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    */
   private readQueryBytes = 0
   private readonly replyWriter = new ReplyWriter()
+  /** Messages that follow the reply of the command running now (see deliverAfterReply). */
+  private afterReply: Reply[] | undefined = undefined
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
   /** What staging gathered for each command of the transaction EXEC is about to run. */
@@ -413,6 +415,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       }
     }
     if (this.stagedTransaction !== undefined) this.releaseTransaction()
+    if (this.afterReply !== undefined) {
+      reply = sequence([reply, ...this.afterReply])
+      this.afterReply = undefined
+    }
     if (this.session.replyMode !== 0) reply = this.replyFor(reply)
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
     if (this.decoder.held && !this.waiting) {
@@ -459,6 +465,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private endInput(): void {
     this.input?.complete()
     this.deliveries?.complete()
+  }
+
+  deliverAfterReply(message: Reply): void {
+    ;(this.afterReply ??= []).push(message)
   }
 
   deliver(message: Reply): void {

@@ -1,7 +1,8 @@
 // MONITOR: every command that runs is shown to the monitoring connections as Redis's
 // replicationFeedMonitors writes it, a status line `+<unix s>.<µs> [<db> <addr>] "arg" ...`,
 // the same in RESP2 and RESP3. Per tenant: a connection monitors the tenant it is in and sees only
-// that tenant's commands (the admin's: the default tenant's), never its own.
+// that tenant's commands (the admin's: the default tenant's), its own included, each after the
+// command's reply, as in Redis.
 //
 // Dispatch feeds a command after it ran, as Redis 7.0's call() does (so SELECT shows its new
 // database, and EXEC follows its commands), unless dispatch refused it, it was queued in MULTI,
@@ -60,14 +61,16 @@ export class Monitors implements MonitorHub {
     this.count = this.monitors.size
   }
 
-  /** Shows a command that ran on `ctx` to the other monitors of its tenant. */
+  /** Shows a command that ran on `ctx` to the monitors of its tenant. */
   feed(ctx: CommandContext, spec: CommandSpec, argv: readonly Buffer[]): void {
     const session = ctx.session
     let line: ReturnType<typeof simple> | undefined
     for (const m of this.monitors) {
-      if (m === ctx || m.session.tenant !== session.tenant) continue
+      if (m.session.tenant !== session.tenant) continue
       line ??= simple(monitorLine(nowMicros(), session.dbIndex, session.addr, argv, redactedArgs(spec, argv)))
-      m.deliver(line)
+      // A monitor's own command: its reply is not out yet, and the line goes right after it.
+      if (m === ctx) m.deliverAfterReply(line)
+      else m.deliver(line)
     }
   }
 }

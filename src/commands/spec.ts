@@ -457,4 +457,9 @@ export interface CommandContext {
    * replies of the commands that ran before it; never waits.
    */
   deliver(message: Reply): void
+  /**
+   * Queues an out-of-band reply right after the reply of the command running now on this
+   * connection (MONITOR shows a monitor its own command after that command's reply).
+   */
+  deliverAfterReply(message: Reply): void
 }

@@ -61,7 +61,7 @@ export const harness = (): Harness => {
     now: clock,
   } as unknown as ServerContext
   // Command bodies alone: no EXEC runs here.
-  const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') }, deliver: () => {} }
+  const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') }, deliver: () => {}, deliverAfterReply: () => {} }
   Object.assign(h, {
     ctx,
     dbs,

@@ -75,7 +75,7 @@ export const harness = (): Harness => {
   const session = { dbIndex: 0, db } as unknown as Session
   const server = { config: configStore, databases: [db], now: clock } as unknown as ServerContext
   // Command bodies alone: no EXEC runs here.
-  const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') }, deliver: () => {} }
+  const ctx: CommandContext = { session, server, runQueued: () => { throw new Error('no transactions in this harness') }, deliver: () => {}, deliverAfterReply: () => {} }
   return Object.assign(h, {
     ctx,
     db,
