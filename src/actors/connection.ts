@@ -59,8 +59,6 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private input: Subscriber<Buffer> | undefined = undefined
   /** Where Pub/Sub messages for this connection enter the pipeline, beside the decoded commands. */
   private deliveries: Subscriber<RequestBatch> | undefined = undefined
-  /** Messages delivered while this connection's EXEC runs: they follow its reply (see deliver). */
-  private deferred: Reply[] | undefined = undefined
   /** Since when the output has been above the pubsub class's soft limit (0: it is not). */
   private softLimitSince = 0
   private subscription: Subscription | undefined = undefined
@@ -78,7 +76,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    */
   private readQueryBytes = 0
   private readonly replyWriter = new ReplyWriter()
-  /** Messages that follow the reply of the command running now (see deliverAfterReply). */
+  /**
+   * Messages that follow the reply of the command running now: a monitor's line for its own
+   * command (deliverAfterReply), and what this connection's own EXEC published (deliver).
+   */
   private afterReply: Reply[] | undefined = undefined
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
@@ -429,10 +430,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
         if (!this.closed) this.input?.next(EMPTY_CHUNK)
       })
     }
-    const deferred = this.deferred
-    if (deferred === undefined) return reply
-    this.deferred = undefined
-    return sequence([reply, ...deferred])
+    return reply
   }
 
   /**
@@ -476,7 +474,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     if (this.session.multi?.executing === true) {
       // Published by this connection's own transaction (keyspace notifications, PUBLISH): after
       // EXEC's reply, not inside its array, as Redis 7.2 defers them (7.0 interleaved them).
-      ;(this.deferred ??= []).push(message)
+      this.deliverAfterReply(message)
       return
     }
     this.deliveries?.next({ commands: NO_COMMANDS, deliveries: [message] })
