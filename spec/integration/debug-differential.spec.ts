@@ -5,9 +5,8 @@
 // those fields masked. With the option left at its default both refuse DEBUG with one error.
 
 import { expect } from 'chai'
-import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies } from '../support/raw.js'
-import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { serverPair } from '../support/redis-server.js'
 import { seeded } from '../support/big-strings.js'
 
 type Argv = (string | Buffer)[]
@@ -94,24 +93,12 @@ const masked = (text: string): string =>
 
 describe('differential: DEBUG against redis-server --enable-debug-command yes', function () {
   this.timeout(60_000)
-  let redis: RedisServer | undefined
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer(['--enable-debug-command', 'yes'])
-    ours = await startServer({ args: ['--enable-debug-command', 'yes'] })
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair({ redisArgs: ['--enable-debug-command', 'yes'], ourArgs: ['--enable-debug-command', 'yes'] })
 
   for (const [name, commands] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
-        const [theirs, mine] = await Promise.all([transcript(redis!.port, resp, commands), transcript(ours.port, resp, commands)])
+        const [theirs, mine] = await Promise.all([transcript(servers.redis, resp, commands), transcript(servers.ours, resp, commands)])
         expect(mine.split('\r\n')).to.deep.equal(theirs.split('\r\n'))
       })
     }
@@ -120,13 +107,13 @@ describe('differential: DEBUG against redis-server --enable-debug-command yes', 
   // Redis's fuzzer runs for seconds: once, in one protocol.
   it('DEBUG STRINGMATCH-TEST', async () => {
     const commands = [words('DEBUG STRINGMATCH-TEST'), words('DEBUG STRINGMATCH-TEST x')]
-    const [theirs, mine] = await Promise.all([transcript(redis!.port, '2', commands), transcript(ours.port, '2', commands)])
+    const [theirs, mine] = await Promise.all([transcript(servers.redis, '2', commands), transcript(servers.ours, '2', commands)])
     expect(mine).to.equal(theirs)
   })
 
   it('DEBUG SLEEP holds the whole server, not only its connection', async () => {
-    const sleeper = await rawClient(ours.port)
-    const other = await rawClient(ours.port)
+    const sleeper = await rawClient(servers.ours)
+    const other = await rawClient(servers.ours)
     try {
       const started = Date.now()
       sleeper.send(encode(words('DEBUG SLEEP 0.3')))
@@ -153,7 +140,7 @@ describe('differential: DEBUG against redis-server --enable-debug-command yes', 
       ...[...values.map(([k]) => k), 'appended', 'ranged', 'counter', 'ttl'].map((k): Argv => ['DEBUG', 'OBJECT', k]),
     ]
     for (const resp of ['2', '3']) {
-      const [theirs, mine] = await Promise.all([transcript(redis!.port, resp, commands), transcript(ours.port, resp, commands)])
+      const [theirs, mine] = await Promise.all([transcript(servers.redis, resp, commands), transcript(servers.ours, resp, commands)])
       const lines = mine.split('\r\n').filter((l) => l.startsWith('+Value at:'))
       expect(lines).to.have.length(values.length + 4)
       for (const line of lines) expect(line).to.match(/^\+Value at:0x[0-9a-f]{12} refcount:\d+ encoding:(int|embstr|raw) serializedlength:\d+ lru:\d+ lru_seconds_idle:\d+$/)
@@ -164,19 +151,7 @@ describe('differential: DEBUG against redis-server --enable-debug-command yes', 
 
 describe('differential: DEBUG refused while enable-debug-command is no (the default)', function () {
   this.timeout(30_000)
-  let redis: RedisServer | undefined
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer()
-    ours = await startServer()
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair()
 
   const commands: Argv[] = [
     words('DEBUG HELP'), words('DEBUG FOO'), words('DEBUG SLEEP 0'), words('DEBUG OBJECT k'), words('DEBUG PROTOCOL string'),
@@ -185,7 +160,7 @@ describe('differential: DEBUG refused while enable-debug-command is no (the defa
   ]
   for (const resp of ['2', '3']) {
     it(`every DEBUG form gets Redis's refusal; the option cannot change at runtime (RESP${resp})`, async () => {
-      const [theirs, mine] = await Promise.all([transcript(redis!.port, resp, commands), transcript(ours.port, resp, commands)])
+      const [theirs, mine] = await Promise.all([transcript(servers.redis, resp, commands), transcript(servers.ours, resp, commands)])
       expect(mine.split('\r\n')).to.deep.equal(theirs.split('\r\n'))
     })
   }
@@ -193,23 +168,11 @@ describe('differential: DEBUG refused while enable-debug-command is no (the defa
 
 describe('differential: enable-debug-command local lets a loopback client run DEBUG', function () {
   this.timeout(30_000)
-  let redis: RedisServer | undefined
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer(['--enable-debug-command', 'local'])
-    ours = await startServer({ args: ['--enable-debug-command', 'local'] })
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair({ redisArgs: ['--enable-debug-command', 'local'], ourArgs: ['--enable-debug-command', 'local'] })
 
   it('the same replies as Redis from 127.0.0.1', async () => {
     const commands: Argv[] = [words('CONFIG GET enable-debug-command'), words('DEBUG SLEEP 0'), words('DEBUG PROTOCOL integer'), words('DEBUG FOO')]
-    const [theirs, mine] = await Promise.all([transcript(redis!.port, '3', commands), transcript(ours.port, '3', commands)])
+    const [theirs, mine] = await Promise.all([transcript(servers.redis, '3', commands), transcript(servers.ours, '3', commands)])
     expect(mine.split('\r\n')).to.deep.equal(theirs.split('\r\n'))
     expect(mine).to.include(':12345\r\n')
   })

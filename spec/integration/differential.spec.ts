@@ -3,9 +3,9 @@
 // is the specification. Skipped only where redis-server is not installed (CI installs it).
 
 import { expect } from 'chai'
-import { startServer, type RunningServer } from '../support/server.js'
+import { startServer } from '../support/server.js'
 import { rawClient, replies } from '../support/raw.js'
-import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { serverPair } from '../support/redis-server.js'
 import { BIG_KEYS, COPY_KEYS, bigStringScript, difference, runScript, seeded, shown, type Argv } from '../support/big-strings.js'
 import { crc64 } from '../../src/commands/generic/dump-payload.js'
 
@@ -316,27 +316,13 @@ const hllScript = (seed: number, length: number): Argv[] => {
 
 describe('differential: identical reply bytes to redis-server', function () {
   this.timeout(30_000)
-  let redis: RedisServer | undefined
-  let redisPort = 0
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer()
-    redisPort = redis.port
-    ours = await startServer()
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair()
 
   for (const [name, lines] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
         const commands = [['FLUSHALL'], ...lines.map((line) => (typeof line === 'string' ? words(line) : line))]
-        const [theirs, mine] = await Promise.all([run(redisPort, resp, commands), run(ours.port, resp, commands)])
+        const [theirs, mine] = await Promise.all([run(servers.redis, resp, commands), run(servers.ours, resp, commands)])
         const expected = theirs.toString('latin1').split('\r\n')
         const actual = mine.toString('latin1').split('\r\n')
         expect(actual).to.deep.equal(expected)
@@ -347,7 +333,7 @@ describe('differential: identical reply bytes to redis-server', function () {
   for (const resp of ['2', '3']) {
     it(`hyperloglog: PFADD, PFCOUNT, PFMERGE, PFDEBUG and the stored bytes (RESP${resp})`, async () => {
       const commands: Argv[] = [['FLUSHALL'], ...hyperloglogScript]
-      const [theirs, mine] = await Promise.all([runScript(redisPort, resp, commands), runScript(ours.port, resp, commands)])
+      const [theirs, mine] = await Promise.all([runScript(servers.redis, resp, commands), runScript(servers.ours, resp, commands)])
       for (let i = 0; i < commands.length; i++) {
         if (!theirs[i]!.equals(mine[i]!)) {
           expect.fail(`command ${i}: ${shown(commands[i]!)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}\n  ${difference(theirs[i]!, mine[i]!)}`)
@@ -359,7 +345,7 @@ describe('differential: identical reply bytes to redis-server', function () {
   for (const seed of [1, 2, 3]) {
     it(`hyperloglog: seeded script ${seed} of PFADD (random bytes), PFCOUNT and PFMERGE, GET after each change`, async () => {
       const commands: Argv[] = [['FLUSHALL'], ...hllScript(seed * 104729, 400)]
-      const [theirs, mine] = await Promise.all([runScript(redisPort, '3', commands), runScript(ours.port, '3', commands)])
+      const [theirs, mine] = await Promise.all([runScript(servers.redis, '3', commands), runScript(servers.ours, '3', commands)])
       for (let i = 0; i < commands.length; i++) {
         if (!theirs[i]!.equals(mine[i]!)) {
           expect.fail(`command ${i}: ${shown(commands[i]!).slice(0, 300)}\n  redis: ${shown(theirs[i]!).slice(0, 300)}\n  ours:  ${shown(mine[i]!).slice(0, 300)}\n  ${difference(theirs[i]!, mine[i]!)}`)
@@ -380,7 +366,7 @@ describe('differential: identical reply bytes to redis-server', function () {
       // FLUSHALL, ON, GET, PING x, PING y, PING w, ON, PING v, ON, bad. (Not inside MULTI: Redis
       // 7.0 then writes EXEC's array header and leaves out its elements.)
       const count = 10
-      const [theirs, mine] = await Promise.all([run(redisPort, resp, commands, count), run(ours.port, resp, commands, count)])
+      const [theirs, mine] = await Promise.all([run(servers.redis, resp, commands, count), run(servers.ours, resp, commands, count)])
       expect(mine.toString('latin1').split('\r\n')).to.deep.equal(theirs.toString('latin1').split('\r\n'))
     })
   }
@@ -392,14 +378,14 @@ describe('differential: identical reply bytes to redis-server', function () {
     for (const resp of ['2', '3']) {
       it(`large strings grown by APPEND and SETRANGE, seed ${seed} (RESP${resp})`, async () => {
         const commands: Argv[] = [['FLUSHALL'], ...bigStringScript(seed * 7919 + Number(resp), 300)]
-        const [theirs, mine] = await Promise.all([runScript(redisPort, resp, commands), runScript(ours.port, resp, commands)])
+        const [theirs, mine] = await Promise.all([runScript(servers.redis, resp, commands), runScript(servers.ours, resp, commands)])
         for (let i = 0; i < commands.length; i++) {
           if (!theirs[i]!.equals(mine[i]!)) {
             expect.fail(`command ${i}: ${shown(commands[i]!)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}\n  ${difference(theirs[i]!, mine[i]!)}`)
           }
         }
         const gets: Argv[] = [...BIG_KEYS.map((k) => ['GET', k]), ['SELECT', '1'], ...COPY_KEYS.map((k) => ['GET', k])]
-        const [theirValues, myValues] = await Promise.all([runScript(redisPort, resp, gets), runScript(ours.port, resp, gets)])
+        const [theirValues, myValues] = await Promise.all([runScript(servers.redis, resp, gets), runScript(servers.ours, resp, gets)])
         gets.forEach((get, i) => {
           if (!myValues[i]!.equals(theirValues[i]!)) expect.fail(`${shown(get)} after the script: ${difference(theirValues[i]!, myValues[i]!)}`)
         })
@@ -426,8 +412,8 @@ describe('differential: identical reply bytes to redis-server', function () {
       const all = [...plainValues, ...compressible]
       const setup: Argv[] = [['FLUSHALL'], ...all.map((v, i): Argv => ['SET', `v${i}`, v])]
       const dumps: Argv[] = all.map((_, i) => ['DUMP', `v${i}`])
-      const theirs = await runScript(redisPort, resp, [...setup, ...dumps])
-      const mine = await runScript(ours.port, resp, [...setup, ...dumps])
+      const theirs = await runScript(servers.redis, resp, [...setup, ...dumps])
+      const mine = await runScript(servers.ours, resp, [...setup, ...dumps])
       const payload = (reply: Buffer): Buffer => reply.subarray(reply.indexOf('\r\n') + 2, reply.length - 2)
       plainValues.forEach((v, i) => {
         const at = setup.length + i
@@ -469,7 +455,7 @@ describe('differential: identical reply bytes to redis-server', function () {
         ['RESTORE', 'i', '0'], ['DUMP', 'none'], ['DUMP'], ['DUMP', 'a', 'b'],
         ['COMMAND', 'INFO', 'dump', 'restore'],
       ]
-      const [theirRun, myRun] = await Promise.all([runScript(redisPort, resp, script), runScript(ours.port, resp, script)])
+      const [theirRun, myRun] = await Promise.all([runScript(servers.redis, resp, script), runScript(servers.ours, resp, script)])
       for (let i = 0; i < script.length; i++) {
         if (!theirRun[i]!.equals(myRun[i]!)) expect.fail(`command ${i}: ${shown(script[i]!)}\n  redis: ${shown(theirRun[i]!)}\n  ours:  ${shown(myRun[i]!)}`)
       }
@@ -485,7 +471,7 @@ describe('differential: identical reply bytes to redis-server', function () {
     for (let run = 0; run < 6; run++) {
       const small = await startServer({ args: ['--maxmemory', '2mb'] })
       try {
-        const [theirs, mine] = await Promise.all([runScript(redisPort, '3', commands), runScript(small.port, '3', commands)])
+        const [theirs, mine] = await Promise.all([runScript(servers.redis, '3', commands), runScript(small.port, '3', commands)])
         const i = theirs.findIndex((reply, j) => !reply.equals(mine[j]!))
         if (i >= 0) expect.fail(`run ${run}, command ${i}: ${shown(commands[i]!)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}`)
       } finally {

@@ -9,7 +9,7 @@
 import { expect } from 'chai'
 import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies, type RawClient } from '../support/raw.js'
-import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { serverPair } from '../support/redis-server.js'
 import { encodeCommand, shown } from '../support/big-strings.js'
 
 /** Published last (by the connection that ran the script): the subscriber's stream ends here. */
@@ -172,19 +172,7 @@ const CONFIG_VALUES = [
 
 describe('differential: keyspace notifications against redis-server', function () {
   this.timeout(60_000)
-  let redis: RedisServer | undefined
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer()
-    ours = await startServer()
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair()
 
   const compare = (theirs: Buffer[], mine: Buffer[], labels: readonly string[]): void => {
     for (let i = 0; i < theirs.length; i++) {
@@ -201,16 +189,16 @@ describe('differential: keyspace notifications against redis-server', function (
   for (const [name, { flags, steps }] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
-        const theirs = await run(redis!.port, resp, flags, steps)
-        const mine = await run(ours.port, resp, flags, steps)
+        const theirs = await run(servers.redis, resp, flags, steps)
+        const mine = await run(servers.ours, resp, flags, steps)
         compare(theirs, mine, steps.filter((s) => !s.startsWith('SLEEP')).map((s) => `step: ${s}`))
       })
     }
   }
 
   it('a RESP3 subscriber running a transaction itself: the same events and replies, events after EXEC\'s reply', async () => {
-    const theirs = events((await run(redis!.port, '3', 'KEA', SELF_TRANSACTION, true))[0]!)
-    const mine = events((await run(ours.port, '3', 'KEA', SELF_TRANSACTION, true))[0]!)
+    const theirs = events((await run(servers.redis, '3', 'KEA', SELF_TRANSACTION, true))[0]!)
+    const mine = events((await run(servers.ours, '3', 'KEA', SELF_TRANSACTION, true))[0]!)
     const isEvent = (line: string): boolean => line.startsWith('__key')
     expect(mine.filter(isEvent)).to.deep.equal(theirs.filter(isEvent))
     expect(mine.filter((l) => !isEvent(l))).to.deep.equal(theirs.filter((l) => !isEvent(l)))
@@ -241,7 +229,7 @@ describe('differential: keyspace notifications against redis-server', function (
         c.socket.destroy()
       }
     }
-    compare(await script(redis!.port), await script(ours.port), [...CONFIG_VALUES.map((v) => `value: '${v}'`), 'reset'])
+    compare(await script(servers.redis), await script(servers.ours), [...CONFIG_VALUES.map((v) => `value: '${v}'`), 'reset'])
   })
 })
 

@@ -8,9 +8,8 @@
 // the order of its hash table, this server in the order of subscription.
 
 import { expect } from 'chai'
-import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies, type RawClient } from '../support/raw.js'
-import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { serverPair } from '../support/redis-server.js'
 import { encodeCommand, shown } from '../support/big-strings.js'
 
 /**
@@ -118,25 +117,13 @@ const scripts: Record<string, readonly Step[]> = {
 
 describe('differential: Pub/Sub, reply for reply against redis-server', function () {
   this.timeout(60_000)
-  let redis: RedisServer | undefined
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer()
-    ours = await startServer()
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair()
 
   for (const [name, steps] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
-        const theirs = await run(redis!.port, resp, steps)
-        const mine = await run(ours.port, resp, steps)
+        const theirs = await run(servers.redis, resp, steps)
+        const mine = await run(servers.ours, resp, steps)
         for (let i = 0; i < steps.length; i++) {
           if (!theirs[i]!.equals(mine[i]!)) {
             const [c, argv] = stepOf(steps[i]!)

@@ -5,9 +5,8 @@
 // installed (CI installs it).
 
 import { expect } from 'chai'
-import { startServer, type RunningServer } from '../support/server.js'
 import { rawClient, replies, type RawClient } from '../support/raw.js'
-import { haveRedis, startRedisServer, type RedisServer } from '../support/redis-server.js'
+import { serverPair } from '../support/redis-server.js'
 import { encodeCommand, shown } from '../support/big-strings.js'
 
 /** A step: the connection that sends it (0 or 1), and the command line, split at spaces. */
@@ -160,24 +159,12 @@ const scripts: Record<string, readonly Step[]> = {
 
 describe('differential: transactions, reply for reply against redis-server', function () {
   this.timeout(60_000)
-  let redis: RedisServer | undefined
-  let ours: RunningServer
-
-  before(async function () {
-    if (!haveRedis) this.skip()
-    redis = await startRedisServer()
-    ours = await startServer()
-  })
-
-  after(async () => {
-    redis?.stop()
-    await ours?.stop()
-  })
+  const servers = serverPair()
 
   for (const [name, steps] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
       it(`${name} (RESP${resp})`, async () => {
-        const [theirs, mine] = await Promise.all([run(redis!.port, resp, steps), run(ours.port, resp, steps)])
+        const [theirs, mine] = await Promise.all([run(servers.redis, resp, steps), run(servers.ours, resp, steps)])
         const commands = steps.map(stepOf).filter(([, argv]) => argv[0] !== 'SLEEP')
         for (let i = 0; i < commands.length; i++) {
           if (!theirs[i]!.equals(mine[i]!)) {

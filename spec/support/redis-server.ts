@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './clients.js'
 import { runScript } from './big-strings.js'
+import { startServer, type RunningServer } from './server.js'
 
 /** Whether redis-server is installed (CI installs it; specs that need it skip without it). */
 export const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server']).status === 0
@@ -34,4 +35,33 @@ export const startRedisServer = async (args: readonly string[] = []): Promise<Re
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** The ports of the two servers a differential describe compares. */
+export interface ServerPair {
+  readonly redis: number
+  readonly ours: number
+}
+
+/**
+ * Starts a private redis-server and this server before the enclosing describe's tests and stops
+ * both after them; skips the describe where redis-server is not installed. The ports are read
+ * from the returned object once the tests run.
+ */
+export const serverPair = (options: { redisArgs?: readonly string[]; ourArgs?: string[] } = {}): ServerPair => {
+  const ports = { redis: 0, ours: 0 }
+  let redis: RedisServer | undefined
+  let ours: RunningServer | undefined
+  before(async function () {
+    if (!haveRedis) this.skip()
+    redis = await startRedisServer(options.redisArgs)
+    ours = await startServer(options.ourArgs === undefined ? {} : { args: options.ourArgs })
+    ports.redis = redis.port
+    ports.ours = ours.port
+  })
+  after(async () => {
+    redis?.stop()
+    await ours?.stop()
+  })
+  return ports
 }
