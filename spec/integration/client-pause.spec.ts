@@ -4,9 +4,8 @@
 // pause holds only its own clients, the admin's every client.
 
 import { expect } from 'chai'
-import type { Redis } from 'ioredis'
 import { startServer, type RunningServer } from '../support/server.js'
-import { quietClient } from '../support/clients.js'
+import { quietClient, clientPool } from '../support/clients.js'
 
 const ADMIN = 'admin-pw'
 
@@ -20,12 +19,7 @@ const timed = async <T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 describe('CLIENT PAUSE over TCP', function () {
   this.timeout(60_000)
   let server: RunningServer
-  const clients: Redis[] = []
-  const connect = (options: { username?: string; password?: string } = {}): Redis => {
-    const c = quietClient(server.port, { password: ADMIN, ...options })
-    clients.push(c)
-    return c
-  }
+  const { connect, disconnectAll } = clientPool(() => server.port, ADMIN)
 
   before(async () => {
     server = await startServer({ args: ['--requirepass', ADMIN] })
@@ -36,7 +30,7 @@ describe('CLIENT PAUSE over TCP', function () {
 
   afterEach(async () => {
     await connect().call('CLIENT', 'UNPAUSE')
-    while (clients.length > 0) clients.pop()!.disconnect()
+    disconnectAll()
   })
 
   after(async () => {

@@ -5,9 +5,8 @@
 // RESET and QUIT end it.
 
 import { expect } from 'chai'
-import type { Redis } from 'ioredis'
 import { startServer, type RunningServer } from '../support/server.js'
-import { quietClient } from '../support/clients.js'
+import { clientPool } from '../support/clients.js'
 import { rawClient, replies, type RawClient } from '../support/raw.js'
 import { encodeCommand } from '../support/big-strings.js'
 
@@ -32,13 +31,8 @@ const linesUntil = async (c: RawClient, last: RegExp): Promise<string[]> => {
 describe('MONITOR over TCP', function () {
   this.timeout(60_000)
   let server: RunningServer
-  const clients: Redis[] = []
   const raws: RawClient[] = []
-  const connect = (options: { username?: string; password?: string } = {}): Redis => {
-    const c = quietClient(server.port, { password: ADMIN, ...options })
-    clients.push(c)
-    return c
-  }
+  const { connect, track, disconnectAll } = clientPool(() => server.port, ADMIN)
 
   before(async () => {
     server = await startServer({ args: ['--requirepass', ADMIN] })
@@ -48,7 +42,7 @@ describe('MONITOR over TCP', function () {
   })
 
   afterEach(() => {
-    while (clients.length > 0) clients.pop()!.disconnect()
+    disconnectAll()
     while (raws.length > 0) raws.pop()!.socket.destroy()
   })
 
@@ -134,8 +128,7 @@ describe('MONITOR over TCP', function () {
 
   it('ioredis monitor(): the monitor event carries the time, the arguments and the source', async () => {
     const c = connect()
-    const m = await connect().monitor()
-    clients.push(m as unknown as Redis)
+    const m = track(await connect().monitor())
     const seen = new Promise<[string, string[], string, string]>((resolve) =>
       m.on('monitor', (time: string, args: string[], source: string, database: string) => {
         if (args[0] === 'set') resolve([time, args, source, database])

@@ -7,7 +7,7 @@ import { expect } from 'chai'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { startServer, type RunningServer } from '../support/server.js'
-import { quietClient } from '../support/clients.js'
+import { clientPool } from '../support/clients.js'
 import { rawClient, replies } from '../support/raw.js'
 import { encodeCommand } from '../support/big-strings.js'
 import { waitFor } from '../support/info.js'
@@ -33,12 +33,7 @@ const infoField = (info: string, field: string): string | undefined => new RegEx
 describe('Pub/Sub over TCP', function () {
   this.timeout(60_000)
   let server: RunningServer
-  const clients: Redis[] = []
-  const connect = (options: { username?: string; password?: string } = {}): Redis => {
-    const c = quietClient(server.port, { password: ADMIN, ...options })
-    clients.push(c)
-    return c
-  }
+  const { connect, disconnectAll } = clientPool(() => server.port, ADMIN)
 
   before(async () => {
     server = await startServer({ args: ['--requirepass', ADMIN, '--client-output-buffer-limit', 'pubsub 1mb 256kb 1'] })
@@ -48,7 +43,7 @@ describe('Pub/Sub over TCP', function () {
   })
 
   afterEach(() => {
-    while (clients.length > 0) clients.pop()!.disconnect()
+    disconnectAll()
   })
 
   after(async () => {

@@ -6,7 +6,7 @@
 import { expect } from 'chai'
 import type { Redis } from 'ioredis'
 import { startServer, type RunningServer } from '../support/server.js'
-import { quietClient } from '../support/clients.js'
+import { clientPool } from '../support/clients.js'
 import { rawClient, replies } from '../support/raw.js'
 import { encodeCommand } from '../support/big-strings.js'
 
@@ -17,12 +17,7 @@ type Entry = [number, number, number, string[], string, string]
 describe('SLOWLOG over TCP', function () {
   this.timeout(60_000)
   let server: RunningServer
-  const clients: Redis[] = []
-  const connect = (options: { username?: string; password?: string } = {}): Redis => {
-    const c = quietClient(server.port, { password: ADMIN, ...options })
-    clients.push(c)
-    return c
-  }
+  const { connect, disconnectAll } = clientPool(() => server.port, ADMIN)
 
   before(async () => {
     server = await startServer({ args: ['--requirepass', ADMIN] })
@@ -35,7 +30,7 @@ describe('SLOWLOG over TCP', function () {
     const admin = connect()
     await admin.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000', 'slowlog-max-len', '128')
     await admin.call('SLOWLOG', 'RESET')
-    while (clients.length > 0) clients.pop()!.disconnect()
+    disconnectAll()
   })
 
   after(async () => {

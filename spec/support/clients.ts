@@ -14,6 +14,29 @@ export const quietClient = (port: number, options: { username?: string; password
   return redis
 }
 
+/**
+ * ioredis clients of one server, logged in with `password` (the admin's) unless the options say
+ * otherwise; `disconnectAll` ends every one opened so far (a spec calls it in afterEach or after).
+ */
+export const clientPool = (port: () => number, password: string) => {
+  const clients: Redis[] = []
+  return {
+    connect: (options: { username?: string; password?: string } = {}): Redis => {
+      const c = quietClient(port(), { password, ...options })
+      clients.push(c)
+      return c
+    },
+    /** A client opened otherwise (ioredis's monitor()), ended with the others. */
+    track: <C extends { disconnect(): void }>(client: C): C => {
+      clients.push(client as unknown as Redis)
+      return client
+    },
+    disconnectAll: (): void => {
+      while (clients.length > 0) clients.pop()!.disconnect()
+    },
+  }
+}
+
 /** A map reply in RESP2 (a flat array of field, value, ...) as an object. */
 export const fieldsOf = (reply: unknown): Record<string, string | number> => {
   const flat = reply as (string | number)[]
