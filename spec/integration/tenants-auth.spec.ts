@@ -236,6 +236,7 @@ describe('tenants: authentication and isolation over TCP', function () {
     // A copy stores the value a second time.
     expect(await grow.set('v', 'x'.repeat(30_000))).to.equal('OK')
     expect(await errorOf(grow.copy('v', 'v2'))).to.include('ERR tenant quota exceeded')
+    expect(await errorOf(grow.bitop('OR', 'v2', 'v'))).to.include('ERR tenant quota exceeded')
     expect(await grow.exists('v2')).to.equal(0)
     // An LZF payload of about 1 KB that loads as 100,000 bytes: a literal, then back-references
     // of 264 bytes at distance 1.
@@ -255,6 +256,12 @@ describe('tenants: authentication and isolation over TCP', function () {
     expect(await admin.restore('r', 0, payload)).to.equal('OK')
     expect(await admin.strlen('r')).to.equal(expanded)
     expect(await admin.getrange('r', -3, -1)).to.equal('aaa')
+    // A HyperLogLog may turn dense (12 KB) on any PFADD or PFMERGE: under a 10 KB quota, none.
+    expect(await admin.call('TENANT', 'CREATE', 'tiny', 'pw', 'MAXBYTES', '10000')).to.equal('OK')
+    const tiny = connect({ username: 'tiny', password: 'pw' })
+    expect(await errorOf(tiny.pfadd('h', 'a'))).to.include('ERR tenant quota exceeded')
+    expect(await errorOf(tiny.pfmerge('h2'))).to.include('ERR tenant quota exceeded')
+    expect(await tiny.exists('h', 'h2')).to.equal(0)
   })
 
   it('drops a tenant: its connections close, its data is gone, and the id can be created afresh', async () => {

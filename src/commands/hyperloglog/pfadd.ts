@@ -5,7 +5,8 @@
 import { error, integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import type { Entry, Keyspace } from '../../storage/keyspace.js'
-import { HllBuilder, createHll, isHllString } from './hll.js'
+import { HLL_DENSE_SIZE, HllBuilder, createHll, isHllString } from './hll.js'
+import { storedLength } from '../quota.js'
 import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 export const NOT_HLL = error('WRONGTYPE Key is not a valid HyperLogLog string value.')
@@ -60,6 +61,8 @@ export const pfadd: CommandSpec = {
   since: '2.8.9',
   complexity: 'O(1) to add every element.',
   syntax: 'key [element [element ...]]',
+  // Turning dense, an HLL grows to 12 KB whatever the elements' bytes.
+  grows: (ctx, argv) => HLL_DENSE_SIZE - storedLength(ctx, argv[1]!),
   execute(ctx, argv): Reply {
     const db = ctx.session.db
     const key = argv[1]!

@@ -1,7 +1,8 @@
 // PFMERGE destkey [sourcekey [sourcekey ...]]
 import { OK, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
-import { HLL_DENSE, HLL_REGISTERS, HllBuilder, createHll, mergeInto } from './hll.js'
+import { HLL_DENSE, HLL_DENSE_SIZE, HLL_REGISTERS, HllBuilder, createHll, mergeInto } from './hll.js'
+import { storedLength } from '../quota.js'
 import { INVALID_HLL, hllBytes, sparseMaxBytes, storeHll } from './pfadd.js'
 import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
@@ -15,6 +16,8 @@ export const pfmerge: CommandSpec = {
   since: '2.8.9',
   complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.',
   syntax: 'destkey [sourcekey [sourcekey ...]]',
+  // The merge may be dense: 12 KB from a few bytes of key names.
+  grows: (ctx, argv) => HLL_DENSE_SIZE - storedLength(ctx, argv[1]!),
   execute(ctx, argv): Reply {
     const db = ctx.session.db
     // The destination is merged too (Redis reads from argv[1] on), so PFMERGE dest adds to it.

@@ -2,6 +2,7 @@
 import { error, integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { is } from '../args.js'
+import { storedLength } from '../quota.js'
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
 const NOT_SINGLE = error('ERR BITOP NOT must be called with a single source key.')
@@ -17,6 +18,12 @@ export const bitop: CommandSpec = {
   since: '2.6.0',
   complexity: 'O(N)',
   syntax: 'operation destkey key [key ...]',
+  // The result is as long as the longest source.
+  grows: (ctx, argv) => {
+    let longest = 0
+    for (let i = 3; i < argv.length; i++) longest = Math.max(longest, storedLength(ctx, argv[i]!))
+    return longest - storedLength(ctx, argv[2]!)
+  },
   execute(ctx, argv): Reply {
     const opname = argv[1]!
     const op = is(opname, 'and') ? 'and' : is(opname, 'or') ? 'or' : is(opname, 'xor') ? 'xor' : is(opname, 'not') ? 'not' : null
