@@ -55,6 +55,20 @@ describe('CLIENT PAUSE over TCP', function () {
     expect(await reader.get('k')).to.equal('after')
   })
 
+  it('WRITE: active expiry waits for the end of the pause, as in Redis', async () => {
+    const admin = connect()
+    const reader = connect()
+    await admin.flushall()
+    await admin.set('short', 'v', 'PX', 50)
+    expect(await admin.call('CLIENT', 'PAUSE', '1500', 'WRITE')).to.equal('OK')
+    // Several cycles of the expiry actor (hz 10) pass: the expired key stays, counted by DBSIZE.
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await reader.dbsize()).to.equal(1)
+    expect(await admin.call('CLIENT', 'UNPAUSE')).to.equal('OK')
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await reader.dbsize()).to.equal(0)
+  })
+
   it('WRITE: queued writes and EXEC of a writing transaction are held; a read-only EXEC is not', async () => {
     const admin = connect()
     const a = connect()

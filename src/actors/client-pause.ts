@@ -65,6 +65,11 @@ export class ClientPause implements PauseControl {
    * A promise that settles when the pause holding a command from a client of `tenant` ends, or
    * undefined when none holds it. `writes`: the command counts as a write for a WRITE pause.
    */
+  /** Whether the tenant's writes are paused (its own pause or the admin's, of either mode). */
+  pausesWrites(tenant: string): boolean {
+    return this.pauses.has(tenant) || this.pauses.has(DEFAULT_USER)
+  }
+
   hold(tenant: string, writes: boolean): Promise<void> | undefined {
     const p = this.holding(this.pauses.get(tenant), writes) ?? (tenant === DEFAULT_USER ? undefined : this.holding(this.pauses.get(DEFAULT_USER), writes))
     if (p === undefined) return undefined

@@ -5,6 +5,7 @@
 import * as Effect from 'effect/Effect'
 import * as Scope from 'effect/Scope'
 import type { ServerRuntime } from './server.js'
+import { tenantOfKeyspace } from '../storage/store-keys.js'
 
 /** Share of each period the cycle may spend, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC. */
 const TIME_SHARE = 0.25
@@ -17,7 +18,10 @@ export const expireOnce = (runtime: ServerRuntime): number => {
   const effort = runtime.config.number('active-expire-effort')
   const deadline = performance.now() + Math.min(period, period * TIME_SHARE * (1 + (effort - 1) / 4))
   let removed = 0
+  const pause = runtime.clientPause
   for (const db of runtime.keyspaces.all) {
+    // A write pause stops active expiry too, as in Redis: the dataset must not change under it.
+    if (pause.active && pause.pausesWrites(runtime.tenants.idOf(tenantOfKeyspace(db.space)) ?? '')) continue
     if (db.volatileCount > 0) removed += db.expireCycle(deadline)
     if (performance.now() >= deadline) break
   }
