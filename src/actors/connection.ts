@@ -416,11 +416,12 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       }
     }
     if (this.stagedTransaction !== undefined) this.releaseTransaction()
+    // CLIENT REPLY OFF and SKIP drop replies, not what is pushed (Redis's CLIENT_PUSHING).
+    if (this.session.replyMode !== 0) reply = this.replyFor(reply)
     if (this.afterReply !== undefined) {
       reply = sequence([reply, ...this.afterReply])
       this.afterReply = undefined
     }
-    if (this.session.replyMode !== 0) reply = this.replyFor(reply)
     this.decoder.unauthenticated = !this.session.authenticated && this.server.authRequired()
     if (this.decoder.held && !this.waiting) {
       // The command that waited has run (an AUTH: the limits may be lifted now): decode what was
