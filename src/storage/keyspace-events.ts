@@ -17,6 +17,8 @@
 // memory (maxmemory) are not Redis's `evicted` keys: their data stays on disk, so nothing is
 // emitted for them.
 
+import { keyspaceNumber, tenantOfKeyspace } from './store-keys.js'
+
 /** What events are published through: the Pub/Sub hub (actors/pubsub.ts), per tenant. */
 export interface EventHub {
   /** Whether anything in the tenant's namespace is subscribed to. */
@@ -94,9 +96,6 @@ export const formatEventFlags = (flags: number): string => {
   return out
 }
 
-/** Keyspace numbers hold the database in their low 16 bits, the tenant above (store-keys.ts). */
-const DB_BITS = 16
-
 /**
  * The server's notification switch and publisher, shared by every keyspace. `flags` is read on
  * every change: it is 0 (nothing emitted) unless notify-keyspace-events enables a class and K or
@@ -125,9 +124,10 @@ export class KeyspaceEvents {
    * the event's class). Nothing is built when the tenant has no subscriber at all.
    */
   emit(space: number, event: string, key: Buffer): void {
-    const tenant = this.tenantOf(space >>> DB_BITS)
+    const num = tenantOfKeyspace(space)
+    const tenant = this.tenantOf(num)
     if (tenant === undefined || this.hub.namespace(tenant) === undefined) return
-    const db = space & ((1 << DB_BITS) - 1)
+    const db = space - keyspaceNumber(num, 0)
     const name = Buffer.from(event, 'latin1')
     if ((this.channels & NOTIFY_KEYSPACE) !== 0) {
       this.hub.publish(tenant, Buffer.concat([Buffer.from(`__keyspace@${db}__:`, 'latin1'), key]), name, false)
