@@ -70,7 +70,7 @@ export const parseOutputBufferLimits = (text: string): Map<string, OutputBufferL
 const INTEGER = /^(?:0|-?[1-9]\d{0,18})$/
 const isInt64 = (w: string): boolean => INTEGER.test(w) && BigInt.asIntN(64, BigInt(w)) === BigInt(w)
 
-const integer = (name: string, def: number, min: number, max: number, mutable = true): OptionSpec => ({
+const integer = (name: string, def: number, min: number, max: number, mutable = true, maxText = String(max)): OptionSpec => ({
   name,
   default: def,
   mutable,
@@ -79,7 +79,7 @@ const integer = (name: string, def: number, min: number, max: number, mutable = 
     if (typeof w !== 'string') return w
     if (!isInt64(w)) return { error: 'argument couldn\'t be parsed into an integer' }
     const n = Number(w)
-    if (n < min || n > max) return { error: `argument must be between ${min} and ${max} inclusive` }
+    if (n < min || n > max) return { error: `argument must be between ${min} and ${maxText} inclusive` }
     return n
   },
   format: String,
@@ -89,20 +89,8 @@ const integer = (name: string, def: number, min: number, max: number, mutable = 
  * A 64-bit integer option with no upper bound but LLONG_MAX (Redis's numeric configs of type
  * long long); kept as a number, exact up to 2^53.
  */
-const long = (name: string, def: number, min: number, mutable = true): OptionSpec => ({
-  name,
-  default: def,
-  mutable,
-  parse(words) {
-    const w = one(words)
-    if (typeof w !== 'string') return w
-    if (!isInt64(w)) return { error: 'argument couldn\'t be parsed into an integer' }
-    const n = Number(w)
-    if (n < min) return { error: `argument must be between ${min} and 9223372036854775807 inclusive` }
-    return n
-  },
-  format: (v) => String(v),
-})
+const long = (name: string, def: number, min: number, mutable = true): OptionSpec =>
+  integer(name, def, min, 2 ** 63, mutable, '9223372036854775807')
 
 /**
  * An integer option that accepts [min, max] as Redis does and then keeps the value within
