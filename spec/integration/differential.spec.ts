@@ -222,6 +222,12 @@ const scripts: Record<string, (string | string[])[]> = {
     'CONFIG SET maxmemory -1', 'CONFIG SET hz 10', 'SCAN 0 MATCH x* COUNT 10', 'SCAN abc',
     'KEYS *', 'SET k v', 'SCAN 0', 'KEYS k*',
   ],
+  // MALLOC-STATS is jemalloc's own report in Debian's build; STATS and DOCTOR report the process
+  // (spec/integration/memory.spec.ts).
+  'MEMORY: PURGE, HELP and the errors': [
+    'MEMORY PURGE', 'MEMORY HELP', 'MEMORY FOO', 'MEMORY STATS x', 'MEMORY DOCTOR x',
+    'MEMORY PURGE x', 'MEMORY MALLOC-STATS x', 'MEMORY', 'MEMORY USAGE', 'MEMORY USAGE nokey',
+  ],
 }
 
 /** A HyperLogLog string as a user could SET it: header (stale cache unless `card` given), then `body`. */

@@ -168,6 +168,7 @@ export class Stager {
         return db.complete ? undefined : this.stageRandomKey(db)
       case 'dbsize':
       case 'info':
+      case 'memory|stats':
         return this.databases.some((d) => d.counting) ? this.counted.then(() => undefined) : undefined
       case 'get':
         return install ? this.stageKeys(db, argv, spec, db, true) : this.stageGet(db, argv[1]!)

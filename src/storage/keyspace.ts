@@ -86,6 +86,8 @@ export interface Keyspace {
   readonly size: number
   /** Number of keys that carry an expiry. */
   readonly volatileCount: number
+  /** Records held in memory (live or expired), not counting keys only on disk. */
+  readonly residentCount: number
 
   /**
    * The live entry, or undefined. An expired key found here is deleted (lazy expiry). Updates the

@@ -4,6 +4,7 @@ import { verbatim, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { visibleClients } from '../connection/session-info.js'
+import { processMemory } from './process-memory.js'
 
 type Section = (ctx: CommandContext) => string[]
 
@@ -21,8 +22,6 @@ const human = (n: number): string => {
 }
 
 const MULTIPLEXING: Readonly<Record<string, string>> = { linux: 'epoll', darwin: 'kqueue', freebsd: 'kqueue', win32: 'iocp' }
-
-let memoryPeak = 0
 
 const server: Section = (ctx) => {
   const s = ctx.server
@@ -69,15 +68,10 @@ const clients: Section = (ctx) => [
   'clients_in_timeout_table:0',
 ]
 
-/**
- * Node's heap and off-heap buffers stand in for Redis's allocator statistics. used_memory is what
- * maxmemory bounds (docs/storage.md, "Memory budget"): the heap as the process holds it from the
- * system (garbage not yet collected and the young generation's space included) plus the buffers.
- */
+/** Node's heap and off-heap buffers stand in for Redis's allocator statistics (process-memory.ts). */
 const memory: Section = (ctx) => {
-  const m = process.memoryUsage()
-  const used = m.heapTotal + m.external
-  memoryPeak = Math.max(memoryPeak, used)
+  const m = processMemory()
+  const { used, peak: memoryPeak } = m
   const maxmemory = Number(ctx.server.config.get('maxmemory') ?? 0)
   const total = totalmem()
   const st = ctx.server.storage()

@@ -4,8 +4,15 @@ import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { helpReply } from './help.js'
 
-// Redis's lines for the subcommands this server implements (no DOCTOR, MALLOC-STATS, PURGE, STATS).
 const HELP = helpReply('memory', [
+  'DOCTOR',
+  '    Return memory problems reports.',
+  'MALLOC-STATS',
+  '    Return internal statistics report from the memory allocator.',
+  'PURGE',
+  '    Attempt to purge dirty pages for reclamation by the allocator.',
+  'STATS',
+  '    Return information about the memory usage of the server.',
   'USAGE <key> [SAMPLES <count>]',
   '    Return memory in bytes used by <key> and its value. Nested values are',
   '    sampled up to <count> times (default: 5, 0 means sample all).',
