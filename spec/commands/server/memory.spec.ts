@@ -9,7 +9,11 @@ describe('MEMORY', () => {
     const subs = memory!.subcommands!.map((s) => [s.name, s.arity, s.flags.slice().sort(), s.keys.first, s.keys.last, s.keys.step])
     expect([memory!.arity, memory!.flags]).to.deep.equal([-2, []])
     expect(subs.sort()).to.deep.equal([
+      ['memory|doctor', 2, [], 0, 0, 0],
       ['memory|help', 2, ['loading', 'stale'], 0, 0, 0],
+      ['memory|malloc-stats', 2, [], 0, 0, 0],
+      ['memory|purge', 2, [], 0, 0, 0],
+      ['memory|stats', 2, [], 0, 0, 0],
       ['memory|usage', -3, ['readonly'], 2, 2, 1],
     ])
   })
@@ -62,9 +66,11 @@ describe('MEMORY', () => {
     })
   })
 
-  it('HELP lists USAGE', () => {
+  it('HELP lists every subcommand', () => {
     const lines = plain(makeContext().run('MEMORY', 'HELP')) as unknown[]
     expect(lines[0]).to.deep.equal({ simple: 'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:' })
-    expect(lines).to.deep.include({ simple: 'USAGE <key> [SAMPLES <count>]' })
+    for (const name of ['DOCTOR', 'MALLOC-STATS', 'PURGE', 'STATS', 'USAGE <key> [SAMPLES <count>]', 'HELP']) {
+      expect(lines).to.deep.include({ simple: name })
+    }
   })
 })
