@@ -1,6 +1,7 @@
 // Client tracking beyond what redis-server can be compared with: tenants (each tenant's tracking
 // sees only its own keys and clients, named as the tenant names them), node-redis's client-side
-// cache served by this server, and tracking-table-max-keys with INFO's tracking figures.
+// cache served by this server, tracking-table-max-keys with INFO's tracking figures, and records
+// moved to disk under maxmemory, which are not changes.
 
 import { expect } from 'chai'
 import { BasicClientSideCache, createClient } from 'redis'
@@ -259,5 +260,52 @@ describe('client tracking: tracking-table-max-keys', function () {
     expect(await ask(reader, 'MGET', 'a', 'b', 'c')).to.equal('*3\r\n_\r\n_\r\n_\r\n')
     expect(await pushed(reader), 'no limit').to.equal('')
     expect(await ask(other, 'CONFIG', 'SET', 'tracking-table-max-keys', '-1')).to.contain('must be between 0 and')
+  })
+})
+
+describe('client tracking: keys evicted to the store (--maxmemory 3mb)', function () {
+  this.timeout(60_000)
+  const KEYS = 20_000
+  const TRACKED = 100
+  const key = (i: number): string => `k:${String(i).padStart(6, '0')}`
+  const value = (i: number): string => `${i}:`.padEnd(120, 'v')
+  let server: RunningServer
+
+  before(async () => {
+    server = await startServer({ args: ['--maxmemory', '3mb', '--appendfsync', 'everysec', '--wal-checkpoint-bytes', '1mb'] })
+  })
+
+  after(async () => {
+    await server?.stop()
+  })
+
+  it('a record moved to disk is not a change: no invalidation until the key really changes', async () => {
+    const reader = await rawClient(server.port)
+    const writer = await rawClient(server.port)
+    try {
+      await ask(reader, 'HELLO', '3')
+      await ask(reader, 'CLIENT', 'TRACKING', 'ON')
+      const tracked = Array.from({ length: TRACKED }, (_, i) => key(i))
+      for (let i = 0; i < TRACKED; i++) expect(await ask(writer, 'SET', key(i), value(i))).to.equal('+OK\r\n')
+      expect(await ask(reader, 'MGET', ...tracked)).to.match(/^\*100\r\n/)
+      // Far more than memory holds, written after the tracked keys: most records go to disk.
+      for (let i = TRACKED; i < KEYS; i += 1000) {
+        const batch: string[] = []
+        for (let j = i; j < i + 1000; j++) batch.push(key(j), value(j))
+        expect(await ask(writer, 'MSET', ...batch)).to.equal('+OK\r\n')
+      }
+      const evicted = async (): Promise<number> => infoField(await ask(writer, 'INFO', 'memory'), 'wtr_evicted_to_disk_keys')
+      const deadline = Date.now() + 20_000
+      while ((await evicted()) < KEYS / 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      expect(await evicted()).to.be.at.least(KEYS / 2)
+      expect(await pushed(reader), 'nothing changed for the reader').to.equal('')
+      // Read back from disk, they are what was written; a real change is then told once per key.
+      expect(await ask(reader, 'GET', key(7))).to.equal(`$${value(7).length}\r\n${value(7)}\r\n`)
+      expect(await ask(writer, 'MSET', ...tracked.flatMap((k) => [k, 'new']))).to.equal('+OK\r\n')
+      expect(await pushed(reader)).to.equal(tracked.map((k) => invalidate(k)).join(''))
+    } finally {
+      reader.socket.destroy()
+      writer.socket.destroy()
+    }
   })
 })
