@@ -26,6 +26,7 @@ import { PubSubHub } from '../../src/actors/pubsub.js'
 import { KeyspaceEvents } from '../../src/storage/keyspace-events.js'
 import { ClientPause } from '../../src/actors/client-pause.js'
 import { Monitors } from '../../src/actors/monitors.js'
+import { ClientTracking } from '../../src/actors/tracking.js'
 import { slowlogLimits } from '../../src/actors/slowlog.js'
 
 /** The clock's start: 2023-11-14T22:13:20Z. */
@@ -77,6 +78,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
   }
   const stats = newServerStats(START)
   const byIdMap = new Map<number, TestClient>()
+  const contexts = new Map<number, TestContext>()
   const clients = {
     byIdMap,
     get size() {
@@ -91,6 +93,8 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     pubsub: new PubSubHub(),
     clientPause: new ClientPause(),
     monitors: new Monitors(),
+    // Tracking reaches the contexts connected, as the server's reaches its connections.
+    tracking: new ClientTracking((id) => (byIdMap.has(id) ? contexts.get(id) : undefined)),
     clients,
     runId: 'a'.repeat(40),
     version: '7.0.15',
@@ -166,6 +170,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
   server.dispatch = makeDispatch(specs, {
     slowlog,
     monitors: server.monitors,
+    tracking: server.tracking,
     stats,
     authRequired: () => config.string('requirepass') !== '',
     writesRefused: () => undefined,
@@ -198,6 +203,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       pubsub: undefined,
       replyMode: 0,
       monitoring: false,
+      tracking: undefined,
     }
     const client: TestClient = {
       session,
@@ -225,6 +231,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
       deliverAfterReply: (message) => client.delivered.push(message),
       connect,
     }
+    contexts.set(id, ctx)
     return ctx
   }
   return connect()

@@ -130,6 +130,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       pubsub: undefined,
       replyMode: 0,
       monitoring: false,
+      tracking: undefined,
     }
     const config = server.config
     this.decoder = new RequestDecoder({
@@ -416,6 +417,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       }
     }
     if (this.stagedTransaction !== undefined) this.releaseTransaction()
+    // CLIENT CACHING marks the next command, or transaction, only (Redis's resetClient).
+    const tracking = this.session.tracking
+    if (tracking?.caching === true && this.session.multi === undefined && !is(argv[0]!, 'client')) tracking.caching = false
     // CLIENT REPLY OFF and SKIP drop replies, not what is pushed (Redis's CLIENT_PUSHING).
     if (this.session.replyMode !== 0) reply = this.replyFor(reply)
     if (this.afterReply !== undefined) {
@@ -586,6 +590,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     endTransaction(this.session)
     this.server.pubsub.unsubscribeAll(this.session)
     this.server.monitors.remove(this.session)
+    this.server.tracking.disable(this.session)
     this.subscription?.unsubscribe()
     this.server.removeClient(this)
   }

@@ -38,6 +38,7 @@ import { KeyspaceEvents } from '../storage/keyspace-events.js'
 import { PubSubHub } from './pubsub.js'
 import { ClientPause } from './client-pause.js'
 import { Monitors } from './monitors.js'
+import { ClientTracking } from './tracking.js'
 import { slowlogLimits } from './slowlog.js'
 import { parseOutputBufferLimits, type OutputBufferLimit } from '../config/options.js'
 import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
@@ -102,6 +103,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   readonly events = new KeyspaceEvents(this.pubsub, (num) => this.tenants.idOf(num))
   readonly clientPause = new ClientPause()
   readonly monitors = new Monitors()
+  /** Client-side caching: the tenants' tracking tables (CLIENT TRACKING). */
+  readonly tracking = new ClientTracking((id) => this.connections.get(id))
   private outputLimits: { text: string; pubsub: OutputBufferLimit } | undefined
   tiering: Tiering | undefined
   /** Reads keys back from the store before commands that need them (absent without a store). */
@@ -162,9 +165,12 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
     }
     this.config.onChange('slowlog-log-slower-than', updateSlowlog)
     this.config.onChange('slowlog-max-len', updateSlowlog)
+    this.tracking.configure(this.config.number('tracking-table-max-keys'))
+    this.config.onChange('tracking-table-max-keys', (max) => this.tracking.configure(max as number))
     this.dispatch = makeDispatch(commandSpecs, {
       slowlog,
       monitors: this.monitors,
+      tracking: this.tracking,
       stats: this.stats,
       authRequired: () => this.authRequired(),
       writesRefused: () => this.writesRefusedReason,

@@ -23,6 +23,8 @@ export interface CompiledCommand {
   readonly spec: CommandSpec
   readonly noAuth: boolean
   readonly write: boolean
+  /** Flagged readonly: a tracking client's keys are remembered after it ran (Redis's call()). */
+  readonly readonly: boolean
   /** Refused to tenants: an admin command that is not tenant-scoped. */
   readonly adminOnly: boolean
   /** May add data: checked against the tenant's quotas. */
@@ -80,6 +82,11 @@ export interface DispatchOptions {
   readonly slowlog?: SlowlogLimits
   /** MONITOR's registry: commands are fed to it after they ran, while it has any monitor. */
   readonly monitors?: MonitorHub
+  /**
+   * Client tracking (actors/tracking.ts): trimmed to tracking-table-max-keys before a command
+   * while over it, as Redis's processCommand does. Without it, no table is ever over.
+   */
+  readonly tracking?: TrackingLimit
   /** Told about a command body that threw (a bug); the client gets an error reply. */
   readonly onCommandFailure?: (command: string, error: unknown) => void
 }
@@ -91,6 +98,12 @@ export interface DispatchOptions {
  * A pipeline of sixteen GETs reads the clock once instead of sixteen times; that read was 4% of
  * the server's time at GET -P 16 (docs/benchmarks.md).
  */
+/** What dispatch sees of client tracking's tables: whether one is over its size, and the cure. */
+export interface TrackingLimit {
+  readonly overLimit: boolean
+  limit(): void
+}
+
 export interface BatchClock {
   mark: number
   readonly untimed: CommandStat[]
@@ -121,6 +134,7 @@ const SUBSCRIBED_MODE: ReadonlySet<string> = new Set([
 ])
 
 const NO_MONITORS: MonitorHub = { count: 0, add() {}, remove() {}, feed() {} }
+const NEVER_OVER: TrackingLimit = { overLimit: false, limit() {} }
 
 const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
 
@@ -134,6 +148,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     spec,
     noAuth: spec.flags.includes('no_auth'),
     write: spec.flags.includes('write'),
+    readonly: spec.flags.includes('readonly'),
     adminOnly: spec.flags.includes('admin') && spec.tenantScoped !== true,
     denyoom: spec.flags.includes('denyoom'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
@@ -222,6 +237,7 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
   const clock = options.batchClock
   const slowlog = options.slowlog ?? slowlogLimits(-1, 0)
   const monitors = options.monitors ?? NO_MONITORS
+  const trackingLimit = options.tracking ?? NEVER_OVER
 
   /** Logs a command that ran for `usec` µs in its tenant's slow log (actors/slowlog.ts). */
   const logSlow = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[], usec: number): void => {
@@ -350,6 +366,7 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
         error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       )
     }
+    if (trackingLimit.overLimit) trackingLimit.limit()
     if (queueing && !command.control) {
       // A flagged transaction will never run: as Redis, its queue stops growing (CLIENT LIST multi=).
       if (!multi.aborted) {
@@ -366,6 +383,11 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     if (multi === undefined || !multi.executing) session.lastCommand = spec.name
     stats.totalCommandsProcessed++
     const stat = command.stat
+    // While this connection tracks keys, its table knows it is the one running (NOLOOP, and the
+    // order of its own invalidations after this reply); restored after, for EXEC's commands.
+    const tracking = session.tracking
+    const running = tracking?.table.current
+    if (tracking !== undefined) tracking.table.current = tracking
     let reply: Reply
     // With a slowlog threshold below FAST_COMMAND_BOUND_US, fast commands are timed one by one too.
     if (clock !== undefined && command.fast && !slowlog.timeEach) {
@@ -381,6 +403,10 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
       stat.usec += usec
       // Infinity while the slow log is off: this one comparison is all it costs.
       if (usec >= slowlog.threshold && command.slowlogged) logSlow(ctx, spec, argv, usec)
+    }
+    if (tracking !== undefined) {
+      tracking.table.current = running
+      if (command.readonly && !tracking.bcast) tracking.table.remember(tracking, spec, argv)
     }
     stat.calls++
     if (reply.kind === 'error') {

@@ -7,6 +7,7 @@ import type { Keyspace, KeyspaceStats } from '../storage/keyspace.js'
 import type { WatchedKeys } from '../storage/watches.js'
 import type { PubSubHub, Subscriptions } from '../actors/pubsub.js'
 import type { SlowLog } from '../actors/slowlog.js'
+import type { ClientTracking, TrackingClient } from '../actors/tracking.js'
 
 /** Redis's command flags, as COMMAND INFO reports them. */
 export type CommandFlag =
@@ -143,6 +144,11 @@ export interface Session {
   replyMode: number
   /** In MONITOR mode (actors/monitors.ts): CLIENT LIST flag O; RESET ends it. */
   monitoring: boolean
+  /**
+   * CLIENT TRACKING's state while it is on (actors/tracking.ts): dispatch tests this field alone
+   * for remembering the keys a command read.
+   */
+  tracking: TrackingClient | undefined
 }
 
 /** MONITOR's registry (actors/monitors.ts). */
@@ -277,6 +283,8 @@ export interface ServerContext {
   readonly clientPause: PauseControl
   /** The connections in MONITOR mode. */
   readonly monitors: MonitorHub
+  /** Client-side caching: each tenant's tracking table (CLIENT TRACKING). */
+  readonly tracking: ClientTracking
   readonly stats: ServerStats
   readonly clients: ClientRegistry
   readonly runId: string

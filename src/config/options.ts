@@ -256,6 +256,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   long('slowlog-log-slower-than', 10000, -1),
   /** SLOWLOG: the entries kept per tenant, newest first. */
   long('slowlog-max-len', 128, 0),
+  /** Client tracking: the keys remembered per tenant before the oldest are invalidated (0: no limit). */
+  long('tracking-table-max-keys', 1_000_000, 0),
   /** LATENCY: events are never sampled here, so this only answers CONFIG GET/SET. */
   long('latency-monitor-threshold', 0, 0),
 ]

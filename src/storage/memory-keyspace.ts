@@ -193,6 +193,13 @@ const RANDOM_KEY_TRIES = 100
 
 const EMPTY_VALUE = Buffer.alloc(0)
 
+/** What a keyspace tells client tracking (actors/tracking.ts's TrackingTable). */
+export interface KeyTracking {
+  keyChanged(k: string, byCommand: boolean): void
+  /** The keyspace's records were replaced wholesale (an undone FLUSHDB). */
+  flushed(): void
+}
+
 export class MemoryKeyspace implements Keyspace {
   /**
    * The records. Their flush state says whether the store holds this very record: CLEAN when it
@@ -275,8 +282,38 @@ export class MemoryKeyspace implements Keyspace {
    * watched, so that a change pays one field test.
    */
   watches: Map<string, Watch[]> | undefined = undefined
+  /**
+   * Client tracking's table of the tenant (actors/tracking.ts), while any of its connections has
+   * CLIENT TRACKING on. Set through track().
+   */
+  private tracking: KeyTracking | undefined = undefined
+  /**
+   * Whether `watches` or `tracking` is set: with neither (the usual case), this one field test is
+   * all a change pays for WATCH and client tracking. Kept by observe().
+   */
+  private observed = false
   /** Keyspace notifications (keyspace-events.ts), shared by the server's keyspaces. */
   private readonly events: KeyspaceEvents
+
+  /** Recomputes `observed`; watches.ts calls it when it sets or clears `watches`. */
+  observe(): void {
+    this.observed = this.watches !== undefined || this.tracking !== undefined
+  }
+
+  /** Starts (a table) or stops (undefined) telling client tracking of changes to keys. */
+  track(tracking: KeyTracking | undefined): void {
+    this.tracking = tracking
+    this.observe()
+  }
+
+  /**
+   * `k` changed (Redis's signalModifiedKey): WATCH breaks, and tracking clients are told.
+   * `byCommand` is false for the reclaim of an expired key and for an undo.
+   */
+  private keyChanged(k: string, byCommand: boolean): void {
+    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+    this.tracking?.keyChanged(k, byCommand)
+  }
 
   constructor(options: {
     clock: Clock
@@ -710,7 +747,7 @@ export class MemoryKeyspace implements Keyspace {
       this.store(slot, k, value, expiresAt, now, 0, key, grown)
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
-      if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+      if (this.observed) this.keyChanged(k, true)
       if (created) this.events.emit(this.space, 'new', key)
       return
     }
@@ -738,7 +775,7 @@ export class MemoryKeyspace implements Keyspace {
     if (old === 0) {
       if (expiresAt !== 0) this.volatile.add(k!)
     } else if (expiresAt === 0) this.volatile.delete(k!)
-    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k ?? key.toString('latin1'))
+    if (this.observed) this.keyChanged(k ?? key.toString('latin1'), true)
   }
 
   setExpiry(key: Buffer, expiresAt: number): boolean {
@@ -755,7 +792,7 @@ export class MemoryKeyspace implements Keyspace {
     const log = this.log
     if (log !== undefined && log.enabled) log.expire(this, key, expiresAt, k, this.undoEntryAt(slot))
     this.changeExpiry(k, slot, old, expiresAt, now)
-    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+    if (this.observed) this.keyChanged(k, true)
     return true
   }
 
@@ -781,7 +818,7 @@ export class MemoryKeyspace implements Keyspace {
     if (log !== undefined && log.enabled) log.del(this, key, k, this.undoEntryAt(slot))
     this.forget(k)
     this.removeSlot(k, slot)
-    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+    if (this.observed) this.keyChanged(k, true)
     return true
   }
 
@@ -1053,7 +1090,7 @@ export class MemoryKeyspace implements Keyspace {
    */
   restore(k: string, prev: Entry | undefined): void {
     this.restoreEntry(k, prev)
-    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+    if (this.observed) this.keyChanged(k, false)
   }
 
   private restoreEntry(k: string, prev: Entry | undefined): void {
@@ -1092,6 +1129,8 @@ export class MemoryKeyspace implements Keyspace {
     this.volatileCursor = undefined
     this.sweepStartedAt = -1
     if (this.watches !== undefined) touchAllWatchedKeys(this, this.watches)
+    // Keys come back that tracking clients were told were gone: they start again from nothing.
+    this.tracking?.flushed()
     if (this.dirty === undefined) return
     const disk = tables.disk
     const dirty = disk.dirty
@@ -1266,7 +1305,7 @@ export class MemoryKeyspace implements Keyspace {
     this.forget(k)
     this.removeSlot(k, slot)
     this.stats.expiredKeys++
-    if (this.watches !== undefined) touchWatchedKey(this, this.watches, k)
+    if (this.observed) this.keyChanged(k, false)
     if ((this.events.flags & NOTIFY_EXPIRED) !== 0) this.events.emit(this.space, 'expired', Buffer.from(k, 'latin1'))
   }
 

@@ -38,7 +38,11 @@ export class WatchedKeys {
     for (const w of this.watches) if (w.db === db && w.k === k) return
     const watch: Watch = { owner: this, db, k, expiredAtWatch: db.residentExpired(k) }
     this.watches.push(watch)
-    const byKey = (db.watches ??= new Map())
+    if (db.watches === undefined) {
+      db.watches = new Map()
+      db.observe()
+    }
+    const byKey = db.watches
     const list = byKey.get(k)
     if (list === undefined) byKey.set(k, [watch])
     else list.push(watch)
@@ -54,7 +58,9 @@ export class WatchedKeys {
       if (i >= 0) list.splice(i, 1)
       if (list.length > 0) continue
       byKey.delete(w.k)
-      if (byKey.size === 0) w.db.watches = undefined
+      if (byKey.size > 0) continue
+      w.db.watches = undefined
+      w.db.observe()
     }
     this.watches = []
   }

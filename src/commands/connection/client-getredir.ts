@@ -12,8 +12,8 @@ export const clientGetredir: CommandSpec = {
   summary: 'Get tracking notifications redirection client ID if any',
   since: '6.0.0',
   complexity: 'O(1)',
-  /** Client-side caching (CLIENT TRACKING) is not offered, so tracking is always off: -1. */
-  execute(): Reply {
-    return integer(-1)
+  /** REDIRECT's client id while tracking is on (0: none), -1 while it is off. */
+  execute(ctx): Reply {
+    return integer(ctx.session.tracking?.redirect ?? -1)
   },
 }

@@ -4,9 +4,11 @@ import { helpReply } from '../server/help.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
-// Redis's lines for the subcommands this server implements, in Redis 7.0's order (SETINFO and
+// Redis's lines for the subcommands, in Redis 7.0's order (SETINFO and
 // NO-TOUCH, from 7.2, where 7.2 lists them).
 const HELP = helpReply('client', [
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
   'GETREDIR',
   '    Return the client ID we are redirecting to when tracking is enabled.',
   'GETNAME',
@@ -47,6 +49,9 @@ const HELP = helpReply('client', [
   '    * LIB-VER: the client lib version.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
   'TRACKINGINFO',
   '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',

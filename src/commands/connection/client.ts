@@ -1,6 +1,7 @@
 // CLIENT subcommand [argument ...]
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
+import { clientCaching } from './client-caching.js'
 import { clientGetname } from './client-getname.js'
 import { clientGetredir } from './client-getredir.js'
 import { clientHelp } from './client-help.js'
@@ -14,6 +15,7 @@ import { clientPause } from './client-pause.js'
 import { clientReply } from './client-reply.js'
 import { clientSetinfo } from './client-setinfo.js'
 import { clientSetname } from './client-setname.js'
+import { clientTracking } from './client-tracking.js'
 import { clientTrackinginfo } from './client-trackinginfo.js'
 import { clientUnblock } from './client-unblock.js'
 import { clientUnpause } from './client-unpause.js'
@@ -28,8 +30,8 @@ export const client: CommandSpec = {
   since: '2.4.0',
   complexity: 'Depends on subcommand.',
   subcommands: [
-    clientGetname, clientGetredir, clientHelp, clientId, clientInfo, clientKill, clientList, clientNoEvict,
-    clientNoTouch, clientPause, clientReply, clientSetinfo, clientSetname, clientTrackinginfo, clientUnblock,
-    clientUnpause,
+    clientCaching, clientGetname, clientGetredir, clientHelp, clientId, clientInfo, clientKill, clientList,
+    clientNoEvict, clientNoTouch, clientPause, clientReply, clientSetinfo, clientSetname, clientTracking,
+    clientTrackinginfo, clientUnblock, clientUnpause,
   ],
 }

@@ -19,7 +19,7 @@ export const reset: CommandSpec = {
   /**
    * Returns the connection to its state right after connecting: RESP2, database 0, no name, and
    * logged out when a password is required (a tenant's connection is back in the default tenant),
-   * replies on (CLIENT REPLY), not monitoring, out of MULTI, watching nothing and subscribed to nothing (without a confirmation per
+   * replies on (CLIENT REPLY), not monitoring, not tracking keys, out of MULTI, watching nothing and subscribed to nothing (without a confirmation per
    * subscription). Library name and version survive, as in Redis.
    */
   execute(ctx): Reply {
@@ -27,6 +27,7 @@ export const reset: CommandSpec = {
     endTransaction(session)
     ctx.server.pubsub.unsubscribeAll(session)
     ctx.server.monitors.remove(session)
+    ctx.server.tracking.disable(session)
     session.resp = 2
     session.replyMode = 0
     session.dbIndex = 0

@@ -19,11 +19,16 @@ export const INVALID_NAME = error('ERR Client names cannot contain spaces, newli
 const FD = 8
 
 /**
- * Redis's flags letters, in its order: O while monitoring, P while subscribed, x inside MULTI, d once a watched key
- * changed, N for none.
+ * Redis's flags letters, in its order: O while monitoring, P while subscribed, x inside MULTI, t
+ * while tracking keys, R once its redirection was found gone, B in BCAST mode, d once a watched
+ * key changed, N for none.
  */
 const clientFlags = (session: Session): string => {
-  const flags = (session.monitoring ? 'O' : '') + (session.pubsub === undefined ? '' : 'P') + (session.multi === undefined ? '' : 'x') + (session.watching?.broken === true ? 'd' : '')
+  const tracking = session.tracking
+  const flags =
+    (session.monitoring ? 'O' : '') + (session.pubsub === undefined ? '' : 'P') + (session.multi === undefined ? '' : 'x') +
+    (tracking === undefined ? '' : 't' + (tracking.brokenRedirect ? 'R' : '') + (tracking.bcast ? 'B' : '')) +
+    (session.watching?.broken === true ? 'd' : '')
   return flags === '' ? 'N' : flags
 }
 
@@ -38,7 +43,7 @@ export const clientLine = (session: Session, now: number, handle?: ClientHandle)
     ` idle=${Math.max(0, Math.floor((now - session.lastInteraction) / 1000))}` +
     ` flags=${clientFlags(session)} db=${session.dbIndex} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0} multi=${session.multi?.commands.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0` +
     ` rbs=0 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem + qbuf} events=r cmd=${session.lastCommand || 'NULL'}` +
-    ` user=${session.user} redir=-1 resp=${session.resp} lib-name=${session.libName} lib-ver=${session.libVer}`
+    ` user=${session.user} redir=${session.tracking?.redirect ?? -1} resp=${session.resp} lib-name=${session.libName} lib-ver=${session.libVer}`
   )
 }
 
@@ -72,7 +77,11 @@ export const authenticate = (ctx: CommandContext, username: Buffer | undefined, 
   if (!tenants.checkPassword(session, user, password)) return Errors.wrongPass
   const tenant = user === DEFAULT_USER ? tenants.default : tenants.get(user)!
   // Subscriptions belong to the tenant they were made in: another tenant's channels start afresh.
-  if (tenant !== session.tenant) ctx.server.pubsub.unsubscribeAll(session)
+  // So do tracking's redirections and remembered keys (its table is the tenant's).
+  if (tenant !== session.tenant) {
+    ctx.server.pubsub.unsubscribeAll(session)
+    ctx.server.tracking.disable(session)
+  }
   session.authenticated = true
   session.user = user
   session.admin = user === DEFAULT_USER

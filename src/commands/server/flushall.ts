@@ -19,6 +19,8 @@ export const flushall: CommandSpec = {
     if (invalid !== undefined) return invalid
     // A tenant's FLUSHALL empties its own databases only.
     for (const db of ctx.session.tenant.databases) db.flush()
+    // One null to each tracking client for all the databases, as Redis's signalFlushedDb(-1).
+    ctx.server.tracking.flushed(ctx.session.tenant)
     return OK
   },
 }

@@ -18,6 +18,8 @@ export const flushdb: CommandSpec = {
     const invalid = checkFlushMode(argv)
     if (invalid !== undefined) return invalid
     ctx.session.db.flush()
+    // Tracking clients learn of it with one null, whichever database they read (signalFlushedDb).
+    ctx.server.tracking.flushed(ctx.session.tenant)
     return OK
   },
 }

@@ -5,6 +5,7 @@ import type { CommandContext, CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { visibleClients } from '../connection/session-info.js'
 import { processMemory } from './process-memory.js'
+import type { TrackingStats } from '../../actors/tracking.js'
 
 type Section = (ctx: CommandContext) => string[]
 
@@ -57,6 +58,9 @@ const server: Section = (ctx) => {
   ]
 }
 
+/** The tenant's tracking, or the whole server's for the admin (as connected_clients). */
+const trackingStats = (ctx: CommandContext): TrackingStats => ctx.server.tracking.stats(ctx.session.admin ? undefined : ctx.session.tenant)
+
 const clients: Section = (ctx) => [
   `connected_clients:${ctx.session.admin ? ctx.server.clients.size : visibleClients(ctx).length}`,
   'cluster_connections:0',
@@ -64,7 +68,7 @@ const clients: Section = (ctx) => [
   'client_recent_max_input_buffer:0',
   'client_recent_max_output_buffer:0',
   'blocked_clients:0',
-  'tracking_clients:0',
+  `tracking_clients:${trackingStats(ctx).clients}`,
   'clients_in_timeout_table:0',
 ]
 
@@ -170,6 +174,7 @@ const stats: Section = (ctx) => {
   const st = ctx.server.stats
   // The tenant's own channels and patterns, as the rest of INFO shows its own part of the server.
   const pubsub = ctx.server.pubsub.namespace(ctx.session.tenant.id)
+  const tracking = trackingStats(ctx)
   return [
     `total_connections_received:${st.totalConnectionsReceived}`,
     `total_commands_processed:${st.totalCommandsProcessed}`,
@@ -194,6 +199,9 @@ const stats: Section = (ctx) => {
     'latest_fork_usec:0',
     'total_forks:0',
     'migrate_cached_sockets:0',
+    `tracking_total_keys:${tracking.keys}`,
+    `tracking_total_items:${tracking.items}`,
+    `tracking_total_prefixes:${tracking.prefixes}`,
     'unexpected_error_replies:0',
     `total_error_replies:${st.totalErrorReplies}`,
   ]
