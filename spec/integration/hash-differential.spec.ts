@@ -12,6 +12,7 @@
 // random.
 
 import { expect } from 'chai'
+import { Redis } from 'ioredis'
 import { startServer } from '../support/server.js'
 import { serverPair } from '../support/redis-server.js'
 import { runScript, seeded, shown, type Argv } from '../support/big-strings.js'
@@ -249,6 +250,27 @@ describe('differential: hashes against redis-server', function () {
     }
     const corrupt: Argv[] = [['RESTORE', 'bad', '0', Buffer.from('10030201ff0a00', 'hex')]]
     await compare(servers, '2', corrupt, identical)
+  })
+
+  it('WATCH breaks on a field changed in place (HSET, HDEL, HINCRBY) by another connection, and not on a read', async () => {
+    for (const change of [['HSET', 'h', 'f', 'new'], ['HDEL', 'h', 'f'], ['HINCRBY', 'h', 'n', '1'], ['HGET', 'h', 'f']] as Argv[]) {
+      const results: string[] = []
+      for (const port of [servers.redis, servers.ours]) {
+        await runScript(port, '2', [['FLUSHALL'], ['HSET', 'h', 'f', 'v', 'g', 'w', 'n', '1']])
+        const watcher = new Redis({ port, lazyConnect: true })
+        await watcher.connect()
+        try {
+          await watcher.watch('h')
+          await runScript(port, '2', [change])
+          const exec = await watcher.multi().hgetall('h').exec()
+          results.push(JSON.stringify(exec))
+        } finally {
+          watcher.disconnect()
+        }
+      }
+      expect(results[1], shown(change)).to.equal(results[0])
+      expect(results[0] === 'null', shown(change)).to.equal(change[0] !== 'HGET')
+    }
   })
 
   for (const resp of ['2', '3']) {
