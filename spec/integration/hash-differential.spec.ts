@@ -103,12 +103,12 @@ const scripts: Record<string, (string | Argv)[]> = {
   ],
 }
 
-/** A seeded script of hash and generic commands over a few keys and databases. */
-const hashScript = (seed: number, length: number): Argv[] => {
+/** A seeded script of hash and generic commands over `keyCount` keys and two databases. */
+const hashScript = (seed: number, length: number, keyCount = 30, bigValue = 3000, digest = true): Argv[] => {
   const random = seeded(seed)
   const below = (n: number): number => Math.floor(random() * n)
   const pick = <T>(items: readonly T[]): T => items[below(items.length)]!
-  const keys = Array.from({ length: 30 }, (_, i) => `h${i}`)
+  const keys = Array.from({ length: keyCount }, (_, i) => `h${i}`)
   const key = (): string => pick(keys)
   const field = (): string => (below(4) === 0 ? `wide:${below(400)}` : `f${below(12)}`)
   const value = (): string => {
@@ -116,7 +116,7 @@ const hashScript = (seed: number, length: number): Argv[] => {
     if (r < 3) return String(below(2000) - 1000)
     if (r < 4) return `${below(100)}.${below(100)}`
     if (r < 5) return 'v'.repeat(60 + below(10))
-    if (r < 6) return 'big:' + 'x'.repeat(500 + below(3000))
+    if (r < 6) return 'big:' + 'x'.repeat(500 + below(bigValue))
     return `val${below(1000)}`
   }
   const script: Argv[] = []
@@ -152,7 +152,8 @@ const hashScript = (seed: number, length: number): Argv[] => {
     else if (r < 96) script.push(['EXISTS', k, key()])
     else if (r < 97) script.push(['MOVE', k, '1'])
     else if (r < 98) script.push(['SELECT', String(below(2))])
-    else script.push(['DEBUG', 'DIGEST'])
+    // DEBUG DIGEST refuses while keys are only on disk (debug-digest.ts): not under maxmemory.
+    else script.push(digest ? ['DEBUG', 'DIGEST'] : ['DBSIZE'])
   }
   script.push(['SELECT', '0'])
   return script
@@ -252,6 +253,18 @@ describe('differential: hashes against redis-server', function () {
     await compare(servers, '2', corrupt, identical)
   })
 
+  it('MEMORY USAGE of a hash counts its fields, and grows and shrinks with them', async () => {
+    const usage = async (): Promise<number> => Number((await runScript(servers.ours, '2', [['MEMORY', 'USAGE', 'h']]))[0]!.toString().slice(1))
+    await runScript(servers.ours, '2', [['FLUSHALL'], ['HSET', 'h', ...fieldsOf('field', 100)]])
+    const hundred = await usage()
+    expect(hundred).to.be.above(100 * 8)
+    await runScript(servers.ours, '2', [['HSET', 'h', ...fieldsOf('more', 100)]])
+    const twoHundred = await usage()
+    expect(twoHundred - hundred).to.be.within(100 * 8, 100 * 200)
+    await runScript(servers.ours, '2', [['HDEL', 'h', ...Array.from({ length: 100 }, (_, i) => `more${i}`)]])
+    expect(await usage()).to.equal(hundred)
+  })
+
   it('WATCH breaks on a field changed in place (HSET, HDEL, HINCRBY) by another connection, and not on a read', async () => {
     for (const change of [['HSET', 'h', 'f', 'new'], ['HDEL', 'h', 'f'], ['HINCRBY', 'h', 'n', '1'], ['HGET', 'h', 'f']] as Argv[]) {
       const results: string[] = []
@@ -322,24 +335,42 @@ describe('differential: hashes flushed, evicted and read back under --maxmemory 
 
   for (const [seed, resp] of [[11, '3'], [12, '2']] as const) {
     it(`seed ${seed} (RESP${resp}), then every hash read back whole`, async () => {
-      const commands: Argv[] = [['FLUSHALL'], ...hashScript(seed, 2500)]
+      // More and larger hashes than 1 MB holds: they are evicted and read back.
+      const commands: Argv[] = [['FLUSHALL'], ...hashScript(seed, 2500, 150, 12_000, false)]
       await compare(servers, resp, commands)
       const all: Argv[] = []
       for (const db of ['0', '1']) {
         all.push(['SELECT', db], ['DBSIZE'])
-        for (let i = 0; i < 30; i++) all.push(['TYPE', `h${i}`], ['HGETALL', `h${i}`], ['OBJECT', 'ENCODING', `h${i}`], ['DEBUG', 'DIGEST-VALUE', `h${i}`])
+        for (let i = 0; i < 150; i++) all.push(['TYPE', `h${i}`], ['HGETALL', `h${i}`], ['OBJECT', 'ENCODING', `h${i}`], ['DEBUG', 'DIGEST-VALUE', `h${i}`])
       }
       all.push(['SELECT', '0'])
-      // The keys read back from segments give the digest of the whole dataset too.
-      all.push(['DEBUG', 'DIGEST'])
       await compare(servers, resp, all)
+      // SCAN TYPE tells hashes from strings among keys only on disk too: a whole iteration of
+      // each type finds the same keys on both servers.
+      for (const type of ['hash', 'string']) {
+        const found: string[][] = []
+        for (const port of [servers.redis, servers.ours]) {
+          const keys: string[] = []
+          let cursor = '0'
+          do {
+            const [reply] = await runScript(port, '2', [['SCAN', cursor, 'COUNT', '7', 'TYPE', type]])
+            const items = flat(reply!)!
+            cursor = items[0]!
+            keys.push(...items.slice(1))
+          } while (cursor !== '0')
+          found.push(keys.sort())
+        }
+        expect(found[1], `SCAN TYPE ${type}`).to.deep.equal(found[0])
+      }
+      const [info] = await runScript(servers.ours, '2', [['INFO', 'memory']])
+      expect(Number(/wtr_evicted_to_disk_keys:(\d+)/.exec(info!.toString())?.[1]), 'records evicted to disk').to.be.above(0)
     })
   }
 
   it('a server SIGKILLed and restarted over those segments and its log gives the same hashes', async () => {
     const args = ['--enable-debug-command', 'yes', '--maxmemory', '1mb', '--wal-checkpoint-bytes', '1mb', '--wal-checkpoint-ops', '1000']
     const ours = await startServer({ args })
-    const commands: Argv[] = [['FLUSHALL'], ...hashScript(21, 2000)]
+    const commands: Argv[] = [['FLUSHALL'], ...hashScript(21, 2000, 30, 3000, false)]
     try {
       // The first half goes to a segment (BGSAVE is a checkpoint), the second stays in the log.
       await compare({ redis: servers.redis, ours: ours.port }, '2', commands.slice(0, 1000))
