@@ -18,6 +18,7 @@ import type { Settlement } from '../../src/pipeline/holdUntilDurable.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { MemoryWal } from '../../src/wal/memory-wal.js'
+import { dataOf } from '../support/values.js'
 
 /** The durability actor's probe and everysec period (src/actors/durability.ts). */
 const SECOND = 1000
@@ -65,7 +66,7 @@ const turns = async (n = 3): Promise<void> => {
 
 /** Every live key as `db:key=value`, sorted. */
 const dump = (dbs: readonly MemoryKeyspace[]): string[] =>
-  dbs.flatMap((ks) => [...ks.keys()].map((k) => `${ks.space}:${k.toString('latin1')}=${ks.peek(k)!.value.data.toString('latin1')}`)).sort()
+  dbs.flatMap((ks) => [...ks.keys()].map((k) => `${ks.space}:${k.toString('latin1')}=${dataOf(ks.peek(k)!.value).toString('latin1')}`)).sort()
 
 /** What a restart would rebuild from the log's records, onto empty keyspaces. */
 const replay = async (wal: MemoryWal, databases: number): Promise<string[]> => {
@@ -88,6 +89,7 @@ const keysIn = (payload: Buffer): string[] => {
     del: (_db, key) => keys.push(key.toString('latin1')),
     expire: (_db, key) => keys.push(key.toString('latin1')),
     setRange: (_db, key) => keys.push(key.toString('latin1')),
+    hashField: (_db, key) => keys.push(key.toString('latin1')),
     flushDb: () => {},
     flushAll: () => {},
   })

@@ -16,6 +16,7 @@ import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
 import { POISON, READ_BUFFER, ownArgs } from '../../src/protocol/read-buffer.js'
+import { dataOf } from '../support/values.js'
 
 const NOW = 1_700_000_000_000
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
@@ -89,7 +90,7 @@ describe('Stager against a real store', function () {
       expect(staged, 'no promise').to.not.be.instanceOf(Promise)
       db.attachPassing((staged as Staged | undefined)?.passing)
       try {
-        return db.get(b(key))?.value.data
+        return dataOf(db.get(b(key))?.value)
       } finally {
         db.attachPassing(undefined)
       }
@@ -107,10 +108,10 @@ describe('Stager against a real store', function () {
     expect(stager.reads, 'a, b, gone and c were read back (nowhere is ruled out by the filters)').to.be.within(4, 5)
     // Read again lately: installed, and the command needs nothing handed to it.
     expect(stager.stage(db, [b('GET'), b('a')], [db])).to.equal(undefined)
-    expect(db.peekStored('a')?.value.data).to.deep.equal(b('v-a'))
+    expect(dataOf(db.peekStored('a')?.value)).to.deep.equal(b('v-a'))
     // Other commands install at once.
     expect(stager.stage(db, [b('STRLEN'), b('b')], [db])).to.equal(undefined)
-    expect(db.peekStored('b')?.value.data).to.deep.equal(b('v-b'))
+    expect(dataOf(db.peekStored('b')?.value)).to.deep.equal(b('v-b'))
   })
 
   it('a value handed to a GET gives way to a delete, a write or a FLUSHDB made before the GET runs', async () => {
@@ -129,7 +130,7 @@ describe('Stager against a real store', function () {
     const read = (staged: Staged, key: string): string | undefined => {
       db.attachPassing(staged.passing)
       try {
-        return db.get(b(key))?.value.data.toString()
+        return dataOf(db.get(b(key))?.value)?.toString()
       } finally {
         db.attachPassing(undefined)
       }
@@ -162,7 +163,7 @@ describe('Stager against a real store', function () {
     expect(lookups).to.equal(1)
     expect(db.peekStored('k'), 'not installed').to.equal(undefined)
     db.attachPassing(staged!.passing)
-    expect(db.get(b('k'))?.value.data).to.deep.equal(b('v-k'))
+    expect(dataOf(db.get(b('k'))?.value)).to.deep.equal(b('v-k'))
     db.attachPassing(undefined)
   })
 
@@ -197,13 +198,13 @@ describe('Stager against a real store', function () {
       return pending
     }
     await stageThroughThreadPool(inReadBuffer('EXISTS', 'a', 'b'))
-    expect(db.peekStored('a')?.value.data).to.deep.equal(b('v-a'))
-    expect(db.peekStored('b')?.value.data).to.deep.equal(b('v-b'))
+    expect(dataOf(db.peekStored('a')?.value)).to.deep.equal(b('v-a'))
+    expect(dataOf(db.peekStored('b')?.value)).to.deep.equal(b('v-b'))
     // A GET reads its key once without installing it; read again lately, the key is installed.
     const once = await stageThroughThreadPool(inReadBuffer('GET', 'c'))
     expect(once!.passing!.get('c')?.data).to.deep.equal(b('v-c'))
     expect(await stageThroughThreadPool(inReadBuffer('GET', 'c'))).to.equal(undefined)
-    expect(db.peekStored('c')?.value.data).to.deep.equal(b('v-c'))
+    expect(dataOf(db.peekStored('c')?.value)).to.deep.equal(b('v-c'))
     expect(db.size).to.equal(3)
   })
 })

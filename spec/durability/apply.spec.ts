@@ -5,6 +5,7 @@ import { Journal } from '../../src/durability/journal.js'
 import { applyTo } from '../../src/durability/apply.js'
 import { decodeOps } from '../../src/durability/ops.js'
 import { keyspacesOf } from '../support/keyspaces.js'
+import { dataOf } from '../support/values.js'
 
 const b = (s: string): Buffer => Buffer.from(s)
 
@@ -28,7 +29,7 @@ describe('replaying the log (applyTo)', () => {
     decodeOps(ops, applyTo(keyspacesOf([replica])))
     replica.dropExpiredAfterReplay()
     expect(replica.size).to.equal(1)
-    expect(replica.get(b('kept'))?.value.data.toString()).to.equal('v')
+    expect(dataOf(replica.get(b('kept'))?.value)?.toString()).to.equal('v')
     expect(replica.get(b('gone'))).to.equal(undefined)
     // Known deleted, so the next flush writes tombstones over any older version on disk.
     expect(replica.known('gone')).to.equal(true)

@@ -6,6 +6,7 @@ import { Journal, undo } from '../../src/durability/journal.js'
 import { applyTo } from '../../src/durability/apply.js'
 import { keyspacesOf } from '../support/keyspaces.js'
 import { decodeOps } from '../../src/durability/ops.js'
+import { dataOf } from '../support/values.js'
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 
@@ -22,7 +23,7 @@ const dump = (dbs: MemoryKeyspace[]): string[][] =>
   dbs.map((ks) =>
     [...ks.keys()].map((k) => {
       const e = ks.peek(k)!
-      return `${k.toString('latin1')}=${e.value.data.toString('latin1')}@${e.expiresAt}`
+      return `${k.toString('latin1')}=${dataOf(e.value).toString('latin1')}@${e.expiresAt}`
     }),
   )
 
@@ -105,7 +106,7 @@ describe('journal', () => {
     dbs[0]!.set(b('stays'), { type: 'string', data: b('v') }, 0)
     expect(journal.dirty).to.equal(false)
     journal.enabled = true
-    expect(dbs[0]!.get(b('stays'))!.value.data.toString()).to.equal('v')
+    expect(dataOf(dbs[0]!.get(b('stays'))!.value).toString()).to.equal('v')
     expect(journal.seal()).to.equal(undefined)
     // Reclaiming an expired key is a DEL in the log, as Redis propagates it.
     clock.now += 100
@@ -116,6 +117,7 @@ describe('journal', () => {
       del: (_space, key) => reclaimed.push(key.toString()),
       expire: () => expect.fail('an expire'),
       setRange: () => expect.fail('a setrange'),
+      hashField: () => expect.fail('a hash field'),
       flushDb: () => expect.fail('a flushdb'),
       flushAll: () => expect.fail('a flushall'),
     })
@@ -148,7 +150,7 @@ describe('journal', () => {
     undo(held.undo)
     journal.undoDropped(journal.seal()!.stamp)
     const wrong = []
-    for (let i = 0; i < n; i++) if (!db.get(b(`k${i}`))!.value.data.equals(value('old', i))) wrong.push(i)
+    for (let i = 0; i < n; i++) if (!dataOf(db.get(b(`k${i}`))!.value).equals(value('old', i))) wrong.push(i)
     expect(wrong, 'keys whose value undo did not restore').to.deep.equal([])
   })
 
@@ -160,14 +162,14 @@ describe('journal', () => {
     db.set(b('g'), { type: 'string', data: base }, 0)
     db.patch(b('g'), { offset: 20_000, bytes: Buffer.alloc(10, 'b') })
     journal.undoDropped(journal.seal()!.stamp)
-    const kept = db.get(b('g'))!.value.data
+    const kept = dataOf(db.get(b('g'))!.value)
     db.patch(b('g'), { offset: 20_010, bytes: Buffer.alloc(500, 'c') })
     db.patch(b('g'), { offset: 20_510, bytes: Buffer.alloc(500, 'd') })
     undo(journal.seal()!.undo)
     const expected = Buffer.concat([base, Buffer.alloc(10, 'b')])
-    expect(db.get(b('g'))!.value.data.equals(expected)).to.equal(true)
+    expect(dataOf(db.get(b('g'))!.value).equals(expected)).to.equal(true)
     db.patch(b('g'), { offset: 20_010, bytes: Buffer.alloc(30, 'e') })
-    expect(db.get(b('g'))!.value.data.equals(Buffer.concat([expected, Buffer.alloc(30, 'e')]))).to.equal(true)
+    expect(dataOf(db.get(b('g'))!.value).equals(Buffer.concat([expected, Buffer.alloc(30, 'e')]))).to.equal(true)
     expect(kept.equals(expected), 'a value read before the undone growth').to.equal(true)
   })
 

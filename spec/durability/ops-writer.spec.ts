@@ -13,6 +13,7 @@ const keysOf = (bytes: Buffer): string[] => {
     del: () => {},
     expire: () => {},
     setRange: () => {},
+    hashField: () => {},
     flushDb: () => {},
     flushAll: () => {},
   })

@@ -19,6 +19,7 @@ import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { encodeStoreKey } from '../../src/storage/store-keys.js'
 import { MemoryWal } from '../../src/wal/memory-wal.js'
+import { dataOf } from '../support/values.js'
 
 const SPACES = [0, 1]
 const KEYS = 12
@@ -84,7 +85,7 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes, patchHeavy }: Tria
         // Patch-heavy trials write kilobytes a patch, so strings pass 16 KB and grow in place.
         const bytes = b(`p${n}`.repeat(patchHeavy === true ? 1 + random(3000) : 1))
         if (entry === undefined) db.set(key, { type: 'string', data: bytes }, 0)
-        else db.patch(key, { offset: random(2) === 0 ? entry.value.data.length : random(entry.value.data.length + 4), bytes })
+        else db.patch(key, { offset: random(2) === 0 ? dataOf(entry.value).length : random(dataOf(entry.value).length + 4), bytes })
       } else if (roll < 45) db.set(key, { type: 'string', data: b(`v${n}`) }, random(4) === 0 ? ttl() : 0)
       else if (roll < 65) db.delete(key)
       else if (roll < 80) db.setExpiry(key, ttl())
@@ -103,7 +104,7 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes, patchHeavy }: Tria
       const db = keyspaces.get(space)
       if (db.known(k) || db.complete) {
         const entry = db.get(b(k))
-        return entry === undefined ? undefined : { value: entry.value.data.toString(), expiresAt: entry.expiresAt }
+        return entry === undefined ? undefined : { value: dataOf(entry.value).toString(), expiresAt: entry.expiresAt }
       }
       const entry = await store.lookup(encodeStoreKey(space, db.generation, k))
       if (entry === undefined || entry.kind === 'delete' || db.hasExpired(entry.expiresAt)) return undefined
@@ -115,7 +116,7 @@ const runTrial = async ({ seed, ops, expiriesPass, holdBytes, patchHeavy }: Tria
         for (let i = 0; i < KEYS; i++) {
           const k = `k${i}`
           const entry = made[space]!.get(b(k))
-          const expected: Seen = entry === undefined ? undefined : { value: entry.value.data.toString(), expiresAt: entry.expiresAt }
+          const expected: Seen = entry === undefined ? undefined : { value: dataOf(entry.value).toString(), expiresAt: entry.expiresAt }
           const actual = await seen(keyspaces, space, k)
           if (JSON.stringify(actual) !== JSON.stringify(expected)) wrong.push(`db ${space} ${k}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
         }
@@ -164,7 +165,7 @@ const replayOverExpiringDiskKey = async (change: (db: MemoryKeyspace, key: Buffe
     const replayed = new Keyspaces((space) => new MemoryKeyspace({ clock: now, stats: newKeyspaceStats(), space, trackDirty: true }))
     await recover(replayed, store, wal.crashed(), holdBytes)
     const entry = replayed.get(0).get(key)
-    return entry === undefined ? undefined : { value: entry.value.data.toString(), expiresAt: entry.expiresAt }
+    return entry === undefined ? undefined : { value: dataOf(entry.value).toString(), expiresAt: entry.expiresAt }
   } finally {
     await store.close()
     rmSync(root, { recursive: true, force: true })

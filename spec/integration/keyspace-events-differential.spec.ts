@@ -96,6 +96,17 @@ const scripts: Record<string, { flags: string; steps: readonly Step[] }> = {
       'BITOP OR d nokey1 nokey2', 'BITOP OR d nokey1', 'BITOP NOT e b', 'BITCOUNT e', 'GETBIT e 1',
     ],
   },
+  'hashes: HSET, HSETNX, HMSET, HDEL (the last field: del), HINCRBY, HINCRBYFLOAT, and by class': {
+    flags: 'KEA',
+    steps: [
+      'HSET h a 1 b 2', 'HSET h a 1', 'HSETNX h a 9', 'HSETNX h c 3', 'HMSET h d 4', 'HINCRBY h n 5', 'HINCRBYFLOAT h f 1.5',
+      'HINCRBY h a x', 'HDEL h nope', 'HDEL h a b', 'HDEL nokey a', 'HGET h c', 'HDEL h c d n f', 'EXISTS h', 'HSET s f v',
+      'SET str x', 'HSET str f v', 'HINCRBY new f 1', 'EXPIRE new 100', 'PERSIST new', 'RENAME new other', 'COPY other c2',
+      'CONFIG SET notify-keyspace-events Kh', 'HSET h2 f v', 'HDEL h2 f', 'CONFIG SET notify-keyspace-events Eg', 'HSET h3 f v',
+      'HDEL h3 f', 'CONFIG SET notify-keyspace-events Em', 'HGET nokey f', 'HGETALL nokey', 'HLEN nokey', 'HSCAN nokey 0',
+      'HRANDFIELD nokey', 'HSTRLEN nokey f', 'HEXISTS nokey f',
+    ],
+  },
   'HyperLogLogs: PFADD, PFMERGE': {
     flags: 'KEA',
     steps: ['PFADD h a b', 'PFADD h a', 'PFADD h', 'PFADD h2', 'PFMERGE h3 h h2', 'PFMERGE h3', 'PFCOUNT h h3', 'SET s x', 'PFADD s a'],

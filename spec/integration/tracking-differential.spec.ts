@@ -134,6 +134,15 @@ const scenarios: Record<string, Scenario> = {
       'w COPY w1 w2 REPLACE', 'r CLIENT TRACKING OFF', 'r GET a', 'w SET a 6',
     ],
   },
+  'RESP3: hashes read and changed in place (HSET, HDEL of a field and of the last one, HINCRBY, an undone field)': {
+    connections: { r: { resp: 3 }, w: { resp: 2 } },
+    steps: [
+      'r CLIENT TRACKING ON', 'w HSET h f 1 g 2', 'r HGET h f', 'w HSET h f 3', 'r HGETALL h', 'w HDEL h g', 'r HLEN h',
+      'w HINCRBY h f 5', 'r HEXISTS h f', 'w HINCRBYFLOAT h f 1.5', 'r HMGET h f x', 'w HDEL h f', 'r TYPE h',
+      'w HSET h a 1', 'r HKEYS h', 'w HSETNX h a 2', 'w HSETNX h b 2', 'r HRANDFIELD none', 'w SET s x', 'r HSTRLEN h a',
+      'w HSET s f 1', 'r HVALS s', 'w DEL s', 'r HSCAN h 0', 'w HMSET h a 9', 'r HGET h a | HSET h a 10 | HGET h a',
+    ],
+  },
   'RESP3: several databases share one table of key names; MOVE, GETDEL, GETEX, SET GET': {
     connections: { r: { resp: 3 }, w: { resp: 3 } },
     steps: [

@@ -24,6 +24,7 @@ import { LsmStore } from '../../src/storage/lsm-store.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { newKeyspaceStats } from '../../src/storage/keyspace.js'
 import { encodeStoreKey } from '../../src/storage/store-keys.js'
+import { dataOf } from '../support/values.js'
 
 const b = (s: string): Buffer => Buffer.from(s)
 
@@ -89,7 +90,7 @@ describe('flushes overtaken by changes', () => {
 
       // Only memory holds k's new value: eviction must not drop it.
       db.evict(1 << 20, 100)
-      expect(db.get(b('k'))?.value.data.toString()).to.equal('new')
+      expect(dataOf(db.get(b('k'))?.value)?.toString()).to.equal('new')
       expect(await storeValue(db, 'k')).to.equal(undefined)
 
       // The next flush writes it under generation 1; then it may go.

@@ -14,6 +14,7 @@ import { entriesOf } from '../../src/storage/merge.js'
 import type { SegmentReader } from '../../src/storage/segment-reader.js'
 import { encodeStoreKey, prefixEnd, storeKeyPrefix } from '../../src/storage/store-keys.js'
 import type { CompactionConfig } from '../../src/storage/compaction-policy.js'
+import { dataOf } from '../support/values.js'
 
 const NOW = 1_700_000_000_000
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
@@ -76,7 +77,7 @@ const databases = (): MemoryKeyspace[] =>
   [0, 1].map((db) => new MemoryKeyspace({ clock: () => NOW, stats: newKeyspaceStats(), space: db, trackDirty: true }))
 
 const live = (dbs: MemoryKeyspace[]): string[] =>
-  dbs.flatMap((ks, db) => [...ks.keys()].map((k) => `${db}:${k.toString('latin1')}=${ks.peek(k)!.value.data.toString('latin1')}`))
+  dbs.flatMap((ks, db) => [...ks.keys()].map((k) => `${db}:${k.toString('latin1')}=${dataOf(ks.peek(k)!.value).toString('latin1')}`))
 
 /**
  * What the model-based properties drive: a store in a fresh directory (SMALL compaction), two
@@ -270,7 +271,7 @@ describe('LsmStore (model-based)', function () {
                 const k = `k${i}`
                 const resident = m.dbs[db]!.peek(b(k))
                 const want = m.model[db]!.get(k)
-                if (resident !== undefined) expect(resident.value.data.toString('latin1'), `${db}:${k} resident`).to.equal(want)
+                if (resident !== undefined) expect(dataOf(resident.value).toString('latin1'), `${db}:${k} resident`).to.equal(want)
                 else if (!m.dbs[db]!.known(k)) expect(await onDisk(db, k), `${db}:${k} on disk`).to.equal(want)
                 else expect(want, `${db}:${k} known gone`).to.equal(undefined)
               }
@@ -396,7 +397,7 @@ describe('LsmStore point reads and the resident set', function () {
             }
             // The table holds records in slabs (the first is 4 KB) beside a slot table of at
             // least 768 bytes; dead space stays under the live bytes plus one slab.
-            const data = [...ks!.keys()].reduce((n, k) => n + k.length + ks!.peek(k)!.value.data.length, 0)
+            const data = [...ks!.keys()].reduce((n, k) => n + k.length + dataOf(ks!.peek(k)!.value).length, 0)
             const records = ks!.residentCount
             if (records === 0) expect(ks!.residentBytes).to.equal(0)
             else {
@@ -433,7 +434,7 @@ describe('MemoryKeyspace changed keys', () => {
     const next = ks!.takeDirty()
     // Changed again: listed for the flush after next. Then next reads (and writes) this record.
     ks!.set(b('k'), value('2'), 0)
-    for (const k of next.keys) expect(ks!.readForFlush(k, next)?.value.data.toString()).to.equal('2')
+    for (const k of next.keys) expect(dataOf(ks!.readForFlush(k, next)?.value)?.toString()).to.equal('2')
     ks!.flushInstalled(next)
     const last = ks!.takeDirty()
     expect(last.keys).to.include('k')
@@ -460,7 +461,7 @@ describe('MemoryKeyspace changed keys', () => {
     ks!.evict(Infinity, 100)
     // b is on disk and may go; a is written by the older flush only, still running.
     expect(ks!.peekStored('b')).to.equal(undefined)
-    expect(ks!.peekStored('a')?.value.data.toString()).to.equal('1')
+    expect(dataOf(ks!.peekStored('a')?.value)?.toString()).to.equal('1')
     ks!.flushInstalled(older)
     ks!.evict(Infinity, 100)
     expect(ks!.peekStored('a')).to.equal(undefined)
@@ -569,7 +570,7 @@ describe('MemoryKeyspace changed keys', () => {
         /** What the flush in progress writes for `k`: its value, a tombstone, or nothing (null). */
         const read = (k: string): void => {
           const rec = ks.readForFlush(k, flush!.taken)
-          if (rec !== null) flush!.written.set(k, rec?.value.data.toString('latin1'))
+          if (rec !== null) flush!.written.set(k, dataOf(rec?.value)?.toString('latin1'))
         }
         const install = (): void => {
           for (const k of flush!.unread) read(k)
@@ -581,7 +582,7 @@ describe('MemoryKeyspace changed keys', () => {
           if ('key' in s && s.op !== 'del' && s.op !== 'expire') evicted.delete(s.key)
           if (s.op === 'set') ks.set(b(s.key), { type: 'string', data: b(s.value) }, 0)
           else if (s.op === 'evict') {
-            const before = new Map([...ks.keys()].map((k) => [k.toString('latin1'), ks.peekStored(k.toString('latin1'))!.value.data.toString('latin1')]))
+            const before = new Map([...ks.keys()].map((k) => [k.toString('latin1'), dataOf(ks.peekStored(k.toString('latin1'))!.value).toString('latin1')]))
             ks.evict(Infinity, 1000)
             for (const [k, v] of before) {
               if (ks.peekStored(k) !== undefined) continue
@@ -619,7 +620,7 @@ describe('MemoryKeyspace changed keys', () => {
         flush = { taken: ks.takeDirty(), unread: [], written: new Map() }
         flush.unread = [...flush.taken.keys]
         install()
-        const live = new Map([...ks.keys()].map((k) => [k.toString('latin1'), ks.peek(k)!.value.data.toString('latin1')]))
+        const live = new Map([...ks.keys()].map((k) => [k.toString('latin1'), dataOf(ks.peek(k)!.value).toString('latin1')]))
         for (const [k, v] of live) expect(disk.get(k), `key ${k}`).to.equal(v)
         for (const k of disk.keys()) expect(live.has(k) || evicted.has(k), `deleted key ${k} still on disk`).to.equal(true)
         // And what only the store holds is still there: no later flush wrote over it.

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { newKeyspaceStats, type KeyspaceStats, type Value } from '../../src/storage/keyspace.js'
 import { MemoryKeyspace } from '../../src/storage/memory-keyspace.js'
 import { holdOversized } from '../../src/storage/eviction-policy.js'
+import { dataOf } from '../support/values.js'
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 const str = (data: string): Value => ({ type: 'string', data: b(data) })
@@ -40,7 +41,7 @@ describe('MemoryKeyspace', () => {
       const keys = ['', '\x00', '\xff', '\x80', 'a\x00b', 'a']
       keys.forEach((k, i) => ks.set(b(k), str(`v${i}`), 0))
       expect(ks.size).to.equal(keys.length)
-      keys.forEach((k, i) => expect(ks.get(b(k))?.value.data.toString()).to.equal(`v${i}`))
+      keys.forEach((k, i) => expect(dataOf(ks.get(b(k))?.value)?.toString()).to.equal(`v${i}`))
       expect(ks.get(b('a\x00'))).to.equal(undefined)
       expect(ks.get(b('\x00\x00'))).to.equal(undefined)
     })
@@ -50,7 +51,7 @@ describe('MemoryKeyspace', () => {
       const data = Buffer.from([0, 255, 128, 10])
       ks.set(b('k'), { type: 'string', data }, 0)
       data.fill(7)
-      expect(ks.get(b('k'))!.value.data).to.deep.equal(Buffer.from([0, 255, 128, 10]), 'set copies the bytes')
+      expect(dataOf(ks.get(b('k'))!.value)).to.deep.equal(Buffer.from([0, 255, 128, 10]), 'set copies the bytes')
     })
 
     it('hands out entries whose value and expiry do not change under later writes', () => {
@@ -59,9 +60,9 @@ describe('MemoryKeyspace', () => {
       const before = ks.get(b('k'))!
       ks.set(b('k'), str('new'), 5_000_000)
       ks.setExpiry(b('k'), 6_000_000)
-      expect(before.value.data.toString()).to.equal('old')
+      expect(dataOf(before.value).toString()).to.equal('old')
       expect(before.expiresAt).to.equal(0)
-      expect(ks.get(b('k'))!.value.data.toString()).to.equal('new')
+      expect(dataOf(ks.get(b('k'))!.value).toString()).to.equal('new')
       expect(ks.get(b('k'))!.expiresAt).to.equal(6_000_000)
     })
 
@@ -78,7 +79,7 @@ describe('MemoryKeyspace', () => {
       expect(ks.size).to.equal(1)
       expect(names(ks.keys())).to.deep.equal(['k'])
       expect(scanAll(ks, 10)).to.deep.equal(['k'])
-      expect(ks.get(b('k'))!.value.data.toString()).to.equal('5')
+      expect(dataOf(ks.get(b('k'))!.value).toString()).to.equal('5')
     })
 
     it('delete reports whether a live key was removed', () => {
@@ -133,7 +134,7 @@ describe('MemoryKeyspace', () => {
       const { ks, clock, stats } = fixture()
       ks.set(b('k'), str('v'), clock.now + 10)
       clock.now += 10
-      expect(ks.get(b('k'))?.value.data.toString()).to.equal('v')
+      expect(dataOf(ks.get(b('k'))?.value)?.toString()).to.equal('v')
       clock.now += 1
       expect(ks.size).to.equal(1)
       expect(ks.get(b('k'))).to.equal(undefined)
@@ -170,7 +171,7 @@ describe('MemoryKeyspace', () => {
       expect(stats.expiredKeys).to.equal(1)
       expect(ks.size).to.equal(1)
       expect(ks.volatileCount).to.equal(0)
-      expect(ks.get(b('k'))!.value.data.toString()).to.equal('w')
+      expect(dataOf(ks.get(b('k'))!.value).toString()).to.equal('w')
     })
 
     it('tracks volatile keys through set, setExpiry, overwrite and delete', () => {
@@ -329,7 +330,7 @@ describe('MemoryKeyspace', () => {
       const { ks } = fixture()
       ks.set(b('a'), str('1'), 0)
       ks.set(b('b'), str('2'), 0)
-      const r = ks.scan(0, 10, (_k, e) => e.value.data.toString() === '2')
+      const r = ks.scan(0, 10, (_k, e) => dataOf(e.value).toString() === '2')
       expect(names(r.keys)).to.deep.equal(['b'])
       expect(r.cursor).to.equal(0)
     })
@@ -482,10 +483,10 @@ describe('MemoryKeyspace', () => {
             const bytes = Buffer.alloc(size, fill)
             expect(ks.patch(key, { offset, bytes })).to.equal(Math.max(model.length, offset + size))
             model = applyTo(model, offset, bytes)
-            const view = ks.get(key)!.value.data
+            const view = dataOf(ks.get(key)!.value)
             seen.push({ view, was: Buffer.from(view) })
           }
-          expect(ks.get(key)!.value.data.equals(model)).to.equal(true)
+          expect(dataOf(ks.get(key)!.value).equals(model)).to.equal(true)
           for (const { view, was } of seen) expect(view.equals(was)).to.equal(true)
         }),
         { numRuns: 200 },
@@ -498,8 +499,8 @@ describe('MemoryKeyspace', () => {
       ks.patch(b('k'), { offset: 20_000, bytes: b('tail') })
       const entry = ks.get(b('k'))!
       expect(entry.expiresAt).to.equal(2_000_000)
-      expect(entry.value.raw).to.equal(true)
-      expect(entry.value.data.length).to.equal(20_004)
+      expect(entry.value.type === 'string' && entry.value.raw).to.equal(true)
+      expect(dataOf(entry.value).length).to.equal(20_004)
     })
 
     it("counts a growing string's room in residentBytes and its bytes in dataBytes, and gives both back when the key goes", () => {
@@ -522,8 +523,8 @@ describe('MemoryKeyspace', () => {
       ks.set(b('b'), ks.get(b('a'))!.value, 0)
       ks.patch(b('a'), { offset: 20_001, bytes: b('AAAA') })
       ks.patch(b('b'), { offset: 20_001, bytes: b('BB') })
-      expect(ks.get(b('a'))!.value.data.subarray(19_999).toString()).to.equal('x1AAAA')
-      expect(ks.get(b('b'))!.value.data.subarray(19_999).toString()).to.equal('x1BB')
+      expect(dataOf(ks.get(b('a'))!.value).subarray(19_999).toString()).to.equal('x1AAAA')
+      expect(dataOf(ks.get(b('b'))!.value).subarray(19_999).toString()).to.equal('x1BB')
     })
   })
 
@@ -577,7 +578,7 @@ describe('MemoryKeyspace', () => {
       expect(hold.records).to.equal(1)
       ks.evict(Infinity, 1000, hold)
       expect(ks.residentCount).to.equal(1)
-      expect(ks.peek(b('big'))?.value.data.length).to.equal(31 * 100 * 1024)
+      expect(dataOf(ks.peek(b('big'))?.value)?.length).to.equal(31 * 100 * 1024)
       clock.now += 5000
       ks.evict(Infinity, 1000, holdOversized(ks.largeRecords(), 4 * MB, 20 * MB))
       expect(ks.residentCount).to.equal(0)

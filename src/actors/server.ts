@@ -45,6 +45,7 @@ import { Tiering, runTieringActor, type TieringPassResult } from './tiering.js'
 import type { DurabilityGate } from '../pipeline/holdUntilDurable.js'
 import { openNativeWal } from '../wal/native-wal.js'
 import type { RecoveryMode, Wal } from '../wal/wal.js'
+import { decodeStoredValue } from '../storage/stored-value.js'
 
 export const VERSION = '7.0.15'
 
@@ -440,7 +441,7 @@ const loadRegistry = async (runtime: ServerRuntime, store: LsmStore): Promise<vo
   if (!system.complete) {
     const prefix = storeKeyPrefix(SYSTEM_SPACE, system.generation)
     for await (const batch of store.scanLive(prefix, prefixEnd(prefix), { now: runtime.now(), countAsRead: false })) {
-      for (const entry of batch) system.install(entry.key.subarray(prefix.length), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+      for (const entry of batch) system.install(entry.key.subarray(prefix.length), decodeStoredValue(entry.type, Buffer.from(entry.value)), entry.expiresAt)
     }
     system.endCount()
   }

@@ -21,6 +21,7 @@ import { decodeStoreKey, encodeStoreKey, prefixEnd, storeKeyPrefix } from '../st
 import { bloomHash } from '../storage/bloom.js'
 import { literalPrefix } from '../storage/glob.js'
 import { isExpiredAt } from '../storage/keyspace.js'
+import { decodeStoredValue, TYPE_STRING } from '../storage/stored-value.js'
 import { inReadBuffer } from '../protocol/read-buffer.js'
 import { is, parseInteger } from '../commands/args.js'
 import { parseCursor } from '../commands/generic/scan.js'
@@ -90,10 +91,9 @@ const installing = (db: MemoryKeyspace, key: Buffer, gen: number, entry: Segment
   // key may be a view of the socket-read buffer, and the install may come after other reads (a
   // key read through the thread pool was copied before the read already).
   if (inReadBuffer(key)) key = Buffer.from(key)
-  const data = entry.value
-  const expiresAt = entry.expiresAt
+  const { type, value: data, expiresAt } = entry
   return () => {
-    if (db.generation === gen) db.install(key, { type: 'string', data }, expiresAt)
+    if (db.generation === gen) db.install(key, decodeStoredValue(type, data), expiresAt)
   }
 }
 
@@ -336,9 +336,10 @@ export class Stager {
     const { lookedUpK: k, lookedUpGen: gen, lookedUpKey: storeKey } = this
     const use = (entry: SegmentEntry | undefined): (() => void) | undefined => {
       if (entry?.kind !== 'put') return undefined
-      // Answered without installing: read once lately, and live (an expired one is installed,
-      // so the read reclaims it as it would a resident one).
-      if (passing !== undefined && !this.readAgain(storeKey) && !isExpiredAt(entry.expiresAt, this.now())) {
+      // Answered without installing: a string read once lately, and live (an expired one is
+      // installed, so the read reclaims it as it would a resident one; another type, so that
+      // GET and MGET see its type).
+      if (passing !== undefined && entry.type === TYPE_STRING && !this.readAgain(storeKey) && !isExpiredAt(entry.expiresAt, this.now())) {
         return () => passing.set(k, { data: entry.value, expiresAt: entry.expiresAt, gen })
       }
       return installing(db, key, gen, entry)
@@ -398,10 +399,10 @@ export class Stager {
     into: StagedValue,
   ): Staged | undefined {
     if (entry?.kind !== 'put') return undefined
-    if (!this.readAgain(storeKey) && !isExpiredAt(entry.expiresAt, this.now())) {
+    if (entry.type === TYPE_STRING && !this.readAgain(storeKey) && !isExpiredAt(entry.expiresAt, this.now())) {
       return into.hold(db, k, { data: entry.value, expiresAt: entry.expiresAt, gen })
     }
-    if (db.generation === gen) db.install(key, { type: 'string', data: entry.value }, entry.expiresAt)
+    if (db.generation === gen) db.install(key, decodeStoredValue(entry.type, entry.value), entry.expiresAt)
     return undefined
   }
 
@@ -465,6 +466,7 @@ export class Stager {
     const to = prefixEnd(rangeStart)
     const keys: string[] = []
     const expiresAt: number[] = []
+    const types: number[] = []
     let end: string | undefined
     const gathering = this.startGathering()
     try {
@@ -477,6 +479,7 @@ export class Stager {
             const k = decoded.key.toString('latin1')
             keys.push(k)
             expiresAt.push(entry.expiresAt)
+            types.push(entry.type)
             if (keys.length >= limit) {
               end = k
               break scan
@@ -494,6 +497,6 @@ export class Stager {
       released = true
       this.endGathering(gathering)
     }
-    return { db, keys: { keys, expiresAt, end }, release }
+    return { db, keys: { keys, expiresAt, types, end }, release }
   }
 }

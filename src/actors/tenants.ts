@@ -179,7 +179,10 @@ export class Tenants implements TenantRegistry {
     system.pin()
     for (const key of system.keys()) {
       const k = key.toString('latin1')
-      const value = system.peek(key)!.value.data!
+      const held = system.peek(key)!.value
+      // The system keyspace holds strings only: tenant records and the next tenant number.
+      if (held.type !== 'string') continue
+      const value = held.data
       if (key.equals(NEXT_KEY)) {
         this.nextNum = Math.max(this.nextNum, Number(value.toString('latin1')))
         continue

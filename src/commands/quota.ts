@@ -33,10 +33,11 @@ const addNeeds = (ctx: CommandContext, spec: CommandSpec, argv: readonly Buffer[
   if (spec.grows !== undefined) needs.newBytes += Math.max(0, spec.grows(ctx, argv))
 }
 
-/** The length of the string stored at `key` in the connection's database; 0 for none. */
+/** The bytes of the value stored at `key` in the connection's database (a hash's fields and values); 0 for none. */
 export const storedLength = (ctx: CommandContext, key: Buffer): number => {
-  const entry = ctx.session.db.peek(key)
-  return entry?.value.type === 'string' ? entry.value.data.length : 0
+  const value = ctx.session.db.peek(key)?.value
+  if (value === undefined) return 0
+  return value.type === 'string' ? value.data.length : value.dataBytes
 }
 
 export const tenantQuotaError = (ctx: CommandContext, spec: CommandSpec, argv: Buffer[]): string | undefined => {

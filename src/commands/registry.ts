@@ -72,6 +72,25 @@ import { strlen } from './string/strlen.js'
 import { substr } from './string/substr.js'
 // end string
 
+// hash
+import { hdel } from './hash/hdel.js'
+import { hexists } from './hash/hexists.js'
+import { hget } from './hash/hget.js'
+import { hgetall } from './hash/hgetall.js'
+import { hincrby } from './hash/hincrby.js'
+import { hincrbyfloat } from './hash/hincrbyfloat.js'
+import { hkeys } from './hash/hkeys.js'
+import { hlen } from './hash/hlen.js'
+import { hmget } from './hash/hmget.js'
+import { hmset } from './hash/hmset.js'
+import { hrandfield } from './hash/hrandfield.js'
+import { hscan } from './hash/hscan.js'
+import { hset } from './hash/hset.js'
+import { hsetnx } from './hash/hsetnx.js'
+import { hstrlen } from './hash/hstrlen.js'
+import { hvals } from './hash/hvals.js'
+// end hash
+
 // hyperloglog
 import { pfadd } from './hyperloglog/pfadd.js'
 import { pfcount } from './hyperloglog/pfcount.js'
@@ -202,6 +221,24 @@ export const commandSpecs: readonly CommandSpec[] = [
   strlen,
   substr,
   // end string
+  // hash
+  hdel,
+  hexists,
+  hget,
+  hgetall,
+  hincrby,
+  hincrbyfloat,
+  hkeys,
+  hlen,
+  hmget,
+  hmset,
+  hrandfield,
+  hscan,
+  hset,
+  hsetnx,
+  hstrlen,
+  hvals,
+  // end hash
   // hyperloglog
   pfadd,
   pfcount,

@@ -30,7 +30,7 @@ export type CommandFlag =
   | 'no_multi'
 
 export type CommandGroup =
-  | 'connection' | 'server' | 'string' | 'hyperloglog' | 'generic' | 'keyspace' | 'transactions' | 'pubsub' | 'cluster'
+  | 'connection' | 'server' | 'string' | 'hash' | 'hyperloglog' | 'generic' | 'keyspace' | 'transactions' | 'pubsub' | 'cluster'
 
 /**
  * Key positions in argv (argv[0] is the command name), as Redis's legacy (first, last, step).

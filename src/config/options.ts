@@ -8,6 +8,8 @@ export type OptionValue = number | string | boolean
 
 export interface OptionSpec {
   readonly name: string
+  /** Another name for the same option (Redis 7.0 keeps its old names: hash-max-ziplist-entries …). */
+  readonly alias?: string
   readonly default: OptionValue
   /** Whether CONFIG SET may change it at runtime. */
   readonly mutable: boolean
@@ -151,6 +153,9 @@ const flag = (name: string, def: boolean, mutable = true): OptionSpec => ({
   format: (v) => (v ? 'yes' : 'no'),
 })
 
+/** `spec` also known by `alias` (CONFIG GET lists both names, as Redis's). */
+const aliased = (alias: string, spec: OptionSpec): OptionSpec => ({ ...spec, alias })
+
 const choice = (name: string, def: string, choices: readonly string[], mutable = true): OptionSpec => ({
   name,
   default: def,
@@ -196,6 +201,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   integer('active-expire-effort', 1, 1, 10),
   /** The largest sparse HyperLogLog, header included; a longer one is stored dense (12 KB). */
   memory('hll-sparse-max-bytes', 3000),
+  // A hash turns from listpack into hashtable (OBJECT ENCODING) past either limit, and never
+  // back. 512 is Redis 7.0's built-in default (its sample redis.conf says 128).
+  aliased('hash-max-ziplist-entries', long('hash-max-listpack-entries', 512, 0)),
+  aliased('hash-max-ziplist-value', memory('hash-max-listpack-value', 64)),
   // Keyspace notifications (storage/keyspace-events.ts): kept as Redis's NOTIFY_* bits, shown as
   // Redis renders them (AKEn as AKE).
   {
@@ -262,4 +271,6 @@ export const OPTIONS: readonly OptionSpec[] = [
   long('latency-monitor-threshold', 0, 0),
 ]
 
-export const OPTION_BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map((o) => [o.name, o]))
+export const OPTION_BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(
+  OPTIONS.flatMap((o) => (o.alias === undefined ? [[o.name, o] as const] : [[o.name, o] as const, [o.alias, o] as const])),
+)

@@ -27,7 +27,9 @@ export class RuntimeConfig implements ConfigStore {
     const matches = compileGlob(Buffer.from(pattern, 'latin1'), true)
     const out: [string, string][] = []
     for (const spec of OPTIONS) {
-      if (matches(Buffer.from(spec.name, 'latin1'))) out.push([spec.name, spec.format(this.values.get(spec.name)!)])
+      for (const name of spec.alias === undefined ? [spec.name] : [spec.name, spec.alias]) {
+        if (matches(Buffer.from(name, 'latin1'))) out.push([name, spec.format(this.values.get(spec.name)!)])
+      }
     }
     return out
   }

@@ -13,7 +13,7 @@ import type { OpVisitor } from './ops.js'
  */
 export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
   put(space, key, value, expiresAt) {
-    keyspaces.get(space).set(key, { type: value.type, data: value.data }, expiresAt)
+    keyspaces.get(space).set(key, value, expiresAt)
   },
   del(space, key) {
     keyspaces.get(space).deleteReplayed(key)
@@ -22,7 +22,10 @@ export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
     keyspaces.get(space).setExpiryReplayed(key, expiresAt)
   },
   setRange(space, key, offset, bytes) {
-    keyspaces.get(space).setRangeReplayed(key, [{ offset, bytes }])
+    keyspaces.get(space).editsReplayed(key, [{ offset, bytes }])
+  },
+  hashField(space, key, field, value, hashtable) {
+    keyspaces.get(space).editsReplayed(key, [{ field, value, hashtable }])
   },
   flushDb(space, gen) {
     keyspaces.get(space).flushTo(gen)

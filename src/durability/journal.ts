@@ -8,11 +8,26 @@ import { OpWriter } from './ops.js'
 
 /**
  * Undo steps, flattened as triples: (keyspace, key, previous entry or undefined), (keyspace,
- * FLUSHED, tables), or (keyspace, memory, offset) for a put over a record that lies there.
+ * FLUSHED, tables), (keyspace, memory, offset) for a put over a record that lies there, or
+ * (keyspace, FieldUndo, undefined) for a field of a hash changed in place.
  */
 export type UndoLog = unknown[]
 
 const FLUSHED = Symbol('flushed')
+
+/**
+ * A hash's field as it was before a change in place: its value (undefined: absent), the hash's
+ * encoding, and the field's place in a listpack's order (-1: not kept).
+ */
+class FieldUndo {
+  constructor(
+    readonly k: string,
+    readonly field: string,
+    readonly prev: string | undefined,
+    readonly hashtable: boolean,
+    readonly position: number,
+  ) {}
+}
 
 /**
  * The durability the owners of changed keyspaces ask for (bits, several may be set): a tenant
@@ -115,7 +130,7 @@ export class Journal implements MutationLog {
   }
 
   private logPut(space: number, key: Buffer, value: Value, expiresAt: number, patch: Patch | undefined): void {
-    if (patch !== undefined && value.data.length - patch.bytes.length >= this.patchMinSaving) this.writer.setRange(space, key, patch.offset, patch.bytes)
+    if (patch !== undefined && value.type === 'string' && value.data.length - patch.bytes.length >= this.patchMinSaving) this.writer.setRange(space, key, patch.offset, patch.bytes)
     else this.writer.put(space, key, value, expiresAt)
   }
 
@@ -131,6 +146,13 @@ export class Journal implements MutationLog {
     this.writer.del(ks.space, key)
     this.asks |= ks.owner.ask
     this.undo.push(ks, k, prev)
+  }
+
+  hashField(ks: MemoryKeyspace, key: Buffer, k: string, field: Buffer, value: Buffer | undefined, hashtable: boolean, prev: string | undefined, hashtableBefore: boolean, position: number): void {
+    this.opening()
+    this.writer.hashField(ks.space, key, field, value, hashtable)
+    this.asks |= ks.owner.ask
+    this.undo.push(ks, new FieldUndo(k, field.toString('latin1'), prev, hashtableBefore, position), undefined)
   }
 
   flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void {
@@ -164,6 +186,7 @@ export const undo = (log: UndoLog): void => {
     const key = log[i + 1]
     if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
     else if (typeof key === 'string') ks.restore(key, log[i + 2] as Entry | undefined)
+    else if (key instanceof FieldUndo) ks.restoreHashField(key.k, key.field, key.prev, key.hashtable, key.position)
     else ks.restoreRecord(key as ArrayBufferLike, log[i + 2] as number)
   }
 }

@@ -11,6 +11,8 @@
 //   FLUSHALL 05                              (read only)
 //   FLUSHGEN 06 | space u32 | gen u32        FLUSHDB: the keyspace is empty and at generation gen
 //   SETRANGE 07 | space u32 | keyLen u32 | key | offset i64 | bytesLen u32 | bytes
+//   HSET     08 | space u32 | keyLen u32 | key | flags u8 | fieldLen u32 | field | valueLen u32 | value
+//   HDEL     09 | space u32 | keyLen u32 | key | fieldLen u32 | field
 // (04, FLUSHDB without a generation, was never written with 32-bit keyspace numbers.)
 //
 // SETRANGE is the one op that is not a whole after image: it writes `bytes` into the key's string
@@ -22,8 +24,18 @@
 // over a string value that exists when the command runs; replay applies it to whatever the key
 // holds at that point (a key absent there gets a zero-filled string, which a later op of the log
 // replaces).
+//
+// A PUT's value is stored as stored-value.ts says for its type: a string's bytes, a hash's
+// encoding (hash-value.ts). HSET and HDEL are the hash's SETRANGE: one field set (flags bit 0: the
+// hash is a hashtable after it) or removed, the rest of the hash and its expiry kept, so a change
+// to a hash of 100,000 fields logs that field, not the hash. They replay as SETRANGE does: a field
+// is absolute, so applying one twice, or over a newer state, ends where the log's last op on that
+// field leaves it; a key absent at replay starts as an empty hash; the HDEL of a hash's last field
+// is never logged (the command deletes the key: a DEL).
 
 import type { Value } from '../storage/keyspace.js'
+import { HashFormatError } from '../storage/hash-value.js'
+import { decodeStoredValue, isKnownTypeTag, storedBytesOf, typeTagOf } from '../storage/stored-value.js'
 
 export const OP_PUT = 1
 export const OP_DEL = 2
@@ -31,14 +43,19 @@ export const OP_EXPIRE = 3
 export const OP_FLUSHALL = 5
 export const OP_FLUSHGEN = 6
 export const OP_SETRANGE = 7
+export const OP_HSET = 8
+export const OP_HDEL = 9
 
-/** Type tags of stored values; new types append, never renumber. */
-export const TYPE_STRING = 0
+export { TYPE_STRING, TYPE_HASH } from '../storage/stored-value.js'
 
 export const PUT_OVERHEAD = 1 + 4 + 4 + 1 + 8 + 4
 export const DEL_OVERHEAD = 1 + 4 + 4
 export const EXPIRE_OVERHEAD = 1 + 4 + 4 + 8
 export const SETRANGE_OVERHEAD = 1 + 4 + 4 + 8 + 4
+export const HSET_OVERHEAD = 1 + 4 + 4 + 1 + 4 + 4
+export const HDEL_OVERHEAD = 1 + 4 + 4 + 4
+/** HSET's flags: the hash is a hashtable once the field is set. */
+const HSET_HASHTABLE = 1
 const FLUSHGEN_BYTES = 1 + 4 + 4
 
 /** Receives decoded ops. Keys and values are views into the payload: copy what you keep. */
@@ -48,6 +65,8 @@ export interface OpVisitor {
   expire(space: number, key: Buffer, expiresAt: number): void
   /** `bytes` written into the key's string at `offset` (see SETRANGE above). */
   setRange(space: number, key: Buffer, offset: number, bytes: Buffer): void
+  /** `field` of the hash at the key set to `value` (undefined: removed); see HSET and HDEL above. */
+  hashField(space: number, key: Buffer, field: Buffer, value: Buffer | undefined, hashtable: boolean): void
   /** The keyspace is emptied; `gen` is its new generation. */
   flushDb(space: number, gen: number): void
   flushAll(): void
@@ -101,11 +120,25 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
       if (op === OP_DEL) visit.del(space, key)
       else if (op === OP_EXPIRE) visit.expire(space, key, readInt64(payload, keyEnd))
       else if (op === OP_SETRANGE) visit.setRange(space, key, readInt64(payload, keyEnd), payload.subarray(keyEnd + 12, next))
-      else visit.put(space, key, { type: 'string', data: payload.subarray(keyEnd + 13, next) }, readInt64(payload, keyEnd + 1))
+      else if (op === OP_HSET) {
+        const fieldEnd = keyEnd + 5 + payload.readUInt32LE(keyEnd + 1)
+        visit.hashField(space, key, payload.subarray(keyEnd + 5, fieldEnd), payload.subarray(fieldEnd + 4, next), (payload[keyEnd]! & HSET_HASHTABLE) !== 0)
+      } else if (op === OP_HDEL) visit.hashField(space, key, payload.subarray(keyEnd + 4, next), undefined, false)
+      else visit.put(space, key, decodePutValue(payload, keyEnd, next), readInt64(payload, keyEnd + 1))
     }
     at = next
   }
   return at
+}
+
+/** The value of the PUT whose key ends at `keyEnd` and which ends at `next` (a string: a view). */
+const decodePutValue = (payload: Buffer, keyEnd: number, next: number): Value => {
+  try {
+    return decodeStoredValue(payload[keyEnd]!, payload.subarray(keyEnd + 13, next))
+  } catch (e) {
+    if (e instanceof HashFormatError) throw new OpsFormatError(`invalid hash value at offset ${keyEnd + 13}: ${e.message}`, keyEnd + 13)
+    throw e
+  }
 }
 
 /** The error for an op cut off by the end of its payload at `at`. */
@@ -121,7 +154,7 @@ export const opEnd = (payload: Buffer, at: number): number => {
   const op = payload[at]!
   if (op === OP_FLUSHALL) return at + 1
   if (op === OP_FLUSHGEN) return at + FLUSHGEN_BYTES > end ? -1 : at + FLUSHGEN_BYTES
-  if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE && op !== OP_SETRANGE) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
+  if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE && op !== OP_SETRANGE && op !== OP_HSET && op !== OP_HDEL) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
   if (at + 9 > end) return -1
   const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
   if (op === OP_DEL) return keyEnd > end ? -1 : keyEnd
@@ -133,8 +166,21 @@ export const opEnd = (payload: Buffer, at: number): number => {
     const bytesEnd = keyEnd + 12 + payload.readUInt32LE(keyEnd + 8)
     return bytesEnd > end ? -1 : bytesEnd
   }
+  if (op === OP_HSET) {
+    if (keyEnd + 5 > end) return -1
+    if ((payload[keyEnd]! & ~HSET_HASHTABLE) !== 0) throw new OpsFormatError(`unknown HSET flags ${payload[keyEnd]} at offset ${keyEnd}`, keyEnd)
+    const fieldEnd = keyEnd + 5 + payload.readUInt32LE(keyEnd + 1)
+    if (fieldEnd + 4 > end) return -1
+    const valueEnd = fieldEnd + 4 + payload.readUInt32LE(fieldEnd)
+    return valueEnd > end ? -1 : valueEnd
+  }
+  if (op === OP_HDEL) {
+    if (keyEnd + 4 > end) return -1
+    const fieldEnd = keyEnd + 4 + payload.readUInt32LE(keyEnd)
+    return fieldEnd > end ? -1 : fieldEnd
+  }
   if (keyEnd + 13 > end) return -1
-  if (payload[keyEnd] !== TYPE_STRING) throw new OpsFormatError(`unknown value type ${payload[keyEnd]} at offset ${keyEnd}`, keyEnd)
+  if (!isKnownTypeTag(payload[keyEnd]!)) throw new OpsFormatError(`unknown value type ${payload[keyEnd]} at offset ${keyEnd}`, keyEnd)
   const valueEnd = keyEnd + 13 + payload.readUInt32LE(keyEnd + 9)
   return valueEnd > end ? -1 : valueEnd
 }
@@ -196,7 +242,7 @@ export class OpWriter {
   }
 
   put(space: number, key: Buffer, value: Value, expiresAt: number): void {
-    const data = value.data
+    const data = storedBytesOf(value)
     const b = this.reserve(PUT_OVERHEAD + key.length + data.length)
     let at = this.at
     b[at] = OP_PUT
@@ -206,7 +252,7 @@ export class OpWriter {
     // TypedArray set, not Buffer copy: the copy is a call into C++, the set a builtin.
     b.set(key, at)
     at += key.length
-    b[at] = TYPE_STRING
+    b[at] = typeTagOf(value)
     writeInt64(b, expiresAt, at + 1)
     b.writeUInt32LE(data.length, at + 9)
     at += 13
@@ -251,6 +297,28 @@ export class OpWriter {
     at += 12
     b.set(bytes, at)
     this.at = at + bytes.length
+  }
+
+  hashField(space: number, key: Buffer, field: Buffer, value: Buffer | undefined, hashtable: boolean): void {
+    const set = value !== undefined
+    const b = this.reserve((set ? HSET_OVERHEAD + value.length : HDEL_OVERHEAD) + key.length + field.length)
+    let at = this.at
+    b[at] = set ? OP_HSET : OP_HDEL
+    b.writeUInt32LE(space, at + 1)
+    b.writeUInt32LE(key.length, at + 5)
+    at += 9
+    b.set(key, at)
+    at += key.length
+    if (set) b[at++] = hashtable ? HSET_HASHTABLE : 0
+    b.writeUInt32LE(field.length, at)
+    b.set(field, at + 4)
+    at += 4 + field.length
+    if (set) {
+      b.writeUInt32LE(value.length, at)
+      b.set(value, at + 4)
+      at += 4 + value.length
+    }
+    this.at = at
   }
 
   flushDb(space: number, gen: number): void {

@@ -17,8 +17,10 @@ import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { Wal, WalRecord } from '../wal/wal.js'
-import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, OP_SETRANGE, readInt64, truncatedOp } from './ops.js'
-import { applyPatches, type Patch } from '../storage/keyspace.js'
+import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, OP_HDEL, OP_HSET, OP_SETRANGE, readInt64, truncatedOp } from './ops.js'
+import { applyEdits, type Edit, type Value } from '../storage/keyspace.js'
+import { decodeStoredValue } from '../storage/stored-value.js'
+import { HashFormatError } from '../storage/hash-value.js'
 import { encodeStoreKey } from '../storage/store-keys.js'
 import { viewOf } from '../protocol/buffer-view.js'
 import { applyTo } from './apply.js'
@@ -87,8 +89,8 @@ const applyInOrder = async (keyspaces: Keyspaces, store: LsmStore, record: WalRe
     ops++
   }
   try {
-    // An EXPIRE or a SETRANGE changes a value the replay may not have in memory: read it from
-    // disk first.
+    // An EXPIRE, a SETRANGE or a hash's field changes a value the replay may not have in
+    // memory: read it from disk first.
     const reads: Promise<void>[] = []
     const readFirst = (n: number, key: Buffer): void => {
       ops++
@@ -105,6 +107,7 @@ const applyInOrder = async (keyspaces: Keyspaces, store: LsmStore, record: WalRe
       flushAll: count,
       expire: readFirst,
       setRange: readFirst,
+      hashField: readFirst,
     })
     await Promise.all(reads)
     decodeOps(record.payload, applyTo(keyspaces))
@@ -117,7 +120,7 @@ const applyInOrder = async (keyspaces: Keyspaces, store: LsmStore, record: WalRe
 /** Installs `key` as the store holds it, if it does (not as changed: the store has it). */
 const readBack = async (store: LsmStore, db: MemoryKeyspace, key: Buffer): Promise<void> => {
   const entry = await store.lookup(encodeStoreKey(db.space, db.generation, key.toString('latin1')))
-  if (entry?.kind === 'put') db.install(key, { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
+  if (entry?.kind === 'put') db.install(key, decodeStoredValue(entry.type, Buffer.from(entry.value)), entry.expiresAt)
 }
 
 /** Where each op of the held records starts: its record's index and its offset in the payload. */
@@ -146,8 +149,8 @@ class OpPlaces {
  * FLUSHDB, applied before anything else: only the ops after it count. Then, newest first, an op
  * applies only if no newer one decided its key. An EXPIRE newer than any PUT or DEL of its key
  * waits for the next older one (a PUT takes its expiry), or, with none in the tail, for the store.
- * So do SETRANGEs, which need the value before them: the next older PUT or DEL, or the store, gives
- * it, and they are applied to it oldest first.
+ * So do SETRANGEs and a hash's field ops (edits), which need the value before them: the next older
+ * PUT or DEL, or the store, gives it, and they are applied to it oldest first.
  */
 const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: readonly WalRecord[]): Promise<number> => {
   const places = new OpPlaces()
@@ -180,8 +183,8 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
 
   /** Per keyspace, the expiry of each key whose newest op is an EXPIRE still waiting. */
   const waiting = new Map<MemoryKeyspace, Map<string, number>>()
-  /** Per keyspace, the SETRANGEs of each key not decided yet, newest first (views of the tail). */
-  const patches = new Map<MemoryKeyspace, Map<string, Patch[]>>()
+  /** Per keyspace, the edits (SETRANGE, HSET, HDEL) of each key not decided yet, newest first (views of the tail). */
+  const patches = new Map<MemoryKeyspace, Map<string, Edit[]>>()
   let space = -1
   let db: MemoryKeyspace | undefined
   let flushedAt = -1
@@ -211,13 +214,13 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
       continue
     }
     const patchesOfDb = patches.size === 0 ? undefined : patches.get(db)
-    if (op === OP_SETRANGE) {
+    if (op === OP_SETRANGE || op === OP_HSET || op === OP_HDEL) {
       let forDb = patchesOfDb
       if (forDb === undefined) patches.set(db, (forDb = new Map()))
       const patchK = k ?? key.toString('latin1')
       let newer = forDb.get(patchK)
       if (newer === undefined) forDb.set(patchK, (newer = []))
-      newer.push({ offset: readInt64(payload, keyEnd), bytes: viewOf(payload.buffer, payload.byteOffset + keyEnd + 12, payload.readUInt32LE(keyEnd + 8)) })
+      newer.push(editAt(payload, op, keyEnd))
       continue
     }
     if (newerExpiry !== undefined) expiries!.delete(k!)
@@ -227,29 +230,29 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
       continue
     }
     let expiresAt: number
-    let data: Buffer | undefined
+    let value: Value | undefined
     if (op === OP_DEL) {
-      // As replay in log order would: the patches write into an absent key.
+      // As replay in log order would: the edits write into an absent key.
       expiresAt = newerExpiry ?? 0
     } else {
       expiresAt = newerExpiry ?? readInt64(payload, keyEnd + 1)
-      data = viewOf(payload.buffer, payload.byteOffset + keyEnd + 13, payload.readUInt32LE(keyEnd + 9))
+      value = storedValueAt(payload, keyEnd)
     }
     if (newerPatches !== undefined) {
       patchesOfDb!.delete(k ?? key.toString('latin1'))
-      data = applyPatches(data, newerPatches)
+      value = applyEdits(value, newerPatches)
     }
-    if (db.hasExpired(expiresAt)) db.deleteReplayed(key)
-    else db.set(key, { type: 'string', data: data! }, expiresAt)
+    if (value === undefined || db.hasExpired(expiresAt)) db.deleteReplayed(key)
+    else db.set(key, value, expiresAt)
   }
 
-  // SETRANGEs with no older PUT or DEL in the tail: applied to what the store holds of the key.
+  // Edits with no older PUT or DEL in the tail: applied to what the store holds of the key.
   let patchReads: Promise<void>[] = []
-  const patching: [MemoryKeyspace, Buffer, Patch[]][] = []
+  const patching: [MemoryKeyspace, Buffer, Edit[]][] = []
   const settlePatches = async (): Promise<void> => {
     await Promise.all(patchReads)
     patchReads = []
-    for (const [keyspace, key, newer] of patching) keyspace.setRangeReplayed(key, newer)
+    for (const [keyspace, key, newer] of patching) keyspace.editsReplayed(key, newer)
     patching.length = 0
   }
   for (const [keyspace, byKey] of patches) {
@@ -288,6 +291,27 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
   }
   await settle()
   return places.count
+}
+
+/** The edit (SETRANGE, HSET or HDEL, `op`) whose key ends at `keyEnd`, its bytes views of `payload`. */
+const editAt = (payload: Buffer, op: number, keyEnd: number): Edit => {
+  const view = (at: number, length: number): Buffer => viewOf(payload.buffer, payload.byteOffset + at, length)
+  if (op === OP_SETRANGE) return { offset: readInt64(payload, keyEnd), bytes: view(keyEnd + 12, payload.readUInt32LE(keyEnd + 8)) }
+  if (op === OP_HDEL) return { field: view(keyEnd + 4, payload.readUInt32LE(keyEnd)), value: undefined, hashtable: false }
+  const fieldLength = payload.readUInt32LE(keyEnd + 1)
+  const fieldEnd = keyEnd + 5 + fieldLength
+  return { field: view(keyEnd + 5, fieldLength), value: view(fieldEnd + 4, payload.readUInt32LE(fieldEnd)), hashtable: (payload[keyEnd]! & 1) !== 0 }
+}
+
+/** The value of the PUT whose key ends at `keyEnd` (a string: a view of `payload`). */
+const storedValueAt = (payload: Buffer, keyEnd: number): Value => {
+  const bytes = viewOf(payload.buffer, payload.byteOffset + keyEnd + 13, payload.readUInt32LE(keyEnd + 9))
+  try {
+    return decodeStoredValue(payload[keyEnd]!, bytes)
+  } catch (e) {
+    if (e instanceof HashFormatError) throw new OpsFormatError(`invalid hash value at offset ${keyEnd + 13}: ${e.message}`, keyEnd + 13)
+    throw e
+  }
 }
 
 const inOrder = async (keyspaces: Keyspaces, store: LsmStore, held: readonly WalRecord[]): Promise<number> => {

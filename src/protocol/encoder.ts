@@ -192,6 +192,15 @@ export const encodeReply = (out: ReplyWriter, reply: Reply, resp: 2 | 3): void =
       return
     }
     case 'map':
+      if (resp === 3 && reply.pairs === true) {
+        out.header(STAR, reply.value.length)
+        for (const [k, v] of reply.value) {
+          out.latin1('*2' + CRLF)
+          encodeReply(out, k, resp)
+          encodeReply(out, v, resp)
+        }
+        return
+      }
       out.latin1((resp === 3 ? '%' + reply.value.length : '*' + reply.value.length * 2) + CRLF)
       for (const [k, v] of reply.value) {
         encodeReply(out, k, resp)

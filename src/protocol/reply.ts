@@ -42,8 +42,12 @@ export interface NullArrayReply { readonly kind: 'nullArray' }
  * writes each queued command's reply as it runs).
  */
 export interface ArrayReply { readonly kind: 'array'; readonly value: readonly Reply[]; readonly resps?: readonly (2 | 3)[] }
-/** RESP2 writes a map as a flat array of alternating keys and values. */
-export interface MapReply { readonly kind: 'map'; readonly value: readonly (readonly [Reply, Reply])[] }
+/**
+ * RESP2 writes a map as a flat array of alternating keys and values. With `pairs`, RESP3 writes
+ * it as an array of two-element arrays rather than a map (HRANDFIELD WITHVALUES: the same field
+ * may come twice).
+ */
+export interface MapReply { readonly kind: 'map'; readonly value: readonly (readonly [Reply, Reply])[]; readonly pairs?: true }
 export interface SetReply { readonly kind: 'set'; readonly value: readonly Reply[] }
 /** RESP2 writes a double as a bulk string. */
 export interface DoubleReply { readonly kind: 'double'; readonly value: number }
@@ -95,6 +99,8 @@ export const transientBulk = (value: Buffer): BulkReply => ({ kind: 'bulk', valu
 export const array = (value: readonly Reply[]): ArrayReply => ({ kind: 'array', value })
 export const map = (value: readonly (readonly [Reply, Reply])[]): MapReply => ({ kind: 'map', value })
 export const set = (value: readonly Reply[]): SetReply => ({ kind: 'set', value })
+/** Key-value pairs: a flat array in RESP2, an array of pairs in RESP3 (see MapReply). */
+export const pairs = (value: readonly (readonly [Reply, Reply])[]): MapReply => ({ kind: 'map', value, pairs: true })
 export const double = (value: number): DoubleReply => ({ kind: 'double', value })
 export const boolean = (value: boolean): BooleanReply => ({ kind: 'boolean', value })
 export const bignum = (value: bigint): BigNumberReply => ({ kind: 'bignum', value })
@@ -167,7 +173,7 @@ export const detach = (r: Reply): Reply => {
         const dv = detach(v)
         if (dk !== k || dv !== v) (copy ??= [...r.value])[i] = [dk, dv]
       }
-      return copy === undefined ? r : map(copy)
+      return copy === undefined ? r : r.pairs === true ? pairs(copy) : map(copy)
     }
     default:
       return r

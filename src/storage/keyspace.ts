@@ -5,8 +5,12 @@
 // Keys are bytes. Callers pass Buffers; implementations may hold keys in another form (the
 // memory keyspace keeps latin1 strings, which map bytes 1:1 and compare in byte order).
 
-/** A typed value. The type tag leaves room for hash, list, set and zset. */
-export type Value = StringValue
+import { deleteField, newHash, setField, type HashValue } from './hash-value.js'
+
+export type { HashValue } from './hash-value.js'
+
+/** A typed value. The type tag leaves room for list, set and zset. */
+export type Value = StringValue | HashValue
 
 export interface StringValue {
   readonly type: 'string'
@@ -52,6 +56,52 @@ export const applyPatches = (old: Buffer | undefined, newestFirst: readonly Patc
 
 /** `old` (none: empty) with one patch applied, as applyPatches. */
 export const applyPatch = (old: Buffer | undefined, patch: Patch): Buffer => applyPatches(old, [patch])
+
+/**
+ * One field of a hash set (`value`) or removed (undefined), as the log records HSET and HDEL
+ * (ops.ts); `hashtable` is the hash's encoding after the change.
+ */
+export interface FieldEdit {
+  readonly field: Buffer
+  readonly value: Buffer | undefined
+  readonly hashtable: boolean
+}
+
+/** A change logged as what it changes rather than as the whole value: a string's patch or a hash's field. */
+export type Edit = Patch | FieldEdit
+
+export const isPatch = (edit: Edit): edit is Patch => (edit as Patch).offset !== undefined
+
+/**
+ * `old` (none: absent) with the edits applied oldest first, given newest first (as replay
+ * collects them): patches write into a string (a key absent, or of another type, starts as an
+ * empty string), field edits into a hash (likewise an empty hash). A hash in `old` is changed in
+ * place. Undefined when the last field went.
+ */
+export const applyEdits = (old: Value | undefined, newestFirst: readonly Edit[]): Value | undefined => {
+  let value = old
+  let i = newestFirst.length
+  while (i > 0) {
+    if (isPatch(newestFirst[i - 1]!)) {
+      let j = i - 1
+      while (j > 0 && isPatch(newestFirst[j - 1]!)) j--
+      const data = applyPatches(value?.type === 'string' ? value.data : undefined, newestFirst.slice(j, i) as Patch[])
+      value = { type: 'string', data }
+      i = j
+      continue
+    }
+    const edit = newestFirst[--i] as FieldEdit
+    const hash = value?.type === 'hash' ? value : newHash()
+    const field = edit.field.toString('latin1')
+    if (edit.value === undefined) deleteField(hash, field)
+    else {
+      setField(hash, field, edit.value.toString('latin1'))
+      hash.hashtable = edit.hashtable
+    }
+    value = hash.fields.size === 0 ? undefined : hash
+  }
+  return value
+}
 
 export interface Entry {
   readonly value: Value
@@ -119,6 +169,20 @@ export interface Keyspace {
    * its expiry; returns the string's new length. The result is raw (StringValue.raw).
    */
   patch(key: Buffer, patch: Patch): number
+  /**
+   * Sets `field` of the hash at `key` to `value`, keeping the key's expiry; a key absent (or
+   * expired) becomes a new hash. The caller has checked that the key holds a hash or nothing.
+   * Only the field is logged. `hashtable` is the hash's encoding after the change, as the command
+   * decides it from hash-max-listpack-* (never back: a hashtable stays one).
+   * Returns true when the field is new.
+   */
+  hashSet(key: Buffer, field: Buffer, value: Buffer, hashtable: boolean): boolean
+  /**
+   * Removes `field` from the live hash at `key` (the caller has checked it holds one); the key
+   * goes with its last field, as Redis deletes an emptied hash. Returns whether the field was
+   * there.
+   */
+  hashDelete(key: Buffer, field: Buffer): boolean
   /** Changes the expiry of an existing live key; returns false if the key does not exist. */
   setExpiry(key: Buffer, expiresAt: number): boolean
   /** Returns true if a live key was removed. */

@@ -20,13 +20,13 @@ import { runCompactionInWorker, stopCompactionWorker } from './compaction-worker
 import { pickCompaction, type CompactionConfig, type CompactionTask } from './compaction-policy.js'
 import { BlockCache } from './block-cache.js'
 import { bloomHash } from './bloom.js'
+import { storedBytesOf, typeTagOf, TYPE_STRING } from './stored-value.js'
 import { buildReadPlan, pointReadOrder, scanSources, type ReadPlan } from './read-plan.js'
 
 const SEGMENT_SUFFIX = '.seg'
 /** Records encoded per event-loop turn while a flush reads the resident set. */
 const FLUSH_SLICE = 500
 const EMPTY = Buffer.alloc(0)
-const TYPE_STRING = 0
 
 export const DEFAULT_COMPACTION: CompactionConfig = {
   l0Trigger: 4,
@@ -683,7 +683,8 @@ export class LsmStore {
         run.push(
           rec === undefined
             ? { key, seq, kind: 'delete', type: TYPE_STRING, expiresAt: 0, value: EMPTY }
-            : { key, seq, kind: 'put', type: TYPE_STRING, expiresAt: rec.expiresAt, value: rec.value.data },
+            : // A hash is encoded here, in the slice that read it: later changes in place leave these bytes alone.
+              { key, seq, kind: 'put', type: typeTagOf(rec.value), expiresAt: rec.expiresAt, value: storedBytesOf(rec.value) },
         )
         if (run.length === FLUSH_SLICE) {
           yield run

@@ -10,7 +10,9 @@
 // (now > expiresAt), and an expired key is treated as absent everywhere.
 
 import { NO_HOLD, type Hold, type LargeRecord } from './eviction-policy.js'
-import { applyPatch, applyPatches, isExpiredAt, type Clock, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type StringValue, type Value } from './keyspace.js'
+import { applyEdits, applyPatch, isExpiredAt, isPatch, type Clock, type Edit, type Entry, type Keyspace, type KeyspaceStats, type Patch, type ScanResult, type StringValue, type Value } from './keyspace.js'
+import { TYPE_HASH } from './stored-value.js'
+import { deleteField, hashMemoryBytes, newHash, setField, type HashValue } from './hash-value.js'
 import { NO_EVENTS, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, type KeyspaceEvents } from './keyspace-events.js'
 import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
@@ -37,6 +39,13 @@ export interface MutationLog extends UndoHolder {
   putOver(ks: MemoryKeyspace, key: Buffer, value: Value, expiresAt: number, memory: ArrayBufferLike, offset: number, patch?: Patch): void
   expire(ks: MemoryKeyspace, key: Buffer, expiresAt: number, k: string, prev: Entry): void
   del(ks: MemoryKeyspace, key: Buffer, k: string, prev: Entry): void
+  /**
+   * `field` of the hash at `key` set to `value` (undefined: removed), the hash's encoding then
+   * `hashtable`; `prev` is the field's value before (undefined: none) and `hashtableBefore` the
+   * encoding before, for undo (restoreHashField); `position` the field's place in the order of a
+   * listpack hash it is removed from (-1 otherwise), so that undo puts it back there.
+   */
+  hashField(ks: MemoryKeyspace, key: Buffer, k: string, field: Buffer, value: Buffer | undefined, hashtable: boolean, prev: string | undefined, hashtableBefore: boolean, position: number): void
   /** The database is emptied and moves to generation `gen`. */
   flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void
 }
@@ -76,6 +85,8 @@ interface DiskState {
 export interface DiskKeys {
   readonly keys: readonly string[]
   readonly expiresAt: readonly number[]
+  /** Each key's value type tag (stored-value.ts), for SCAN's TYPE filter. */
+  readonly types?: readonly number[]
   readonly end: string | undefined
 }
 
@@ -198,6 +209,20 @@ export interface KeyTracking {
   keyChanged(k: string, byCommand: boolean): void
   /** The keyspace's records were replaced wholesale (an undone FLUSHDB). */
   flushed(): void
+}
+
+/** The index of `k` in sorted `keys`, or -1. */
+const binarySearch = (keys: readonly string[], k: string): number => {
+  let lo = 0
+  let hi = keys.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const at = keys[mid]!
+    if (at === k) return mid
+    if (at < k) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
 }
 
 export class MemoryKeyspace implements Keyspace {
@@ -434,8 +459,7 @@ export class MemoryKeyspace implements Keyspace {
   install(key: Buffer, value: Value, expiresAt: number): void {
     const k = key.toString('latin1')
     if (this.known(k)) return
-    const table = this.table
-    table.put(table.findString(k), k, value.data, expiresAt, this.clock(), CLEAN)
+    this.store(this.table.findString(k), k, value, expiresAt, this.clock(), CLEAN)
     this.indexAdd(k)
     if (expiresAt !== 0) this.volatile.add(k)
     this.uncountDiskKey(k)
@@ -705,7 +729,7 @@ export class MemoryKeyspace implements Keyspace {
       this.write(key, { type: 'string', data, raw: true }, 0)
       return data.length
     }
-    const object = table.isObject(slot) ? (table.object(slot) as Value) : undefined
+    const object = table.isObject(slot) ? (table.object(slot) as StringValue) : undefined
     const old = object === undefined ? table.valueView(slot) : object.data
     const length = Math.max(old.length, patch.offset + patch.bytes.length)
     const expiresAt = table.expiresAt(slot)
@@ -822,6 +846,101 @@ export class MemoryKeyspace implements Keyspace {
     return true
   }
 
+  hashSet(key: Buffer, field: Buffer, value: Buffer, hashtable: boolean): boolean {
+    const table = this.table
+    const slot = table.findBytes(key)
+    const now = this.clock()
+    if (slot < 0 || isExpiredAt(table.expiresAt(slot), now)) {
+      // A new hash is logged whole: it holds this one field.
+      const hash = newHash()
+      setField(hash, field.toString('latin1'), value.toString('latin1'))
+      hash.hashtable = hashtable
+      this.write(key, hash, 0)
+      return true
+    }
+    const hash = table.object(slot) as HashValue
+    const k = key.toString('latin1')
+    const f = field.toString('latin1')
+    const prev = hash.fields.get(f)
+    const before = hash.hashtable
+    const after = before || hashtable
+    const log = this.log
+    if (log !== undefined && log.enabled) log.hashField(this, key, k, field, value, after, prev, before, -1)
+    setField(hash, f, value.toString('latin1'))
+    hash.hashtable = after
+    this.hashChanged(k, slot, hash, now)
+    return prev === undefined
+  }
+
+  hashDelete(key: Buffer, field: Buffer): boolean {
+    const table = this.table
+    const slot = table.findBytes(key)
+    if (slot < 0 || isExpiredAt(table.expiresAt(slot), this.clock())) return false
+    const hash = table.object(slot) as HashValue
+    const f = field.toString('latin1')
+    const prev = hash.fields.get(f)
+    if (prev === undefined) return false
+    if (hash.fields.size === 1) {
+      // The last field: the key goes (a DEL in the log), the hash kept whole for undo.
+      this.delete(key)
+      return true
+    }
+    const k = key.toString('latin1')
+    const log = this.log
+    if (log !== undefined && log.enabled) {
+      // A listpack's order shows (HGETALL): undo puts the field back in its place. Finding it is
+      // O(n) in at most hash-max-listpack-entries fields, as Redis's listpack delete is.
+      let position = -1
+      if (!hash.hashtable) {
+        position = 0
+        for (const other of hash.fields.keys()) {
+          if (other === f) break
+          position++
+        }
+      }
+      log.hashField(this, key, k, field, undefined, hash.hashtable, prev, hash.hashtable, position)
+    }
+    deleteField(hash, f)
+    this.hashChanged(k, slot, hash, this.clock())
+    return true
+  }
+
+  /**
+   * The hash in `slot` was changed in place: it is a change for the next flush, and counts anew.
+   * `byCommand` is false for an undo (see keyChanged).
+   */
+  private hashChanged(k: string, slot: number, hash: HashValue, now: number, byCommand = true): void {
+    const table = this.table
+    this.noteChanged(k, slot)
+    table.setStored(slot, 0)
+    table.setAccessed(slot, now)
+    table.resizeObject(slot, hash.dataBytes, hashMemoryBytes(hash))
+    if (this.observed) this.keyChanged(k, byCommand)
+  }
+
+  /**
+   * Undo of a field change logged by hashField: puts the field's value back (undefined: it did
+   * not exist) and the encoding as it was. Undo runs newest first, so the key holds the hash the
+   * change was made in.
+   */
+  restoreHashField(k: string, field: string, prev: string | undefined, hashtable: boolean, position: number): void {
+    const slot = this.table.findString(k)
+    if (slot < 0 || !this.table.isObject(slot)) return
+    const hash = this.table.object(slot) as Value
+    if (hash.type !== 'hash') return
+    if (prev === undefined) deleteField(hash, field)
+    else if (position < 0 || position >= hash.fields.size || hash.fields.has(field)) setField(hash, field, prev)
+    else {
+      const entries = [...hash.fields]
+      entries.splice(position, 0, [field, prev])
+      hash.fields.clear()
+      for (const [f, v] of entries) hash.fields.set(f, v)
+      hash.dataBytes += field.length + prev.length
+    }
+    hash.hashtable = hashtable
+    this.hashChanged(k, slot, hash, this.table.accessedAt(slot), false)
+  }
+
   /** Whether `k` is resident and expired, not yet reclaimed (changes nothing, unlike peek). */
   residentExpired(k: string): boolean {
     const slot = this.table.findString(k)
@@ -871,15 +990,18 @@ export class MemoryKeyspace implements Keyspace {
    * zero-filled string without expiry. The caller reads the key back from the store first when
    * the store may hold it.
    */
-  setRangeReplayed(key: Buffer, newestFirst: readonly Patch[]): void {
+  editsReplayed(key: Buffer, newestFirst: readonly Edit[]): void {
     const slot = this.table.findBytes(key)
+    const old = slot < 0 ? undefined : this.entryAt(slot)
     // One at a time (replay in log order), as patch() applies it: a long string grows in place.
-    if (slot >= 0 && newestFirst.length === 1) {
-      this.patch(key, newestFirst[0]!)
+    if (old?.value.type === 'string' && newestFirst.length === 1 && isPatch(newestFirst[0]!)) {
+      this.patch(key, newestFirst[0])
       return
     }
-    const old = slot < 0 ? undefined : this.entryAt(slot)
-    this.set(key, { type: 'string', data: applyPatches(old?.value.data, newestFirst) }, old === undefined ? 0 : old.expiresAt)
+    // A resident hash is changed in place (and stored again, which re-counts its bytes).
+    const value = applyEdits(old?.value, newestFirst)
+    if (value === undefined) this.deleteReplayed(key)
+    else this.set(key, value, old === undefined ? 0 : old.expiresAt)
   }
 
   /**
@@ -1232,10 +1354,15 @@ export class MemoryKeyspace implements Keyspace {
     const budget = count >= 1 ? count : 1
     let visited = 0
     let last: string | undefined
+    const typeOnDisk = (k: string): Value => {
+      // Only SCAN's TYPE filter reads a disk key's entry: its type is all it needs.
+      const at = disk.types === undefined ? -1 : binarySearch(disk.keys, k)
+      return at >= 0 && disk.types![at] === TYPE_HASH ? newHash() : { type: 'string', data: EMPTY_VALUE }
+    }
     for (const k of this.mergedKeys(start, position.after !== undefined, p)) {
       last = k
       const slot = this.table.findString(k)
-      const entry: Entry = slot >= 0 ? this.entryAt(slot) : { value: { type: 'string', data: EMPTY_VALUE }, expiresAt: 0, accessedAt: 0 }
+      const entry: Entry = slot >= 0 ? this.entryAt(slot) : { value: typeOnDisk(k), expiresAt: 0, accessedAt: 0 }
       const b = Buffer.from(k, 'latin1')
       if (accept === undefined || accept(b, entry)) keys.push(b)
       if (++visited >= budget) return { cursor: this.rememberCursor(k), keys }
@@ -1292,7 +1419,7 @@ export class MemoryKeyspace implements Keyspace {
     if (grown && value instanceof GrowingString) {
       this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored, value.data.length, value.room.length)
     } else if (value.type === 'string') this.table.put(slot, k, value.data, expiresAt, accessedAt, stored, key, value.raw === true)
-    else this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored)
+    else this.table.putObject(slot, k ?? key!.toString('latin1'), value, expiresAt, accessedAt, stored, value.dataBytes, hashMemoryBytes(value))
   }
 
   private expireSlot(k: string, slot: number): void {

@@ -252,8 +252,8 @@ export const readRecord = (
 /** An object value (putObject) and what it counts for. */
 interface HeldObject {
   readonly value: unknown
-  readonly dataBytes: number
-  readonly memoryBytes: number
+  dataBytes: number
+  memoryBytes: number
 }
 
 export class RecordTable {
@@ -515,6 +515,19 @@ export class RecordTable {
     this.objectData += dataBytes
     this.objectMemory += memoryBytes
     return created
+  }
+
+  /**
+   * The object in `slot` was changed in place (a hash's field): it now counts for `dataBytes`
+   * and `memoryBytes` (see putObject).
+   */
+  resizeObject(slot: number, dataBytes: number, memoryBytes: number): void {
+    const held = this.objects.get(this.key(slot))
+    if (held === undefined) return
+    this.objectData += dataBytes - held.dataBytes
+    this.objectMemory += memoryBytes - held.memoryBytes
+    held.dataBytes = dataBytes
+    held.memoryBytes = memoryBytes
   }
 
   key(slot: number): string {

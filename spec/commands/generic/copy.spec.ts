@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { harness, plain, str } from './harness.js'
+import { dataOf } from '../../support/values.js'
 
 const k = (s: string) => Buffer.from(s)
 
@@ -8,8 +9,8 @@ describe('COPY', () => {
     const h = harness()
     h.db.set(k('a'), str('v'), h.now + 777)
     expect(plain(h.run('copy', 'a', 'b'))).to.equal(1)
-    expect(h.db.peek(k('a'))!.value.data.toString()).to.equal('v')
-    expect(h.db.peek(k('b'))!.value.data.toString()).to.equal('v')
+    expect(dataOf(h.db.peek(k('a'))!.value).toString()).to.equal('v')
+    expect(dataOf(h.db.peek(k('b'))!.value).toString()).to.equal('v')
     expect(h.db.peek(k('b'))!.expiresAt).to.equal(h.now + 777)
   })
 
@@ -17,8 +18,8 @@ describe('COPY', () => {
     const h = harness()
     h.db.set(k('a'), str('v'), 0)
     h.run('copy', 'a', 'b')
-    h.db.peek(k('a'))!.value.data[0] = 0x77
-    expect(h.db.peek(k('b'))!.value.data.toString()).to.equal('v')
+    dataOf(h.db.peek(k('a'))!.value)[0] = 0x77
+    expect(dataOf(h.db.peek(k('b'))!.value).toString()).to.equal('v')
   })
 
   it('refuses to overwrite without REPLACE and overwrites with it', () => {
@@ -26,9 +27,9 @@ describe('COPY', () => {
     h.db.set(k('a'), str('new'), 0)
     h.db.set(k('b'), str('old'), h.now + 50)
     expect(plain(h.run('copy', 'a', 'b'))).to.equal(0)
-    expect(h.db.peek(k('b'))!.value.data.toString()).to.equal('old')
+    expect(dataOf(h.db.peek(k('b'))!.value).toString()).to.equal('old')
     expect(plain(h.run('copy', 'a', 'b', 'REPLACE', 'replace'))).to.equal(1)
-    expect(h.db.peek(k('b'))!.value.data.toString()).to.equal('new')
+    expect(dataOf(h.db.peek(k('b'))!.value).toString()).to.equal('new')
     expect(h.db.peek(k('b'))!.expiresAt).to.equal(0)
   })
 
@@ -40,7 +41,7 @@ describe('COPY', () => {
     const h = harness()
     h.db.set(k('a'), str('v'), 0)
     expect(plain(h.run('copy', 'a', 'a', 'db', '5'))).to.equal(1)
-    expect(h.dbs[5]!.peek(k('a'))!.value.data.toString()).to.equal('v')
+    expect(dataOf(h.dbs[5]!.peek(k('a'))!.value).toString()).to.equal('v')
     expect(plain(h.run('copy', 'a', 'a', 'DB', '5'))).to.equal(0)
     expect(plain(h.run('copy', 'a', 'a', 'db', '0'))).to.deep.equal({
       error: 'ERR source and destination objects are the same',

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { crc64, dumpPayload, loadPayload, lzfDecompress, verifyPayload } from '../../../src/commands/generic/dump-payload.js'
 import { harness, plain, str } from './harness.js'
+import { dataOf } from '../../support/values.js'
 
 const k = (s: string) => Buffer.from(s)
 const withCrc = (body: Buffer) => Buffer.concat([body, crc64(body)])
@@ -51,9 +52,13 @@ describe('the DUMP payload', () => {
     expect((loadPayload(lzf) as { data: Buffer }).data.toString()).to.equal('abcccccccc')
   })
 
-  it('types other than strings (a list, a hash) and unknown encodings are not loaded', () => {
+  it('types other than strings and hashes (a list) and unknown encodings are not loaded', () => {
     expect(loadPayload(withCrc(hex('01 01 01 61 0a00')))).to.equal(null)
-    expect(loadPayload(withCrc(hex('04 01 01 61 01 62 0a00')))).to.equal(null)
+    const hash = loadPayload(withCrc(hex('04 01 01 61 01 62 0a00')))
+    expect(hash?.type === 'hash' && [...hash.fields]).to.deep.equal([['a', 'b']])
+    // An empty hash, and a field given twice, as Redis refuses them.
+    expect(loadPayload(withCrc(hex('04 00 0a00')))).to.equal(null)
+    expect(loadPayload(withCrc(hex('04 02 01 61 01 62 01 61 01 63 0a00')))).to.equal(null)
     expect(loadPayload(withCrc(hex('00 c4 0a00')))).to.equal(null)
     expect(loadPayload(withCrc(hex('00 05 61 0a00')))).to.not.equal(null)
   })
@@ -66,7 +71,7 @@ describe('DUMP and RESTORE', () => {
     const payload = (h.run('DUMP', 'a') as { value: Buffer }).value
     expect(plain(h.run('DUMP', 'none'))).to.equal(null)
     expect(plain(h.run('RESTORE', 'b', '1500', payload))).to.deep.equal({ simple: 'OK' })
-    expect(h.db.peek(k('b'))!.value.data.toString()).to.equal('hello')
+    expect(dataOf(h.db.peek(k('b'))!.value).toString()).to.equal('hello')
     expect(h.db.peek(k('b'))!.expiresAt).to.equal(h.now + 1500)
     expect(plain(h.run('RESTORE', 'c', String(h.now + 99), payload, 'ABSTTL'))).to.deep.equal({ simple: 'OK' })
     expect(h.db.peek(k('c'))!.expiresAt).to.equal(h.now + 99)
@@ -80,7 +85,7 @@ describe('DUMP and RESTORE', () => {
     expect(plain(h.run('RESTORE', 'a', String(h.now), payload, 'ABSTTL', 'REPLACE'))).to.deep.equal({ simple: 'OK' })
     expect(h.db.peek(k('a'))).to.equal(undefined)
     expect(plain(h.run('RESTORE', 'a', '0', payload, 'IDLETIME', '10'))).to.deep.equal({ simple: 'OK' })
-    expect(h.db.peek(k('a'))!.value.data.toString()).to.equal('new')
+    expect(dataOf(h.db.peek(k('a'))!.value).toString()).to.equal('new')
   })
 
   it('errors: options first, then the existing key, the TTL, the checksum, the data', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { harness, plain, str } from './harness.js'
+import { dataOf } from '../../support/values.js'
 
 const k = (s: string) => Buffer.from(s)
 
@@ -9,7 +10,7 @@ describe('MOVE', () => {
     h.db.set(k('a'), str('v'), h.now + 777)
     expect(plain(h.run('MOVE', 'a', '3'))).to.equal(1)
     expect(h.dbs[0]!.peek(k('a'))).to.equal(undefined)
-    expect(h.dbs[3]!.peek(k('a'))!.value.data.toString()).to.equal('v')
+    expect(dataOf(h.dbs[3]!.peek(k('a'))!.value).toString()).to.equal('v')
     expect(h.dbs[3]!.peek(k('a'))!.expiresAt).to.equal(h.now + 777)
   })
 
@@ -19,8 +20,8 @@ describe('MOVE', () => {
     h.db.set(k('a'), str('here'), 0)
     h.dbs[1]!.set(k('a'), str('there'), 0)
     expect(plain(h.run('MOVE', 'a', '1'))).to.equal(0)
-    expect(h.dbs[0]!.peek(k('a'))!.value.data.toString()).to.equal('here')
-    expect(h.dbs[1]!.peek(k('a'))!.value.data.toString()).to.equal('there')
+    expect(dataOf(h.dbs[0]!.peek(k('a'))!.value).toString()).to.equal('here')
+    expect(dataOf(h.dbs[1]!.peek(k('a'))!.value).toString()).to.equal('there')
   })
 
   it('errors: the index first (integer, 32 bits, within the tenant), then the same database', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { harness, plain, str } from './harness.js'
+import { dataOf } from '../../support/values.js'
 
 const k = (s: string) => Buffer.from(s)
 
@@ -11,7 +12,7 @@ describe('RENAME', () => {
     expect(plain(h.run('rename', 'a', 'b'))).to.deep.equal({ simple: 'OK' })
     expect(h.db.peek(k('a'))).to.equal(undefined)
     const moved = h.db.peek(k('b'))!
-    expect(moved.value.data.toString()).to.equal('va')
+    expect(dataOf(moved.value).toString()).to.equal('va')
     expect(moved.expiresAt).to.equal(h.now + 5000)
   })
 
@@ -46,7 +47,7 @@ describe('RENAME', () => {
     h.db.set(from, str('v'), 0)
     h.run('rename', from, to)
     expect(h.db.peek(from)).to.equal(undefined)
-    expect(h.db.peek(to)!.value.data.toString()).to.equal('v')
+    expect(dataOf(h.db.peek(to)!.value).toString()).to.equal('v')
   })
 })
 
@@ -56,7 +57,7 @@ describe('RENAMENX', () => {
     h.db.set(k('a'), str('va'), h.now + 100)
     h.db.set(k('b'), str('vb'), 0)
     expect(plain(h.run('renamenx', 'a', 'b'))).to.equal(0)
-    expect(h.db.peek(k('b'))!.value.data.toString()).to.equal('vb')
+    expect(dataOf(h.db.peek(k('b'))!.value).toString()).to.equal('vb')
     expect(plain(h.run('renamenx', 'a', 'c'))).to.equal(1)
     expect(h.db.peek(k('a'))).to.equal(undefined)
     expect(h.db.peek(k('c'))!.expiresAt).to.equal(h.now + 100)

@@ -46,7 +46,7 @@ describe('GETSET', () => {
     const h = harness()
     h.db.set(Buffer.from('k'), notAString, 0)
     expect(plain(h.run('GETSET', 'k', 'v'))).to.deep.equal(WRONGTYPE)
-    expect(h.entry('k')!.value.type).to.equal('list')
+    expect(h.entry('k')!.value.type).to.equal('hash')
   })
 })
 

@@ -2,6 +2,7 @@
 // command specs run without the server. `run` calls a command's execute directly with argv as
 // dispatch would pass it; arity is dispatch's check and is not repeated here.
 
+import { hashOf } from '../../../src/storage/hash-value.js'
 import type { Reply } from '../../../src/protocol/reply.js'
 import type { CommandContext, CommandSpec, ConfigStore, ServerContext, Session } from '../../../src/commands/spec.js'
 import type { Entry, KeyspaceStats, Value } from '../../../src/storage/keyspace.js'
@@ -47,8 +48,8 @@ const byName = new Map(stringCommands.map((s) => [s.name, s]))
 /** A fixed wall-clock start for specs (2023-11-14T22:13:20Z). */
 export const START = 1_700_000_000_000
 
-/** A value of a type no string command accepts, for WRONGTYPE paths (lists do not exist yet). */
-export const notAString = { type: 'list', items: [] } as unknown as Value
+/** A value of a type no string command accepts, for WRONGTYPE paths: a hash. */
+export const notAString: Value = hashOf([['field', 'value']])
 
 export interface Harness {
   readonly ctx: CommandContext

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { harness, notAString, plain, invalidExpire, START, OK, SYNTAX, NOT_INTEGER, WRONGTYPE } from './harness.js'
 import { parseExpire } from '../../../src/commands/string/set.js'
 import { MAX_EXPIRES_AT } from '../../../src/storage/keyspace.js'
+import { dataOf } from '../../support/values.js'
 
 describe('SET', () => {
   it('stores a binary value as given and replies OK', () => {
@@ -9,7 +10,7 @@ describe('SET', () => {
     const value = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x80])
     expect(plain(h.run('SET', 'k', value))).to.deep.equal(OK)
     const stored = h.entry('k')!
-    expect(stored.value.data.equals(value)).to.equal(true)
+    expect(dataOf(stored.value).equals(value)).to.equal(true)
     expect(stored.expiresAt).to.equal(0)
   })
 
@@ -58,7 +59,7 @@ describe('SET', () => {
       const h = harness()
       h.db.set(Buffer.from('k'), notAString, 0)
       expect(plain(h.run('SET', 'k', 'a', 'NX'))).to.equal(null)
-      expect(h.entry('k')!.value.type).to.equal('list')
+      expect(h.entry('k')!.value.type).to.equal('hash')
     })
 
     it('NX together with XX is a syntax error, in either order; repeating one is not', () => {
@@ -82,7 +83,7 @@ describe('SET', () => {
       const h = harness()
       h.db.set(Buffer.from('k'), notAString, 0)
       expect(plain(h.run('SET', 'k', 'v', 'GET'))).to.deep.equal(WRONGTYPE)
-      expect(h.entry('k')!.value.type).to.equal('list')
+      expect(h.entry('k')!.value.type).to.equal('hash')
     })
 
     it('combines with NX (Redis 7): the old value comes back and nothing is set', () => {

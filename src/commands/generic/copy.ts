@@ -1,6 +1,7 @@
 // COPY source destination [DB destination-db] [REPLACE]
 import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
 import type { Value } from '../../storage/keyspace.js'
+import { copyHash } from '../../storage/hash-value.js'
 import { is, parseInteger } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { storedLength } from '../quota.js'
@@ -16,6 +17,9 @@ export const copyValue = (value: Value): Value => {
     case 'string':
       // Redis's dupStringObject keeps the encoding, raw included.
       return value.raw === true ? { type: 'string', data: Buffer.from(value.data), raw: true } : { type: 'string', data: Buffer.from(value.data) }
+    case 'hash':
+      // Redis's hashTypeDup keeps the encoding.
+      return copyHash(value)
   }
 }
 

@@ -1,13 +1,20 @@
 // The DUMP payload of Redis 7.0 (createDumpPayload / verifyDumpPayload), for the value types we
 // hold: the object as RDB writes it (type byte, then the value), the RDB version as 2 bytes
 // little-endian, then the CRC64 of all that as 8 bytes little-endian.
+//
+// A hash is dumped as RDB_TYPE_HASH (a count, then each field and value as strings), which any
+// Redis RESTOREs. Redis 7.0 itself dumps a small hash as RDB_TYPE_HASH_LISTPACK (the listpack's
+// bytes as one string), so RESTORE reads that too.
 
 import type { Value } from '../../storage/keyspace.js'
+import { newHash, setField, type HashValue } from '../../storage/hash-value.js'
 import { parseI64 } from '../args.js'
 
 /** Redis 7.0's RDB_VERSION: payloads of later versions are refused, earlier ones accepted. */
 export const RDB_VERSION = 10
 const RDB_TYPE_STRING = 0
+const RDB_TYPE_HASH = 4
+const RDB_TYPE_HASH_LISTPACK = 16
 /** The two top bits of a length byte saying "an encoded value follows", and its encodings. */
 const RDB_ENCVAL = 3
 const RDB_ENC_INT8 = 0
@@ -97,7 +104,14 @@ const encodeString = (data: Buffer): Buffer => {
 
 /** The DUMP payload of a value. */
 export const dumpPayload = (value: Value): Buffer => {
-  const body = Buffer.concat([Buffer.of(RDB_TYPE_STRING), encodeString(value.data), Buffer.of(RDB_VERSION & 0xff, RDB_VERSION >> 8)])
+  const parts: Buffer[] = []
+  if (value.type === 'string') parts.push(Buffer.of(RDB_TYPE_STRING), encodeString(value.data))
+  else {
+    parts.push(Buffer.of(RDB_TYPE_HASH), encodeLength(value.fields.size))
+    for (const [field, fieldValue] of value.fields) parts.push(encodeString(Buffer.from(field, 'latin1')), encodeString(Buffer.from(fieldValue, 'latin1')))
+  }
+  parts.push(Buffer.of(RDB_VERSION & 0xff, RDB_VERSION >> 8))
+  const body = Buffer.concat(parts)
   return Buffer.concat([body, crc64(body)])
 }
 
@@ -115,15 +129,114 @@ export const loadPayload = (payload: Buffer): Value | null => {
   // are ignored, and a length that runs into the footer reads the footer's bytes.
   const reader = new Reader(payload)
   const type = reader.byte()
-  if (type !== RDB_TYPE_STRING) return null
-  const data = reader.string()
-  return data === null ? null : { type: 'string', data }
+  if (type === RDB_TYPE_STRING) {
+    const data = reader.string()
+    return data === null ? null : { type: 'string', data }
+  }
+  if (type === RDB_TYPE_HASH) return loadHash(reader)
+  if (type === RDB_TYPE_HASH_LISTPACK) {
+    const listpack = reader.string()
+    return listpack === null ? null : loadListpackHash(listpack)
+  }
+  return null
+}
+
+/**
+ * RDB_TYPE_HASH: a count, then each field and its value. Redis refuses an empty hash and a field
+ * given twice (rdbLoadObject: "Duplicate hash fields detected"); so does this.
+ */
+const loadHash = (reader: Reader): HashValue | null => {
+  const count = reader.length()
+  if (count === null || count.encoded || count.n === 0) return null
+  const hash = newHash()
+  for (let i = 0; i < count.n; i++) {
+    const field = reader.string()
+    if (field === null) return null
+    const value = reader.string()
+    if (value === null) return null
+    const f = field.toString('latin1')
+    if (hash.fields.has(f)) return null
+    setField(hash, f, value.toString('latin1'))
+  }
+  return hash
+}
+
+/**
+ * A hash from its listpack (Redis's listpack.c): total bytes u32 and entry count u16 (65535:
+ * unknown), the entries, an end byte 0xFF. Each entry is its encoding and data, then its length
+ * backwards in 1-5 bytes. Everything is checked, as Redis's deep integrity validation does: the
+ * entries must tile the listpack, pair up, and name no field twice; null otherwise.
+ */
+export const loadListpackHash = (lp: Buffer): HashValue | null => {
+  if (lp.length < 7 || lp.readUInt32LE(0) !== lp.length || lp[lp.length - 1] !== 0xff) return null
+  const declared = lp.readUInt16LE(4)
+  const items: string[] = []
+  let at = 6
+  const end = lp.length - 1
+  while (at < end) {
+    const start = at
+    const b = lp[at]!
+    let item: string
+    if (b < 0x80) {
+      item = String(b)
+      at += 1
+    } else if (b < 0xc0) {
+      const n = b & 0x3f
+      if (at + 1 + n > end) return null
+      item = lp.toString('latin1', at + 1, at + 1 + n)
+      at += 1 + n
+    } else if (b < 0xe0) {
+      if (at + 2 > end) return null
+      const raw = ((b & 0x1f) << 8) | lp[at + 1]!
+      item = String(raw >= 1 << 12 ? raw - (1 << 13) : raw)
+      at += 2
+    } else if (b < 0xf0) {
+      if (at + 2 > end) return null
+      const n = ((b & 0x0f) << 8) | lp[at + 1]!
+      if (at + 2 + n > end) return null
+      item = lp.toString('latin1', at + 2, at + 2 + n)
+      at += 2 + n
+    } else if (b === 0xf0) {
+      if (at + 5 > end) return null
+      const n = lp.readUInt32LE(at + 1)
+      if (at + 5 + n > end) return null
+      item = lp.toString('latin1', at + 5, at + 5 + n)
+      at += 5 + n
+    } else if (b >= 0xf1 && b <= 0xf4) {
+      const width = [2, 3, 4, 8][b - 0xf1]!
+      if (at + 1 + width > end) return null
+      item = width === 8 ? String(lp.readBigInt64LE(at + 1)) : String(lp.readIntLE(at + 1, width))
+      at += 1 + width
+    } else return null
+    // The entry's length, written backwards: 7 bits per byte, the last byte's high bit clear.
+    const length = at - start
+    const backlenBytes = length <= 127 ? 1 : length < 16383 ? 2 : length < 2097151 ? 3 : length < 268435455 ? 4 : 5
+    if (at + backlenBytes > end) return null
+    let backlen = 0
+    for (let i = backlenBytes - 1; i >= 0; i--) {
+      const byte = lp[at + i]!
+      if ((i === backlenBytes - 1) !== (byte < 0x80)) return null
+      backlen = backlen * 128 + (byte & 0x7f)
+    }
+    if (backlen !== length) return null
+    at += backlenBytes
+    items.push(item)
+  }
+  if (at !== end || items.length === 0 || items.length % 2 !== 0) return null
+  if (declared !== 0xffff && declared !== items.length) return null
+  const hash = newHash()
+  for (let i = 0; i < items.length; i += 2) {
+    if (hash.fields.has(items[i]!)) return null
+    setField(hash, items[i]!, items[i + 1]!)
+  }
+  return hash
 }
 
 /**
  * The bytes the string a payload holds takes once loaded, from its length fields alone (an LZF
  * string's is the length it decompresses to): what RESTORE may store, for the tenant quota's
- * estimate. 0 for anything else (an integer's digits are fewer than the payload's bytes).
+ * estimate. 0 for anything else (an integer's digits are fewer than the payload's bytes; a
+ * hash's fields are its payload's bytes, or the listpack's, which count as the payload).
  */
 export const declaredLength = (payload: Buffer): number => {
   const reader = new Reader(payload)

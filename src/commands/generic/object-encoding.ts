@@ -8,11 +8,15 @@ import { readNoTouch } from './lookup.js'
 /** Redis keeps strings up to this many bytes in one allocation with the object header. */
 const EMBSTR_LIMIT = 44
 
+type Encoding = 'int' | 'embstr' | 'raw' | 'listpack' | 'hashtable'
+
 /**
  * The encoding Redis would give the value: `raw` for a string APPEND or SETRANGE made (kept while
- * it is in memory, see StringValue.raw), else what Redis chooses for a string it stores.
+ * it is in memory, see StringValue.raw), else what Redis chooses for a string it stores; a hash's
+ * is kept with it (HashValue.hashtable).
  */
-export const encodingOf = (value: Value): 'int' | 'embstr' | 'raw' => {
+export const encodingOf = (value: Value): Encoding => {
+  if (value.type === 'hash') return value.hashtable ? 'hashtable' : 'listpack'
   if (value.raw === true) return 'raw'
   const data = value.data
   // parseI64 is Redis's string2ll: at most 20 characters, canonical form, 64-bit range.
@@ -20,7 +24,13 @@ export const encodingOf = (value: Value): 'int' | 'embstr' | 'raw' => {
   return data.length <= EMBSTR_LIMIT ? 'embstr' : 'raw'
 }
 
-const REPLIES = { int: bulk('int'), embstr: bulk('embstr'), raw: bulk('raw') }
+const REPLIES: Record<Encoding, Reply> = {
+  int: bulk('int'),
+  embstr: bulk('embstr'),
+  raw: bulk('raw'),
+  listpack: bulk('listpack'),
+  hashtable: bulk('hashtable'),
+}
 
 export const objectEncoding: CommandSpec = {
   name: 'object|encoding',

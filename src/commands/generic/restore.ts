@@ -4,6 +4,8 @@ import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 import { is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { declaredLength, loadPayload, verifyPayload } from './dump-payload.js'
+import { settleEncoding } from '../../storage/hash-value.js'
+import { hashLimits } from '../hash/hash-lookup.js'
 import { NOTIFY_GENERIC, NOTIFY_NEW } from '../../storage/keyspace-events.js'
 
 const BUSY_KEY = error('BUSYKEY Target key name already exists.')
@@ -62,6 +64,8 @@ export const restore: CommandSpec = {
     if (!verifyPayload(payload)) return BAD_PAYLOAD
     const value = loadPayload(payload)
     if (value === null) return BAD_DATA
+    // Redis picks a loaded hash's encoding by the limits, whatever the payload's type.
+    if (value.type === 'hash') settleEncoding(value, hashLimits(ctx))
     const now = ctx.server.now()
     const when = ttl === 0n ? 0 : Math.min(Number(absttl ? ttl : ttl + BigInt(now)), MAX_EXPIRES_AT)
     // Already past (Redis's checkAlreadyExpired: when <= now): nothing is created, and REPLACE

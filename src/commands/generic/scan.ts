@@ -1,12 +1,12 @@
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-import { Errors, array, bulk, error, type Reply } from '../../protocol/reply.js'
+import { Errors, array, bulk, error, type ErrorReply, type Reply } from '../../protocol/reply.js'
 import type { Entry } from '../../storage/keyspace.js'
 import { compileGlob, literalPrefix } from '../../storage/glob.js'
 import { is, parseInteger, word } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
-const INVALID_CURSOR = error('ERR invalid cursor')
+export const INVALID_CURSOR = error('ERR invalid cursor')
 const U64_MAX = 2n ** 64n - 1n
 /** Redis's default COUNT; here the number of keys visited per call. */
 const DEFAULT_COUNT = 10
@@ -31,6 +31,41 @@ export const parseCursor = (arg: Buffer): bigint | null => {
   return sign === 0x2d && n !== 0n ? 2n ** 64n - n : n
 }
 
+export interface ScanOptions {
+  readonly count: number
+  /** Undefined for none, or `*` (which matches everything). */
+  readonly pattern: Buffer | undefined
+  readonly type: string | undefined
+}
+
+/**
+ * Redis's scanGenericCommand options from argv[from]: COUNT (at least 1), MATCH (the last one
+ * wins), and TYPE where `withType` (SCAN only; HSCAN and the others refuse it as a syntax error).
+ */
+export const parseScanOptions = (argv: readonly Buffer[], from: number, withType: boolean): ScanOptions | ErrorReply => {
+  let count = DEFAULT_COUNT
+  let pattern: Buffer | undefined
+  let type: string | undefined
+  for (let i = from; i < argv.length; i += 2) {
+    const option = argv[i]!
+    const value = argv[i + 1]
+    if (value === undefined) return Errors.syntax
+    if (is(option, 'count')) {
+      const n = parseInteger(value)
+      if (n === null) return Errors.notInteger
+      if (n < 1) return Errors.syntax
+      count = n
+    } else if (is(option, 'match')) {
+      pattern = value.length === 1 && value[0] === 0x2a ? undefined : value
+    } else if (withType && is(option, 'type')) {
+      type = word(value)
+    } else {
+      return Errors.syntax
+    }
+  }
+  return { count, pattern, type }
+}
+
 export const scan: CommandSpec = {
   name: 'scan',
   arity: -2,
@@ -45,27 +80,9 @@ export const scan: CommandSpec = {
   execute(ctx, argv): Reply {
     const cursor = parseCursor(argv[1]!)
     if (cursor === null) return INVALID_CURSOR
-    let count = DEFAULT_COUNT
-    let pattern: Buffer | undefined
-    let type: string | undefined
-    for (let i = 2; i < argv.length; i += 2) {
-      const option = argv[i]!
-      const value = argv[i + 1]
-      if (value === undefined) return Errors.syntax
-      if (is(option, 'count')) {
-        const n = parseInteger(value)
-        if (n === null) return Errors.notInteger
-        if (n < 1) return Errors.syntax
-        count = n
-      } else if (is(option, 'match')) {
-        // The last MATCH wins; `*` matches everything and needs no filter.
-        pattern = value.length === 1 && value[0] === 0x2a ? undefined : value
-      } else if (is(option, 'type')) {
-        type = word(value)
-      } else {
-        return Errors.syntax
-      }
-    }
+    const options = parseScanOptions(argv, 2, true)
+    if ('kind' in options) return options
+    const { count, pattern, type } = options
     const match = pattern === undefined ? undefined : compileGlob(pattern)
     let accept: ((key: Buffer, entry: Entry) => boolean) | undefined
     if (type !== undefined) {

@@ -32,8 +32,9 @@ const MAX_PATCHES = 4
  * a few small patches instead of the whole 12 KB.
  */
 export const storeHll = (db: Keyspace, key: Buffer, old: Entry | undefined, next: Buffer): void => {
-  const prior = old?.value.data
-  if (old === undefined || prior === undefined || prior.length !== next.length || old.value.raw !== true) {
+  const held = old?.value
+  const prior = held?.type === 'string' && held.raw === true ? held.data : undefined
+  if (old === undefined || prior === undefined || prior.length !== next.length) {
     db.set(key, { type: 'string', data: next, raw: true }, old?.expiresAt ?? 0)
     return
   }

@@ -35,7 +35,8 @@ export const pfmerge: CommandSpec = {
     const dest = argv[1]!
     // A write lookup: like Redis's lookupKeyWrite it counts no keyspace hit or miss.
     const entry = db.peek(dest)
-    const hll = new HllBuilder(entry === undefined ? createHll() : entry.value.data)
+    // The loop above read it as an HLL (it is argv[1]): a string, if anything.
+    const hll = new HllBuilder(entry === undefined || entry.value.type !== 'string' ? createHll() : entry.value.data)
     if (useDense && !hll.toDense()) return INVALID_HLL
     const maxBytes = sparseMaxBytes(ctx)
     for (let j = 0; j < HLL_REGISTERS; j++) if (max[j] !== 0) hll.set(j, max[j]!, maxBytes)

@@ -3,7 +3,7 @@
 // Redis's dataset digest (debug.c computeDatasetDigest), so that the same data digests the same
 // here and in redis-server: per key, SHA1 mixes of the key, the type and the value, and a marker
 // when it has a TTL; the keys' digests XORed together, after a mix of each non-empty database's
-// number. Values here are all strings (HyperLogLogs too), Redis's type 0.
+// number. Strings (HyperLogLogs too) are Redis's type 0, hashes its type 4.
 import { createHash } from 'node:crypto'
 import { error, simple, type Reply } from '../../protocol/reply.js'
 import type { Entry, Keyspace } from '../../storage/keyspace.js'
@@ -27,12 +27,29 @@ export const mixDigest = (digest: Buffer, data: Uint8Array): void => {
 
 /** OBJ_STRING as htonl(0). */
 const STRING_TYPE = Buffer.alloc(4)
+/** OBJ_HASH as htonl(4). */
+const HASH_TYPE = Buffer.of(0, 0, 0, 4)
 const EXPIRE_MARK = Buffer.from('!!expire!!')
 
-/** xorObjectDigest for a string: the type, the value, and the TTL marker, mixed into `digest`. */
+/**
+ * xorObjectDigest: the type, the value, and the TTL marker, mixed into `digest`. A hash's fields
+ * are unordered: each field and its value are mixed into a digest of their own, and those are
+ * XORed into the value's.
+ */
 export const mixValueDigest = (digest: Buffer, entry: Entry): void => {
-  mixDigest(digest, STRING_TYPE)
-  mixDigest(digest, entry.value.data)
+  const value = entry.value
+  if (value.type === 'string') {
+    mixDigest(digest, STRING_TYPE)
+    mixDigest(digest, value.data)
+  } else {
+    mixDigest(digest, HASH_TYPE)
+    for (const [field, fieldValue] of value.fields) {
+      const pair = Buffer.alloc(20)
+      mixDigest(pair, Buffer.from(field, 'latin1'))
+      mixDigest(pair, Buffer.from(fieldValue, 'latin1'))
+      xorDigest(digest, pair)
+    }
+  }
   if (entry.expiresAt !== 0) xorDigest(digest, EXPIRE_MARK)
 }
 

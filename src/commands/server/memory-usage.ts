@@ -1,6 +1,7 @@
 // MEMORY USAGE key [SAMPLES count]
 import { Errors, NULL, integer, type Reply } from '../../protocol/reply.js'
 import { recordBytes } from '../../storage/memory-keyspace.js'
+import { hashMemoryBytes } from '../../storage/hash-value.js'
 import { is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 
@@ -28,6 +29,7 @@ export const memoryUsage: CommandSpec = {
     if (entry === undefined) return NULL
     // What the record costs here, the figure INFO memory sums: key and value bytes, the
     // record's header and table slot, and the key's copy on the heap.
-    return integer(recordBytes(argv[2]!.length, entry.value.data.length))
+    const value = entry.value
+    return integer(recordBytes(argv[2]!.length, value.type === 'string' ? value.data.length : hashMemoryBytes(value)))
   },
 }

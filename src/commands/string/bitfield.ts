@@ -148,7 +148,7 @@ export const bitfieldGeneric = (ctx: CommandContext, argv: Buffer[], readonly: b
     // not created.
     const entry = db.get(key)
     if (entry !== undefined && entry.value.type !== 'string') return Errors.wrongType
-    const data = entry?.value.data ?? Buffer.alloc(0)
+    const data = entry?.value.type === 'string' ? entry.value.data : Buffer.alloc(0)
     return array(ops.map((op) => integer(asField(op, readField(data, op.offset, op.bits)))))
   }
   // After the parsing and before the type check, as Redis.

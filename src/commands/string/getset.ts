@@ -21,6 +21,6 @@ export const getset: CommandSpec = {
     // Like a plain SET, the new value carries no TTL.
     db.set(key, { type: 'string', data: argv[2]! }, 0)
     db.notify(NOTIFY_STRING, 'set', key)
-    return entry === undefined ? NULL : bulk(entry.value.data)
+    return entry === undefined || entry.value.type !== 'string' ? NULL : bulk(entry.value.data)
   },
 }

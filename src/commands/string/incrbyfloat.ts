@@ -189,7 +189,7 @@ export const incrbyfloat: CommandSpec = {
     // A write lookup: like Redis's lookupKeyWrite it counts no keyspace hit or miss.
     const entry = db.peek(key)
     if (entry !== undefined && entry.value.type !== 'string') return Errors.wrongType
-    const current = entry === undefined ? undefined : entry.value.data
+    const current = entry === undefined || entry.value.type !== 'string' ? undefined : entry.value.data
     const expiresAt = entry === undefined ? 0 : entry.expiresAt
 
     const fastA = current === undefined ? 0 : current.length <= 15 ? parseInteger(current) : null

@@ -41,7 +41,7 @@ export const setrange: CommandSpec = {
     // A write lookup: like Redis's lookupKeyWrite it counts no keyspace hit or miss.
     const entry = db.peek(key)
     if (entry !== undefined && entry.value.type !== 'string') return Errors.wrongType
-    const old = entry?.value.data
+    const old = entry?.value.type === 'string' ? entry.value.data : undefined
     // An empty patch changes nothing and creates no key, whatever the offset.
     if (patch.length === 0) return integer(old === undefined ? 0 : old.length)
     const end = offset + patch.length
