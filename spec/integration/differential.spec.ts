@@ -61,6 +61,8 @@ const scripts: Record<string, (string | string[])[]> = {
   'keyspace': [
     'MSET a 1 b 2 c 3', 'DEL a b x', 'EXISTS c c x', 'TYPE c', 'TYPE none', 'RENAME c d', 'RENAME none e',
     'RENAMENX d c', 'SET e 5', 'RENAMENX d e', 'COPY d f', 'COPY d f', 'COPY d f REPLACE', 'COPY d g DB 99',
+    'COPY d g DB -1', 'COPY d g DB x', 'COPY d g DB 01', 'COPY d g DB 2147483648', 'COPY d g DB -2147483649', 'COPY d d DB 0',
+    'COPY d d DB 1', 'COPY d g DB',
     'EXPIRE d 100', 'TTL d', 'EXPIRE d 50 GT', 'EXPIRE d 500 LT', 'EXPIRE d 100 NX XX', 'PERSIST d',
     'TTL d', 'TTL none', 'EXPIRE d 10 XX', 'TTL d', 'PERSIST d', 'EXPIRE d -1', 'EXISTS d', 'EXPIRETIME f',
     'OBJECT ENCODING e', 'OBJECT ENCODING f', 'SET long aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
