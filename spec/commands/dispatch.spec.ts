@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { makeDispatch, type BatchClock } from '../../src/commands/dispatch.js'
-import { NO_KEYS, type CommandSpec, type ServerStats } from '../../src/commands/spec.js'
+import { NO_KEYS, type CommandFlag, type CommandSpec, type ServerStats } from '../../src/commands/spec.js'
 import { OK } from '../../src/protocol/reply.js'
 import { newServerStats } from '../../src/actors/server.js'
 
@@ -40,6 +40,39 @@ describe('dispatch', () => {
     expect(dispatch(ctx, [Buffer.from('fine')])).to.equal(OK)
     expect(stats.commands.get('boom')!.failedCalls).to.equal(1)
     expect(failures).to.deep.equal(['boom'])
+  })
+
+  it('resolves a command to the bits CLIENT PAUSE and write stalls test, compiled once: no flag is read per call', () => {
+    let flagReads = 0
+    const flagged = (name: string, flags: CommandFlag[], extra: Partial<CommandSpec> = {}): CommandSpec => ({
+      ...spec(name, () => OK, extra),
+      get flags() {
+        flagReads++
+        return flags
+      },
+    })
+    const dispatch = make(
+      flagged('get', ['readonly', 'fast'], { arity: 2 }),
+      flagged('set', ['write', 'denyoom'], { arity: -3 }),
+      flagged('publish', ['pubsub', 'may_replicate'], { arity: 3 }),
+      flagged('exec', ['noscript'], { arity: 1 }),
+      flagged('config', [], { arity: -2, execute: undefined, subcommands: [flagged('config|set', ['admin'], { arity: -4 })] }),
+    )
+    flagReads = 0
+    const bits = (...argv: string[]) => {
+      const c = dispatch.command(argv.map((a) => Buffer.from(a)))
+      return c === undefined ? undefined : { name: c.spec.name, mayReplicate: c.mayReplicate, denyoom: c.denyoom, exec: c.exec }
+    }
+    expect(bits('GET', 'k')).to.deep.equal({ name: 'get', mayReplicate: false, denyoom: false, exec: false })
+    expect(bits('set', 'k', 'v')).to.deep.equal({ name: 'set', mayReplicate: true, denyoom: true, exec: false })
+    expect(bits('PUBLISH', 'c', 'm')).to.deep.equal({ name: 'publish', mayReplicate: true, denyoom: false, exec: false })
+    expect(bits('EXEC')).to.deep.equal({ name: 'exec', mayReplicate: false, denyoom: false, exec: true })
+    expect(bits('config', 'SET', 'a', 'b')).to.deep.equal({ name: 'config|set', mayReplicate: false, denyoom: false, exec: false })
+    // Refused for their name or arity, as dispatch would refuse them.
+    expect(bits('GET')).to.equal(undefined)
+    expect(bits('nosuch')).to.equal(undefined)
+    expect(bits('config', 'nosuch', 'a', 'b')).to.equal(undefined)
+    expect(flagReads).to.equal(0)
   })
 
   it('resolves command names case-insensitively from their bytes', () => {

@@ -16,7 +16,7 @@ import { executeCommands, type CommandRunner } from '../pipeline/executeCommands
 import { encodeReplies } from '../pipeline/encodeReplies.js'
 import { holdUntilDurable } from '../pipeline/holdUntilDurable.js'
 import type { EncodedBatch, RequestBatch } from '../pipeline/batches.js'
-import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientHandle, type CommandContext, type CommandSpec, type Session } from '../commands/spec.js'
+import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientHandle, type CommandContext, type Session } from '../commands/spec.js'
 import { is, parseInteger } from '../commands/args.js'
 import { endTransaction } from '../commands/transactions/transaction.js'
 import type { ServerRuntime } from './server.js'
@@ -276,7 +276,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     if (prepared !== undefined) return prepared
     // Memory is over maxmemory: a command that can grow it waits for flushes and eviction.
     const stall = this.server.writeStall
-    if (stall.wait !== undefined && this.server.dispatch.resolve(argv)?.flags.includes('denyoom') === true) {
+    if (stall.wait !== undefined && this.server.dispatch.command(argv)?.denyoom === true) {
       return stall.hold().then(() => this.gather(argv))
     }
     const stager = this.server.stager
@@ -304,13 +304,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private heldByPause(argv: Buffer[]): Promise<void> | undefined {
     const session = this.session
     if (!session.authenticated && this.server.authRequired()) return undefined
-    const resolve = this.server.dispatch.resolve
-    const spec = resolve(argv)
-    if (spec === undefined) return undefined
-    const writes = (s: CommandSpec | undefined): boolean =>
-      s !== undefined && (s.flags.includes('write') || s.flags.includes('may_replicate'))
+    const resolve = this.server.dispatch.command
+    const command = resolve(argv)
+    if (command === undefined) return undefined
     const multi = session.multi
-    const writing = spec.name === 'exec' && multi !== undefined ? multi.commands.some((queued) => writes(resolve(queued))) : writes(spec)
+    const writing = command.exec && multi !== undefined ? multi.commands.some((queued) => resolve(queued)?.mayReplicate === true) : command.mayReplicate
     return this.server.clientPause.hold(session.tenant.id, writing)
   }
 
@@ -335,7 +333,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private stageTransaction(commands: Buffer[][]): PromiseLike<void> | undefined {
     const server = this.server
     const stall = server.writeStall
-    if (stall.wait !== undefined && commands.some((argv) => server.dispatch.resolve(argv)?.flags.includes('denyoom') === true)) {
+    if (stall.wait !== undefined && commands.some((argv) => server.dispatch.command(argv)?.denyoom === true)) {
       return stall.hold().then(() => this.stageTransaction(commands))
     }
     const stager = server.stager

@@ -25,8 +25,13 @@ export interface CompiledCommand {
   readonly write: boolean
   /** Refused to tenants: an admin command that is not tenant-scoped. */
   readonly adminOnly: boolean
-  /** May add data: checked against the tenant's quotas. */
+  /** May add data: checked against the tenant's quotas, and held by a write stall (maxmemory). */
   readonly denyoom: boolean
+  /**
+   * Counts as a write for CLIENT PAUSE WRITE: flagged write or may_replicate (PUBLISH), Redis's
+   * is_may_replicate_command.
+   */
+  readonly mayReplicate: boolean
   /**
    * Timed with its neighbours (see BatchClock): flagged fast (O(1) or O(log N)), or a write of
    * O(1) such as SET. Redis leaves SET unflagged because the value it replaces may take long to
@@ -108,6 +113,11 @@ export interface Dispatch {
    * when dispatch would refuse it for its name or arity.
    */
   resolve(argv: Buffer[]): CommandSpec | undefined
+  /**
+   * resolve's command with the bits compiled from its spec, for the checks made before a command
+   * runs (CLIENT PAUSE, a write stall), which then test fields instead of searching flags.
+   */
+  command(argv: Buffer[]): CompiledCommand | undefined
 }
 
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
@@ -136,6 +146,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     write: spec.flags.includes('write'),
     adminOnly: spec.flags.includes('admin') && spec.tenantScoped !== true,
     denyoom: spec.flags.includes('denyoom'),
+    mayReplicate: spec.flags.includes('write') || spec.flags.includes('may_replicate'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
     parsedByContainer: parent?.ownSubcommandErrors === true,
@@ -262,20 +273,22 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     return reply
   }
 
-  const resolve = (argv: Buffer[]): CommandSpec | undefined => {
+  const command = (argv: Buffer[]): CompiledCommand | undefined => {
     let command = lookup(argv[0]!)
     if (command?.subcommands !== undefined && argv.length > 1) {
       command = command.subcommands.get(argv[1]!.toString('latin1').toLowerCase())
     }
     const spec = command?.spec
     if (spec?.execute === undefined) return undefined
-    return (spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity) ? spec : undefined
+    return (spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity) ? command : undefined
   }
+
+  const resolve = (argv: Buffer[]): CommandSpec | undefined => command(argv)?.spec
 
   /** The spec of a queued command that may add data (denyoom), else undefined. */
   const addsData = (argv: Buffer[]): CommandSpec | undefined => {
-    const spec = resolve(argv)
-    return spec?.flags.includes('denyoom') === true ? spec : undefined
+    const queued = command(argv)
+    return queued?.denyoom === true ? queued.spec : undefined
   }
 
   const settle = (): void => {
@@ -391,5 +404,5 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     if (monitors.count !== 0 && command.monitored) monitors.feed(ctx, spec, argv)
     return reply
   }
-  return Object.assign(dispatch, { resolve, settle })
+  return Object.assign(dispatch, { resolve, command, settle })
 }
