@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { makeDispatch, type BatchClock } from '../../src/commands/dispatch.js'
-import { NO_KEYS, type CommandFlag, type CommandSpec, type ServerStats } from '../../src/commands/spec.js'
+import { NO_KEYS, type CommandFlag, type CommandSpec, type ServerStats, type Session } from '../../src/commands/spec.js'
+import { commandSpecs } from '../../src/commands/registry.js'
 import { OK } from '../../src/protocol/reply.js'
 import { newServerStats } from '../../src/actors/server.js'
 
@@ -73,6 +74,38 @@ describe('dispatch', () => {
     expect(bits('nosuch')).to.equal(undefined)
     expect(bits('config', 'nosuch', 'a', 'b')).to.equal(undefined)
     expect(flagReads).to.equal(0)
+  })
+
+  it('tells the commands that want a checkpoint before they run (SAVE, DEBUG RELOAD) from their specs, as dispatch would admit them', () => {
+    let debugAllowed = true
+    let authRequired = false
+    const dispatch = makeDispatch(commandSpecs, {
+      stats,
+      authRequired: () => authRequired,
+      writesRefused: () => undefined,
+      allowsProtected: () => debugAllowed,
+    })
+    const admin = { authenticated: true, admin: true } as Session
+    const wants = (...argv: string[]) => dispatch.checkpointFirst(admin, argv.map((a) => Buffer.from(a)))
+    expect(wants('SAVE')).to.equal(true)
+    expect(wants('save')).to.equal(true)
+    expect(wants('DEBUG', 'RELOAD')).to.equal(true)
+    expect(wants('debug', 'reload', 'MERGE', 'noflush')).to.equal(true)
+    // NOSAVE skips the checkpoint; an option RELOAD refuses, or a wrong arity, runs none.
+    expect(wants('DEBUG', 'RELOAD', 'NOSAVE')).to.equal(false)
+    expect(wants('DEBUG', 'RELOAD', 'MERGE', 'bogus')).to.equal(false)
+    expect(wants('SAVE', 'extra')).to.equal(false)
+    expect(wants('BGSAVE')).to.equal(false)
+    expect(wants('DEBUG', 'SLEEP', '0')).to.equal(false)
+    expect(wants('GET', 'k')).to.equal(false)
+    expect(wants('nosuch')).to.equal(false)
+    // Refused by dispatch, so no checkpoint is run for them: a tenant, DEBUG not enabled, NOAUTH.
+    expect(dispatch.checkpointFirst({ authenticated: true, admin: false } as Session, [Buffer.from('SAVE')])).to.equal(false)
+    debugAllowed = false
+    expect(wants('DEBUG', 'RELOAD')).to.equal(false)
+    expect(wants('SAVE')).to.equal(true)
+    authRequired = true
+    expect(dispatch.checkpointFirst({ authenticated: false, admin: true } as Session, [Buffer.from('SAVE')])).to.equal(false)
   })
 
   it('resolves command names case-insensitively from their bytes', () => {

@@ -44,6 +44,8 @@ export interface CompiledCommand {
    * the container's syntax error, and a refusal names the container, as Redis knows no subcommand.
    */
   readonly parsedByContainer: boolean
+  /** The option that must allow it (CommandSpec.protectedBy), its container's for a subcommand. */
+  readonly protectedBy: string | undefined
   /** Refused inside MULTI (flag no_multi). */
   readonly noMulti: boolean
   /** Runs inside MULTI rather than being queued: it controls the transaction (see CONTROLS). */
@@ -118,6 +120,13 @@ export interface Dispatch {
    * runs (CLIENT PAUSE, a write stall), which then test fields instead of searching flags.
    */
   command(argv: Buffer[]): CompiledCommand | undefined
+  /**
+   * Whether `argv` wants a checkpoint before it runs on `session` (CommandSpec.checkpointFirst):
+   * it does, and dispatch will not refuse it for its name, arity, protection, authentication or
+   * admin rights. One table read for a command whose name has no such command's length and
+   * first letter.
+   */
+  checkpointFirst(session: Session, argv: Buffer[]): boolean
 }
 
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
@@ -150,6 +159,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
     parsedByContainer: parent?.ownSubcommandErrors === true,
+    protectedBy: spec.protectedBy ?? parent?.protectedBy,
     noMulti: spec.flags.includes('no_multi'),
     control: CONTROLS.has(spec.name),
     exec: spec.name === 'exec',
@@ -285,6 +295,28 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
 
   const resolve = (argv: Buffer[]): CommandSpec | undefined => command(argv)?.spec
 
+  // The names that may want a checkpoint first (the command or a subcommand), by length and
+  // first letter, case folded: any other command is told apart by one table read, before any
+  // lookup (the server asks before every command).
+  const checkpointNames = new Uint8Array(32 * 32)
+  const checkpointSlot = (length: number, first: number): number => (length << 5) | (first & 31)
+  for (const c of table.values()) {
+    const name = c.spec.name
+    if (name.length < 32 && [c.spec, ...(c.spec.subcommands ?? [])].some((s) => s.checkpointFirst !== undefined)) {
+      checkpointNames[checkpointSlot(name.length, name.charCodeAt(0))] = 1
+    }
+  }
+
+  const checkpointFirst = (session: Session, argv: Buffer[]): boolean => {
+    const name = argv[0]!
+    if (name.length === 0 || name.length >= 32 || checkpointNames[checkpointSlot(name.length, name[0]!)] === 0) return false
+    const c = command(argv)
+    if (c?.spec.checkpointFirst?.(argv) !== true) return false
+    if (c.protectedBy !== undefined && options.allowsProtected?.(c.protectedBy, session) === false) return false
+    if (!c.noAuth && !session.authenticated && options.authRequired()) return false
+    return !(c.adminOnly && !session.admin)
+  }
+
   /** The spec of a queued command that may add data (denyoom), else undefined. */
   const addsData = (argv: Buffer[]): CommandSpec | undefined => {
     const queued = command(argv)
@@ -404,5 +436,5 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     if (monitors.count !== 0 && command.monitored) monitors.feed(ctx, spec, argv)
     return reply
   }
-  return Object.assign(dispatch, { resolve, command, settle })
+  return Object.assign(dispatch, { resolve, command, checkpointFirst, settle })
 }

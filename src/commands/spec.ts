@@ -88,6 +88,13 @@ export interface CommandSpec {
    * redactClientCommandArgument (AUTH's password). Called only to log a command.
    */
   readonly redact?: (argv: readonly Buffer[]) => readonly number[]
+  /**
+   * Runs only after a checkpoint of every write so far (SAVE, DEBUG RELOAD), which the connection
+   * waits for before the command runs (ServerRuntime.prepare); the command reads its outcome with
+   * ServerContext.takeSave. Says, from the arguments, whether this call wants one (DEBUG RELOAD
+   * NOSAVE does not, nor one that its options will refuse).
+   */
+  readonly checkpointFirst?: (argv: readonly Buffer[]) => boolean
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**
