@@ -356,6 +356,36 @@ describe('differential: identical reply bytes to redis-server', function () {
     })
   }
 
+  // Redis 7.0 flags a monitor as a replica: it refuses every command that reads or changes the
+  // keyspace (after the subscribed-mode check), and answers the others followed by their lines.
+  // The lines' time and client address differ between the servers; the rest is compared. QUIT
+  // ends the script, so everything up to the close is read.
+  for (const resp of ['2', '3']) {
+    it(`a MONITOR connection runs no keyspace command, as a replica in Redis (RESP${resp})`, async () => {
+      const commands = [
+        'FLUSHALL', 'SET a 1', 'MONITOR', 'GET a', 'SET a 2', 'PING', 'PING x', 'ECHO x', 'PUBLISH c m', 'DBSIZE', 'KEYS *',
+        'EXISTS a', 'TYPE a', 'TTL a', 'DEL a', 'PFCOUNT h', 'COPY a b', 'RANDOMKEY', 'MULTI', 'GET a', 'PING', 'EXEC',
+        'MULTI', 'PING', 'EXEC', 'SELECT 1', 'MONITOR', 'NOSUCH', 'GET', 'SUBSCRIBE c', 'KEYS *', 'GET a', 'PING',
+        'UNSUBSCRIBE c', 'CLIENT REPLY SKIP', 'GET a', 'ECHO y', 'RESET', 'GET a', 'MONITOR', 'GET a', 'QUIT', 'GET a',
+      ].map(words)
+      const untilClosed = async (port: number): Promise<string[]> => {
+        const c = await rawClient(port)
+        try {
+          c.send(encode(['HELLO', resp]))
+          await c.read(replies(1))
+          c.send(commands.map(encode).join(''))
+          const text = (await c.read(() => false, 10_000)).toString('latin1')
+          return text.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/gm, '+<time> [$1 <addr>]').split('\r\n')
+        } finally {
+          c.socket.destroy()
+        }
+      }
+      const [theirs, mine] = await Promise.all([untilClosed(servers.redis), untilClosed(servers.ours)])
+      expect(theirs.join('\n')).to.include("Replica can't interact with the keyspace")
+      expect(mine).to.deep.equal(theirs)
+    })
+  }
+
   // CLIENT REPLY OFF and SKIP leave replies out, so the count of replies to read is given.
   for (const resp of ['2', '3']) {
     it(`CLIENT REPLY OFF, SKIP and ON drop exactly the replies Redis drops (RESP${resp})`, async () => {

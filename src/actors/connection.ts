@@ -298,12 +298,13 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   /**
    * The pause that holds `argv`, if any. As Redis, a command that dispatch refuses before running
-   * it (unknown, wrong arity, NOAUTH) is answered at once. Under a WRITE pause, what counts is a
-   * write or may_replicate command (PUBLISH), or EXEC of a transaction holding one.
+   * it (unknown, wrong arity, NOAUTH) is answered at once, and a monitor's never waits (Redis
+   * flags a monitor as a replica, and replicas are never paused). Under a WRITE pause, what
+   * counts is a write or may_replicate command (PUBLISH), or EXEC of a transaction holding one.
    */
   private heldByPause(argv: Buffer[]): Promise<void> | undefined {
     const session = this.session
-    if (!session.authenticated && this.server.authRequired()) return undefined
+    if (session.monitoring || (!session.authenticated && this.server.authRequired())) return undefined
     const resolve = this.server.dispatch.command
     const command = resolve(argv)
     if (command === undefined) return undefined
@@ -465,6 +466,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   deliverAfterReply(message: Reply): void {
+    // As Redis, nothing follows the reply of a command that closes the connection (a monitor's
+    // own QUIT is not shown to it).
+    if (this.session.closeAfterReply) return
     ;(this.afterReply ??= []).push(message)
   }
 

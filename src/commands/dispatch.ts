@@ -28,6 +28,12 @@ export interface CompiledCommand {
   /** May add data: checked against the tenant's quotas, and held by a write stall (maxmemory). */
   readonly denyoom: boolean
   /**
+   * Reads or changes the keyspace (flagged readonly, write or may_replicate): refused to a
+   * monitor, which Redis flags as a replica (processCommand's is_read_command and
+   * is_may_replicate_command).
+   */
+  readonly keyspace: boolean
+  /**
    * Counts as a write for CLIENT PAUSE WRITE: flagged write or may_replicate (PUBLISH), Redis's
    * is_may_replicate_command.
    */
@@ -142,6 +148,8 @@ const SUBSCRIBED_MODE: ReadonlySet<string> = new Set([
 const NO_MONITORS: MonitorHub = { count: 0, add() {}, remove() {}, feed() {} }
 
 const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
+/** Redis 7.0's refusal of a keyspace command from a replica, which a monitor is flagged as. */
+const REPLICA_KEYSPACE = error("ERR Replica can't interact with the keyspace")
 
 const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): CompiledCommand => {
   let stat = stats.commands.get(spec.name)
@@ -156,6 +164,7 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     adminOnly: spec.flags.includes('admin') && spec.tenantScoped !== true,
     denyoom: spec.flags.includes('denyoom'),
     mayReplicate: spec.flags.includes('write') || spec.flags.includes('may_replicate'),
+    keyspace: spec.flags.includes('readonly') || spec.flags.includes('write') || spec.flags.includes('may_replicate'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
     parsedByContainer: parent?.ownSubcommandErrors === true,
@@ -395,6 +404,8 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
         error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       )
     }
+    // After the subscribed-mode check, as Redis's processCommand; refused while queueing too.
+    if (session.monitoring && command.keyspace) return reject(session, command, REPLICA_KEYSPACE)
     if (queueing && !command.control) {
       // A flagged transaction will never run: as Redis, its queue stops growing (CLIENT LIST multi=).
       if (!multi.aborted) {
