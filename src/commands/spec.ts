@@ -299,6 +299,11 @@ export interface ServerContext {
    * Redis's active_expire_enabled). Off, expired keys go only when a command touches them.
    */
   activeExpire: boolean
+  /**
+   * Set while storage refuses writes (a WAL failure): the MISCONF text dispatch refuses write
+   * commands with. A command that writes only in passing (PFCOUNT's cache) tests it and skips the write.
+   */
+  readonly writesRefusedReason: string | undefined
   /** Starts a graceful shutdown (SHUTDOWN): stop accepting, drain, release, exit 0. */
   requestShutdown(): void
   /** All command specs, for COMMAND and its subcommands. */
