@@ -67,6 +67,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   /** A command waits before it runs (see stage). */
   private waiting = false
   private closed = false
+  /** The connection has let go of what it held and left the client registry (teardown). */
+  private tornDown = false
   /** Replies encoded this event-loop turn, written by flushOutput. */
   private readonly output: Buffer[] = []
   private outputBytes = 0
@@ -203,6 +205,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.endInput()
     })
     socket.on('error', () => socket.destroy())
+    // Our side ended with every reply handed to the kernel (close): the client is gone, as Redis
+    // frees one once the reply QUIT asked for is written, even if the peer keeps its side open.
+    socket.on('finish', () => this.teardown())
     socket.on('close', () => this.teardown())
   }
 
@@ -214,6 +219,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   private read(chunk: Buffer): void {
+    // Closing (see close): what the peer still sends is dropped unread, as Redis runs nothing
+    // after QUIT.
+    if (this.closed) return
     this.server.stats.totalNetInputBytes += chunk.length
     this.session.lastInteraction = this.server.tick()
     this.readQueryBytes = this.decoder.bufferedBytes + chunk.length
@@ -572,13 +580,18 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     // Replies still queued for this turn go out before the end of the stream.
     this.flushOutput()
     this.closed = true
-    this.socket.pause()
     this.socket.end()
-    // A peer that never reads would keep the socket open forever after end().
+    // Reading goes on (dropping the bytes, see read) until the peer's FIN closes the socket: a
+    // socket closed with input left unread is reset, which can cost the peer the replies just
+    // written. The client leaves the registry sooner, once our side has finished (start).
+    this.socket.resume()
+    // A peer that never reads, or never closes its side, would keep the socket open forever.
     setTimeout(() => this.socket.destroy(), 5000).unref()
   }
 
   private teardown(): void {
+    if (this.tornDown) return
+    this.tornDown = true
     this.closed = true
     // A gathering whose command will never run holds nothing back any more.
     this.staged?.release()
