@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { makeDispatch, type BatchClock } from '../../src/commands/dispatch.js'
-import { NO_KEYS, type CommandSpec, type ServerStats } from '../../src/commands/spec.js'
+import { NO_KEYS, type CommandFlag, type CommandSpec, type ServerStats, type Session } from '../../src/commands/spec.js'
+import { commandSpecs } from '../../src/commands/registry.js'
 import { OK } from '../../src/protocol/reply.js'
 import { newServerStats } from '../../src/actors/server.js'
 
@@ -40,6 +41,71 @@ describe('dispatch', () => {
     expect(dispatch(ctx, [Buffer.from('fine')])).to.equal(OK)
     expect(stats.commands.get('boom')!.failedCalls).to.equal(1)
     expect(failures).to.deep.equal(['boom'])
+  })
+
+  it('resolves a command to the bits CLIENT PAUSE and write stalls test, compiled once: no flag is read per call', () => {
+    let flagReads = 0
+    const flagged = (name: string, flags: CommandFlag[], extra: Partial<CommandSpec> = {}): CommandSpec => ({
+      ...spec(name, () => OK, extra),
+      get flags() {
+        flagReads++
+        return flags
+      },
+    })
+    const dispatch = make(
+      flagged('get', ['readonly', 'fast'], { arity: 2 }),
+      flagged('set', ['write', 'denyoom'], { arity: -3 }),
+      flagged('publish', ['pubsub', 'may_replicate'], { arity: 3 }),
+      flagged('exec', ['noscript'], { arity: 1 }),
+      flagged('config', [], { arity: -2, execute: undefined, subcommands: [flagged('config|set', ['admin'], { arity: -4 })] }),
+    )
+    flagReads = 0
+    const bits = (...argv: string[]) => {
+      const c = dispatch.command(argv.map((a) => Buffer.from(a)))
+      return c === undefined ? undefined : { name: c.spec.name, mayReplicate: c.mayReplicate, denyoom: c.denyoom, exec: c.exec }
+    }
+    expect(bits('GET', 'k')).to.deep.equal({ name: 'get', mayReplicate: false, denyoom: false, exec: false })
+    expect(bits('set', 'k', 'v')).to.deep.equal({ name: 'set', mayReplicate: true, denyoom: true, exec: false })
+    expect(bits('PUBLISH', 'c', 'm')).to.deep.equal({ name: 'publish', mayReplicate: true, denyoom: false, exec: false })
+    expect(bits('EXEC')).to.deep.equal({ name: 'exec', mayReplicate: false, denyoom: false, exec: true })
+    expect(bits('config', 'SET', 'a', 'b')).to.deep.equal({ name: 'config|set', mayReplicate: false, denyoom: false, exec: false })
+    // Refused for their name or arity, as dispatch would refuse them.
+    expect(bits('GET')).to.equal(undefined)
+    expect(bits('nosuch')).to.equal(undefined)
+    expect(bits('config', 'nosuch', 'a', 'b')).to.equal(undefined)
+    expect(flagReads).to.equal(0)
+  })
+
+  it('tells the commands that want a checkpoint before they run (SAVE, DEBUG RELOAD) from their specs, as dispatch would admit them', () => {
+    let debugAllowed = true
+    let authRequired = false
+    const dispatch = makeDispatch(commandSpecs, {
+      stats,
+      authRequired: () => authRequired,
+      writesRefused: () => undefined,
+      allowsProtected: () => debugAllowed,
+    })
+    const admin = { authenticated: true, admin: true } as Session
+    const wants = (...argv: string[]) => dispatch.checkpointFirst(admin, argv.map((a) => Buffer.from(a)))
+    expect(wants('SAVE')).to.equal(true)
+    expect(wants('save')).to.equal(true)
+    expect(wants('DEBUG', 'RELOAD')).to.equal(true)
+    expect(wants('debug', 'reload', 'MERGE', 'noflush')).to.equal(true)
+    // NOSAVE skips the checkpoint; an option RELOAD refuses, or a wrong arity, runs none.
+    expect(wants('DEBUG', 'RELOAD', 'NOSAVE')).to.equal(false)
+    expect(wants('DEBUG', 'RELOAD', 'MERGE', 'bogus')).to.equal(false)
+    expect(wants('SAVE', 'extra')).to.equal(false)
+    expect(wants('BGSAVE')).to.equal(false)
+    expect(wants('DEBUG', 'SLEEP', '0')).to.equal(false)
+    expect(wants('GET', 'k')).to.equal(false)
+    expect(wants('nosuch')).to.equal(false)
+    // Refused by dispatch, so no checkpoint is run for them: a tenant, DEBUG not enabled, NOAUTH.
+    expect(dispatch.checkpointFirst({ authenticated: true, admin: false } as Session, [Buffer.from('SAVE')])).to.equal(false)
+    debugAllowed = false
+    expect(wants('DEBUG', 'RELOAD')).to.equal(false)
+    expect(wants('SAVE')).to.equal(true)
+    authRequired = true
+    expect(dispatch.checkpointFirst({ authenticated: false, admin: true } as Session, [Buffer.from('SAVE')])).to.equal(false)
   })
 
   it('resolves command names case-insensitively from their bytes', () => {

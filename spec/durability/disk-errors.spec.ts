@@ -170,6 +170,26 @@ describe('disk errors (faultfs: ENOSPC and fdatasync EIO)', function () {
     expect(await redis.get('before:0')).to.equal('v0')
   })
 
+  it('PFCOUNT answers the count while writes are refused, as Redis, and stores its refreshed cache only once they resume', async () => {
+    const { box, redis } = await setUp()
+    expect(await redis.pfadd('hll', 'a', 'b', 'c')).to.equal(1)
+    const stored = await redis.getBuffer('hll')
+    await setFault(box.control, 'enospc')
+    expect(await trySet(redis, 'during', 'never')).to.equal(ENOSPC_TEXT)
+    // Its cache is stale after PFADD: counting would refresh it, which is a write.
+    expect(await redis.pfcount('hll')).to.equal(3)
+    expect(await redis.pfcount('hll')).to.equal(3)
+    expect(await redis.getBuffer('hll')).to.deep.equal(stored)
+    expect(await trySet(redis, 'during', 'never')).to.equal(ENOSPC_TEXT)
+
+    await setFault(box.control, 'healthy')
+    await waitForWrites(redis, 'after')
+    expect(await redis.pfcount('hll')).to.equal(3)
+    // Refreshed and stored now: the cache's validity bit (the top bit of byte 15) is cleared.
+    expect((await redis.getBuffer('hll'))![15]! & 0x80).to.equal(0)
+    expect(stored![15]! & 0x80).to.equal(0x80)
+  })
+
   it('fdatasync EIO: the write in flight fails and is undone; after healing and a power cut every OK survives', async () => {
     const { box, server, redis } = await setUp()
     const acked = new Map<string, string>()

@@ -33,6 +33,77 @@ describe('connection commands over TCP', function () {
     expect((await c.read(() => true)).toString('latin1')).to.equal('+OK\r\n')
   })
 
+  /** connected_clients of INFO clients. */
+  const connectedClients = async (io: Redis): Promise<number> => Number(/^connected_clients:(\d+)\r$/m.exec(await io.info('clients'))![1])
+
+  /** CLIENT LIST, polled for up to `ms` until it no longer shows client `id`. */
+  const listWithout = async (io: Redis, id: string, ms: number): Promise<string> => {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const list = String(await io.call('CLIENT', 'LIST'))
+      if (!list.includes(`id=${id} `) || Date.now() >= deadline) return list
+      await new Promise((r) => setTimeout(r, 2))
+    }
+  }
+
+  it('QUIT: once +OK is read, the client is gone from CLIENT LIST and INFO clients, whether or not the peer closes its side', async () => {
+    const io = new Redis({ port: server.port })
+    try {
+      for (const peerKeepsItsSideOpen of [true, false]) {
+        const c = await rawClient(server.port)
+        c.socket.allowHalfOpen = peerKeepsItsSideOpen
+        c.send('*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n')
+        const id = /^:(\d+)\r\n$/.exec((await c.read(endsWith('\r\n'))).toString('latin1'))![1]!
+        const before = await connectedClients(io)
+        c.send('*1\r\n$4\r\nQUIT\r\n')
+        expect((await c.read(endsWith('+OK\r\n'))).toString('latin1')).to.equal('+OK\r\n')
+        // Redis frees the client once the reply is written: a few ms for the close to be seen.
+        expect(await listWithout(io, id, 50)).to.not.include(`id=${id} `)
+        expect(await connectedClients(io)).to.equal(before - 1)
+        c.socket.destroy()
+      }
+    } finally {
+      io.disconnect()
+    }
+  })
+
+  it('QUIT: what follows it in the same read, or arrives before the close, is not run', async () => {
+    const io = new Redis({ port: server.port })
+    try {
+      await io.del('quit:a', 'quit:b', 'quit:c')
+      const c = await rawClient(server.port)
+      c.send('*3\r\n$3\r\nSET\r\n$6\r\nquit:a\r\n$1\r\n1\r\n*1\r\n$4\r\nQUIT\r\n*3\r\n$3\r\nSET\r\n$6\r\nquit:b\r\n$1\r\n2\r\n')
+      c.send('*3\r\n$3\r\nSET\r\n$6\r\nquit:c\r\n$1\r\n3\r\n')
+      await c.closed()
+      expect((await c.read(() => true)).toString('latin1')).to.equal('+OK\r\n+OK\r\n')
+      expect(await io.get('quit:a')).to.equal('1')
+      expect(await io.exists('quit:b', 'quit:c')).to.equal(0)
+    } finally {
+      io.disconnect()
+    }
+  })
+
+  it('QUIT: a large reply before it reaches a client that reads late, whole, then the close', async () => {
+    const io = new Redis({ port: server.port })
+    try {
+      const value = Buffer.alloc(8 << 20, 'q')
+      await io.set('quit:big', value)
+      const c = await rawClient(server.port)
+      c.socket.pause()
+      c.send('*2\r\n$3\r\nGET\r\n$8\r\nquit:big\r\n*1\r\n$4\r\nQUIT\r\n')
+      await new Promise((r) => setTimeout(r, 300))
+      c.socket.resume()
+      await c.closed()
+      const received = await c.read(() => true)
+      const expected = Buffer.concat([Buffer.from(`$${value.length}\r\n`), value, Buffer.from('\r\n+OK\r\n')])
+      expect(received.length).to.equal(expected.length)
+      expect(received.equals(expected)).to.equal(true)
+    } finally {
+      await io.del('quit:big')
+      io.disconnect()
+    }
+  })
+
   it('SELECT keeps databases apart per connection', async () => {
     const a = new Redis({ port: server.port, db: 3, lazyConnect: true })
     const b = new Redis({ port: server.port, lazyConnect: true })

@@ -61,6 +61,8 @@ const scripts: Record<string, (string | string[])[]> = {
   'keyspace': [
     'MSET a 1 b 2 c 3', 'DEL a b x', 'EXISTS c c x', 'TYPE c', 'TYPE none', 'RENAME c d', 'RENAME none e',
     'RENAMENX d c', 'SET e 5', 'RENAMENX d e', 'COPY d f', 'COPY d f', 'COPY d f REPLACE', 'COPY d g DB 99',
+    'COPY d g DB -1', 'COPY d g DB x', 'COPY d g DB 01', 'COPY d g DB 2147483648', 'COPY d g DB -2147483649', 'COPY d d DB 0',
+    'COPY d d DB 1', 'COPY d g DB',
     'EXPIRE d 100', 'TTL d', 'EXPIRE d 50 GT', 'EXPIRE d 500 LT', 'EXPIRE d 100 NX XX', 'PERSIST d',
     'TTL d', 'TTL none', 'EXPIRE d 10 XX', 'TTL d', 'PERSIST d', 'EXPIRE d -1', 'EXISTS d', 'EXPIRETIME f',
     'OBJECT ENCODING e', 'OBJECT ENCODING f', 'SET long aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
@@ -357,6 +359,36 @@ describe('differential: identical reply bytes to redis-server', function () {
           expect.fail(`command ${i}: ${shown(commands[i]!).slice(0, 300)}\n  redis: ${shown(theirs[i]!).slice(0, 300)}\n  ours:  ${shown(mine[i]!).slice(0, 300)}\n  ${difference(theirs[i]!, mine[i]!)}`)
         }
       }
+    })
+  }
+
+  // Redis 7.0 flags a monitor as a replica: it refuses every command that reads or changes the
+  // keyspace (after the subscribed-mode check), and answers the others followed by their lines.
+  // The lines' time and client address differ between the servers; the rest is compared. QUIT
+  // ends the script, so everything up to the close is read.
+  for (const resp of ['2', '3']) {
+    it(`a MONITOR connection runs no keyspace command, as a replica in Redis (RESP${resp})`, async () => {
+      const commands = [
+        'FLUSHALL', 'SET a 1', 'MONITOR', 'GET a', 'SET a 2', 'PING', 'PING x', 'ECHO x', 'PUBLISH c m', 'DBSIZE', 'KEYS *',
+        'EXISTS a', 'TYPE a', 'TTL a', 'DEL a', 'PFCOUNT h', 'COPY a b', 'RANDOMKEY', 'MULTI', 'GET a', 'PING', 'EXEC',
+        'MULTI', 'PING', 'EXEC', 'SELECT 1', 'MONITOR', 'NOSUCH', 'GET', 'SUBSCRIBE c', 'KEYS *', 'GET a', 'PING',
+        'UNSUBSCRIBE c', 'CLIENT REPLY SKIP', 'GET a', 'ECHO y', 'RESET', 'GET a', 'MONITOR', 'GET a', 'QUIT', 'GET a',
+      ].map(words)
+      const untilClosed = async (port: number): Promise<string[]> => {
+        const c = await rawClient(port)
+        try {
+          c.send(encode(['HELLO', resp]))
+          await c.read(replies(1))
+          c.send(commands.map(encode).join(''))
+          const text = (await c.read(() => false, 10_000)).toString('latin1')
+          return text.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/gm, '+<time> [$1 <addr>]').split('\r\n')
+        } finally {
+          c.socket.destroy()
+        }
+      }
+      const [theirs, mine] = await Promise.all([untilClosed(servers.redis), untilClosed(servers.ours)])
+      expect(theirs.join('\n')).to.include("Replica can't interact with the keyspace")
+      expect(mine).to.deep.equal(theirs)
     })
   }
 

@@ -126,6 +126,22 @@ describe('MONITOR over TCP', function () {
     await q.closed()
   })
 
+  it('a monitor is never held by CLIENT PAUSE, as Redis never pauses a replica; its keyspace commands are refused at once', async () => {
+    // Connected first: its handshake is not what the monitor is to show here.
+    const c = connect()
+    await c.ping()
+    const m = await monitorAs(server.port, 'default', ADMIN, '2')
+    raws.push(m)
+    expect(await c.call('CLIENT', 'PAUSE', '20000', 'ALL')).to.equal('OK')
+    try {
+      m.send(Buffer.concat([encodeCommand(['PING', 'paused']), encodeCommand(['GET', 'k'])]))
+      const text = (await m.read((b) => b.toString('latin1').includes('keyspace'), 2000)).toString('latin1')
+      expect(text).to.match(/^\$6\r\npaused\r\n\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "PING" "paused"\r\n-ERR Replica can't interact with the keyspace\r\n$/)
+    } finally {
+      await c.call('CLIENT', 'UNPAUSE')
+    }
+  })
+
   it('ioredis monitor(): the monitor event carries the time, the arguments and the source', async () => {
     const c = connect()
     const m = track(await connect().monitor())

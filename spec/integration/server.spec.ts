@@ -15,7 +15,7 @@ describe('server commands over TCP', function () {
   let server: RunningServer
   let io: Redis
   before(async () => {
-    server = await startServer()
+    server = await startServer({ args: ['--enable-debug-command', 'local'] })
     io = new Redis({ port: server.port })
   })
   after(async () => {
@@ -78,6 +78,15 @@ describe('server commands over TCP', function () {
     expect(persistence).to.match(/^rdb_bgsave_in_progress:0\r$/m)
     expect(persistence).to.match(/^rdb_last_bgsave_status:ok\r$/m)
     expect(await io.lastsave()).to.be.at.least(before)
+  })
+
+  it('DEBUG RELOAD answers once a checkpoint of every write before it is installed, as SAVE; NOSAVE runs none', async () => {
+    const changes = async () => /^rdb_changes_since_last_save:(\d+)\r$/m.exec(await io.info('persistence'))![1]
+    await io.mset('srv:r1', '1', 'srv:r2', '2')
+    expect(await io.call('DEBUG', 'RELOAD', 'NOSAVE')).to.equal('OK')
+    expect(await changes()).to.not.equal('0')
+    expect(await io.call('DEBUG', 'RELOAD', 'MERGE')).to.equal('OK')
+    expect(await changes()).to.equal('0')
   })
 
   it('COMMAND describes the command table', async () => {

@@ -16,7 +16,7 @@ import { executeCommands, type CommandRunner } from '../pipeline/executeCommands
 import { encodeReplies } from '../pipeline/encodeReplies.js'
 import { holdUntilDurable } from '../pipeline/holdUntilDurable.js'
 import type { EncodedBatch, RequestBatch } from '../pipeline/batches.js'
-import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientHandle, type CommandContext, type CommandSpec, type Session } from '../commands/spec.js'
+import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientHandle, type CommandContext, type Session } from '../commands/spec.js'
 import { is, parseInteger } from '../commands/args.js'
 import { endTransaction } from '../commands/transactions/transaction.js'
 import type { ServerRuntime } from './server.js'
@@ -67,6 +67,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   /** A command waits before it runs (see stage). */
   private waiting = false
   private closed = false
+  /** The connection has let go of what it held and left the client registry (teardown). */
+  private tornDown = false
   /** Replies encoded this event-loop turn, written by flushOutput. */
   private readonly output: Buffer[] = []
   private outputBytes = 0
@@ -204,6 +206,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.endInput()
     })
     socket.on('error', () => socket.destroy())
+    // Our side ended with every reply handed to the kernel (close): the client is gone, as Redis
+    // frees one once the reply QUIT asked for is written, even if the peer keeps its side open.
+    socket.on('finish', () => this.teardown())
     socket.on('close', () => this.teardown())
   }
 
@@ -215,6 +220,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   private read(chunk: Buffer): void {
+    // Closing (see close): what the peer still sends is dropped unread, as Redis runs nothing
+    // after QUIT.
+    if (this.closed) return
     this.server.stats.totalNetInputBytes += chunk.length
     this.session.lastInteraction = this.server.tick()
     this.readQueryBytes = this.decoder.bufferedBytes + chunk.length
@@ -277,7 +285,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     if (prepared !== undefined) return prepared
     // Memory is over maxmemory: a command that can grow it waits for flushes and eviction.
     const stall = this.server.writeStall
-    if (stall.wait !== undefined && this.server.dispatch.resolve(argv)?.flags.includes('denyoom') === true) {
+    if (stall.wait !== undefined && this.server.dispatch.command(argv)?.denyoom === true) {
       return stall.hold().then(() => this.gather(argv))
     }
     const stager = this.server.stager
@@ -299,19 +307,18 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
 
   /**
    * The pause that holds `argv`, if any. As Redis, a command that dispatch refuses before running
-   * it (unknown, wrong arity, NOAUTH) is answered at once. Under a WRITE pause, what counts is a
-   * write or may_replicate command (PUBLISH), or EXEC of a transaction holding one.
+   * it (unknown, wrong arity, NOAUTH) is answered at once, and a monitor's never waits (Redis
+   * flags a monitor as a replica, and replicas are never paused). Under a WRITE pause, what
+   * counts is a write or may_replicate command (PUBLISH), or EXEC of a transaction holding one.
    */
   private heldByPause(argv: Buffer[]): Promise<void> | undefined {
     const session = this.session
-    if (!session.authenticated && this.server.authRequired()) return undefined
-    const resolve = this.server.dispatch.resolve
-    const spec = resolve(argv)
-    if (spec === undefined) return undefined
-    const writes = (s: CommandSpec | undefined): boolean =>
-      s !== undefined && (s.flags.includes('write') || s.flags.includes('may_replicate'))
+    if (session.monitoring || (!session.authenticated && this.server.authRequired())) return undefined
+    const resolve = this.server.dispatch.command
+    const command = resolve(argv)
+    if (command === undefined) return undefined
     const multi = session.multi
-    const writing = spec.name === 'exec' && multi !== undefined ? multi.commands.some((queued) => writes(resolve(queued))) : writes(spec)
+    const writing = command.exec && multi !== undefined ? multi.commands.some((queued) => resolve(queued)?.mayReplicate === true) : command.mayReplicate
     return this.server.clientPause.hold(session.tenant.id, writing)
   }
 
@@ -336,7 +343,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private stageTransaction(commands: Buffer[][]): PromiseLike<void> | undefined {
     const server = this.server
     const stall = server.writeStall
-    if (stall.wait !== undefined && commands.some((argv) => server.dispatch.resolve(argv)?.flags.includes('denyoom') === true)) {
+    if (stall.wait !== undefined && commands.some((argv) => server.dispatch.command(argv)?.denyoom === true)) {
       return stall.hold().then(() => this.stageTransaction(commands))
     }
     const stager = server.stager
@@ -471,6 +478,9 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   }
 
   deliverAfterReply(message: Reply): void {
+    // As Redis, nothing follows the reply of a command that closes the connection (a monitor's
+    // own QUIT is not shown to it).
+    if (this.session.closeAfterReply) return
     ;(this.afterReply ??= []).push(message)
   }
 
@@ -574,13 +584,18 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     // Replies still queued for this turn go out before the end of the stream.
     this.flushOutput()
     this.closed = true
-    this.socket.pause()
     this.socket.end()
-    // A peer that never reads would keep the socket open forever after end().
+    // Reading goes on (dropping the bytes, see read) until the peer's FIN closes the socket: a
+    // socket closed with input left unread is reset, which can cost the peer the replies just
+    // written. The client leaves the registry sooner, once our side has finished (start).
+    this.socket.resume()
+    // A peer that never reads, or never closes its side, would keep the socket open forever.
     setTimeout(() => this.socket.destroy(), 5000).unref()
   }
 
   private teardown(): void {
+    if (this.tornDown) return
+    this.tornDown = true
     this.closed = true
     // A gathering whose command will never run holds nothing back any more.
     this.staged?.release()

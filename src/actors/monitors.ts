@@ -11,9 +11,8 @@
 
 import { simple } from '../protocol/reply.js'
 import type { CommandContext, CommandSpec, MonitorHub, Session } from '../commands/spec.js'
-import { redactedArgs } from './slowlog.js'
+import { REDACTED, redactedArgs } from './slowlog.js'
 
-const REDACTED = '(redacted)'
 const ESCAPES: Readonly<Record<number, string>> = {
   0x5c: '\\\\', 0x22: '\\"', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x07: '\\a', 0x08: '\\b',
 }

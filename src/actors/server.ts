@@ -200,7 +200,8 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
 
   /**
    * What a command needs done off the event loop before it runs: password derivations (AUTH as
-   * a tenant, TENANT CREATE/PASSWD) and TIERING RUN's pass. Undefined for every other command.
+   * a tenant, TENANT CREATE/PASSWD), TIERING RUN's pass, and a checkpoint for the commands that
+   * want one first (CommandSpec.checkpointFirst). Undefined for every other command.
    */
   prepare(session: Session, argv: Buffer[]): Promise<void> | undefined {
     const name = argv[0]!
@@ -211,18 +212,14 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
         this.tieringRuns.set(session, result)
       })
     }
-    if (name.length === 4 && argv.length === 1 && session.admin && session.authenticated && is(name, 'save')) return this.prepareSave(session)
-    // DEBUG RELOAD (no options, or none but the ones that still save) checkpoints as SAVE does.
-    if (
-      name.length === 5 && argv.length >= 2 && session.admin && session.authenticated && is(name, 'debug') && is(argv[1]!, 'reload') &&
-      this.allowsProtected('enable-debug-command', session) && argv.slice(2).every((o) => is(o, 'merge') || is(o, 'noflush'))
-    ) {
-      return this.prepareSave(session)
-    }
+    if (this.dispatch.checkpointFirst(session, argv)) return this.prepareSave(session)
     return this.tenants.prepare(session, argv)
   }
 
-  /** SAVE: a checkpoint of every write so far, waited for; none if one runs or persistence is off. */
+  /**
+   * A checkpoint of every write so far, waited for (SAVE, DEBUG RELOAD); none if one runs or
+   * persistence is off.
+   */
   private prepareSave(session: Session): Promise<void> | undefined {
     const checkpointer = this.checkpointer
     if (checkpointer === undefined || checkpointer.inProgress) {

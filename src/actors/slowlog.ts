@@ -12,7 +12,9 @@ export const SLOWLOG_MAX_ARGC = 32
 /** Redis's SLOWLOG_ENTRY_MAX_STRING: a longer argument is cut, saying how many bytes more. */
 export const SLOWLOG_MAX_STRING = 128
 
-const REDACTED = Buffer.from('(redacted)')
+/** What MONITOR and SLOWLOG show in place of an argument that must not be shown (a password). */
+export const REDACTED = '(redacted)'
+const REDACTED_ARG = Buffer.from(REDACTED)
 
 export interface SlowlogEntry {
   readonly id: number
@@ -58,7 +60,7 @@ export const slowlogArgs = (argv: readonly Buffer[], redacted: readonly number[]
     if (kept !== argc && j === kept - 1) {
       out.push(Buffer.from(`... (${argc - kept + 1} more arguments)`))
     } else if (redacted.includes(j)) {
-      out.push(REDACTED)
+      out.push(REDACTED_ARG)
     } else {
       const arg = argv[j]!
       out.push(

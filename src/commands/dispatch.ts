@@ -27,8 +27,19 @@ export interface CompiledCommand {
   readonly readonly: boolean
   /** Refused to tenants: an admin command that is not tenant-scoped. */
   readonly adminOnly: boolean
-  /** May add data: checked against the tenant's quotas. */
+  /** May add data: checked against the tenant's quotas, and held by a write stall (maxmemory). */
   readonly denyoom: boolean
+  /**
+   * Reads or changes the keyspace (flagged readonly, write or may_replicate): refused to a
+   * monitor, which Redis flags as a replica (processCommand's is_read_command and
+   * is_may_replicate_command).
+   */
+  readonly keyspace: boolean
+  /**
+   * Counts as a write for CLIENT PAUSE WRITE: flagged write or may_replicate (PUBLISH), Redis's
+   * is_may_replicate_command.
+   */
+  readonly mayReplicate: boolean
   /**
    * Timed with its neighbours (see BatchClock): flagged fast (O(1) or O(log N)), or a write of
    * O(1) such as SET. Redis leaves SET unflagged because the value it replaces may take long to
@@ -41,6 +52,8 @@ export interface CompiledCommand {
    * the container's syntax error, and a refusal names the container, as Redis knows no subcommand.
    */
   readonly parsedByContainer: boolean
+  /** The option that must allow it (CommandSpec.protectedBy), its container's for a subcommand. */
+  readonly protectedBy: string | undefined
   /** Refused inside MULTI (flag no_multi). */
   readonly noMulti: boolean
   /** Runs inside MULTI rather than being queued: it controls the transaction (see CONTROLS). */
@@ -121,6 +134,18 @@ export interface Dispatch {
    * when dispatch would refuse it for its name or arity.
    */
   resolve(argv: Buffer[]): CommandSpec | undefined
+  /**
+   * resolve's command with the bits compiled from its spec, for the checks made before a command
+   * runs (CLIENT PAUSE, a write stall), which then test fields instead of searching flags.
+   */
+  command(argv: Buffer[]): CompiledCommand | undefined
+  /**
+   * Whether `argv` wants a checkpoint before it runs on `session` (CommandSpec.checkpointFirst):
+   * it does, and dispatch will not refuse it for its name, arity, protection, authentication or
+   * admin rights. One table read for a command whose name has no such command's length and
+   * first letter.
+   */
+  checkpointFirst(session: Session, argv: Buffer[]): boolean
 }
 
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
@@ -137,6 +162,8 @@ const NO_MONITORS: MonitorHub = { count: 0, add() {}, remove() {}, feed() {} }
 const NEVER_OVER: TrackingLimit = { overLimit: false, limit() {} }
 
 const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction')
+/** Redis 7.0's refusal of a keyspace command from a replica, which a monitor is flagged as. */
+const REPLICA_KEYSPACE = error("ERR Replica can't interact with the keyspace")
 
 const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): CompiledCommand => {
   let stat = stats.commands.get(spec.name)
@@ -151,9 +178,12 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     readonly: spec.flags.includes('readonly'),
     adminOnly: spec.flags.includes('admin') && spec.tenantScoped !== true,
     denyoom: spec.flags.includes('denyoom'),
+    mayReplicate: spec.flags.includes('write') || spec.flags.includes('may_replicate'),
+    keyspace: spec.flags.includes('readonly') || spec.flags.includes('write') || spec.flags.includes('may_replicate'),
     fast: spec.flags.includes('fast') || (spec.flags.includes('write') && !spec.flags.includes('admin') && spec.complexity === 'O(1)'),
     arityError: Errors.wrongArity(spec.name),
     parsedByContainer: parent?.ownSubcommandErrors === true,
+    protectedBy: spec.protectedBy ?? parent?.protectedBy,
     noMulti: spec.flags.includes('no_multi'),
     control: CONTROLS.has(spec.name),
     exec: spec.name === 'exec',
@@ -278,20 +308,44 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     return reply
   }
 
-  const resolve = (argv: Buffer[]): CommandSpec | undefined => {
+  const command = (argv: Buffer[]): CompiledCommand | undefined => {
     let command = lookup(argv[0]!)
     if (command?.subcommands !== undefined && argv.length > 1) {
       command = command.subcommands.get(argv[1]!.toString('latin1').toLowerCase())
     }
     const spec = command?.spec
     if (spec?.execute === undefined) return undefined
-    return (spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity) ? spec : undefined
+    return (spec.arity > 0 ? argv.length === spec.arity : argv.length >= -spec.arity) ? command : undefined
+  }
+
+  const resolve = (argv: Buffer[]): CommandSpec | undefined => command(argv)?.spec
+
+  // The names that may want a checkpoint first (the command or a subcommand), by length and
+  // first letter, case folded: any other command is told apart by one table read, before any
+  // lookup (the server asks before every command).
+  const checkpointNames = new Uint8Array(32 * 32)
+  const checkpointSlot = (length: number, first: number): number => (length << 5) | (first & 31)
+  for (const c of table.values()) {
+    const name = c.spec.name
+    if (name.length < 32 && [c.spec, ...(c.spec.subcommands ?? [])].some((s) => s.checkpointFirst !== undefined)) {
+      checkpointNames[checkpointSlot(name.length, name.charCodeAt(0))] = 1
+    }
+  }
+
+  const checkpointFirst = (session: Session, argv: Buffer[]): boolean => {
+    const name = argv[0]!
+    if (name.length === 0 || name.length >= 32 || checkpointNames[checkpointSlot(name.length, name[0]!)] === 0) return false
+    const c = command(argv)
+    if (c?.spec.checkpointFirst?.(argv) !== true) return false
+    if (c.protectedBy !== undefined && options.allowsProtected?.(c.protectedBy, session) === false) return false
+    if (!c.noAuth && !session.authenticated && options.authRequired()) return false
+    return !(c.adminOnly && !session.admin)
   }
 
   /** The spec of a queued command that may add data (denyoom), else undefined. */
   const addsData = (argv: Buffer[]): CommandSpec | undefined => {
-    const spec = resolve(argv)
-    return spec?.flags.includes('denyoom') === true ? spec : undefined
+    const queued = command(argv)
+    return queued?.denyoom === true ? queued.spec : undefined
   }
 
   const settle = (): void => {
@@ -366,6 +420,8 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
         error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       )
     }
+    // After the subscribed-mode check, as Redis's processCommand; refused while queueing too.
+    if (session.monitoring && command.keyspace) return reject(session, command, REPLICA_KEYSPACE)
     if (trackingLimit.overLimit) trackingLimit.limit()
     if (queueing && !command.control) {
       // A flagged transaction will never run: as Redis, its queue stops growing (CLIENT LIST multi=).
@@ -417,5 +473,5 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     if (monitors.count !== 0 && command.monitored) monitors.feed(ctx, spec, argv)
     return reply
   }
-  return Object.assign(dispatch, { resolve, settle })
+  return Object.assign(dispatch, { resolve, command, checkpointFirst, settle })
 }

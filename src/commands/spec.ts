@@ -89,6 +89,13 @@ export interface CommandSpec {
    * redactClientCommandArgument (AUTH's password). Called only to log a command.
    */
   readonly redact?: (argv: readonly Buffer[]) => readonly number[]
+  /**
+   * Runs only after a checkpoint of every write so far (SAVE, DEBUG RELOAD), which the connection
+   * waits for before the command runs (ServerRuntime.prepare); the command reads its outcome with
+   * ServerContext.takeSave. Says, from the arguments, whether this call wants one (DEBUG RELOAD
+   * NOSAVE does not, nor one that its options will refuse).
+   */
+  readonly checkpointFirst?: (argv: readonly Buffer[]) => boolean
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**
@@ -300,6 +307,11 @@ export interface ServerContext {
    * Redis's active_expire_enabled). Off, expired keys go only when a command touches them.
    */
   activeExpire: boolean
+  /**
+   * Set while storage refuses writes (a WAL failure): the MISCONF text dispatch refuses write
+   * commands with. A command that writes only in passing (PFCOUNT's cache) tests it and skips the write.
+   */
+  readonly writesRefusedReason: string | undefined
   /** Starts a graceful shutdown (SHUTDOWN): stop accepting, drain, release, exit 0. */
   requestShutdown(): void
   /** All command specs, for COMMAND and its subcommands. */

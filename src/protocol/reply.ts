@@ -122,6 +122,8 @@ export const Errors = {
   notFloat: error('ERR value is not a valid float'),
   wrongType: error('WRONGTYPE Operation against a key holding the wrong kind of value'),
   noSuchKey: error('ERR no such key'),
+  /** Redis's shared.sameobjecterr (MOVE and COPY onto their source). */
+  sameObject: error('ERR source and destination objects are the same'),
   overflow: error('ERR increment or decrement would overflow'),
   noAuth: error('NOAUTH Authentication required.'),
   wrongPass: error('WRONGPASS invalid username-password pair or user is disabled.'),

@@ -193,6 +193,12 @@ export interface Keyspace {
    * it for the events only they can name, after the change, as Redis's notifyKeyspaceEvent.
    */
   notify(type: number, event: string, key: Buffer): void
+  /**
+   * Whether notify(type, …) would publish anything now: a command that has to look something up
+   * only to tell whether an event is due (RENAME's `new`) asks this first, so that with
+   * notifications off the event costs it this one flag test.
+   */
+  notifies(type: number): boolean
   /** Marks a key accessed without reading its value (TOUCH). Returns true if it exists. */
   touch(key: Buffer): boolean
 

@@ -684,6 +684,10 @@ export class MemoryKeyspace implements Keyspace {
     if ((events.flags & type) !== 0) events.emit(this.space, event, key)
   }
 
+  notifies(type: number): boolean {
+    return (this.events.flags & type) !== 0
+  }
+
   /**
    * Values read from disk that the next command (GET or MGET, see Stager) reads without their
    * being installed: a key read once, at random over far more keys than memory holds, would only

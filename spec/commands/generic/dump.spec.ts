@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { crc64, dumpPayload, loadPayload, lzfDecompress, verifyPayload } from '../../../src/commands/generic/dump-payload.js'
-import { harness, plain, str } from './harness.js'
+import { countPeeks, harness, plain, str } from './harness.js'
 import { dataOf } from '../../support/values.js'
 
 const k = (s: string) => Buffer.from(s)
@@ -75,6 +75,15 @@ describe('DUMP and RESTORE', () => {
     expect(h.db.peek(k('b'))!.expiresAt).to.equal(h.now + 1500)
     expect(plain(h.run('RESTORE', 'c', String(h.now + 99), payload, 'ABSTTL'))).to.deep.equal({ simple: 'OK' })
     expect(h.db.peek(k('c'))!.expiresAt).to.equal(h.now + 99)
+  })
+
+  it('REPLACE with notifications off looks the key up no more: the old key is looked up for the `new` event alone', () => {
+    const h = harness()
+    h.db.set(k('a'), str('hello'), 0)
+    const payload = (h.run('DUMP', 'a') as { value: Buffer }).value
+    const looked = countPeeks(h.db)
+    expect(plain(h.run('RESTORE', 'a', '0', payload, 'REPLACE'))).to.deep.equal({ simple: 'OK' })
+    expect(looked).to.deep.equal([])
   })
 
   it('BUSYKEY without REPLACE; a TTL already past creates nothing and REPLACE deletes the old key', () => {

@@ -102,3 +102,11 @@ export const plain = (reply: Reply): unknown => {
       return reply
   }
 }
+
+/** The keys `db.peek` is called with from now on, in order (for specs of what a command looks up). */
+export const countPeeks = (db: MemoryKeyspace): string[] => {
+  const looked: string[] = []
+  const peek = db.peek.bind(db)
+  db.peek = (key: Buffer) => (looked.push(key.toString('latin1')), peek(key))
+  return looked
+}

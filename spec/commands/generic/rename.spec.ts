@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { harness, plain, str } from './harness.js'
+import { countPeeks, harness, plain, str } from './harness.js'
 import { dataOf } from '../../support/values.js'
 
 const k = (s: string) => Buffer.from(s)
@@ -77,4 +77,14 @@ describe('RENAMENX', () => {
     expect(plain(h.run('renamenx', 'a', 'a'))).to.equal(0)
     expect(plain(h.run('renamenx', 'x', 'y'))).to.deep.equal({ error: 'ERR no such key' })
   })
+
+  it('with notifications off, looks up only the source: the target is looked up for the `new` event alone', () => {
+    const h = harness()
+    h.db.set(k('a'), str('va'), 0)
+    h.db.set(k('b'), str('vb'), 0)
+    const looked = countPeeks(h.db)
+    expect(plain(h.run('rename', 'a', 'b'))).to.deep.equal({ simple: 'OK' })
+    expect(looked).to.deep.equal(['a'])
+  })
 })
+

@@ -1,10 +1,23 @@
 // SELECT index
 import { OK, Errors, error, type Reply } from '../../protocol/reply.js'
 import { parseInteger } from '../args.js'
-import type { CommandSpec } from '../spec.js'
+import type { CommandSpec, Session } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
 const OUT_OF_RANGE = error('ERR DB index is out of range')
+
+/**
+ * The index of the database `arg` names among the session's tenant's, or the error Redis answers
+ * (SELECT, and MOVE's and COPY's DB): Redis reads the index as a C int (getIntFromObjectOrReply),
+ * so a 64-bit integer beyond 32 bits has its own error and anything else that is no integer the
+ * usual one; then selectDb refuses an index outside the databases.
+ */
+export const databaseIndex = (session: Session, arg: Buffer): number | Reply => {
+  const index = parseInteger(arg)
+  if (index === null) return Errors.notInteger
+  if (index > 2 ** 31 - 1 || index < -(2 ** 31)) return Errors.notInt32
+  return index >= 0 && index < session.tenant.databases.length ? index : OUT_OF_RANGE
+}
 
 export const select: CommandSpec = {
   name: 'select',
@@ -17,15 +30,10 @@ export const select: CommandSpec = {
   complexity: 'O(1)',
   syntax: 'index',
   execute(ctx, argv): Reply {
-    const index = parseInteger(argv[1]!)
-    // Redis reads the index as a C int (getIntFromObjectOrReply): a 64-bit integer beyond 32
-    // bits has its own error, anything else that is no integer the usual one.
-    if (index === null) return Errors.notInteger
-    if (index > 2 ** 31 - 1 || index < -(2 ** 31)) return Errors.notInt32
-    const db = ctx.session.tenant.databases[index]
-    if (db === undefined) return OUT_OF_RANGE
+    const index = databaseIndex(ctx.session, argv[1]!)
+    if (typeof index !== 'number') return index
     ctx.session.dbIndex = index
-    ctx.session.db = db
+    ctx.session.db = ctx.session.tenant.databases[index]!
     return OK
   },
 }

@@ -1,15 +1,12 @@
 // COPY source destination [DB destination-db] [REPLACE]
-import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
+import { Errors, integer, type Reply } from '../../protocol/reply.js'
 import type { Value } from '../../storage/keyspace.js'
 import { copyHash } from '../../storage/hash-value.js'
-import { is, parseInteger } from '../args.js'
+import { is } from '../args.js'
+import { databaseIndex } from '../connection/select.js'
 import type { CommandSpec } from '../spec.js'
 import { storedLength } from '../quota.js'
 import { NOTIFY_GENERIC, NOTIFY_NEW } from '../../storage/keyspace-events.js'
-
-const SAME_OBJECT = error('ERR source and destination objects are the same')
-const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
-const I32_MAX = 2 ** 31 - 1
 
 /** A copy that shares no mutable state with the original (commands may mutate buffers in place). */
 export const copyValue = (value: Value): Value => {
@@ -44,19 +41,16 @@ export const copy: CommandSpec = {
       if (is(arg, 'replace')) {
         replace = true
       } else if (is(arg, 'db') && i + 1 < argv.length) {
-        const index = parseInteger(argv[++i]!)
-        if (index === null) return Errors.notInteger
-        if (index < -I32_MAX - 1 || index > I32_MAX) return Errors.notInt32
-        const db = ctx.session.tenant.databases[index]
-        if (index < 0 || db === undefined) return DB_OUT_OF_RANGE
-        target = db
+        const index = databaseIndex(ctx.session, argv[++i]!)
+        if (typeof index !== 'number') return index
+        target = ctx.session.tenant.databases[index]!
       } else {
         return Errors.syntax
       }
     }
     const sourceKey = argv[1]!
     const targetKey = argv[2]!
-    if (target === source && sourceKey.equals(targetKey)) return SAME_OBJECT
+    if (target === source && sourceKey.equals(targetKey)) return Errors.sameObject
     const entry = source.get(sourceKey)
     if (entry === undefined) return integer(0)
     const replaced = target.peek(targetKey) !== undefined

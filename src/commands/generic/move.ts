@@ -1,13 +1,9 @@
 // MOVE key db
-import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
-import { parseInteger } from '../args.js'
+import { Errors, integer, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
 import { copyValue } from './copy.js'
+import { databaseIndex } from '../connection/select.js'
 import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
-
-const SAME_OBJECT = error('ERR source and destination objects are the same')
-const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
-const I32_MAX = 2 ** 31 - 1
 
 export const move: CommandSpec = {
   name: 'move',
@@ -21,13 +17,11 @@ export const move: CommandSpec = {
   syntax: 'key db',
   execute(ctx, argv): Reply {
     // The database first, as Redis: an index within the tenant's own databases.
-    const index = parseInteger(argv[2]!)
-    if (index === null) return Errors.notInteger
-    if (index < -I32_MAX - 1 || index > I32_MAX) return Errors.notInt32
+    const index = databaseIndex(ctx.session, argv[2]!)
+    if (typeof index !== 'number') return index
     const source = ctx.session.db
-    const target = ctx.session.tenant.databases[index]
-    if (index < 0 || target === undefined) return DB_OUT_OF_RANGE
-    if (target === source) return SAME_OBJECT
+    const target = ctx.session.tenant.databases[index]!
+    if (target === source) return Errors.sameObject
     const key = argv[1]!
     // Write lookups, as Redis's lookupKeyWrite: no keyspace hit or miss is counted.
     const entry = source.peek(key)

@@ -28,8 +28,9 @@ export const rename: CommandSpec = {
     if (entry === undefined) return Errors.noSuchKey
     if (source.equals(target)) return OK
     // set() replaces whatever the target held; the TTL travels with the value. Redis deletes a
-    // target that exists and adds the key anew, so `new` is emitted either way.
-    const replaced = db.peek(target) !== undefined
+    // target that exists and adds the key anew, so `new` is emitted either way: set() emits it
+    // for a key it creates, and a replaced target is looked up only when the event is delivered.
+    const replaced = db.notifies(NOTIFY_NEW) && db.peek(target) !== undefined
     db.set(target, entry.value, entry.expiresAt)
     db.delete(source)
     if (replaced) db.notify(NOTIFY_NEW, 'new', target)

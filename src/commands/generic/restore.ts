@@ -74,8 +74,9 @@ export const restore: CommandSpec = {
       if (replace && db.delete(key)) db.notify(NOTIFY_GENERIC, 'del', key)
       return OK
     }
-    // REPLACE deletes the old key and the payload is added anew (Redis's dbAdd): `new` either way.
-    const replaced = replace && db.peek(key) !== undefined
+    // REPLACE deletes the old key and the payload is added anew (Redis's dbAdd): `new` either way
+    // (set() emits it for a key it creates; a replaced one is looked up only when it is delivered).
+    const replaced = replace && db.notifies(NOTIFY_NEW) && db.peek(key) !== undefined
     db.set(key, value, when)
     if (replaced) db.notify(NOTIFY_NEW, 'new', key)
     db.notify(NOTIFY_GENERIC, 'restore', key)

@@ -39,10 +39,14 @@ export const pfcount: CommandSpec = {
     if (cacheValid(bytes)) return integer(cachedCardinality(bytes))
     const card = count(bytes)
     if (card === null) return INVALID_HLL
-    // The refreshed cache is a change of the value, stored (and logged) as a write.
-    const next = Buffer.from(bytes)
-    setCachedCardinality(next, card)
-    storeHll(db, key, entry, next)
+    // The refreshed cache is a change of the value, stored (and logged) as a write. While writes
+    // are refused it is not: Redis answers the count then (PFCOUNT is no write command), its
+    // cache updated in memory only; here the cache stays stale until a PFCOUNT may store it.
+    if (ctx.server.writesRefusedReason === undefined) {
+      const next = Buffer.from(bytes)
+      setCachedCardinality(next, card)
+      storeHll(db, key, entry, next)
+    }
     return integer(card)
   },
 }

@@ -18,7 +18,8 @@ export const monitor: CommandSpec = {
   /**
    * From now on the connection is shown the commands the other connections of its tenant run,
    * until RESET or QUIT. As Redis: refused inside a transaction (a client that expects one reply
-   * per command), and a second MONITOR answers nothing.
+   * per command), and a second MONITOR answers nothing. Meanwhile the connection is what Redis
+   * makes it, a replica: dispatch refuses it any command that reads or changes the keyspace.
    */
   execute(ctx): Reply {
     if (ctx.session.multi !== undefined) return IN_TRANSACTION
