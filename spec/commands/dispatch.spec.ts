@@ -76,7 +76,7 @@ describe('dispatch', () => {
     expect(flagReads).to.equal(0)
   })
 
-  it('tells the commands that want a checkpoint before they run (SAVE, DEBUG RELOAD) from their specs, as dispatch would admit them', () => {
+  it('tells what commands need done before they run (SAVE, DEBUG RELOAD, TIERING RUN, CONFIG REWRITE) from their specs, as dispatch would admit them', () => {
     let debugAllowed = true
     let authRequired = false
     const dispatch = makeDispatch(commandSpecs, {
@@ -86,26 +86,31 @@ describe('dispatch', () => {
       allowsProtected: () => debugAllowed,
     })
     const admin = { authenticated: true, admin: true } as Session
-    const wants = (...argv: string[]) => dispatch.checkpointFirst(admin, argv.map((a) => Buffer.from(a)))
-    expect(wants('SAVE')).to.equal(true)
-    expect(wants('save')).to.equal(true)
-    expect(wants('DEBUG', 'RELOAD')).to.equal(true)
-    expect(wants('debug', 'reload', 'MERGE', 'noflush')).to.equal(true)
+    const wants = (...argv: string[]) => dispatch.preparation(admin, argv.map((a) => Buffer.from(a)))
+    expect(wants('SAVE')).to.equal('checkpoint')
+    expect(wants('save')).to.equal('checkpoint')
+    expect(wants('DEBUG', 'RELOAD')).to.equal('checkpoint')
+    expect(wants('debug', 'reload', 'MERGE', 'noflush')).to.equal('checkpoint')
+    expect(wants('TIERING', 'RUN')).to.equal('tiering-pass')
+    expect(wants('config', 'REWRITE')).to.equal('config-rewrite')
     // NOSAVE skips the checkpoint; an option RELOAD refuses, or a wrong arity, runs none.
-    expect(wants('DEBUG', 'RELOAD', 'NOSAVE')).to.equal(false)
-    expect(wants('DEBUG', 'RELOAD', 'MERGE', 'bogus')).to.equal(false)
-    expect(wants('SAVE', 'extra')).to.equal(false)
-    expect(wants('BGSAVE')).to.equal(false)
-    expect(wants('DEBUG', 'SLEEP', '0')).to.equal(false)
-    expect(wants('GET', 'k')).to.equal(false)
-    expect(wants('nosuch')).to.equal(false)
-    // Refused by dispatch, so no checkpoint is run for them: a tenant, DEBUG not enabled, NOAUTH.
-    expect(dispatch.checkpointFirst({ authenticated: true, admin: false } as Session, [Buffer.from('SAVE')])).to.equal(false)
+    expect(wants('DEBUG', 'RELOAD', 'NOSAVE')).to.equal(undefined)
+    expect(wants('DEBUG', 'RELOAD', 'MERGE', 'bogus')).to.equal(undefined)
+    expect(wants('SAVE', 'extra')).to.equal(undefined)
+    expect(wants('CONFIG', 'REWRITE', 'extra')).to.equal(undefined)
+    expect(wants('BGSAVE')).to.equal(undefined)
+    expect(wants('DEBUG', 'SLEEP', '0')).to.equal(undefined)
+    expect(wants('GET', 'k')).to.equal(undefined)
+    expect(wants('nosuch')).to.equal(undefined)
+    // Refused by dispatch, so nothing is run for them: a tenant, DEBUG not enabled, NOAUTH.
+    const tenant = { authenticated: true, admin: false } as Session
+    expect(dispatch.preparation(tenant, [Buffer.from('SAVE')])).to.equal(undefined)
+    expect(dispatch.preparation(tenant, [Buffer.from('CONFIG'), Buffer.from('REWRITE')])).to.equal(undefined)
     debugAllowed = false
-    expect(wants('DEBUG', 'RELOAD')).to.equal(false)
-    expect(wants('SAVE')).to.equal(true)
+    expect(wants('DEBUG', 'RELOAD')).to.equal(undefined)
+    expect(wants('SAVE')).to.equal('checkpoint')
     authRequired = true
-    expect(dispatch.checkpointFirst({ authenticated: false, admin: true } as Session, [Buffer.from('SAVE')])).to.equal(false)
+    expect(dispatch.preparation({ authenticated: false, admin: true } as Session, [Buffer.from('SAVE')])).to.equal(undefined)
   })
 
   it('resolves command names case-insensitively from their bytes', () => {

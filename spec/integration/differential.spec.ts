@@ -222,7 +222,7 @@ const scripts: Record<string, (string | string[])[]> = {
     'CONFIG SET hz -1', 'CONFIG SET hz 010', 'CONFIG SET timeout -0', 'CONFIG SET timeout 99999999999999999999',
     'CONFIG SET proto-max-bulk-len 100', 'CONFIG SET proto-max-bulk-len -1', 'CONFIG SET client-query-buffer-limit 1kb',
     'CONFIG SET maxmemory -1', 'CONFIG SET hz 10', 'SCAN 0 MATCH x* COUNT 10', 'SCAN abc',
-    'KEYS *', 'SET k v', 'SCAN 0', 'KEYS k*',
+    'KEYS *', 'SET k v', 'SCAN 0', 'KEYS k*', 'CONFIG REWRITE', 'CONFIG REWRITE x', 'CONFIG HELP',
   ],
   // MALLOC-STATS is jemalloc's own report in Debian's build; STATS and DOCTOR report the process
   // (spec/integration/memory.spec.ts).

@@ -128,6 +128,7 @@ export const makeContext = (options: ContextOptions = {}): TestContext => {
     tenantTiers: () => ({ ssdSegments: 0, ssdBytes: 0, hddSegments: 0, hddBytes: 0 }),
     takeTieringRun: () => undefined,
     takeSave: () => 'off',
+    takeConfigRewrite: () => undefined,
     storage: () => ({
       residentBytes: 0,
       residentKeys: 0,

@@ -18,6 +18,7 @@ import { ASK_ALWAYS, ASK_DEFAULT, ASK_EVERYSEC, Journal, undo, type UndoLog } fr
 import { WalError, type Wal } from '../wal/wal.js'
 import type { Logger } from '../log.js'
 import type { PersistenceStatus } from '../commands/spec.js'
+import { systemErrorText } from '../storage/durable-dir.js'
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no'
 
@@ -46,21 +47,9 @@ const PROBE_INTERVAL_MS = 1000
 const UNSYNCED_LIMIT_BYTES = 4 * 1024 * 1024
 const EVERYSEC_MS = 1000
 
-const STRERROR: Record<string, string> = {
-  ENOSPC: 'No space left on device',
-  EIO: 'Input/output error',
-  EDQUOT: 'Disk quota exceeded',
-  EROFS: 'Read-only file system',
-  EACCES: 'Permission denied',
-  EBADF: 'Bad file descriptor',
-}
-
 /** Redis's text for a write refused after an AOF write error. */
-export const misconf = (e: unknown): string => {
-  const code = e instanceof WalError ? e.code : (e as NodeJS.ErrnoException | undefined)?.code
-  const text = (code !== undefined && STRERROR[code]) || (e instanceof Error ? e.message : String(e))
-  return `MISCONF Errors writing to the AOF file: ${text}`
-}
+export const misconf = (e: unknown): string =>
+  `MISCONF Errors writing to the AOF file: ${systemErrorText(e, e instanceof WalError ? e.code : undefined)}`
 
 export interface DurabilityOptions {
   /** LSN the recovered state reaches (the store checkpoint, when the log after it is empty): numbering continues above it. */

@@ -10,25 +10,9 @@
 // nothing else.
 
 import { simple } from '../protocol/reply.js'
+import { quoted } from '../protocol/repr.js'
 import type { CommandContext, CommandSpec, MonitorHub, Session } from '../commands/spec.js'
 import { REDACTED, redactedArgs } from './slowlog.js'
-
-const ESCAPES: Readonly<Record<number, string>> = {
-  0x5c: '\\\\', 0x22: '\\"', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x07: '\\a', 0x08: '\\b',
-}
-
-/** Redis's sdscatrepr: a quoted string with escapes, printable ASCII as itself, any other byte \xHH. */
-export const quoted = (arg: Buffer): string => {
-  let out = '"'
-  for (let i = 0; i < arg.length; i++) {
-    const c = arg[i]!
-    const escape = ESCAPES[c]
-    if (escape !== undefined) out += escape
-    else if (c >= 0x20 && c <= 0x7e) out += String.fromCharCode(c)
-    else out += '\\x' + c.toString(16).padStart(2, '0')
-  }
-  return out + '"'
-}
 
 /** The line a monitor receives (without `+` and CRLF): time in µs since the epoch. */
 export const monitorLine = (micros: number, db: number, addr: string, argv: readonly Buffer[], redacted: readonly number[] = []): string => {

@@ -12,7 +12,6 @@ import * as Effect from 'effect/Effect'
 import * as Scope from 'effect/Scope'
 import type { ClientRegistry, CommandSpec, PersistenceStatus, SaveOutcome, ServerContext, ServerStats, Session, StorageStatus, TierPlacement, TieringStatus } from '../commands/spec.js'
 import type { SegmentInfo } from '../storage/manifest.js'
-import { is } from '../commands/args.js'
 import { commandSpecs } from '../commands/registry.js'
 import { makeDispatch, type BatchClock, type Dispatch } from '../commands/dispatch.js'
 import { MemoryKeyspace } from '../storage/memory-keyspace.js'
@@ -20,6 +19,8 @@ import { Keyspaces } from '../storage/keyspaces.js'
 import { SYSTEM_SPACE, Tenants, runTenantRates } from './tenants.js'
 import { RuntimeConfig } from '../config/store.js'
 import type { LoadedConfig } from '../config/load.js'
+import { rewriteConfigFile } from '../config/rewrite.js'
+import { systemErrorText } from '../storage/durable-dir.js'
 import { Logger, describeError, type LogLevel } from '../log.js'
 import { Connection } from './connection.js'
 import { runExpiryActor } from './expiry.js'
@@ -199,22 +200,54 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
   }
 
   /**
-   * What a command needs done off the event loop before it runs: password derivations (AUTH as
-   * a tenant, TENANT CREATE/PASSWD), TIERING RUN's pass, and a checkpoint for the commands that
-   * want one first (CommandSpec.checkpointFirst). Undefined for every other command.
+   * What a command needs done off the event loop before it runs: what its spec declares
+   * (CommandSpec.before: a checkpoint, a tiering pass, the config file rewritten), and password
+   * derivations (AUTH as a tenant, TENANT CREATE/PASSWD). Undefined for every other command.
    */
   prepare(session: Session, argv: Buffer[]): Promise<void> | undefined {
-    const name = argv[0]!
-    if (name.length === 7 && argv.length === 2 && session.admin && session.authenticated && is(name, 'tiering') && is(argv[1]!, 'run')) {
-      const tiering = this.tiering
-      if (tiering === undefined) return undefined
-      return tiering.run().then((result) => {
-        this.tieringRuns.set(session, result)
-      })
+    switch (this.dispatch.preparation(session, argv)) {
+      case 'checkpoint':
+        return this.prepareSave(session)
+      case 'tiering-pass': {
+        const tiering = this.tiering
+        if (tiering === undefined) return undefined
+        return tiering.run().then((result) => {
+          this.tieringRuns.set(session, result)
+        })
+      }
+      case 'config-rewrite':
+        return this.prepareConfigRewrite(session)
+      case undefined:
+        return this.tenants.prepare(session, argv)
     }
-    if (this.dispatch.checkpointFirst(session, argv)) return this.prepareSave(session)
-    return this.tenants.prepare(session, argv)
   }
+
+  /**
+   * CONFIG REWRITE's file write, off the event loop (rewriteConfigFile: a temporary file, fsync,
+   * rename); its outcome is taken by the command. None without a config file.
+   */
+  private prepareConfigRewrite(session: Session): Promise<void> | undefined {
+    if (this.configFile === '') return undefined
+    const config = this.config
+    return rewriteConfigFile(this.configFile, (spec) => config.value(spec.name) ?? spec.default).then(
+      () => {
+        this.configRewrites.set(session, 'ok')
+      },
+      (e: unknown) => {
+        this.log.warning(`CONFIG REWRITE failed: ${systemErrorText(e)}`)
+        this.configRewrites.set(session, systemErrorText(e))
+      },
+    )
+  }
+
+  takeConfigRewrite(session: Session): string | undefined {
+    const outcome = this.configRewrites.get(session)
+    this.configRewrites.delete(session)
+    return outcome
+  }
+
+  /** 'ok', or the error text of the rewrite this connection waited for. */
+  private readonly configRewrites = new WeakMap<Session, string>()
 
   /**
    * A checkpoint of every write so far, waited for (SAVE, DEBUG RELOAD); none if one runs or

@@ -14,7 +14,7 @@ import { Errors, QUEUED, error, type Reply } from '../protocol/reply.js'
 import { ownArgs } from '../protocol/read-buffer.js'
 import { cText, is } from './args.js'
 import { tenantQuotaError, transactionQuotaError } from './quota.js'
-import type { CommandContext, CommandSpec, CommandStat, MonitorHub, ServerStats, Session } from './spec.js'
+import type { CommandContext, CommandSpec, CommandStat, MonitorHub, Preparation, ServerStats, Session } from './spec.js'
 import { endTransaction } from './transactions/transaction.js'
 import { redactedArgs, slowlogArgs, slowlogLimits, type SlowlogLimits } from '../actors/slowlog.js'
 
@@ -140,12 +140,12 @@ export interface Dispatch {
    */
   command(argv: Buffer[]): CompiledCommand | undefined
   /**
-   * Whether `argv` wants a checkpoint before it runs on `session` (CommandSpec.checkpointFirst):
-   * it does, and dispatch will not refuse it for its name, arity, protection, authentication or
-   * admin rights. One table read for a command whose name has no such command's length and
-   * first letter.
+   * What `argv` needs done before it runs on `session` (CommandSpec.before), when dispatch will
+   * not refuse it for its name, arity, protection, authentication or admin rights; undefined
+   * otherwise. One table read for a command whose name has no such command's length and first
+   * letter.
    */
-  checkpointFirst(session: Session, argv: Buffer[]): boolean
+  preparation(session: Session, argv: Buffer[]): Preparation | undefined
 }
 
 const newStat = (): CommandStat => ({ calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 })
@@ -320,26 +320,27 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
 
   const resolve = (argv: Buffer[]): CommandSpec | undefined => command(argv)?.spec
 
-  // The names that may want a checkpoint first (the command or a subcommand), by length and
-  // first letter, case folded: any other command is told apart by one table read, before any
-  // lookup (the server asks before every command).
-  const checkpointNames = new Uint8Array(32 * 32)
-  const checkpointSlot = (length: number, first: number): number => (length << 5) | (first & 31)
+  // The names that may need work done first (the command or a subcommand), by length and first
+  // letter, case folded: any other command is told apart by one table read, before any lookup
+  // (the server asks before every command).
+  const preparedNames = new Uint8Array(32 * 32)
+  const preparedSlot = (length: number, first: number): number => (length << 5) | (first & 31)
   for (const c of table.values()) {
     const name = c.spec.name
-    if (name.length < 32 && [c.spec, ...(c.spec.subcommands ?? [])].some((s) => s.checkpointFirst !== undefined)) {
-      checkpointNames[checkpointSlot(name.length, name.charCodeAt(0))] = 1
+    if (name.length < 32 && [c.spec, ...(c.spec.subcommands ?? [])].some((s) => s.before !== undefined)) {
+      preparedNames[preparedSlot(name.length, name.charCodeAt(0))] = 1
     }
   }
 
-  const checkpointFirst = (session: Session, argv: Buffer[]): boolean => {
+  const preparation = (session: Session, argv: Buffer[]): Preparation | undefined => {
     const name = argv[0]!
-    if (name.length === 0 || name.length >= 32 || checkpointNames[checkpointSlot(name.length, name[0]!)] === 0) return false
+    if (name.length === 0 || name.length >= 32 || preparedNames[preparedSlot(name.length, name[0]!)] === 0) return undefined
     const c = command(argv)
-    if (c?.spec.checkpointFirst?.(argv) !== true) return false
-    if (c.protectedBy !== undefined && options.allowsProtected?.(c.protectedBy, session) === false) return false
-    if (!c.noAuth && !session.authenticated && options.authRequired()) return false
-    return !(c.adminOnly && !session.admin)
+    const needed = c?.spec.before?.(argv)
+    if (c === undefined || needed === undefined) return undefined
+    if (c.protectedBy !== undefined && options.allowsProtected?.(c.protectedBy, session) === false) return undefined
+    if (!c.noAuth && !session.authenticated && options.authRequired()) return undefined
+    return c.adminOnly && !session.admin ? undefined : needed
   }
 
   /** The spec of a queued command that may add data (denyoom), else undefined. */
@@ -473,5 +474,5 @@ export const makeDispatch = (specs: Iterable<CommandSpec>, options: DispatchOpti
     if (monitors.count !== 0 && command.monitored) monitors.feed(ctx, spec, argv)
     return reply
   }
-  return Object.assign(dispatch, { resolve, command, checkpointFirst, settle })
+  return Object.assign(dispatch, { resolve, command, preparation, settle })
 }

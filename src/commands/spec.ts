@@ -45,6 +45,9 @@ export interface KeyPositions {
 
 export const NO_KEYS: KeyPositions = { first: 0, last: 0, step: 0 }
 
+/** The work a command may need done before it runs (CommandSpec.before). */
+export type Preparation = 'checkpoint' | 'tiering-pass' | 'config-rewrite'
+
 export interface CommandSpec {
   /** Lowercase. A subcommand is named `container|sub`, e.g. `config|get`. */
   readonly name: string
@@ -90,12 +93,14 @@ export interface CommandSpec {
    */
   readonly redact?: (argv: readonly Buffer[]) => readonly number[]
   /**
-   * Runs only after a checkpoint of every write so far (SAVE, DEBUG RELOAD), which the connection
-   * waits for before the command runs (ServerRuntime.prepare); the command reads its outcome with
-   * ServerContext.takeSave. Says, from the arguments, whether this call wants one (DEBUG RELOAD
-   * NOSAVE does not, nor one that its options will refuse).
+   * Work done off the event loop before the command runs, which the connection waits for
+   * (ServerRuntime.prepare), and whose outcome the command then takes from the server: a
+   * checkpoint of every write so far (SAVE, DEBUG RELOAD: ServerContext.takeSave), a tiering
+   * pass (TIERING RUN: takeTieringRun), the config file rewritten (CONFIG REWRITE:
+   * takeConfigRewrite). Says, from the arguments, what this call needs, if anything (DEBUG RELOAD
+   * NOSAVE needs nothing, nor one that its options will refuse).
    */
-  readonly checkpointFirst?: (argv: readonly Buffer[]) => boolean
+  readonly before?: (argv: readonly Buffer[]) => Preparation | undefined
   /** Subcommands; dispatch selects one by argv[1]. */
   readonly subcommands?: readonly CommandSpec[]
   /**
@@ -329,6 +334,8 @@ export interface ServerContext {
   tenantTiers(tenant: number): TierPlacement
   /** The pass TIERING RUN waited for before it ran on this connection (undefined: none ran). */
   takeTieringRun(session: Session): TieringRun | undefined
+  /** 'ok', or why the config file could not be rewritten, for CONFIG REWRITE (taken once). */
+  takeConfigRewrite(session: Session): string | undefined
   /**
    * What became of the checkpoint SAVE waited for before it ran on this connection: installed,
    * failed, or none run because one was running already or persistence is off.

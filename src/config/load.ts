@@ -30,7 +30,11 @@ const apply = (values: Map<string, OptionValue>, d: Directive): ConfigError | un
   if (typeof parsed === 'object') {
     return new ConfigError({ reason: `${d.origin}: invalid value for option '${d.name}': ${parsed.error}` })
   }
-  values.set(spec.name, parsed)
+  // Save points add up, as in Redis: the first `save` line replaces the default, later ones add
+  // theirs, and `save ""` clears them (CONFIG REWRITE writes a line per save point).
+  const previous = values.get(spec.name)
+  if (spec.name === 'save' && parsed !== '' && previous !== undefined && previous !== '') values.set(spec.name, `${previous} ${parsed}`)
+  else values.set(spec.name, parsed)
   return undefined
 }
 

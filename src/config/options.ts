@@ -3,6 +3,7 @@
 // validation: it returns the typed value or an error text naming what is wrong.
 
 import { formatEventFlags, INVALID_EVENT_CLASS, parseEventFlags } from '../storage/keyspace-events.js'
+import { quoted } from '../protocol/repr.js'
 
 export type OptionValue = number | string | boolean
 
@@ -17,6 +18,21 @@ export interface OptionSpec {
   parse(words: readonly string[]): OptionValue | { readonly error: string }
   /** How CONFIG GET shows the value. */
   format(value: OptionValue): string
+  /**
+   * How CONFIG REWRITE states the value in the config file: the words after the name, one line
+   * each (`save` takes a line per save point), as Redis writes them (rewrite.ts).
+   */
+  rewrite(value: OptionValue): string[]
+}
+
+/**
+ * Redis's rewriteConfigFormatMemory: the largest of gb, mb, kb that divides the value, else bytes
+ * (0 stays 0).
+ */
+export const formatMemory = (bytes: number): string => {
+  const units: [number, string][] = [[1024 ** 3, 'gb'], [1024 ** 2, 'mb'], [1024, 'kb']]
+  for (const [size, unit] of units) if (bytes !== 0 && bytes % size === 0) return `${bytes / size}${unit}`
+  return String(bytes)
 }
 
 const one = (words: readonly string[]): string | { error: string } =>
@@ -85,6 +101,7 @@ const integer = (name: string, def: number, min: number, max: number, mutable = 
     return n
   },
   format: String,
+  rewrite: (v) => [String(v)],
 })
 
 /**
@@ -124,6 +141,7 @@ const memory = (name: string, def: number, min = 0, mutable = true): OptionSpec 
     return n
   },
   format: String,
+  rewrite: (v) => [formatMemory(v as number)],
 })
 
 const text = (name: string, def: string, mutable = true, check?: (v: string) => string | undefined): OptionSpec => ({
@@ -136,6 +154,8 @@ const text = (name: string, def: string, mutable = true, check?: (v: string) => 
     return problem === undefined ? w : { error: problem }
   },
   format: String,
+  // Redis's rewriteConfigStringOption: always quoted (sdscatrepr), so spaces and bytes survive.
+  rewrite: (v) => [quoted(Buffer.from(v as string, 'latin1'))],
 })
 
 const flag = (name: string, def: boolean, mutable = true): OptionSpec => ({
@@ -151,6 +171,7 @@ const flag = (name: string, def: boolean, mutable = true): OptionSpec => ({
     return { error: 'argument must be \'yes\' or \'no\'' }
   },
   format: (v) => (v ? 'yes' : 'no'),
+  rewrite: (v) => [v ? 'yes' : 'no'],
 })
 
 /** `spec` also known by `alias` (CONFIG GET lists both names, as Redis's). */
@@ -167,11 +188,16 @@ const choice = (name: string, def: string, choices: readonly string[], mutable =
     return choices.includes(v) ? v : { error: 'argument(s) must be one of the following: ' + choices.join(', ') }
   },
   format: String,
+  rewrite: (v) => [String(v)],
 })
 
 export const OPTIONS: readonly OptionSpec[] = [
   integer('port', 6379, 0, 65535, false),
-  text('bind', '127.0.0.1', false, (v) => (v.trim() === '' ? 'bind needs an address' : undefined)),
+  {
+    ...text('bind', '127.0.0.1', false, (v) => (v.trim() === '' ? 'bind needs an address' : undefined)),
+    // Redis's rewriteConfigBindOption: the addresses as words, unquoted.
+    rewrite: (v) => [String(v)],
+  },
   text('dir', './data', false, (v) => (v.trim() === '' ? 'dir must not be empty' : undefined)),
   text('requirepass', ''),
   memory('maxmemory', 0),
@@ -194,10 +220,18 @@ export const OPTIONS: readonly OptionSpec[] = [
   /** Reading from a client pauses while this many reply bytes wait to be written to it. */
   memory('client-output-pause-bytes', 8 * 1024 * 1024, 64 * 1024),
   /** Redis's per-class output limits, `<class> <hard> <soft> <soft seconds>`; only `pubsub` applies here. */
-  text('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', true, (v) => {
-    const limits = parseOutputBufferLimits(v)
-    return typeof limits === 'string' ? limits : undefined
-  }),
+  {
+    ...text('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', true, (v) => {
+      const limits = parseOutputBufferLimits(v)
+      return typeof limits === 'string' ? limits : undefined
+    }),
+    // Redis's rewriteConfigClientOutputBufferLimitOption: a line per class, sizes in units.
+    rewrite: (v) => {
+      const limits = parseOutputBufferLimits(String(v))
+      if (typeof limits === 'string') return []
+      return [...limits].map(([type, l]) => `${type} ${formatMemory(l.hard)} ${formatMemory(l.soft)} ${l.seconds}`)
+    },
+  },
   integer('active-expire-effort', 1, 1, 10),
   /** The largest sparse HyperLogLog, header included; a longer one is stored dense (12 KB). */
   memory('hll-sparse-max-bytes', 3000),
@@ -217,10 +251,21 @@ export const OPTIONS: readonly OptionSpec[] = [
       return parseEventFlags(w) ?? { error: INVALID_EVENT_CLASS }
     },
     format: (v) => formatEventFlags(v as number),
+    rewrite: (v) => [quoted(Buffer.from(formatEventFlags(v as number), 'latin1'))],
   },
   // Accepted for compatibility (redis-benchmark reads `save`); checkpoints are driven by
   // wal-checkpoint-bytes, not by RDB save points.
-  text('save', ''),
+  {
+    ...text('save', ''),
+    // Redis's rewriteConfigSaveOption: a line per save point, or `save ""` for none.
+    rewrite: (v) => {
+      const words = String(v).split(/\s+/).filter((w) => w !== '')
+      if (words.length === 0) return ['""']
+      const lines: string[] = []
+      for (let i = 0; i + 1 < words.length; i += 2) lines.push(`${words[i]} ${words[i + 1]}`)
+      return lines
+    },
+  },
   /** The write-ahead log. `no` keeps data in memory only and leaves the WAL directory alone. */
   flag('appendonly', true, false),
   choice('appendfsync', 'always', ['everysec', 'always', 'no']),

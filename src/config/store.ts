@@ -53,6 +53,12 @@ export class RuntimeConfig implements ConfigStore {
     return undefined
   }
 
+  /** The typed value of an option (by its name or alias), as parsed; undefined for an unknown name. */
+  value(name: string): OptionValue | undefined {
+    const spec = OPTION_BY_NAME.get(name.toLowerCase())
+    return spec === undefined ? undefined : this.values.get(spec.name)
+  }
+
   number(name: string): number {
     return this.values.get(name) as number
   }

@@ -5,6 +5,23 @@
 import { copyFile, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EDQUOT: 'Disk quota exceeded',
+  EROFS: 'Read-only file system',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EBADF: 'Bad file descriptor',
+}
+
+/** A file system error as Redis reports it (strerror's text), or the error's own message. */
+export const systemErrorText = (e: unknown, code = (e as NodeJS.ErrnoException | undefined)?.code): string =>
+  (code !== undefined && STRERROR[code]) || (e instanceof Error ? e.message : String(e))
+
 /** Makes creations, renames and removals in `dir` durable. */
 export const syncDirectory = async (dir: string): Promise<void> => {
   const handle = await open(dir, 'r')

@@ -2,7 +2,8 @@
 // replicationFeedMonitors and sdscatrepr write it.
 
 import { expect } from 'chai'
-import { monitorLine, quoted } from '../../../src/actors/monitors.js'
+import { monitorLine } from '../../../src/actors/monitors.js'
+import { quoted } from '../../../src/protocol/repr.js'
 
 describe('monitorLine', () => {
   it('prints seconds and six digits of µs, the database, the address, and each argument quoted', () => {

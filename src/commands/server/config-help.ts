@@ -4,7 +4,6 @@ import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 import { helpReply } from './help.js'
 
-// Redis's lines for the subcommands this server implements (no REWRITE).
 const HELP = helpReply('config', [
   'GET <pattern>',
   '    Return parameters matching the glob-like <pattern> and their values.',
@@ -12,6 +11,8 @@ const HELP = helpReply('config', [
   '    Set the configuration <directive> to <value>.',
   'RESETSTAT',
   '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
 ])
 
 export const configHelp: CommandSpec = {

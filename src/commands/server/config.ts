@@ -4,6 +4,7 @@ import { NO_KEYS } from '../spec.js'
 import { configGet } from './config-get.js'
 import { configHelp } from './config-help.js'
 import { configResetstat } from './config-resetstat.js'
+import { configRewrite } from './config-rewrite.js'
 import { configSet } from './config-set.js'
 
 export const config: CommandSpec = {
@@ -15,5 +16,5 @@ export const config: CommandSpec = {
   summary: 'A container for server configuration commands',
   since: '2.0.0',
   complexity: 'Depends on subcommand.',
-  subcommands: [configGet, configHelp, configResetstat, configSet],
+  subcommands: [configGet, configHelp, configResetstat, configRewrite, configSet],
 }

@@ -20,13 +20,13 @@ export const debugReload: CommandSpec = {
   complexity: 'O(N) where N is the number of changed keys',
   syntax: '[MERGE | NOFLUSH | NOSAVE ...]',
   // No options, or none but the ones that still save.
-  checkpointFirst: (argv) => {
-    for (let i = 2; i < argv.length; i++) if (!is(argv[i]!, 'merge') && !is(argv[i]!, 'noflush')) return false
-    return true
+  before: (argv) => {
+    for (let i = 2; i < argv.length; i++) if (!is(argv[i]!, 'merge') && !is(argv[i]!, 'noflush')) return undefined
+    return 'checkpoint'
   },
   /**
    * Redis saves the RDB, empties memory and loads the file back. Here it runs a checkpoint, as
-   * SAVE does (checkpointFirst: the connection waits for it before the command runs), and answers OK
+   * SAVE does (before: the connection waits for it before the command runs), and answers OK
    * once it is installed: the data is then in the store as a restart would read it. It does not
    * empty memory or read the store back, so it does not prove the round trip that Redis's does
    * (a restart does: spec/durability). NOSAVE skips the checkpoint; MERGE and NOFLUSH change

@@ -17,10 +17,10 @@ export const save: CommandSpec = {
   summary: 'Synchronously save the dataset to disk',
   since: '1.0.0',
   complexity: 'O(N) where N is the total number of keys in all databases',
-  checkpointFirst: () => true,
+  before: () => 'checkpoint',
   /**
    * A checkpoint (BGSAVE's), which this connection waited for before the command ran
-   * (checkpointFirst): OK once it is installed, so every write acknowledged before SAVE is in the
+   * (before): OK once it is installed, so every write acknowledged before SAVE is in the
    * store and LASTSAVE has moved. Other connections go on meanwhile; Redis blocks them all. As
    * Redis, refused while a checkpoint runs, and inside MULTI (no_multi).
    */

@@ -14,6 +14,7 @@ export const tieringRun: CommandSpec = {
   summary: 'Run one tiering pass now and report its moves',
   since: '7.0.0',
   complexity: 'O(N) where N is the number of segments, plus the bytes moved',
+  before: () => 'tiering-pass',
   /**
    * The pass ran before this command (the connection waits for it, off the event loop, as for a
    * read from disk); the reply lists its planned moves and how many were carried out.
