@@ -89,6 +89,7 @@ const keysIn = (payload: Buffer): string[] => {
     expire: (_db, key) => keys.push(key.toString('latin1')),
     setRange: (_db, key) => keys.push(key.toString('latin1')),
     flushDb: () => {},
+    databaseMap: () => {},
     flushAll: () => {},
   })
   return keys

@@ -118,6 +118,7 @@ describe('journal', () => {
       setRange: () => expect.fail('a setrange'),
       flushDb: () => expect.fail('a flushdb'),
       flushAll: () => expect.fail('a flushall'),
+      databaseMap: () => expect.fail('a database map'),
     })
     expect(reclaimed).to.deep.equal(['k'])
     dbs[0]!.set(b('x'), { type: 'string', data: b('1') }, 0)

@@ -14,6 +14,7 @@ const keysOf = (bytes: Buffer): string[] => {
     expire: () => {},
     setRange: () => {},
     flushDb: () => {},
+    databaseMap: () => {},
     flushAll: () => {},
   })
   return keys

@@ -4,15 +4,18 @@
 
 import type { Entry, Patch, Value } from '../storage/keyspace.js'
 import type { KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
+import type { MovedDatabase } from '../storage/manifest.js'
 import { OpWriter } from './ops.js'
 
 /**
  * Undo steps, flattened as triples: (keyspace, key, previous entry or undefined), (keyspace,
- * FLUSHED, tables), or (keyspace, memory, offset) for a put over a record that lies there.
+ * FLUSHED, tables), (keyspace, memory, offset) for a put over a record that lies there, or
+ * (undo function, SWAPPED, undefined) for a SWAPDB.
  */
 export type UndoLog = unknown[]
 
 const FLUSHED = Symbol('flushed')
+const SWAPPED = Symbol('swapped')
 
 /**
  * The durability the owners of changed keyspaces ask for (bits, several may be set): a tenant
@@ -140,6 +143,14 @@ export class Journal implements MutationLog {
     this.undo.push(ks, FLUSHED, before)
   }
 
+  /** SWAPDB: tenant number `tenant`'s database map is now `moved`; `undoSwap` takes it back. */
+  databaseMap(tenant: number, moved: readonly MovedDatabase[], ask: number, undoSwap: () => void): void {
+    this.opening()
+    this.writer.databaseMap(tenant, moved)
+    this.asks |= ask
+    this.undo.push(undoSwap, SWAPPED, undefined)
+  }
+
   /** The changes since the last seal, or undefined when there were none. */
   seal(): Sealed | undefined {
     if (this.undo.length === 0) return undefined
@@ -160,8 +171,12 @@ export class Journal implements MutationLog {
 /** Takes a sealed stretch of changes back out of memory, newest first. */
 export const undo = (log: UndoLog): void => {
   for (let i = log.length - 3; i >= 0; i -= 3) {
-    const ks = log[i] as MemoryKeyspace
     const key = log[i + 1]
+    if (key === SWAPPED) {
+      ;(log[i] as () => void)()
+      continue
+    }
+    const ks = log[i] as MemoryKeyspace
     if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
     else if (typeof key === 'string') ks.restore(key, log[i + 2] as Entry | undefined)
     else ks.restoreRecord(key as ArrayBufferLike, log[i + 2] as number)
