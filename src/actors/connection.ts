@@ -94,8 +94,12 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private afterReply: Reply[] | undefined = undefined
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
-  /** Keyspaces.swaps when the command waiting now began its staging (see restage). */
+  /**
+   * Keyspaces.swaps when the command waiting now began its staging, and the tenant's databases
+   * then (see restage).
+   */
   private stagedAtSwaps = 0
+  private stagedFor: readonly MemoryKeyspace[] = []
   /** What staging gathered for each command of the transaction EXEC is about to run. */
   private stagedTransaction: (Staged | undefined)[] | undefined = undefined
   /**
@@ -304,13 +308,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     // While every database is complete (the data fits in memory), no command needs staging.
     if (stager === undefined || this.server.incomplete.count === 0) return undefined
     const session = this.session
-    this.stagedAtSwaps = this.server.keyspaces.swaps
     const pending = stager.stage(session.db as MemoryKeyspace, argv, session.tenant.databases as readonly MemoryKeyspace[])
     if (pending === undefined) return undefined
     if (!(pending instanceof Promise)) {
       this.staged = pending
       return undefined
     }
+    // Read on the thread pool: a SWAPDB may run before the command does (see restage).
+    this.stagingBegins()
     return pending.then((staged) => {
       // A connection closed while its gathering ran will never run the command.
       if (this.closed) staged?.release()
@@ -363,10 +368,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const stager = server.stager
     if (stager === undefined || server.incomplete.count === 0 || this.closed) return undefined
     const session = this.session
-    if (this.stagedAtSwaps !== server.keyspaces.swaps) {
+    if (!this.stagingHolds()) {
       // Databases were swapped since the last pass: what it kept may be another database's.
       this.releaseTransaction()
-      this.stagedAtSwaps = server.keyspaces.swaps
+      this.stagingBegins()
     }
     // SELECT and SWAPDB queued before a command change the database it will run in.
     const databases = [...(session.tenant.databases as readonly MemoryKeyspace[])]
@@ -406,18 +411,35 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    * database this one no longer shows, and the command would miss keys only on disk. Stage again.
    */
   restage(argv: Buffer[]): PromiseLike<void> | undefined {
-    const swaps = this.server.keyspaces.swaps
-    if (this.stagedAtSwaps === swaps) return undefined
+    if (this.stagingHolds()) return undefined
     this.staged?.release()
     this.staged = undefined
     this.releaseTransaction()
-    this.stagedAtSwaps = swaps
+    this.stagingBegins()
     const multi = this.session.multi
     if (multi === undefined) return this.waitFor(this.stageCommand(argv))
     // Only EXEC of a transaction that can run stages anything (see gather).
     const name = argv[0]!
     if (multi.aborted || name.length !== 4 || !is(name, 'exec')) return undefined
     return this.waitFor(this.stageTransaction(multi.commands))
+  }
+
+  private stagingBegins(): void {
+    this.stagedAtSwaps = this.server.keyspaces.swaps
+    this.stagedFor = [...(this.session.tenant.databases as readonly MemoryKeyspace[])]
+  }
+
+  /**
+   * Whether the tenant's databases show what they showed when staging began (swapped and
+   * swapped back is the same: what was read back went into the keyspaces, which are the same).
+   */
+  private stagingHolds(): boolean {
+    if (this.stagedAtSwaps === this.server.keyspaces.swaps) return true
+    const databases = this.session.tenant.databases
+    const before = this.stagedFor
+    if (databases.length !== before.length || databases.some((db, i) => db !== before[i])) return false
+    this.stagedAtSwaps = this.server.keyspaces.swaps
+    return true
   }
 
   runQueued(argv: Buffer[], index: number): Reply {
