@@ -6,7 +6,8 @@
 // another connection swapped its database is not used, so no command misses a key on disk.
 
 import { expect } from 'chai'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { quietClient } from '../support/clients.js'
 import { serverPool, type RunningServer } from '../support/server.js'
 import { checkpoint, infoField, waitFor } from '../support/info.js'
 import { scanAll } from '../support/scan.js'
@@ -16,16 +17,28 @@ const ARGS = ['--maxmemory', '3mb', '--appendfsync', 'everysec', '--wal-segment-
 const KEYS = 12_000
 const VALUE = 120
 
-const connect = async (server: RunningServer): Promise<Redis> => {
-  const redis = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
-  redis.on('error', () => {})
-  await redis.connect()
-  return redis
-}
+const connect = (server: RunningServer): Redis => quietClient(server.port)
 
 const key = (i: number): string => `k:${String(i).padStart(6, '0')}`
 /** The value key `i` holds in the keyspace that database `db` showed when it was written. */
 const value = (db: number, i: number): string => `${db}:${i}:`.padEnd(VALUE, String.fromCharCode(97 + (i % 26)))
+
+/** KEYS keys in databases 0 and 1, each value naming its database; returns them as models. */
+const fill = async (redis: Redis): Promise<Map<string, string>[]> => {
+  const models = [new Map<string, string>(), new Map<string, string>()]
+  for (const db of [0, 1]) {
+    await redis.select(db)
+    for (let i = 0; i < KEYS; i += 500) {
+      const pairs: string[] = []
+      for (let j = i; j < i + 500; j++) {
+        pairs.push(key(j), value(db, j))
+        models[db]!.set(key(j), value(db, j))
+      }
+      await redis.mset(...pairs)
+    }
+  }
+  return models
+}
 
 /** Database `db` (selected on `redis`) holds exactly `model`, by every command that lists or reads keys. */
 const expectDatabase = async (redis: Redis, db: number, model: Map<string, string>): Promise<void> => {
@@ -51,19 +64,8 @@ describe('SWAPDB with keys on disk (real server)', function () {
   it('swapped databases read their keys from disk exactly, across writes, a checkpoint, compaction and SIGKILL', async () => {
     const dir = pool.freshDir()
     let server = await pool.start({ dir, args: ARGS })
-    let redis = await connect(server)
-    const models = [new Map<string, string>(), new Map<string, string>()]
-    for (const db of [0, 1]) {
-      await redis.select(db)
-      for (let i = 0; i < KEYS; i += 500) {
-        const pairs: string[] = []
-        for (let j = i; j < i + 500; j++) {
-          pairs.push(key(j), value(db, j))
-          models[db]!.set(key(j), value(db, j))
-        }
-        await redis.mset(...pairs)
-      }
-    }
+    let redis = connect(server)
+    const models = await fill(redis)
     await checkpoint(redis)
     // Most of the data is not resident: the swap must bring keys on disk along.
     expect(infoField(await redis.info('memory'), 'wtr_disk_only_keys')).to.be.greaterThan(KEYS)
@@ -95,7 +97,7 @@ describe('SWAPDB with keys on disk (real server)', function () {
 
     // After the restart every key is on disk until read, and the maps come from the manifest and the WAL.
     server = await pool.start({ dir, args: ARGS })
-    redis = await connect(server)
+    redis = connect(server)
     await expectDatabase(redis, 0, models[0]!)
     await expectDatabase(redis, 1, models[1]!)
     expect(await redis.call('SWAPDB', '0', '1')).to.equal('OK')
@@ -107,7 +109,7 @@ describe('SWAPDB with keys on disk (real server)', function () {
     await server.kill()
 
     server = await pool.start({ dir, args: ARGS })
-    redis = await connect(server)
+    redis = connect(server)
     await expectDatabase(redis, 0, models[0]!)
     await expectDatabase(redis, 1, models[1]!)
     redis.disconnect()
@@ -116,22 +118,15 @@ describe('SWAPDB with keys on disk (real server)', function () {
   it('a command whose keys were read from disk before another connection swapped its database reads them again', async () => {
     const dir = pool.freshDir()
     let server = await pool.start({ dir, args: ARGS })
-    let redis = await connect(server)
-    for (const db of [0, 1]) {
-      await redis.select(db)
-      for (let i = 0; i < KEYS; i += 500) {
-        const pairs: string[] = []
-        for (let j = i; j < i + 500; j++) pairs.push(key(j), value(db, j))
-        await redis.mset(...pairs)
-      }
-    }
+    const redis = connect(server)
+    await fill(redis)
     await checkpoint(redis)
     redis.disconnect()
     await server.kill()
     // Every key is on disk now: each GET and APPEND below is staged.
     server = await pool.start({ dir, args: ARGS })
-    const reader = await connect(server)
-    const swapper = await connect(server)
+    const reader = connect(server)
+    const swapper = connect(server)
     let swapping = true
     let swaps = 0
     const swapLoop = (async () => {
