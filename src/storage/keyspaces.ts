@@ -189,7 +189,7 @@ export class Keyspaces {
     first.watches = second.watches
     second.watches = watches
     for (const keyspace of [first, second]) {
-      for (const list of keyspace.watches?.values() ?? []) for (const w of list) w.db = keyspace
+      for (const onKey of keyspace.watches?.values() ?? []) for (const w of onKey) w.db = keyspace
     }
     this.swaps++
     this.onSwap?.(tenant, a, b)
