@@ -91,6 +91,7 @@ const keysIn = (payload: Buffer): string[] => {
     setRange: (_db, key) => keys.push(key.toString('latin1')),
     hashField: (_db, key) => keys.push(key.toString('latin1')),
     flushDb: () => {},
+    databaseMap: () => {},
     flushAll: () => {},
   })
   return keys

@@ -190,6 +190,27 @@ describe('disk errors (faultfs: ENOSPC and fdatasync EIO)', function () {
     expect(stored![15]! & 0x80).to.equal(0x80)
   })
 
+  it('ENOSPC: a SWAPDB in the failed batch is undone, for the connections SELECTed into either database too', async () => {
+    const { box, server, redis } = await setUp()
+    const inDb1 = client(server.port)
+    cleanup.push(async () => inDb1.disconnect())
+    await inDb1.connect()
+    await inDb1.select(1)
+    expect(await redis.set('a', 'db0')).to.equal('OK')
+    expect(await inDb1.set('a', 'db1')).to.equal('OK')
+
+    await setFault(box.control, 'enospc')
+    expect(await pipelined(redis, [['swapdb', '0', '1'], ['set', 'b', 'never']])).to.deep.equal([ENOSPC_TEXT, ENOSPC_TEXT])
+    expect(await redis.mget('a', 'b')).to.deep.equal(['db0', null])
+    expect(await inDb1.mget('a', 'b')).to.deep.equal(['db1', null])
+
+    await setFault(box.control, 'healthy')
+    await waitForWrites(redis, 'after')
+    expect(await redis.call('SWAPDB', '0', '1')).to.equal('OK')
+    expect(await redis.get('a')).to.equal('db1')
+    expect(await inDb1.get('a')).to.equal('db0')
+  })
+
   it('fdatasync EIO: the write in flight fails and is undone; after healing and a power cut every OK survives', async () => {
     const { box, server, redis } = await setUp()
     const acked = new Map<string, string>()

@@ -79,6 +79,7 @@ describe('hash field ops', () => {
       setRange: () => expect.fail('a setrange'),
       flushDb: () => expect.fail('a flushdb'),
       flushAll: () => expect.fail('a flushall'),
+      databaseMap: () => expect.fail('a database map'),
       hashField: (space, k, f, v, hashtable) => seen.push([space, k.toString(), f.toString(), v?.toString(), hashtable]),
     }
     expect(decodeOps(bytes, visitor)).to.equal(bytes.length)

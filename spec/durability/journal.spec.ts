@@ -120,6 +120,7 @@ describe('journal', () => {
       hashField: () => expect.fail('a hash field'),
       flushDb: () => expect.fail('a flushdb'),
       flushAll: () => expect.fail('a flushall'),
+      databaseMap: () => expect.fail('a database map'),
     })
     expect(reclaimed).to.deep.equal(['k'])
     dbs[0]!.set(b('x'), { type: 'string', data: b('1') }, 0)

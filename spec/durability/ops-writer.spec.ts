@@ -15,6 +15,7 @@ const keysOf = (bytes: Buffer): string[] => {
     setRange: () => {},
     hashField: () => {},
     flushDb: () => {},
+    databaseMap: () => {},
     flushAll: () => {},
   })
   return keys

@@ -74,7 +74,7 @@ const recordKeys = (record: StoredRecord): string[] => {
   const payload = data.subarray(record.offset + RECORD_HEADER_BYTES, record.offset + RECORD_HEADER_BYTES + record.payloadBytes)
   const keys: string[] = []
   const ignore = (): void => undefined
-  decodeOps(payload, { put: (_db, key) => void keys.push(key.toString()), del: ignore, expire: ignore, setRange: ignore, hashField: ignore, flushDb: ignore, flushAll: ignore })
+  decodeOps(payload, { put: (_db, key) => void keys.push(key.toString()), del: ignore, expire: ignore, setRange: ignore, hashField: ignore, flushDb: ignore, flushAll: ignore, databaseMap: ignore })
   return keys
 }
 

@@ -131,6 +131,13 @@ const scripts: Record<string, { flags: string; steps: readonly Step[] }> = {
     flags: 'KEA',
     steps: ['SET a 1', 'SELECT 3', 'SET a 1', 'INCR b', 'FLUSHDB', 'SET c 1', 'FLUSHALL', 'SELECT 0', 'SET d 1'],
   },
+  'SWAPDB: no event of its own; events after it name the database that shows the key now': {
+    flags: 'KEA',
+    steps: [
+      'SET a 1', 'SET e v PX 100', 'SELECT 1', 'SET b 1', 'SWAPDB 0 1', 'SET a 2', 'DEL b', 'SELECT 0', 'SET b 2', 'INCR c',
+      'SWAPDB 1 0', 'SWAPDB 0 0', 'SWAPDB 0 x', 'SELECT 1', 'SET c 5', 'SLEEP 250', 'GET e', 'EXPIRE a 100', 'MOVE a 0',
+    ],
+  },
   'a key set with PX 50 expires: `expired` when read after it passed': {
     flags: 'KEA',
     steps: ['SET k v PX 50', 'SLEEP 150', 'GET k', 'SET j v PX 50', 'SLEEP 150', 'SET j w', 'GET j'],

@@ -1,5 +1,5 @@
 // Randomized isolation: several tenants (and the admin in the default tenant) run random
-// command sequences over the same key names at the same time; each must see exactly what a
+// command sequences (SWAPDB among them) over the same key names at the same time; each must see exactly what a
 // private redis-server shows the same sequence. Then the raw store, read with the server
 // stopped, must hold each tenant's records in its own key range only (values name their writer).
 
@@ -53,6 +53,7 @@ const commandArb = (writer: string): fc.Arbitrary<string[]> => {
     { weight: 1, arbitrary: fc.tuple(key, key).map(([k, l]) => ['RENAME', k, l]) },
     { weight: 1, arbitrary: fc.tuple(key, key).map(([k, l]) => ['COPY', k, l, 'DB', '1']) },
     { weight: 1, arbitrary: fc.constantFrom('0', '1').map((db) => ['SELECT', db]) },
+    { weight: 1, arbitrary: fc.constantFrom(['SWAPDB', '0', '1'], ['SWAPDB', '1', '0'], ['SWAPDB', '1', '1'], ['SWAPDB', '0', '16']).map((argv) => [...argv]) },
     { weight: 1, arbitrary: key.map((k) => ['EXPIRE', k, '1000']) },
     { weight: 1, arbitrary: key.map((k) => ['PERSIST', k]) },
     { weight: 1, arbitrary: key.map((k) => ['TYPE', k]) },

@@ -4,44 +4,8 @@
 // connections, and every reply's bytes must be identical. Skipped where redis-server is not
 // installed (CI installs it).
 
-import { expect } from 'chai'
-import { rawClient, replies, type RawClient } from '../support/raw.js'
 import { serverPair } from '../support/redis-server.js'
-import { encodeCommand, shown } from '../support/big-strings.js'
-
-/** A step: the connection that sends it (0 or 1), and the command line, split at spaces. */
-type Step = readonly [connection: 0 | 1, line: string] | string
-
-const stepOf = (step: Step): readonly [0 | 1, string[]] =>
-  typeof step === 'string' ? [0, step.split(' ')] : [step[0], step[1].split(' ')]
-
-/** HELLO's reply with its client id zeroed: the two servers number their connections apart. */
-const helloIdMasked = (reply: Buffer): Buffer =>
-  Buffer.from(reply.toString('latin1').replace(/(\$2\r\nid\r\n):\d+\r\n/g, '$1:0\r\n'), 'latin1')
-
-/** Sends each command and waits for its reply before the next; returns each reply's bytes. */
-const run = async (port: number, resp: string, steps: readonly Step[]): Promise<Buffer[]> => {
-  const connections: RawClient[] = [await rawClient(port), await rawClient(port)]
-  try {
-    for (const c of connections) {
-      c.send(encodeCommand(['HELLO', resp]))
-      await c.read(replies(1))
-    }
-    const out: Buffer[] = []
-    for (const step of [[0, 'FLUSHALL'] as const, ...steps]) {
-      const [i, argv] = stepOf(step)
-      if (argv[0] === 'SLEEP') {
-        await new Promise((r) => setTimeout(r, Number(argv[1])))
-        continue
-      }
-      connections[i]!.send(encodeCommand(argv))
-      out.push(helloIdMasked(await connections[i]!.read(replies(1))))
-    }
-    return out.slice(1)
-  } finally {
-    for (const c of connections) c.socket.destroy()
-  }
-}
+import { expectSameReplies, type Step } from '../support/steps.js'
 
 const scripts: Record<string, readonly Step[]> = {
   'MULTI / EXEC basics': [
@@ -163,16 +127,7 @@ describe('differential: transactions, reply for reply against redis-server', fun
 
   for (const [name, steps] of Object.entries(scripts)) {
     for (const resp of ['2', '3']) {
-      it(`${name} (RESP${resp})`, async () => {
-        const [theirs, mine] = await Promise.all([run(servers.redis, resp, steps), run(servers.ours, resp, steps)])
-        const commands = steps.map(stepOf).filter(([, argv]) => argv[0] !== 'SLEEP')
-        for (let i = 0; i < commands.length; i++) {
-          if (!theirs[i]!.equals(mine[i]!)) {
-            const [c, argv] = commands[i]!
-            expect.fail(`step ${i} (connection ${c}): ${shown(argv)}\n  redis: ${shown(theirs[i]!)}\n  ours:  ${shown(mine[i]!)}`)
-          }
-        }
-      })
+      it(`${name} (RESP${resp})`, () => expectSameReplies(servers.redis, servers.ours, resp, steps))
     }
   }
 })

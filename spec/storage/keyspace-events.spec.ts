@@ -52,10 +52,11 @@ describe('keyspace events', () => {
     const events = new KeyspaceEvents(hub, (num) => (num === 0 ? 'default' : num === 7 ? 't7' : undefined))
     events.configure(parseEventFlags('KEA')!)
     expect(events.flags & NOTIFY_GENERIC).to.not.equal(0)
-    events.emit(3, 'del', Buffer.from('k'))
-    events.emit(7 * 65536 + 2, 'set', Buffer.from('k'))
+    events.emit(3, 3, 'del', Buffer.from('k'))
+    // The database that shows the keyspace names the channel (after a SWAPDB, not the keyspace's own).
+    events.emit(7 * 65536 + 5, 2, 'set', Buffer.from('k'))
     // A tenant nobody subscribed in, or none at all (the registry's own keyspace): nothing.
-    events.emit(8 * 65536, 'set', Buffer.from('k'))
+    events.emit(8 * 65536, 0, 'set', Buffer.from('k'))
     expect(hub.published).to.deep.equal([
       'default __keyspace@3__:k del',
       'default __keyevent@3__:del k',

@@ -81,7 +81,14 @@ function randomEdit(snapshot: ManifestSnapshot, seed: number): ManifestEdit {
   const edit: ManifestEdit = { add, remove, move }
   const checkpoint = next() < 0.5 ? { checkpointLsn: snapshot.checkpointLsn + pick(100) } : {}
   const pointers = next() < 0.3 ? { compactPointers: [{ level: 1 + pick(3), key: key(pick(1000)) }] } : {}
-  return { ...edit, ...checkpoint, ...pointers }
+  // A tenant's database map after a SWAPDB of two of its databases, or back to the identity.
+  const tenant = pick(3)
+  const [a, b] = [pick(4), 4 + pick(4)]
+  const maps =
+    next() < 0.3
+      ? { databaseMaps: [{ tenant, moved: next() < 0.3 ? [] : [{ db: a, space: tenant * 65536 + b }, { db: b, space: tenant * 65536 + a }] }] }
+      : {}
+  return { ...edit, ...checkpoint, ...pointers, ...maps }
 }
 
 const liveLog = (dir: string): string => join(dir, readFileSync(join(dir, 'CURRENT'), 'utf8').trim())
@@ -157,6 +164,15 @@ describe('manifest: applyEdit', () => {
     rejects({ add: [segment(2, 1, 30, 20)] }, /firstKey is after lastKey/)
     rejects({ add: [segment(2, 1, 20, 30, { file: '../escape.seg' })] }, /plain name/)
     rejects({ add: [segment(2, 1, 20, 30, { tombstones: 1000 })] }, /more tombstones than entries/)
+  })
+
+  it('replaces a tenant\'s database map whole, drops an empty one, and keeps the maps through other edits', () => {
+    const moved = [{ db: 0, space: 65537 }, { db: 1, space: 65536 }]
+    const one = applyEdit(EMPTY_SNAPSHOT, { databaseMaps: [{ tenant: 1, moved }, { tenant: 0, moved: [{ db: 2, space: 5 }, { db: 5, space: 2 }] }] })
+    expect(one.databaseMaps.map((m) => m.tenant)).to.deep.equal([0, 1])
+    const two = applyEdit(one, { add: [segment(1, 0, 0, 10)], checkpointLsn: 5, databaseMaps: [{ tenant: 0, moved: [] }] })
+    expect(two.databaseMaps).to.deep.equal([{ tenant: 1, moved }])
+    expect(() => applyEdit(two, { databaseMaps: [{ tenant: 1, moved: [{ db: 0, space: 1 }, { db: 0, space: 2 }] }] })).to.throw(ManifestError, /listed twice/)
   })
 
   it('leaves level 0 free to overlap', () => {

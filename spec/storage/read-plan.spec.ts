@@ -25,6 +25,7 @@ const snapshot = (segments: SegmentInfo[]): ManifestSnapshot => ({
   nextSegmentId: segments.length + 1,
   compactPointers: [],
   generations: [],
+  databaseMaps: [],
 })
 
 /**

@@ -12,6 +12,7 @@ import type { Durability } from './durability.js'
 import type { Wal } from '../wal/wal.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { LsmStore } from '../storage/lsm-store.js'
+import type { DatabaseMap } from '../storage/manifest.js'
 import type { Logger } from '../log.js'
 import { describeError } from '../log.js'
 
@@ -63,6 +64,8 @@ export class Checkpointer {
     replayedOps = 0,
     /** Milliseconds, for the wait after a failure. */
     private readonly clock: () => number = () => performance.now(),
+    /** The tenants' database maps (SWAPDB), recorded with each checkpoint (Keyspaces.databaseMaps). */
+    private readonly databaseMaps: () => readonly DatabaseMap[] = () => store.databaseMaps,
   ) {
     this.lastSaveTime = startedAt
     this.opsAtCheckpoint = durability.stats.ops - replayedOps
@@ -156,6 +159,7 @@ export class Checkpointer {
           return !this.stopping && unchanged()
         },
         this.readersIdle,
+        this.databaseMaps(),
       )
       if (!flushed.installed) {
         this.log.notice('Flush discarded: a WAL write failed or shutdown began while it was written')

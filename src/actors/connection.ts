@@ -40,10 +40,21 @@ const NO_COMMANDS: Buffer[][] = []
 const EXISTS = Buffer.from('exists')
 
 /** The database a queued SELECT moves the commands after it to, or undefined when it is not one. */
-const selectedBy = <T>(argv: Buffer[], databases: readonly T[]): T | undefined => {
+const selectedBy = <T>(argv: Buffer[], databases: readonly T[]): number | undefined => {
   if (argv.length !== 2 || argv[0]!.length !== 6 || !is(argv[0]!, 'select')) return undefined
   const n = parseInteger(argv[1]!)
-  return n !== null && n >= 0 && n < databases.length ? databases[n] : undefined
+  return n !== null && n >= 0 && n < databases.length ? n : undefined
+}
+
+/** A SWAPDB queued in a transaction, applied to the transaction's view of its databases. */
+const swappedBy = <T>(argv: Buffer[], databases: T[]): void => {
+  if (argv.length !== 3 || argv[0]!.length !== 6 || !is(argv[0]!, 'swapdb')) return
+  const a = parseInteger(argv[1]!)
+  const b = parseInteger(argv[2]!)
+  if (a === null || b === null || a < 0 || b < 0 || a >= databases.length || b >= databases.length) return
+  const first = databases[a]!
+  databases[a] = databases[b]!
+  databases[b] = first
 }
 
 const peer = (address: string | undefined, port: number | undefined): string =>
@@ -85,6 +96,12 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
   private afterReply: Reply[] | undefined = undefined
   /** What staging gathered for the command about to run. */
   private staged: Staged | undefined = undefined
+  /**
+   * Keyspaces.swaps when the command waiting now began its staging, and the tenant's databases
+   * then (see restage).
+   */
+  private stagedAtSwaps = 0
+  private stagedFor: readonly MemoryKeyspace[] = []
   /** What staging gathered for each command of the transaction EXEC is about to run. */
   private stagedTransaction: (Staged | undefined)[] | undefined = undefined
   /**
@@ -251,7 +268,10 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
    * sends nothing meanwhile, and would pay two syscalls per wait for nothing.)
    */
   stage(argv: Buffer[]): PromiseLike<void> | undefined {
-    const waiting = this.gather(argv)
+    return this.waitFor(this.gather(argv))
+  }
+
+  private waitFor(waiting: PromiseLike<void> | undefined): PromiseLike<void> | undefined {
     if (waiting === undefined) return undefined
     this.waiting = true
     // Before AUTH, what follows is decoded only after this command has run (see run).
@@ -288,6 +308,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     if (stall.wait !== undefined && this.server.dispatch.command(argv)?.denyoom === true) {
       return stall.hold().then(() => this.gather(argv))
     }
+    return this.stageCommand(argv)
+  }
+
+  /** Staging, the last of what gather waits for (outside a transaction). */
+  private stageCommand(argv: Buffer[]): PromiseLike<void> | undefined {
     const stager = this.server.stager
     // While every database is complete (the data fits in memory), no command needs staging.
     if (stager === undefined || this.server.incomplete.count === 0) return undefined
@@ -298,6 +323,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.staged = pending
       return undefined
     }
+    // Read on the thread pool: a SWAPDB may run before the command does (see restage).
+    this.stagingBegins()
     return pending.then((staged) => {
       // A connection closed while its gathering ran will never run the command.
       if (this.closed) staged?.release()
@@ -349,7 +376,14 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     const stager = server.stager
     if (stager === undefined || server.incomplete.count === 0 || this.closed) return undefined
     const session = this.session
-    const databases = session.tenant.databases as readonly MemoryKeyspace[]
+    if (!this.stagingHolds()) {
+      // Databases were swapped since the last pass: what it kept may be another database's.
+      this.releaseTransaction()
+      this.stagingBegins()
+    }
+    // SELECT and SWAPDB queued before a command change the database it will run in.
+    const databases = [...(session.tenant.databases as readonly MemoryKeyspace[])]
+    let dbIndex = session.dbIndex
     const again = (): PromiseLike<void> | undefined => this.stageTransaction(commands)
     for (const [db, keys] of session.watching?.keysByDb() ?? []) {
       const pending = stager.stage(db, [EXISTS, ...keys], databases, true)
@@ -357,10 +391,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       pending?.release()
     }
     const held = (this.stagedTransaction ??= new Array<Staged | undefined>(commands.length))
-    let db = session.db as MemoryKeyspace
     for (let i = 0; i < commands.length; i++) {
       const argv = commands[i]!
-      db = selectedBy(argv, databases) ?? db
+      dbIndex = selectedBy(argv, databases) ?? dbIndex
+      swappedBy(argv, databases)
+      const db = databases[dbIndex]!
       if (held[i]?.keys !== undefined) continue
       held[i]?.release()
       held[i] = undefined
@@ -376,6 +411,43 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       })
     }
     return undefined
+  }
+
+  /**
+   * The command that waited for its staging runs next: if a SWAPDB ran meanwhile (on any
+   * connection, even between the end of the wait and now), what was staged may belong to a
+   * database this one no longer shows, and the command would miss keys only on disk. Stage again.
+   */
+  restage(argv: Buffer[]): PromiseLike<void> | undefined {
+    if (this.stagingHolds()) return undefined
+    this.staged?.release()
+    this.staged = undefined
+    this.releaseTransaction()
+    this.stagingBegins()
+    const multi = this.session.multi
+    if (multi === undefined) return this.waitFor(this.stageCommand(argv))
+    // Only EXEC of a transaction that can run stages anything (see gather).
+    const name = argv[0]!
+    if (multi.aborted || name.length !== 4 || !is(name, 'exec')) return undefined
+    return this.waitFor(this.stageTransaction(multi.commands))
+  }
+
+  private stagingBegins(): void {
+    this.stagedAtSwaps = this.server.keyspaces.swaps
+    this.stagedFor = [...(this.session.tenant.databases as readonly MemoryKeyspace[])]
+  }
+
+  /**
+   * Whether the tenant's databases show what they showed when staging began (swapped and
+   * swapped back is the same: what was read back went into the keyspaces, which are the same).
+   */
+  private stagingHolds(): boolean {
+    if (this.stagedAtSwaps === this.server.keyspaces.swaps) return true
+    const databases = this.session.tenant.databases
+    const before = this.stagedFor
+    if (databases.length !== before.length || databases.some((db, i) => db !== before[i])) return false
+    this.stagedAtSwaps = this.server.keyspaces.swaps
+    return true
   }
 
   runQueued(argv: Buffer[], index: number): Reply {

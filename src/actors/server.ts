@@ -152,6 +152,7 @@ export class ServerRuntime implements ServerContext, ClientRegistry {
           incomplete: this.incomplete,
           events: this.events,
         }),
+      this.journal,
     )
     this.tenants = new Tenants(
       this.keyspaces,
@@ -637,6 +638,8 @@ const openDurableStorage = (runtime: ServerRuntime, dir: string): Effect.Effect<
       runtime.stats.startedAt,
       () => stager.whenIdle(),
       recovered.ops,
+      undefined,
+      () => runtime.keyspaces.databaseMaps(),
     )
     store.trackAccess = config.boolean('tier-tracking')
     config.onChange('tier-tracking', (value) => {

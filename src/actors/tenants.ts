@@ -155,19 +155,27 @@ export class Tenants implements TenantRegistry {
     private readonly keyspaces: Keyspaces,
     private readonly databaseCount: number,
     /** The connections of a tenant, to count them and to close them when it is dropped. */
-    private readonly connectionsOf: (tenant: TenantScope) => { kill(): void }[],
+    private readonly connectionsOf: (tenant: TenantScope) => { readonly session: Session; kill(): void }[],
     private readonly log: { warning(message: string): void; notice(message: string): void },
     private readonly requirepass: () => string,
   ) {
     this.default = new Tenant(DEFAULT_USER, 0, this.databasesOf(0), Buffer.alloc(0), Buffer.alloc(0))
+    keyspaces.onSwap = (num, a, b) => {
+      const tenant = num === 0 ? this.default : this.byNum.get(num)
+      if (tenant === undefined) return
+      // A session holds its database itself (Session.db): those in either follow the exchange.
+      for (const { session } of this.connectionsOf(tenant)) {
+        if (session.dbIndex === a || session.dbIndex === b) session.db = tenant.databases[session.dbIndex]!
+      }
+    }
   }
 
   private get system(): MemoryKeyspace {
     return this.keyspaces.get(SYSTEM_SPACE)
   }
 
-  private databasesOf(num: number): MemoryKeyspace[] {
-    return Array.from({ length: this.databaseCount }, (_, db) => this.keyspaces.get(keyspaceNumber(num, db)))
+  private databasesOf(num: number): readonly MemoryKeyspace[] {
+    return this.keyspaces.databasesOf(num, this.databaseCount)
   }
 
   /**
@@ -360,6 +368,10 @@ export class Tenants implements TenantRegistry {
     for (const connection of this.connectionsOf(tenant)) connection.kill()
     this.log.notice(`Tenant '${id}' dropped`)
     return true
+  }
+
+  swapDatabases(tenant: TenantScope, a: number, b: number): void {
+    this.keyspaces.swap(tenant.num, a, b)
   }
 
   passwd(session: Session, id: string, password: Buffer): boolean {

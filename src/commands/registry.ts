@@ -24,6 +24,7 @@ import { dbsize } from './server/dbsize.js'
 import { debug } from './server/debug.js'
 import { flushall } from './server/flushall.js'
 import { flushdb } from './server/flushdb.js'
+import { swapdb } from './server/swapdb.js'
 import { info } from './server/info.js'
 import { lastsave } from './server/lastsave.js'
 import { latency } from './server/latency.js'
@@ -175,6 +176,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   debug,
   flushall,
   flushdb,
+  swapdb,
   info,
   lastsave,
   latency,

@@ -214,7 +214,7 @@ export interface TenantScope {
   readonly id: string
   /** Its keyspaces are numbered num * 65536 + db (0: the default tenant). */
   readonly num: number
-  /** Its databases, SELECT 0..n-1. */
+  /** Its databases, SELECT 0..n-1 (SWAPDB exchanges two of them in place). */
   readonly databases: readonly Keyspace[]
   /** Quotas; 0 means none. */
   readonly maxKeys: number
@@ -449,6 +449,11 @@ export interface TenantRegistry {
   /** Undefined on success, else the error text without a prefix code. */
   create(session: Session, id: string, password: Buffer, options: TenantOptions): string | undefined
   drop(id: string): boolean
+  /**
+   * SWAPDB: the tenant's databases `a` and `b` (valid indexes) exchange their contents at once;
+   * the tenant's connections SELECTed into either see the other's from now on.
+   */
+  swapDatabases(tenant: TenantScope, a: number, b: number): void
   passwd(session: Session, id: string, password: Buffer): boolean
   set(id: string, options: TenantOptions): boolean
   /** Keys, bytes, ops/s, connections of one tenant. */

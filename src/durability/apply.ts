@@ -33,4 +33,7 @@ export const applyTo = (keyspaces: Keyspaces): OpVisitor => ({
   flushAll() {
     for (const keyspace of keyspaces.all) keyspace.flush()
   },
+  databaseMap(tenant, moved) {
+    keyspaces.assignMap(tenant, moved)
+  },
 })

@@ -4,16 +4,19 @@
 
 import type { Entry, Patch, Value } from '../storage/keyspace.js'
 import type { KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
+import type { MovedDatabase } from '../storage/manifest.js'
 import { OpWriter } from './ops.js'
 
 /**
  * Undo steps, flattened as triples: (keyspace, key, previous entry or undefined), (keyspace,
  * FLUSHED, tables), (keyspace, memory, offset) for a put over a record that lies there, or
- * (keyspace, FieldUndo, undefined) for a field of a hash changed in place.
+ * (keyspace, FieldUndo, undefined) for a field of a hash changed in place, (undo function,
+ * SWAPPED, undefined) for a SWAPDB.
  */
 export type UndoLog = unknown[]
 
 const FLUSHED = Symbol('flushed')
+const SWAPPED = Symbol('swapped')
 
 /**
  * A hash's field as it was before a change in place: its value (undefined: absent), the hash's
@@ -162,6 +165,14 @@ export class Journal implements MutationLog {
     this.undo.push(ks, FLUSHED, before)
   }
 
+  /** SWAPDB: tenant number `tenant`'s database map is now `moved`; `undoSwap` takes it back. */
+  databaseMap(tenant: number, moved: readonly MovedDatabase[], ask: number, undoSwap: () => void): void {
+    this.opening()
+    this.writer.databaseMap(tenant, moved)
+    this.asks |= ask
+    this.undo.push(undoSwap, SWAPPED, undefined)
+  }
+
   /** The changes since the last seal, or undefined when there were none. */
   seal(): Sealed | undefined {
     if (this.undo.length === 0) return undefined
@@ -182,8 +193,12 @@ export class Journal implements MutationLog {
 /** Takes a sealed stretch of changes back out of memory, newest first. */
 export const undo = (log: UndoLog): void => {
   for (let i = log.length - 3; i >= 0; i -= 3) {
-    const ks = log[i] as MemoryKeyspace
     const key = log[i + 1]
+    if (key === SWAPPED) {
+      ;(log[i] as () => void)()
+      continue
+    }
+    const ks = log[i] as MemoryKeyspace
     if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
     else if (typeof key === 'string') ks.restore(key, log[i + 2] as Entry | undefined)
     else if (key instanceof FieldUndo) ks.restoreHashField(key.k, key.field, key.prev, key.hashtable, key.position)

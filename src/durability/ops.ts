@@ -13,7 +13,12 @@
 //   SETRANGE 07 | space u32 | keyLen u32 | key | offset i64 | bytesLen u32 | bytes
 //   HSET     08 | space u32 | keyLen u32 | key | flags u8 | fieldLen u32 | field | valueLen u32 | value
 //   HDEL     09 | space u32 | keyLen u32 | key | fieldLen u32 | field
+//   DBMAP    0a | tenant u32 | count u32 | (db u32 | space u32) * count
 // (04, FLUSHDB without a generation, was never written with 32-bit keyspace numbers.)
+//
+// DBMAP (SWAPDB) is the tenant's whole database map after the swap: database `db` shows keyspace
+// `space`, and every database not listed its own (storage/keyspaces.ts). An after image too: the
+// last one replayed decides, whatever a checkpoint's manifest held before it.
 //
 // SETRANGE is the one op that is not a whole after image: it writes `bytes` into the key's string
 // at `offset`, zero-filling any gap, and keeps its expiry (APPEND and SETRANGE of a large string
@@ -45,6 +50,7 @@ export const OP_FLUSHGEN = 6
 export const OP_SETRANGE = 7
 export const OP_HSET = 8
 export const OP_HDEL = 9
+export const OP_DBMAP = 10
 
 export { TYPE_STRING, TYPE_HASH } from '../storage/stored-value.js'
 
@@ -57,6 +63,8 @@ export const HDEL_OVERHEAD = 1 + 4 + 4 + 4
 /** HSET's flags: the hash is a hashtable once the field is set. */
 const HSET_HASHTABLE = 1
 const FLUSHGEN_BYTES = 1 + 4 + 4
+const DBMAP_OVERHEAD = 1 + 4 + 4
+const DBMAP_ENTRY_BYTES = 4 + 4
 
 /** Receives decoded ops. Keys and values are views into the payload: copy what you keep. */
 export interface OpVisitor {
@@ -70,6 +78,8 @@ export interface OpVisitor {
   /** The keyspace is emptied; `gen` is its new generation. */
   flushDb(space: number, gen: number): void
   flushAll(): void
+  /** Tenant number `tenant`'s database map is `moved` (see DBMAP above). */
+  databaseMap(tenant: number, moved: { db: number; space: number }[]): void
 }
 
 export class OpsFormatError extends Error {
@@ -113,6 +123,7 @@ export const decodeOps = (payload: Buffer, visit: OpVisitor, partial = false): n
     const op = payload[at]!
     if (op === OP_FLUSHALL) visit.flushAll()
     else if (op === OP_FLUSHGEN) visit.flushDb(payload.readUInt32LE(at + 1), payload.readUInt32LE(at + 5))
+    else if (op === OP_DBMAP) visit.databaseMap(payload.readUInt32LE(at + 1), decodeDatabaseMap(payload, at))
     else {
       const space = payload.readUInt32LE(at + 1)
       const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
@@ -141,6 +152,16 @@ const decodePutValue = (payload: Buffer, keyEnd: number, next: number): Value =>
   }
 }
 
+/** The databases a DBMAP op at `at` lists (opEnd has checked its length). */
+export const decodeDatabaseMap = (payload: Buffer, at: number): { db: number; space: number }[] => {
+  const moved: { db: number; space: number }[] = []
+  const count = payload.readUInt32LE(at + 5)
+  for (let i = 0, p = at + DBMAP_OVERHEAD; i < count; i++, p += DBMAP_ENTRY_BYTES) {
+    moved.push({ db: payload.readUInt32LE(p), space: payload.readUInt32LE(p + 4) })
+  }
+  return moved
+}
+
 /** The error for an op cut off by the end of its payload at `at`. */
 export const truncatedOp = (at: number): OpsFormatError => new OpsFormatError(`truncated op at offset ${at}`, at)
 
@@ -154,6 +175,11 @@ export const opEnd = (payload: Buffer, at: number): number => {
   const op = payload[at]!
   if (op === OP_FLUSHALL) return at + 1
   if (op === OP_FLUSHGEN) return at + FLUSHGEN_BYTES > end ? -1 : at + FLUSHGEN_BYTES
+  if (op === OP_DBMAP) {
+    if (at + DBMAP_OVERHEAD > end) return -1
+    const mapEnd = at + DBMAP_OVERHEAD + payload.readUInt32LE(at + 5) * DBMAP_ENTRY_BYTES
+    return mapEnd > end ? -1 : mapEnd
+  }
   if (op !== OP_PUT && op !== OP_DEL && op !== OP_EXPIRE && op !== OP_SETRANGE && op !== OP_HSET && op !== OP_HDEL) throw new OpsFormatError(`unknown op ${op} at offset ${at}`, at)
   if (at + 9 > end) return -1
   const keyEnd = at + 9 + payload.readUInt32LE(at + 5)
@@ -327,6 +353,21 @@ export class OpWriter {
     b.writeUInt32LE(space, this.at + 1)
     b.writeUInt32LE(gen, this.at + 5)
     this.at += FLUSHGEN_BYTES
+  }
+
+  databaseMap(tenant: number, moved: readonly { readonly db: number; readonly space: number }[]): void {
+    const b = this.reserve(DBMAP_OVERHEAD + moved.length * DBMAP_ENTRY_BYTES)
+    let at = this.at
+    b[at] = OP_DBMAP
+    b.writeUInt32LE(tenant, at + 1)
+    b.writeUInt32LE(moved.length, at + 5)
+    at += DBMAP_OVERHEAD
+    for (const m of moved) {
+      b.writeUInt32LE(m.db, at)
+      b.writeUInt32LE(m.space, at + 4)
+      at += DBMAP_ENTRY_BYTES
+    }
+    this.at = at
   }
 
   /** Room for `n` more bytes after `at`; moves the unsealed bytes to a new slab if needed. */

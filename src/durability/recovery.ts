@@ -17,7 +17,7 @@ import type { Keyspaces } from '../storage/keyspaces.js'
 import type { LsmStore } from '../storage/lsm-store.js'
 import type { MemoryKeyspace } from '../storage/memory-keyspace.js'
 import type { Wal, WalRecord } from '../wal/wal.js'
-import { decodeOps, opEnd, OpsFormatError, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, OP_HDEL, OP_HSET, OP_SETRANGE, readInt64, truncatedOp } from './ops.js'
+import { decodeDatabaseMap, decodeOps, opEnd, OpsFormatError, OP_DBMAP, OP_DEL, OP_EXPIRE, OP_FLUSHALL, OP_FLUSHGEN, OP_HDEL, OP_HSET, OP_SETRANGE, readInt64, truncatedOp } from './ops.js'
 import { applyEdits, type Edit, type Value } from '../storage/keyspace.js'
 import { decodeStoredValue } from '../storage/stored-value.js'
 import { HashFormatError } from '../storage/hash-value.js'
@@ -105,6 +105,7 @@ const applyInOrder = async (keyspaces: Keyspaces, store: LsmStore, record: WalRe
       del: count,
       flushDb: count,
       flushAll: count,
+      databaseMap: count,
       expire: readFirst,
       setRange: readFirst,
       hashField: readFirst,
@@ -169,6 +170,12 @@ const applyNewestFirst = async (keyspaces: Keyspaces, store: LsmStore, held: rea
         throw invalidOp(held[r]!, e)
       }
       if (op === OP_FLUSHALL) return inOrder(keyspaces, store, held)
+      if (op === OP_DBMAP) {
+        // Databases map to keyspaces, which every other op names: in log order, apart from them.
+        keyspaces.assignMap(payload.readUInt32LE(at + 1), decodeDatabaseMap(payload, at))
+        at = end
+        continue
+      }
       const space = payload.readUInt32LE(at + 1)
       if (!keyspaces.get(space).tracksChanges) return inOrder(keyspaces, store, held)
       if (op === OP_FLUSHGEN) {

@@ -18,6 +18,12 @@ export interface CommandRunner {
    */
   stage?(argv: Buffer[]): PromiseLike<void> | undefined
   /**
+   * Asked right before a command that waited for `stage` runs: undefined when what was staged
+   * still holds, else a promise of staging it again (another connection changed what the
+   * command's database shows meanwhile, SWAPDB). Called in the same call as the command runs.
+   */
+  restage?(argv: Buffer[]): PromiseLike<void> | undefined
+  /**
    * Told about a batch of several commands before the first of them runs, so storage can bring
    * what they will touch into the cache at once (a hint: it must not change any outcome).
    */
@@ -135,6 +141,16 @@ export const executeCommands =
 
       const resume = (p: Progress, failure: unknown): void => {
         if (subscriber.closed) return
+        if (failure === undefined) {
+          const again = runner.restage?.(p.batch.commands[p.next]!)
+          if (again !== undefined) {
+            again.then(
+              () => resume(p, undefined),
+              (e: unknown) => resume(p, e),
+            )
+            return
+          }
+        }
         paused = undefined
         const argv = p.batch.commands[p.next++]!
         runner.settle?.()

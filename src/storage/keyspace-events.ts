@@ -17,7 +17,7 @@
 // memory (maxmemory) are not Redis's `evicted` keys: their data stays on disk, so nothing is
 // emitted for them.
 
-import { keyspaceNumber, tenantOfKeyspace } from './store-keys.js'
+import { tenantOfKeyspace } from './store-keys.js'
 
 /** What events are published through: the Pub/Sub hub (actors/pubsub.ts), per tenant. */
 export interface EventHub {
@@ -120,14 +120,13 @@ export class KeyspaceEvents {
   }
 
   /**
-   * Publishes `event` about `key` of keyspace number `space` (the caller has tested `flags` for
-   * the event's class). Nothing is built when the tenant has no subscriber at all.
+   * Publishes `event` about `key` of keyspace number `space`, which its tenant's database `db`
+   * shows (the caller has tested `flags` for the event's class). Nothing is built when the tenant
+   * has no subscriber at all.
    */
-  emit(space: number, event: string, key: Buffer): void {
-    const num = tenantOfKeyspace(space)
-    const tenant = this.tenantOf(num)
+  emit(space: number, db: number, event: string, key: Buffer): void {
+    const tenant = this.tenantOf(tenantOfKeyspace(space))
     if (tenant === undefined || this.hub.namespace(tenant) === undefined) return
-    const db = space - keyspaceNumber(num, 0)
     const name = Buffer.from(event, 'latin1')
     if ((this.channels & NOTIFY_KEYSPACE) !== 0) {
       this.hub.publish(tenant, Buffer.concat([Buffer.from(`__keyspace@${db}__:`, 'latin1'), key]), name, false)

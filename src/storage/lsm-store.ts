@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Value } from './keyspace.js'
 import { encodeStoreKey, tenantOfKeyspace } from './store-keys.js'
 import { segmentTenant } from './tiering-policy.js'
-import { openManifest, TIERS, type Manifest, type ManifestSnapshot, type SegmentInfo, type Tier } from './manifest.js'
+import { openManifest, TIERS, type DatabaseMap, type Manifest, type ManifestSnapshot, type SegmentInfo, type Tier } from './manifest.js'
 import type { SegmentAccess } from './tiering-types.js'
 import { copyDurably, syncDirectory } from './durable-dir.js'
 import { openSegment, WOULD_BLOCK, type SegmentReader } from './segment-reader.js'
@@ -375,6 +375,24 @@ export class LsmStore {
     return this.generationOf.get(space) ?? 0
   }
 
+  /** The tenants' database maps as the last checkpoint recorded them (keyspaces.ts). */
+  get databaseMaps(): readonly DatabaseMap[] {
+    return this.manifest.current.databaseMaps
+  }
+
+  /** The maps of `current` that differ from the manifest's, as an edit lists them. */
+  private changedMaps(current: readonly DatabaseMap[]): DatabaseMap[] {
+    const recorded = new Map(this.manifest.current.databaseMaps.map((m) => [m.tenant, m]))
+    const changed: DatabaseMap[] = []
+    for (const map of current) {
+      const old = recorded.get(map.tenant)
+      recorded.delete(map.tenant)
+      if (old === undefined || JSON.stringify(old.moved) !== JSON.stringify(map.moved)) changed.push(map)
+    }
+    for (const tenant of recorded.keys()) changed.push({ tenant, moved: [] })
+    return changed
+  }
+
   /** Whether any segment's key range overlaps [from, to) (to undefined: unbounded). */
   overlaps(from: Buffer, to: Buffer | undefined): boolean {
     return this.manifest.current.segments.some(
@@ -429,6 +447,8 @@ export class LsmStore {
    * are after-images. `beforeInstall` decides, once the segment is written, whether it may
    * become part of the store (the WAL must have settled every change it may contain). On any
    * failure the changed keys are handed back to the databases, to be flushed next time.
+   * `databaseMaps` are the tenants' database maps, read with the changed keys (the same turn):
+   * an after image as well, recorded with the segments, under the same `beforeInstall`.
    */
   async flush(
     sources: readonly FlushSource[],
@@ -440,6 +460,7 @@ export class LsmStore {
      * still in flight must finish first.
      */
     beforeRelease?: () => Promise<void>,
+    databaseMaps: readonly DatabaseMap[] = this.manifest.current.databaseMaps,
   ): Promise<{ installed: boolean; records: number; bytes: number }> {
     // In keyspace order, which is the store's key order; and a copy, as the caller's list grows.
     const databases = [...sources].sort((a, b) => a.space - b.space)
@@ -451,9 +472,15 @@ export class LsmStore {
       const space = databases[i]!.space
       return t.gen > this.generation(space) ? [{ db: space, gen: t.gen }] : []
     })
+    const maps = this.changedMaps(databaseMaps)
     if (records === 0) {
-      if (startLsn > this.checkpointLsn || generations.length > 0) {
-        await this.manifest.apply({ checkpointLsn: Math.max(startLsn, this.checkpointLsn), generations })
+      // A map recorded before its SWAPDB is durable would outlive a failed WAL write.
+      if (maps.length > 0 && !(await beforeInstall())) {
+        giveBack()
+        return { installed: false, records, bytes: 0 }
+      }
+      if (startLsn > this.checkpointLsn || generations.length > 0 || maps.length > 0) {
+        await this.manifest.apply({ checkpointLsn: Math.max(startLsn, this.checkpointLsn), generations, databaseMaps: maps })
       }
       databases.forEach((db, i) => db.flushInstalled(taken[i]!))
       return { installed: true, records: 0, bytes: 0 }
@@ -504,6 +531,7 @@ export class LsmStore {
         checkpointLsn: startLsn,
         nextSegmentId: Math.max(...written.map((w) => w.id)) + 1,
         generations,
+        databaseMaps: maps,
       })
     } catch (e) {
       await discard()

@@ -65,11 +65,29 @@ export interface ManifestSnapshot {
    * reach them and compaction drops them.
    */
   readonly generations: readonly Generation[]
+  /**
+   * Each tenant's database map whose databases do not all show their own keyspace (SWAPDB,
+   * storage/keyspaces.ts), by tenant number; a tenant not listed has the identity map. An after
+   * image as of the checkpoint: the WAL's DBMAP ops after checkpointLsn replace it again.
+   */
+  readonly databaseMaps: readonly DatabaseMap[]
 }
 
 export interface Generation {
   readonly db: number
   readonly gen: number
+}
+
+/** A database (index `db`, SELECT db) that shows keyspace number `space` instead of its own. */
+export interface MovedDatabase {
+  readonly db: number
+  readonly space: number
+}
+
+/** A tenant's databases that show another keyspace than their own; every other one shows its own. */
+export interface DatabaseMap {
+  readonly tenant: number
+  readonly moved: readonly MovedDatabase[]
 }
 
 /**
@@ -89,6 +107,8 @@ export interface ManifestEdit {
   readonly compactPointers?: readonly CompactPointer[]
   /** Generations to raise (never lowered). */
   readonly generations?: readonly Generation[]
+  /** Tenants' database maps, each replacing the tenant's whole (empty `moved`: the identity). */
+  readonly databaseMaps?: readonly DatabaseMap[]
 }
 
 export const EMPTY_SNAPSHOT: ManifestSnapshot = Object.freeze({
@@ -97,6 +117,7 @@ export const EMPTY_SNAPSHOT: ManifestSnapshot = Object.freeze({
   nextSegmentId: 1,
   compactPointers: Object.freeze([]),
   generations: Object.freeze([]),
+  databaseMaps: Object.freeze([]),
 })
 
 /** A manifest failure: `code` is ECORRUPT for damaged files, EINVAL for an invalid edit, or the errno name. */
@@ -226,9 +247,32 @@ export function applyEdit(snapshot: ManifestSnapshot, edit: ManifestEdit): Manif
       [...byDb].sort((a, b) => a[0] - b[0]).map(([db, gen]) => Object.freeze({ db, gen })),
     )
   }
+  let databaseMaps = snapshot.databaseMaps
+  if (edit.databaseMaps !== undefined && edit.databaseMaps.length > 0) {
+    const byTenant = new Map<number, DatabaseMap>()
+    for (const m of snapshot.databaseMaps) byTenant.set(m.tenant, m)
+    for (const m of edit.databaseMaps) {
+      checkDatabaseMap(m)
+      if (m.moved.length === 0) byTenant.delete(m.tenant)
+      else byTenant.set(m.tenant, Object.freeze({ tenant: m.tenant, moved: Object.freeze(m.moved.map((d) => Object.freeze({ db: d.db, space: d.space }))) }))
+    }
+    databaseMaps = Object.freeze([...byTenant.values()].sort((a, b) => a.tenant - b.tenant))
+  }
   const segments = [...byId.values()].sort(compareSegments)
   checkRuns(segments)
-  return Object.freeze({ segments: Object.freeze(segments), checkpointLsn, nextSegmentId, compactPointers, generations })
+  return Object.freeze({ segments: Object.freeze(segments), checkpointLsn, nextSegmentId, compactPointers, generations, databaseMaps })
+}
+
+/** Database indexes and keyspace numbers are 16 and 32 bits; each database is listed once. */
+function checkDatabaseMap(m: DatabaseMap): void {
+  const where = `the database map of tenant ${String(m.tenant)}`
+  if (!isCount(m.tenant) || m.tenant > 0xffff) throw invalid(`a database map needs a tenant number`)
+  const seen = new Set<number>()
+  for (const d of m.moved) {
+    if (!isCount(d.db) || d.db > 0xffff || !isCount(d.space) || d.space > 0xffff_ffff) throw invalid(`${where}: a database needs an index and a keyspace number`)
+    if (seen.has(d.db)) throw invalid(`${where}: database ${d.db} is listed twice`)
+    seen.add(d.db)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +319,7 @@ type RecordJson =
         nextSegmentId: number
         compactPointers: PointerJson[]
         generations?: Generation[]
+        databaseMaps?: DatabaseMap[]
       }
     }
   | {
@@ -286,8 +331,11 @@ type RecordJson =
         nextSegmentId?: number
         compactPointers?: PointerJson[]
         generations?: Generation[]
+        databaseMaps?: DatabaseMap[]
       }
     }
+
+const databaseMapToJson = (m: DatabaseMap): DatabaseMap => ({ tenant: m.tenant, moved: m.moved.map((d) => ({ db: d.db, space: d.space })) })
 
 const segmentToJson = (s: SegmentInfo): SegmentJson => ({
   id: s.id,
@@ -315,6 +363,7 @@ function editToJson(edit: ManifestEdit): RecordJson {
   if (edit.nextSegmentId !== undefined) json.nextSegmentId = edit.nextSegmentId
   if (edit.compactPointers?.length) json.compactPointers = edit.compactPointers.map(pointerToJson)
   if (edit.generations?.length) json.generations = edit.generations.map((g) => ({ db: g.db, gen: g.gen }))
+  if (edit.databaseMaps?.length) json.databaseMaps = edit.databaseMaps.map(databaseMapToJson)
   return { edit: json }
 }
 
@@ -326,6 +375,7 @@ const snapshotToJson = (s: ManifestSnapshot): RecordJson => ({
     nextSegmentId: s.nextSegmentId,
     compactPointers: s.compactPointers.map(pointerToJson),
     generations: s.generations.map((g) => ({ db: g.db, gen: g.gen })),
+    databaseMaps: s.databaseMaps.map(databaseMapToJson),
   },
 })
 
@@ -371,6 +421,17 @@ function generationFromJson(value: unknown): Generation {
   return { db: field(o.db, isCount, 'generation db'), gen: field(o.gen, isCount, 'generation gen') }
 }
 
+function databaseMapFromJson(value: unknown): DatabaseMap {
+  const o = field(value, isObject, 'database map')
+  return {
+    tenant: field(o.tenant, isCount, 'database map tenant'),
+    moved: field(o.moved, isArray, 'database map moved').map((d) => {
+      const m = field(d, isObject, 'moved database')
+      return { db: field(m.db, isCount, 'moved database db'), space: field(m.space, isCount, 'moved database space') }
+    }),
+  }
+}
+
 type DecodedRecord = { kind: 'snapshot'; snapshot: ManifestSnapshot } | { kind: 'edit'; edit: ManifestEdit }
 
 function decodeRecord(payload: Buffer): DecodedRecord {
@@ -390,6 +451,7 @@ function decodeRecord(payload: Buffer): DecodedRecord {
       nextSegmentId: field(s.nextSegmentId, isCount, 'snapshot nextSegmentId'),
       compactPointers: field(s.compactPointers, isArray, 'snapshot compactPointers').map(pointerFromJson),
       generations: optional(s.generations, (v) => field(v, isArray, 'snapshot generations').map(generationFromJson)),
+      databaseMaps: optional(s.databaseMaps, (v) => field(v, isArray, 'snapshot databaseMaps').map(databaseMapFromJson)),
     }
     return { kind: 'snapshot', snapshot: applyEdit(EMPTY_SNAPSHOT, edit) }
   }
@@ -411,6 +473,7 @@ function decodeRecord(payload: Buffer): DecodedRecord {
     nextSegmentId: optional(e.nextSegmentId, (v) => field(v, isCount, 'edit nextSegmentId')),
     compactPointers: optional(e.compactPointers, (v) => field(v, isArray, 'edit compactPointers').map(pointerFromJson)),
     generations: optional(e.generations, (v) => field(v, isArray, 'edit generations').map(generationFromJson)),
+    databaseMaps: optional(e.databaseMaps, (v) => field(v, isArray, 'edit databaseMaps').map(databaseMapFromJson)),
   }
   return { kind: 'edit', edit }
 }

@@ -18,6 +18,7 @@ import { OrderedIndex } from './ordered-index.js'
 import { CLEAN, readRecord, RecordTable, TABLE_RECORD_OVERHEAD, type UndoHolder } from './record-table.js'
 import type { TakenDirty } from './lsm-store.js'
 import { touchAllWatchedKeys, touchWatchedKey, type Watch } from './watches.js'
+import { keyspaceNumber, tenantOfKeyspace } from './store-keys.js'
 
 /**
  * Where a keyspace reports its changes (the write-ahead log's journal). Every change a command
@@ -247,6 +248,11 @@ export class MemoryKeyspace implements Keyspace {
    * plus the database (SELECT n); store-keys.ts.
    */
   readonly space: number
+  /**
+   * The database index that shows this keyspace (SELECT n), as keyspace notifications name it:
+   * the keyspace number's own until a SWAPDB (keyspaces.ts) changes it.
+   */
+  dbIndex: number
   private readonly log: MutationLog | undefined
   /**
    * Keys whose state changed since the last flush to the LSM store (a deleted key stays here:
@@ -356,6 +362,7 @@ export class MemoryKeyspace implements Keyspace {
     this.clock = options.clock
     this.stats = options.stats
     this.space = options.space ?? 0
+    this.dbIndex = this.space - keyspaceNumber(tenantOfKeyspace(this.space), 0)
     this.log = options.log
     this.table = new RecordTable(options.log)
     if (options.trackDirty === true) this.dirty = []
@@ -675,13 +682,13 @@ export class MemoryKeyspace implements Keyspace {
     this.stats.misses++
     // Redis notifies a read lookup that finds nothing (lookupKeyReadWithFlags): the same lookups
     // count keyspace misses.
-    if ((this.events.flags & NOTIFY_KEY_MISS) !== 0) this.events.emit(this.space, 'keymiss', key)
+    if ((this.events.flags & NOTIFY_KEY_MISS) !== 0) this.events.emit(this.space, this.dbIndex, 'keymiss', key)
     return undefined
   }
 
   notify(type: number, event: string, key: Buffer): void {
     const events = this.events
-    if ((events.flags & type) !== 0) events.emit(this.space, event, key)
+    if ((events.flags & type) !== 0) events.emit(this.space, this.dbIndex, event, key)
   }
 
   notifies(type: number): boolean {
@@ -776,7 +783,7 @@ export class MemoryKeyspace implements Keyspace {
       this.indexAdd(k)
       if (expiresAt !== 0) this.volatile.add(k)
       if (this.observed) this.keyChanged(k, true)
-      if (created) this.events.emit(this.space, 'new', key)
+      if (created) this.events.emit(this.space, this.dbIndex, 'new', key)
       return
     }
     // An overwrite makes no key string unless the changed-keys list or the volatile set needs
@@ -1437,7 +1444,7 @@ export class MemoryKeyspace implements Keyspace {
     this.removeSlot(k, slot)
     this.stats.expiredKeys++
     if (this.observed) this.keyChanged(k, false)
-    if ((this.events.flags & NOTIFY_EXPIRED) !== 0) this.events.emit(this.space, 'expired', Buffer.from(k, 'latin1'))
+    if ((this.events.flags & NOTIFY_EXPIRED) !== 0) this.events.emit(this.space, this.dbIndex, 'expired', Buffer.from(k, 'latin1'))
   }
 
   /**

@@ -2,8 +2,9 @@
 // (WatchedKeys), and each database maps a watched key to the watches on it (MemoryKeyspace.
 // watches), so that a change to the key reaches its watchers at once. A change is anything that
 // changes what the key holds or when it expires, by any connection, this one included, and the
-// reclaiming of an expired key, a FLUSHDB or FLUSHALL, or an undo after a failed WAL write: the
-// keyspace calls touchWatchedKey / touchAllWatchedKeys from every such path.
+// reclaiming of an expired key, a FLUSHDB or FLUSHALL, a SWAPDB, or an undo after a failed WAL
+// write: the keyspace calls touchWatchedKey / touchAllWatchedKeys from every such path (SWAPDB:
+// keyspaces.ts, touchWatchedKeysOnSwap).
 //
 // Keys that were already expired when watched (Redis 7's `expired` flag) are logically absent:
 // their reclaiming changes nothing, and only a change that makes them exist again breaks the
@@ -14,7 +15,8 @@ import type { MemoryKeyspace } from './memory-keyspace.js'
 
 export interface Watch {
   readonly owner: WatchedKeys
-  readonly db: MemoryKeyspace
+  /** The keyspace its database shows: a SWAPDB moves the watch to the other one. */
+  db: MemoryKeyspace
   readonly k: string
   /** The key was expired (logically absent) when watched, and has not existed since. */
   expiredAtWatch: boolean
@@ -115,6 +117,37 @@ export const touchAllWatchedKeys = (db: MemoryKeyspace, byKey: Map<string, Watch
       // Still expired (a change would have made it live and broken the watch), now deleted: no
       // change the watcher could have seen.
       if (w.expiredAtWatch) continue
+      breakWatch(w.owner)
+    }
+  }
+}
+
+/**
+ * The database whose keyspace is `emptied` is about to show `replacedWith` (SWAPDB), as Redis
+ * 7.0's touchAllWatchedKeysInDb(emptied, replaced_with): a watch breaks when its key exists in
+ * either, unless the swap makes no change the watcher could see: an expired key (as it was when
+ * watched) replaced by nothing or by another expired key, or nothing replaced by an expired key
+ * (the watch then holds the key as expired). A key the resident set does not decide may be on
+ * disk, live: it counts as existing and not expired, so such a watch breaks where Redis's might not.
+ */
+export const touchWatchedKeysOnSwap = (emptied: MemoryKeyspace, byKey: Map<string, Watch[]>, replacedWith: MemoryKeyspace): void => {
+  for (const [k, list] of [...byKey]) {
+    const existsInEmptied = emptied.mayExist(k)
+    const existsInReplacement = replacedWith.mayExist(k)
+    if (!existsInEmptied && !existsInReplacement) continue
+    const expiredInReplacement = replacedWith.residentExpired(k)
+    for (const w of [...list]) {
+      if (w.expiredAtWatch) {
+        if (!existsInReplacement) {
+          // Expired and now gone: no change; a deleted key is not flagged as expired.
+          w.expiredAtWatch = false
+          continue
+        }
+        if (expiredInReplacement) continue
+      } else if (!existsInEmptied && expiredInReplacement) {
+        w.expiredAtWatch = true
+        continue
+      }
       breakWatch(w.owner)
     }
   }

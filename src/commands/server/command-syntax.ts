@@ -47,7 +47,7 @@ const KEY_NAMES = new Set(['key', 'newkey', 'source', 'destination'])
 const INTEGER_NAMES = new Set([
   'count', 'index', 'seconds', 'milliseconds', 'timeout', 'offset', 'start', 'end', 'stop', 'numkeys', 'db',
   'destination-db', 'client-id', 'protover', 'cursor', 'len', 'rank', 'num-matches', 'ttl', 'limit', 'increment',
-  'decrement', 'bit', 'numreplicas',
+  'decrement', 'bit', 'numreplicas', 'index1', 'index2',
 ])
 const typeOf = (name: string): ArgType =>
   KEY_NAMES.has(name)
