@@ -57,6 +57,47 @@ describe('CONFIG REWRITE', function () {
     }
   })
 
+  it("keeps a value's bytes: a UTF-8 password from the file still logs in after a rewrite and a restart", async () => {
+    const file = join(home, 'server.conf')
+    writeFileSync(file, 'requirepass "pässwort"\n')
+    const dir = join(home, 'data')
+    server = await startServer({ configFile: file, dir })
+    const c = quietClient(server.port, { password: 'pässwort' })
+    try {
+      expect(await c.config('SET', 'hz', '15')).to.equal('OK')
+      expect(await c.call('CONFIG', 'REWRITE')).to.equal('OK')
+    } finally {
+      c.disconnect()
+    }
+    expect(readFileSync(file, 'latin1').split('\n')[0]).to.equal('requirepass "p\\xc3\\xa4sswort"')
+    await server.kill()
+    server = await startServer({ configFile: file, dir })
+    const again = quietClient(server.port, { password: 'pässwort' })
+    try {
+      expect(await again.config('GET', 'hz')).to.deep.equal(['hz', '15'])
+    } finally {
+      again.disconnect()
+    }
+  })
+
+  it('is refused inside MULTI, where the rewrite would run before the commands queued ahead of it', async () => {
+    const file = join(home, 'server.conf')
+    writeFileSync(file, 'hz 20\n')
+    server = await startServer({ configFile: file })
+    const c = quietClient(server.port)
+    try {
+      const replies = await c.multi().config('SET', 'hz', '30').call('CONFIG', 'REWRITE').exec().then(
+        () => 'ran',
+        (e: Error) => e.message,
+      )
+      expect(replies).to.match(/EXECABORT/)
+      expect(readFileSync(file, 'utf8')).to.equal('hz 20\n')
+      expect(await c.config('GET', 'hz')).to.deep.equal(['hz', '20'])
+    } finally {
+      c.disconnect()
+    }
+  })
+
   it("answers Redis's error when the file cannot be written, and keeps serving", async () => {
     const confDir = join(home, 'conf')
     const file = join(confDir, 'server.conf')

@@ -46,16 +46,23 @@ const selectedBy = <T>(argv: Buffer[], databases: readonly T[]): number | undefi
   return n !== null && n >= 0 && n < databases.length ? n : undefined
 }
 
-/** A SWAPDB queued in a transaction, applied to the transaction's view of its databases. */
-const swappedBy = <T>(argv: Buffer[], databases: T[]): void => {
-  if (argv.length !== 3 || argv[0]!.length !== 6 || !is(argv[0]!, 'swapdb')) return
+/**
+ * The transaction's view of its databases after a queued command: a copy with two swapped when it
+ * is a SWAPDB, else the same array (never changed in place: it may be the tenant's own).
+ */
+const swappedBy = <T>(argv: Buffer[], databases: readonly T[]): readonly T[] => {
+  if (argv.length !== 3 || argv[0]!.length !== 6 || !is(argv[0]!, 'swapdb')) return databases
   const a = parseInteger(argv[1]!)
   const b = parseInteger(argv[2]!)
-  if (a === null || b === null || a < 0 || b < 0 || a >= databases.length || b >= databases.length) return
-  const first = databases[a]!
-  databases[a] = databases[b]!
-  databases[b] = first
+  if (a === null || b === null || a < 0 || b < 0 || a >= databases.length || b >= databases.length) return databases
+  const swapped = [...databases]
+  swapped[a] = databases[b]!
+  swapped[b] = databases[a]!
+  return swapped
 }
+
+/** stagedFor before any SWAPDB: nothing to compare with, so the first swap makes stagings in flight read again. */
+const NOT_KEPT: readonly MemoryKeyspace[] = []
 
 const peer = (address: string | undefined, port: number | undefined): string =>
   `${address?.startsWith('::ffff:') ? address.slice(7) : (address ?? '?')}:${port ?? 0}`
@@ -300,7 +307,8 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       if (multi.aborted || name.length !== 4 || !is(name, 'exec')) return undefined
       return this.gatherTransaction(multi.commands, 0)
     }
-    // Password derivations (AUTH as a tenant, TENANT CREATE) and TIERING RUN's pass run first.
+    // What commands declare they need first (CommandSpec.before: a checkpoint, TIERING RUN's pass,
+    // CONFIG REWRITE's file) and password derivations (AUTH as a tenant, TENANT CREATE) run first.
     const prepared = this.server.prepare(this.session, argv)
     if (prepared !== undefined) return prepared
     // Memory is over maxmemory: a command that can grow it waits for flushes and eviction.
@@ -382,7 +390,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
       this.stagingBegins()
     }
     // SELECT and SWAPDB queued before a command change the database it will run in.
-    const databases = [...(session.tenant.databases as readonly MemoryKeyspace[])]
+    let databases = session.tenant.databases as readonly MemoryKeyspace[]
     let dbIndex = session.dbIndex
     const again = (): PromiseLike<void> | undefined => this.stageTransaction(commands)
     for (const [db, keys] of session.watching?.keysByDb() ?? []) {
@@ -394,7 +402,7 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     for (let i = 0; i < commands.length; i++) {
       const argv = commands[i]!
       dbIndex = selectedBy(argv, databases) ?? dbIndex
-      swappedBy(argv, databases)
+      databases = swappedBy(argv, databases)
       const db = databases[dbIndex]!
       if (held[i]?.keys !== undefined) continue
       held[i]?.release()
@@ -432,9 +440,11 @@ export class Connection implements ClientHandle, CommandRunner, CommandContext {
     return this.waitFor(this.stageTransaction(multi.commands))
   }
 
+  /** Notes what staging reads for: a copy of the databases only once any SWAPDB has run. */
   private stagingBegins(): void {
-    this.stagedAtSwaps = this.server.keyspaces.swaps
-    this.stagedFor = [...(this.session.tenant.databases as readonly MemoryKeyspace[])]
+    const swaps = this.server.keyspaces.swaps
+    this.stagedAtSwaps = swaps
+    this.stagedFor = swaps === 0 ? NOT_KEPT : [...(this.session.tenant.databases as readonly MemoryKeyspace[])]
   }
 
   /**

@@ -261,7 +261,8 @@ export interface TrackingStats {
  * `overLimit` before each command, as Redis's processCommand calls trackingLimitUsedSlots.
  */
 export class ClientTracking {
-  private readonly tables = new Map<string, TrackingTable>()
+  /** By tenant number, which is never reused: a tenant dropped and created again gets a new table. */
+  private readonly tables = new Map<number, TrackingTable>()
   /** tracking-table-max-keys; 0: no limit. */
   private maxKeys = 1_000_000
   /** Tables above maxKeys: dispatch calls limit() before the next command while any is. */
@@ -284,8 +285,8 @@ export class ClientTracking {
     let client = session.tracking
     if (client === undefined) {
       const tenant = session.tenant
-      let table = this.tables.get(tenant.id)
-      if (table === undefined) this.tables.set(tenant.id, (table = new TrackingTable(tenant, this)))
+      let table = this.tables.get(tenant.num)
+      if (table === undefined) this.tables.set(tenant.num, (table = new TrackingTable(tenant, this)))
       client = session.tracking = new TrackingClient(receiver, table)
       table.addClient(client)
     }
@@ -308,14 +309,14 @@ export class ClientTracking {
     const table = client.table
     table.removeClient(client)
     if (table.clients.size > 0) return
-    this.tables.delete(table.tenant.id)
+    this.tables.delete(table.tenant.num)
     this.over.delete(table)
     this.overLimit = this.over.size > 0
   }
 
   /** A tenant's FLUSHDB or FLUSHALL (Redis's trackingInvalidateKeysOnFlush). */
   flushed(tenant: TenantScope): void {
-    this.tables.get(tenant.id)?.flushed()
+    this.tables.get(tenant.num)?.flushed()
   }
 
   /** Applies tracking-table-max-keys. */

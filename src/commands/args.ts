@@ -1,8 +1,8 @@
 // Argument parsing with Redis's exact acceptance rules. Every command parses through these so
 // that "is this an integer" means the same thing everywhere (Redis's string2ll / string2ld).
 
-const I64_MIN = -(2n ** 63n)
-const I64_MAX = 2n ** 63n - 1n
+export const I64_MIN = -(2n ** 63n)
+export const I64_MAX = 2n ** 63n - 1n
 
 /** The option word in lowercase ASCII (argument names are ASCII; other bytes pass through). */
 export const word = (arg: Buffer): string => arg.toString('latin1').toLowerCase()

@@ -104,6 +104,12 @@ export interface DispatchOptions {
   readonly onCommandFailure?: (command: string, error: unknown) => void
 }
 
+/** What dispatch sees of client tracking's tables: whether one is over its size, and the cure. */
+export interface TrackingLimit {
+  readonly overLimit: boolean
+  limit(): void
+}
+
 /**
  * The clock commands are timed by (INFO commandstats). Fast commands read no clock: they wait in
  * `untimed` and share equally the time from `mark` to the next clock read, which settle() takes
@@ -111,12 +117,6 @@ export interface DispatchOptions {
  * A pipeline of sixteen GETs reads the clock once instead of sixteen times; that read was 4% of
  * the server's time at GET -P 16 (docs/benchmarks.md).
  */
-/** What dispatch sees of client tracking's tables: whether one is over its size, and the cure. */
-export interface TrackingLimit {
-  readonly overLimit: boolean
-  limit(): void
-}
-
 export interface BatchClock {
   mark: number
   readonly untimed: CommandStat[]
@@ -184,7 +184,9 @@ const compile = (spec: CommandSpec, stats: ServerStats, parent?: CommandSpec): C
     arityError: Errors.wrongArity(spec.name),
     parsedByContainer: parent?.ownSubcommandErrors === true,
     protectedBy: spec.protectedBy ?? parent?.protectedBy,
-    noMulti: spec.flags.includes('no_multi'),
+    // Work done before a command runs cannot wait inside EXEC, and done before EXEC it would
+    // precede the queued commands ahead of it (CommandSpec.before): refused in MULTI.
+    noMulti: spec.flags.includes('no_multi') || spec.before !== undefined,
     control: CONTROLS.has(spec.name),
     exec: spec.name === 'exec',
     subscribedMode: SUBSCRIBED_MODE.has(spec.name),

@@ -98,7 +98,10 @@ export interface CommandSpec {
    * checkpoint of every write so far (SAVE, DEBUG RELOAD: ServerContext.takeSave), a tiering
    * pass (TIERING RUN: takeTieringRun), the config file rewritten (CONFIG REWRITE:
    * takeConfigRewrite). Says, from the arguments, what this call needs, if anything (DEBUG RELOAD
-   * NOSAVE needs nothing, nor one that its options will refuse).
+   * NOSAVE needs nothing, nor one that its options will refuse). Such a command is refused inside
+   * MULTI (as no_multi): the work could not wait in the middle of EXEC, and done before EXEC it
+   * would miss what the commands queued ahead of it change. Redis runs CONFIG REWRITE and DEBUG
+   * RELOAD in a transaction; this is the one difference.
    */
   readonly before?: (argv: readonly Buffer[]) => Preparation | undefined
   /** Subcommands; dispatch selects one by argv[1]. */

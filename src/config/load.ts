@@ -61,17 +61,21 @@ export const parseFlags = (args: readonly string[]): { file: string | undefined;
   return { file, directives }
 }
 
-/** Parses redis.conf text; quoting follows Redis (sdssplitargs). */
+/**
+ * Parses redis.conf text, read as latin1 so that each byte is one character: values hold the
+ * file's bytes as CONFIG SET's do, and CONFIG REWRITE writes them back unchanged. Quoting
+ * follows Redis (sdssplitargs).
+ */
 export const parseConfigText = (text: string, fileName: string): Directive[] | ConfigError => {
   const directives: Directive[] = []
   const lines = text.split('\n')
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.trim()
     if (line === '' || line.startsWith('#')) continue
-    const bytes = Buffer.from(line, 'utf8')
+    const bytes = Buffer.from(line, 'latin1')
     const words = splitInline(bytes, 0, bytes.length)
     if (words === null) return new ConfigError({ reason: `${fileName}:${n + 1}: unbalanced quotes` })
-    const [name, ...rest] = words.map((w) => w.toString('utf8'))
+    const [name, ...rest] = words.map((w) => w.toString('latin1'))
     directives.push({ name: name!, words: rest, origin: `${fileName}:${n + 1}` })
   }
   return directives
@@ -89,7 +93,7 @@ const readConfigFile = (path: string): Effect.Effect<{ readonly text: string; re
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const text = yield* fs
-          .readFileString(path)
+          .readFileString(path, 'latin1')
           .pipe(Effect.mapError((e) => new ConfigError({ reason: `cannot read config file '${path}': ${e.message}` })))
         const realPath = yield* fs.realPath(path).pipe(Effect.orElseSucceed(() => path))
         return { text, realPath }

@@ -33,9 +33,9 @@ export const rewriteConfigText = (oldText: string, valueOf: (spec: OptionSpec) =
       out.push(line)
       continue
     }
-    const bytes = Buffer.from(line, 'utf8')
+    const bytes = Buffer.from(line, 'latin1')
     const words = splitInline(bytes, 0, bytes.length)
-    const spec = words === null || words.length === 0 ? undefined : OPTION_BY_NAME.get(words[0]!.toString('utf8').toLowerCase())
+    const spec = words === null || words.length === 0 ? undefined : OPTION_BY_NAME.get(words[0]!.toString('latin1').toLowerCase())
     if (spec !== undefined) {
       const at = slots.get(spec.name) ?? []
       at.push(out.length)
@@ -68,7 +68,8 @@ export const rewriteConfigText = (oldText: string, valueOf: (spec: OptionSpec) =
  * Rejects with the system error (its message names the cause, as Redis's strerror does).
  */
 export const rewriteConfigFile = async (path: string, valueOf: (spec: OptionSpec) => OptionValue): Promise<void> => {
-  const oldText = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  // Bytes as latin1 characters, as the loader reads the file and CONFIG SET keeps values.
+  const oldText = await readFile(path, 'latin1').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return ''
     throw e
   })
@@ -76,7 +77,7 @@ export const rewriteConfigFile = async (path: string, valueOf: (spec: OptionSpec
   const temporary = `${path}.tmp-${process.pid}`
   const handle = await open(temporary, 'w', mode)
   try {
-    await handle.writeFile(rewriteConfigText(oldText, valueOf), 'utf8')
+    await handle.writeFile(rewriteConfigText(oldText, valueOf), 'latin1')
     await handle.sync()
   } catch (e) {
     await handle.close()

@@ -34,8 +34,6 @@ export interface HashLimits {
   readonly value: number
 }
 
-/** Redis 7.0's defaults (and the limits a replayed change uses when its op says nothing). */
-export const DEFAULT_HASH_LIMITS: HashLimits = { entries: 128, value: 64 }
 
 const HASHTABLE_FLAG = 1
 

@@ -310,7 +310,7 @@ export class MemoryKeyspace implements Keyspace {
   owner: { readonly ask: number } = DEFAULT_OWNER
   /**
    * WATCHed keys of this database and the watches on each (watches.ts). Undefined while none is
-   * watched, so that a change pays one field test.
+   * watched; a change tests `observed` alone while nothing watches or tracks.
    */
   watches: Map<string, Watch[]> | undefined = undefined
   /**
@@ -996,10 +996,11 @@ export class MemoryKeyspace implements Keyspace {
   }
 
   /**
-   * SETRANGEs as replay applies them (ops.ts; given newest first, applied oldest first): also to
-   * a record whose expiry has passed by now, as setExpiryReplayed; a key absent gets a
-   * zero-filled string without expiry. The caller reads the key back from the store first when
-   * the store may hold it.
+   * Edits as replay applies them (ops.ts; given newest first, applied oldest first): SETRANGE's
+   * patches of a string, HSET's and HDEL's fields of a hash. Also to a record whose expiry has
+   * passed by now, as setExpiryReplayed; a key absent starts as a zero-filled string or an empty
+   * hash, without expiry, and a hash whose last field goes is deleted. The caller reads the key
+   * back from the store first when the store may hold it.
    */
   editsReplayed(key: Buffer, newestFirst: readonly Edit[]): void {
     const slot = this.table.findBytes(key)
@@ -1219,7 +1220,9 @@ export class MemoryKeyspace implements Keyspace {
 
   /**
    * Undo: puts back the entry a logged change replaced (undefined: the key did not exist). Not
-   * logged. Entries are immutable, so the one handed to the log is exactly the old state.
+   * logged. A string entry is immutable, so the one handed to the log is exactly the old state; a
+   * hash is changed in place, and undo, newest first, puts its fields back (restoreHashField)
+   * before it reaches the entry that replaced or removed the whole hash.
    */
   restore(k: string, prev: Entry | undefined): void {
     this.restoreEntry(k, prev)
@@ -1365,17 +1368,21 @@ export class MemoryKeyspace implements Keyspace {
     const budget = count >= 1 ? count : 1
     let visited = 0
     let last: string | undefined
+    // A disk key's entry stands in for what SCAN's TYPE filter reads of it, its type; without a
+    // filter no entry is made.
     const typeOnDisk = (k: string): Value => {
-      // Only SCAN's TYPE filter reads a disk key's entry: its type is all it needs.
       const at = disk.types === undefined ? -1 : binarySearch(disk.keys, k)
       return at >= 0 && disk.types![at] === TYPE_HASH ? newHash() : { type: 'string', data: EMPTY_VALUE }
     }
     for (const k of this.mergedKeys(start, position.after !== undefined, p)) {
       last = k
-      const slot = this.table.findString(k)
-      const entry: Entry = slot >= 0 ? this.entryAt(slot) : { value: typeOnDisk(k), expiresAt: 0, accessedAt: 0 }
       const b = Buffer.from(k, 'latin1')
-      if (accept === undefined || accept(b, entry)) keys.push(b)
+      if (accept === undefined) keys.push(b)
+      else {
+        const slot = this.table.findString(k)
+        const entry: Entry = slot >= 0 ? this.entryAt(slot) : { value: typeOnDisk(k), expiresAt: 0, accessedAt: 0 }
+        if (accept(b, entry)) keys.push(b)
+      }
       if (++visited >= budget) return { cursor: this.rememberCursor(k), keys }
     }
     // The merge stopped at the end of the range, or at the end of what was gathered from disk.

@@ -30,7 +30,7 @@ export const isKnownTypeTag = (type: number): boolean => type === TYPE_STRING ||
 
 /**
  * The value stored as `bytes` under `type`. A string keeps `bytes` (the caller hands over bytes
- * it owns); StoredValueError for an unknown tag, or a hash that does not decode.
+ * it owns); StoredValueError for an unknown tag, HashFormatError for a hash that does not decode.
  */
 export const decodeStoredValue = (type: number, bytes: Buffer): Value => {
   if (type === TYPE_STRING) return { type: 'string', data: bytes }

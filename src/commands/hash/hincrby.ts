@@ -1,14 +1,11 @@
 // HINCRBY key field increment
 import { error, Errors, integer, type Reply } from '../../protocol/reply.js'
 import { NOTIFY_HASH } from '../../storage/keyspace-events.js'
-import { parseI64 } from '../args.js'
+import { I64_MAX, I64_MIN, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { isError, setFields, writeHash } from './hash-lookup.js'
 
 const NOT_INTEGER = error('ERR hash value is not an integer')
-const OVERFLOW = error('ERR increment or decrement would overflow')
-const I64_MIN = -(2n ** 63n)
-const I64_MAX = 2n ** 63n - 1n
 
 export const hincrby: CommandSpec = {
   name: 'hincrby',
@@ -36,7 +33,7 @@ export const hincrby: CommandSpec = {
       current = parsed
     }
     const result = current + increment
-    if (result < I64_MIN || result > I64_MAX) return OVERFLOW
+    if (result < I64_MIN || result > I64_MAX) return Errors.overflow
     const text = String(result)
     setFields(ctx, key, hash, [field, Buffer.from(text, 'latin1')], 0)
     ctx.session.db.notify(NOTIFY_HASH, 'hincrby', key)

@@ -5,12 +5,11 @@
 import { bulk, error, Errors, type Reply } from '../../protocol/reply.js'
 import { NOTIFY_HASH } from '../../storage/keyspace-events.js'
 import type { CommandSpec } from '../spec.js'
-import { addLongDouble, formatLongDouble, parseLongDouble } from '../string/incrbyfloat.js'
+import { addLongDouble, formatLongDouble, NAN_OR_INF, parseLongDouble } from '../string/incrbyfloat.js'
 import { isError, setFields, writeHash } from './hash-lookup.js'
 
 const NOT_FLOAT = error('ERR hash value is not a float')
 const NAN_OR_INF_INCREMENT = error('ERR value is NaN or Infinity')
-const NAN_OR_INF = error('ERR increment would produce NaN or Infinity')
 
 export const hincrbyfloat: CommandSpec = {
   name: 'hincrbyfloat',

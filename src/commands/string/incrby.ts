@@ -3,11 +3,9 @@
 // Also home of the arithmetic INCR, DECR and DECRBY share (Redis's incrDecrCommand).
 import { integer, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandContext, CommandSpec } from '../spec.js'
-import { parseI64, parseInteger } from '../args.js'
+import { I64_MAX, I64_MIN, parseI64, parseInteger } from '../args.js'
 import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
-const I64_MIN = -(2n ** 63n)
-const I64_MAX = 2n ** 63n - 1n
 
 /**
  * An integer argument or stored value: a number when it has at most 15 characters (so any sum

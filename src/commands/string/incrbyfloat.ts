@@ -11,7 +11,8 @@ import type { CommandSpec } from '../spec.js'
 import { parseInteger } from '../args.js'
 import { NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
-const NAN_OR_INF = error('ERR increment would produce NaN or Infinity')
+/** The sum is not finite (INCRBYFLOAT, HINCRBYFLOAT). */
+export const NAN_OR_INF = error('ERR increment would produce NaN or Infinity')
 
 /** A finite extended-precision value: (-1)^neg × m × 2^e, with m < 2^64 (m = 0 for zero). */
 export interface LongDouble {
