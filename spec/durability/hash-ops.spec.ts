@@ -150,6 +150,16 @@ describe('hash field ops', () => {
         expect(dump(db)).to.deep.equal(expected)
         expect(db.dataBytes).to.equal(dataBytes)
       }),
+      {
+        // A listpack turned into a hashtable, then a field removed from it: undo must give the
+        // listpack back in its own order (the removal kept no place, being from a hashtable).
+        examples: [
+          [
+            [{ op: 'hset', key: 'c', field: 'f', value: '', hashtable: false }, { op: 'hset', key: 'c', field: 'g', value: '', hashtable: false }],
+            [{ op: 'hset', key: 'c', field: 'f', value: '', hashtable: true }, { op: 'hdel', key: 'c', field: 'f' }],
+          ],
+        ],
+      },
     )
   })
 

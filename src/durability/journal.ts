@@ -3,7 +3,7 @@
 // can be taken back out of memory. The durability actor seals it once per socket read.
 
 import type { Entry, Patch, Value } from '../storage/keyspace.js'
-import type { KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
+import type { FieldOrder, KeyspaceTables, MemoryKeyspace, MutationLog } from '../storage/memory-keyspace.js'
 import type { MovedDatabase } from '../storage/manifest.js'
 import { OpWriter } from './ops.js'
 
@@ -20,7 +20,7 @@ const SWAPPED = Symbol('swapped')
 
 /**
  * A hash's field as it was before a change in place: its value (undefined: absent), the hash's
- * encoding, and the field's place in a listpack's order (-1: not kept).
+ * encoding, and what undo needs of a listpack's order (FieldOrder).
  */
 class FieldUndo {
   constructor(
@@ -28,7 +28,7 @@ class FieldUndo {
     readonly field: string,
     readonly prev: string | undefined,
     readonly hashtable: boolean,
-    readonly position: number,
+    readonly order: FieldOrder,
   ) {}
 }
 
@@ -151,11 +151,11 @@ export class Journal implements MutationLog {
     this.undo.push(ks, k, prev)
   }
 
-  hashField(ks: MemoryKeyspace, key: Buffer, k: string, field: Buffer, value: Buffer | undefined, hashtable: boolean, prev: string | undefined, hashtableBefore: boolean, position: number): void {
+  hashField(ks: MemoryKeyspace, key: Buffer, k: string, field: Buffer, value: Buffer | undefined, hashtable: boolean, prev: string | undefined, hashtableBefore: boolean, order: FieldOrder): void {
     this.opening()
     this.writer.hashField(ks.space, key, field, value, hashtable)
     this.asks |= ks.owner.ask
-    this.undo.push(ks, new FieldUndo(k, field.toString('latin1'), prev, hashtableBefore, position), undefined)
+    this.undo.push(ks, new FieldUndo(k, field.toString('latin1'), prev, hashtableBefore, order), undefined)
   }
 
   flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void {
@@ -201,7 +201,7 @@ export const undo = (log: UndoLog): void => {
     const ks = log[i] as MemoryKeyspace
     if (key === FLUSHED) ks.restoreTables(log[i + 2] as KeyspaceTables)
     else if (typeof key === 'string') ks.restore(key, log[i + 2] as Entry | undefined)
-    else if (key instanceof FieldUndo) ks.restoreHashField(key.k, key.field, key.prev, key.hashtable, key.position)
+    else if (key instanceof FieldUndo) ks.restoreHashField(key.k, key.field, key.prev, key.hashtable, key.order)
     else ks.restoreRecord(key as ArrayBufferLike, log[i + 2] as number)
   }
 }

@@ -43,10 +43,10 @@ export interface MutationLog extends UndoHolder {
   /**
    * `field` of the hash at `key` set to `value` (undefined: removed), the hash's encoding then
    * `hashtable`; `prev` is the field's value before (undefined: none) and `hashtableBefore` the
-   * encoding before, for undo (restoreHashField); `position` the field's place in the order of a
-   * listpack hash it is removed from (-1 otherwise), so that undo puts it back there.
+   * encoding before, for undo (restoreHashField); `order` what undo needs of the listpack's field
+   * order (FieldOrder).
    */
-  hashField(ks: MemoryKeyspace, key: Buffer, k: string, field: Buffer, value: Buffer | undefined, hashtable: boolean, prev: string | undefined, hashtableBefore: boolean, position: number): void
+  hashField(ks: MemoryKeyspace, key: Buffer, k: string, field: Buffer, value: Buffer | undefined, hashtable: boolean, prev: string | undefined, hashtableBefore: boolean, order: FieldOrder): void
   /** The database is emptied and moves to generation `gen`. */
   flush(ks: MemoryKeyspace, before: KeyspaceTables, gen: number): void
 }
@@ -204,6 +204,14 @@ const EXPIRE_BATCH = 20
 const RANDOM_KEY_TRIES = 100
 
 const EMPTY_VALUE = Buffer.alloc(0)
+
+/**
+ * What undo of a hash field change needs of a listpack's order, which HGETALL shows: the place of
+ * a field removed from a listpack (its index), the whole order of a listpack the change turned
+ * into a hashtable (undo turns it back, after newer undos put its fields back, in any order), or
+ * nothing (-1).
+ */
+export type FieldOrder = number | readonly string[]
 
 /** What a keyspace tells client tracking (actors/tracking.ts's TrackingTable). */
 export interface KeyTracking {
@@ -876,7 +884,11 @@ export class MemoryKeyspace implements Keyspace {
     const before = hash.hashtable
     const after = before || hashtable
     const log = this.log
-    if (log !== undefined && log.enabled) log.hashField(this, key, k, field, value, after, prev, before, -1)
+    if (log !== undefined && log.enabled) {
+      // Turning into a hashtable: undo will turn it back into a listpack, whose order must hold.
+      const order = !before && after ? [...hash.fields.keys()] : -1
+      log.hashField(this, key, k, field, value, after, prev, before, order)
+    }
     setField(hash, f, value.toString('latin1'))
     hash.hashtable = after
     this.hashChanged(k, slot, hash, now)
@@ -931,10 +943,11 @@ export class MemoryKeyspace implements Keyspace {
 
   /**
    * Undo of a field change logged by hashField: puts the field's value back (undefined: it did
-   * not exist) and the encoding as it was. Undo runs newest first, so the key holds the hash the
-   * change was made in.
+   * not exist), the encoding as it was, and the listpack's order (FieldOrder). Undo runs newest
+   * first, so the key holds the hash the change was made in.
    */
-  restoreHashField(k: string, field: string, prev: string | undefined, hashtable: boolean, position: number): void {
+  restoreHashField(k: string, field: string, prev: string | undefined, hashtable: boolean, order: FieldOrder): void {
+    const position = typeof order === 'number' ? order : -1
     const slot = this.table.findString(k)
     if (slot < 0 || !this.table.isObject(slot)) return
     const hash = this.table.object(slot) as Value
@@ -947,6 +960,16 @@ export class MemoryKeyspace implements Keyspace {
       hash.fields.clear()
       for (const [f, v] of entries) hash.fields.set(f, v)
       hash.dataBytes += field.length + prev.length
+    }
+    if (typeof order !== 'number') {
+      const fields = new Map<string, string>()
+      for (const f of order) {
+        const v = hash.fields.get(f)
+        if (v !== undefined) fields.set(f, v)
+      }
+      for (const [f, v] of hash.fields) if (!fields.has(f)) fields.set(f, v)
+      hash.fields.clear()
+      for (const [f, v] of fields) hash.fields.set(f, v)
     }
     hash.hashtable = hashtable
     this.hashChanged(k, slot, hash, this.table.accessedAt(slot), false)
