@@ -232,6 +232,8 @@ describe('LsmStore (model-based)', function () {
           const entry = await m.store.lookup(encodeStoreKey(db, m.dbs[db]!.generation, k))
           if (entry !== undefined && entry.kind === 'put') m.dbs[db]!.install(b(k), { type: 'string', data: Buffer.from(entry.value) }, entry.expiresAt)
         }
+        /** A FLUSHDB no installed flush has recorded yet (its generation waits for the WAL). */
+        let pendingGeneration = false
         try {
           for (const step of steps) {
             // Six keys, so that writes, failed flushes and evictions meet on the same ones.
@@ -239,31 +241,39 @@ describe('LsmStore (model-based)', function () {
             if (o.op === 'set' || o.op === 'del') {
               await stage(o.db, o.key)
               m.change(o)
-            } else if (o.op === 'flushdb') m.change(o)
-            else if (o.op === 'flush') {
+            } else if (o.op === 'flushdb') {
+              m.change(o)
+              pendingGeneration = true
+            } else if (o.op === 'flush') {
               expect((await m.store.flush(m.dbs, ++m.lsn, async () => true)).installed).to.equal(true)
+              pendingGeneration = false
             } else if (o.op === 'failflush') {
-              // Nothing to write is installed without asking; anything else is refused.
+              // Nothing to write and no FLUSHDB to record is installed without asking; anything else is refused.
               const r = await m.store.flush(m.dbs, m.lsn + 1, async () => false)
-              expect(r.installed).to.equal(r.records === 0)
+              expect(r.installed).to.equal(r.records === 0 && !pendingGeneration)
             } else if (o.op === 'setDuringFlush') {
               await stage(o.db, o.key)
               const flushing = m.store.flush(m.dbs, ++m.lsn, async () => true)
               m.change({ op: 'set', db: o.db, key: o.key, value: o.value, ttl: 0 })
               expect((await flushing).installed).to.equal(true)
+              pendingGeneration = false
             } else if (o.op === 'delSetDuringFlush') {
               await stage(o.db, o.key)
               const flushing = m.store.flush(m.dbs, ++m.lsn, async () => true)
               m.change({ op: 'del', db: o.db, key: o.key })
               m.change({ op: 'set', db: o.db, key: o.key, value: o.value, ttl: 0 })
               expect((await flushing).installed).to.equal(true)
+              pendingGeneration = false
             } else if (o.op === 'evict') {
               const before = m.dbs.reduce((n, db) => n + db.residentCount, 0)
               for (const db of m.dbs) db.evict(Infinity, 1000)
               evicted += before - m.dbs.reduce((n, db) => n + db.residentCount, 0)
             } else if (o.op === 'compact') {
               await m.store.compact(() => NOW)
-            } else await m.reopen()
+            } else {
+              await m.reopen()
+              pendingGeneration = false
+            }
             // Every key of the model is resident with its value, or only on disk with it; every
             // other key is neither resident nor live on disk (unless memory knows it is gone).
             for (let db = 0; db < 2; db++) {
@@ -285,6 +295,23 @@ describe('LsmStore (model-based)', function () {
     )
     // Eviction dropped records, so keys were read back from the store, not only from memory.
     expect(evicted).to.be.greaterThan(0)
+  })
+
+  it('records a FLUSHDB\'s new generation only once the WAL has settled it, even with no changed keys', async () => {
+    await withSmallStore(async (store) => {
+      const dbs = databases()
+      dbs[0]!.set(b('a'), { type: 'string', data: b('1') }, 0)
+      expect((await store.flush(dbs, 1, async () => true)).installed).to.equal(true)
+      dbs[0]!.flush()
+      // The FLUSHDB's WAL write has not settled (or failed): the manifest keeps the old generation,
+      // so a restart still reads the key, and the flush is handed back for the next checkpoint.
+      const r = await store.flush(dbs, 2, async () => false)
+      expect(r.installed).to.equal(false)
+      expect(store.generation(dbs[0]!.space)).to.equal(0)
+      expect((await store.lookup(encodeStoreKey(dbs[0]!.space, 0, 'a')))?.value.toString()).to.equal('1')
+      expect((await store.flush(dbs, 3, async () => true)).installed).to.equal(true)
+      expect(store.generation(dbs[0]!.space)).to.equal(1)
+    })
   })
 
   it('hands the changed keys back when a flush is not installed', async () => {

@@ -474,8 +474,9 @@ export class LsmStore {
     })
     const maps = this.changedMaps(databaseMaps)
     if (records === 0) {
-      // A map recorded before its SWAPDB is durable would outlive a failed WAL write.
-      if (maps.length > 0 && !(await beforeInstall())) {
+      // A map or generation recorded before its SWAPDB or FLUSHDB is durable would outlive a
+      // failed WAL write (the FLUSHDB undone in memory, yet in effect after a restart).
+      if ((maps.length > 0 || generations.length > 0) && !(await beforeInstall())) {
         giveBack()
         return { installed: false, records, bytes: 0 }
       }
