@@ -52,6 +52,12 @@ export const parseI64 = (arg: Buffer): bigint | null => {
  * precision, which only matters to callers that must be exact at 64 bits (INCR family): those
  * use parseI64. The fast path avoids BigInt for short arguments.
  */
+/** A C int as Redis's getIntFromObjectOrReply reads one (SELECT, SWAPDB, MOVE's DB): null otherwise. */
+export const parseInt32 = (arg: Buffer): number | null => {
+  const n = parseInteger(arg)
+  return n === null || n > 2 ** 31 - 1 || n < -(2 ** 31) ? null : n
+}
+
 export const parseInteger = (arg: Buffer): number | null => {
   const len = arg.length
   if (len === 0 || len > 15) {

@@ -1,6 +1,6 @@
 // CLIENT PAUSE timeout [WRITE | ALL]
 import { OK, error, type Reply } from '../../protocol/reply.js'
-import { cText, is, parseI64 } from '../args.js'
+import { cText, I64_MAX, is, parseI64 } from '../args.js'
 import type { CommandSpec, PauseMode } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
@@ -8,7 +8,6 @@ const BAD_MODE = error('ERR CLIENT PAUSE mode must be WRITE or ALL')
 const NOT_INTEGER = error('ERR timeout is not an integer or out of range')
 const NEGATIVE = error('ERR timeout is negative')
 const OUT_OF_RANGE = error('ERR timeout is out of range')
-const LLONG_MAX = 2n ** 63n - 1n
 
 export const clientPause: CommandSpec = {
   name: 'client|pause',
@@ -37,7 +36,7 @@ export const clientPause: CommandSpec = {
     if (timeout === null) return NOT_INTEGER
     if (timeout < 0n) return NEGATIVE
     const now = ctx.server.now()
-    if (timeout > LLONG_MAX - BigInt(now)) return OUT_OF_RANGE
+    if (timeout > I64_MAX - BigInt(now)) return OUT_OF_RANGE
     ctx.server.clientPause.pause(ctx.session.tenant.id, now + Number(timeout), mode)
     return OK
   },

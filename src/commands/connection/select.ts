@@ -1,10 +1,11 @@
 // SELECT index
 import { OK, Errors, error, type Reply } from '../../protocol/reply.js'
-import { parseInteger } from '../args.js'
+import { parseInt32, parseInteger } from '../args.js'
 import type { CommandSpec, Session } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
-const OUT_OF_RANGE = error('ERR DB index is out of range')
+/** An index outside the tenant's databases (SELECT, SWAPDB, MOVE, COPY's DB). */
+export const DB_OUT_OF_RANGE = error('ERR DB index is out of range')
 
 /**
  * The index of the database `arg` names among the session's tenant's, or the error Redis answers
@@ -13,10 +14,9 @@ const OUT_OF_RANGE = error('ERR DB index is out of range')
  * usual one; then selectDb refuses an index outside the databases.
  */
 export const databaseIndex = (session: Session, arg: Buffer): number | Reply => {
-  const index = parseInteger(arg)
-  if (index === null) return Errors.notInteger
-  if (index > 2 ** 31 - 1 || index < -(2 ** 31)) return Errors.notInt32
-  return index >= 0 && index < session.tenant.databases.length ? index : OUT_OF_RANGE
+  const index = parseInt32(arg)
+  if (index === null) return parseInteger(arg) === null ? Errors.notInteger : Errors.notInt32
+  return index >= 0 && index < session.tenant.databases.length ? index : DB_OUT_OF_RANGE
 }
 
 export const select: CommandSpec = {

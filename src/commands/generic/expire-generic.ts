@@ -2,7 +2,7 @@
 // `key time [NX | XX | GT | LT]`, where time is relative to `basetime` (ms) in `unit`.
 
 import { Errors, error, integer, type Reply } from '../../protocol/reply.js'
-import { cText, is, parseI64, parseInteger } from '../args.js'
+import { cText, I64_MAX, I64_MIN, is, parseI64, parseInteger } from '../args.js'
 import type { CommandContext } from '../spec.js'
 import { MAX_EXPIRES_AT } from '../../storage/keyspace.js'
 import { NOTIFY_GENERIC } from '../../storage/keyspace-events.js'
@@ -12,8 +12,6 @@ const XX = 2
 const GT = 4
 const LT = 8
 
-const I64_MAX = 2n ** 63n - 1n
-const I64_MIN = -(2n ** 63n)
 const NX_CONFLICT = error('ERR NX and XX, GT or LT options at the same time are not compatible')
 const GT_LT_CONFLICT = error('ERR GT and LT options at the same time are not compatible')
 

@@ -1,10 +1,9 @@
 // HRANDFIELD key [count [WITHVALUES]]
 import { EMPTY_ARRAY, Errors, NULL, array, bulk, error, pairs, type Reply } from '../../protocol/reply.js'
-import { is, parseI64 } from '../args.js'
+import { I64_MAX, is, parseI64 } from '../args.js'
 import type { CommandSpec } from '../spec.js'
 import { isError, readHash } from './hash-lookup.js'
 
-const LONG_MAX = 2n ** 63n - 1n
 const COUNT_RANGE = error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807')
 const OUT_OF_RANGE = error('ERR value is out of range')
 
@@ -37,12 +36,12 @@ export const hrandfield: CommandSpec = {
     }
     const count = parseI64(argv[2]!)
     if (count === null) return Errors.notInteger
-    if (count < -LONG_MAX || count > LONG_MAX) return COUNT_RANGE
+    if (count < -I64_MAX || count > I64_MAX) return COUNT_RANGE
     let withValues = false
     if (argv.length > 4 || (argv.length === 4 && !is(argv[3]!, 'withvalues'))) return Errors.syntax
     if (argv.length === 4) {
       withValues = true
-      if (count < -LONG_MAX / 2n || count > LONG_MAX / 2n) return OUT_OF_RANGE
+      if (count < -I64_MAX / 2n || count > I64_MAX / 2n) return OUT_OF_RANGE
     }
     const hash = readHash(ctx, argv[1]!)
     if (hash === undefined) return EMPTY_ARRAY

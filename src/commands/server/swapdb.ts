@@ -1,19 +1,12 @@
 // SWAPDB index1 index2
 import { OK, error, type Reply } from '../../protocol/reply.js'
-import { parseInteger } from '../args.js'
+import { parseInt32 } from '../args.js'
+import { DB_OUT_OF_RANGE } from '../connection/select.js'
 import type { CommandSpec } from '../spec.js'
 import { NO_KEYS } from '../spec.js'
 
 const INVALID_FIRST = error('ERR invalid first DB index')
 const INVALID_SECOND = error('ERR invalid second DB index')
-const OUT_OF_RANGE = error('ERR DB index is out of range')
-const I32_MAX = 2 ** 31 - 1
-
-/** An index as Redis's getIntFromObjectOrReply reads it: a C int, or null. */
-const parseIndex = (arg: Buffer): number | null => {
-  const n = parseInteger(arg)
-  return n === null || n > I32_MAX || n < -I32_MAX - 1 ? null : n
-}
 
 export const swapdb: CommandSpec = {
   name: 'swapdb',
@@ -26,14 +19,14 @@ export const swapdb: CommandSpec = {
   complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.',
   syntax: 'index1 index2',
   execute(ctx, argv): Reply {
-    const a = parseIndex(argv[1]!)
+    const a = parseInt32(argv[1]!)
     if (a === null) return INVALID_FIRST
-    const b = parseIndex(argv[2]!)
+    const b = parseInt32(argv[2]!)
     if (b === null) return INVALID_SECOND
     // The tenant's own databases only: its indexes are all it can name.
     const tenant = ctx.session.tenant
     const count = tenant.databases.length
-    if (a < 0 || a >= count || b < 0 || b >= count) return OUT_OF_RANGE
+    if (a < 0 || a >= count || b < 0 || b >= count) return DB_OUT_OF_RANGE
     ctx.server.tenants.swapDatabases(tenant, a, b)
     return OK
   },

@@ -1,9 +1,9 @@
 // DECRBY key decrement
 import { error, Errors, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
+import { I64_MIN } from '../args.js'
 import { incrementBy, parseCounter } from './incrby.js'
 
-const I64_MIN = -(2n ** 63n)
 /** Negating -2^63 has no 64-bit result; Redis refuses it before looking at the key. */
 const DECREMENT_OVERFLOW = error('ERR decrement would overflow')
 

@@ -4,11 +4,10 @@
 // getExpireMillisecondsOrReply).
 import { NULL, OK, bulk, Errors, type ErrorReply, type Reply } from '../../protocol/reply.js'
 import type { CommandSpec } from '../spec.js'
-import { is, parseI64, parseInteger } from '../args.js'
+import { I64_MAX, is, parseI64, parseInteger } from '../args.js'
 import { MAX_EXPIRES_AT, type Keyspace } from '../../storage/keyspace.js'
 import { NOTIFY_EXPIRED, NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING } from '../../storage/keyspace-events.js'
 
-const I64_MAX = 2n ** 63n - 1n
 
 /** The events of Redis's setGenericCommand: `set`, then `expire` when an expiry was given. */
 export const notifySet = (db: Keyspace, key: Buffer, expire: boolean): void => {
